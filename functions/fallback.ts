@@ -1,0 +1,14 @@
+/** Every request no route matched ($default route): 405 with Allow when the path exists, else 404. */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { errorResponse } from '../shared/http/error-response';
+import { methodNotAllowed, notFound } from '../shared/http/errors';
+import { ROUTES, matchPath } from '../shared/routes';
+
+export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  const path = event.rawPath.length > 1 ? event.rawPath.replace(/\/+$/, '') : event.rawPath;
+  const allowed = ROUTES.filter((r) => matchPath(r.path, path)).map((r) => r.method);
+  const error = allowed.length
+    ? methodNotAllowed(`${event.requestContext.http.method} is not supported on this path`, [...new Set(allowed)])
+    : notFound(`no resource at ${event.rawPath}`);
+  return errorResponse(error, event.requestContext.requestId);
+};

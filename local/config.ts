@@ -1,0 +1,68 @@
+/** Settings of the local runtime (`npm start`), from the environment. */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export interface LocalConfig {
+  port: number;
+  /** Where DynamoDB Local keeps its file; undefined means in memory. */
+  dynamoDbPath?: string;
+  /** Where logs, plans, state and checkouts go (a temporary folder in memory mode). */
+  filesDir: string;
+  dataDir?: string;
+  tableName: string;
+  patSecret: string;
+  /** The secret was generated (and kept in the data dir), not given by the user. */
+  generatedSecret: boolean;
+}
+
+export function defaultDataDir(): string {
+  return process.env.TERRAKUBE_DATA_DIR ?? './.data';
+}
+
+export function readPatSecret(dataDir: string | undefined): string | undefined {
+  if (process.env.TERRAKUBE_PAT_SECRET) return process.env.TERRAKUBE_PAT_SECRET;
+  if (!dataDir) return undefined;
+  const file = join(dataDir, 'pat-secret');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+export function loadConfig(): LocalConfig {
+  const raw = defaultDataDir();
+  const inMemory = raw === 'memory';
+  const dataDir = inMemory ? undefined : resolve(raw);
+  if (dataDir) mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+  const filesDir = dataDir ?? mkdtempSync(join(tmpdir(), 'terrakube-'));
+
+  let patSecret = readPatSecret(dataDir);
+  const generatedSecret = !process.env.TERRAKUBE_PAT_SECRET;
+  if (!patSecret) {
+    patSecret = randomBytes(48).toString('base64url');
+    if (dataDir) {
+      const file = join(dataDir, 'pat-secret');
+      writeFileSync(file, patSecret, { mode: 0o600 });
+      chmodSync(file, 0o600);
+    }
+  }
+  const port = Number(process.env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
+  return {
+    port,
+    dynamoDbPath: dataDir ? join(dataDir, 'dynamodb') : undefined,
+    filesDir,
+    dataDir,
+    tableName: process.env.TABLE_NAME ?? 'terrakube',
+    patSecret,
+    generatedSecret,
+  };
+}
+
+/** Settings every local process (server, tests, token script) needs for the AWS SDK. */
+export function localAwsEnvironment(): void {
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+}

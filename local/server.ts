@@ -1,0 +1,136 @@
+/**
+ * The local stand-in for API Gateway: an HTTP server that matches each request against the shared
+ * route table, runs the authorizer for bearer routes, and invokes the very handler module the CDK
+ * route points at with an HTTP API payload 2.0 event.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { logger } from '../shared/logger';
+import { AUTHORIZER_HANDLER, FALLBACK_HANDLER, ROUTES, matchPath, routeId, type RouteDef } from '../shared/routes';
+import { authorizerEvent, lambdaContext, requestEvent, type HttpRequestLike } from './apigw';
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+const ROOT = resolve(import.meta.dirname, '..');
+const MAX_PAYLOAD = 10 * 1024 * 1024; // API Gateway's own limit
+const modules = new Map<string, Promise<Handler>>();
+
+export function loadHandler(file: string): Promise<Handler> {
+  let loaded = modules.get(file);
+  if (!loaded) {
+    loaded = import(pathToFileURL(resolve(ROOT, file)).href).then((m: { handler?: Handler }) => {
+      if (typeof m.handler !== 'function') throw new Error(`${file} exports no handler`);
+      return m.handler;
+    });
+    modules.set(file, loaded);
+  }
+  return loaded;
+}
+
+/** Imports every handler up front, so the first request is as fast as the next. */
+export async function preloadHandlers(routes: readonly RouteDef[] = ROUTES): Promise<void> {
+  await Promise.all([...routes.map((r) => r.handler), FALLBACK_HANDLER, AUTHORIZER_HANDLER].map(loadHandler));
+}
+
+function findRoute(method: string, path: string) {
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const params = matchPath(route.path, path);
+    if (params) return { route, params };
+  }
+  return undefined;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_PAYLOAD) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  out['x-forwarded-proto'] = 'http';
+  return out;
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | undefined): void {
+  if (typeof result === 'string' || result === undefined || !('statusCode' in result)) {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(typeof result === 'string' ? result : JSON.stringify(result ?? null));
+    return;
+  }
+  const body = result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+  res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>).end(body);
+}
+
+function gatewayError(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message }));
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  const body = await readBody(req);
+  if (body === 'too-large') return gatewayError(res, 413, 'Request Entity Too Large');
+  const request: HttpRequestLike = {
+    method: (req.method ?? 'GET').toUpperCase(),
+    rawPath: path,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    headers: headersOf(req),
+    body,
+    sourceIp: req.socket.remoteAddress,
+  };
+  const match = findRoute(request.method, path);
+  if (!match) {
+    const fallback = await loadHandler(FALLBACK_HANDLER);
+    return send(res, (await fallback(requestEvent(request, { routeKey: '$default' }), lambdaContext('Fallback'))) as never);
+  }
+  const routeKey = `${match.route.method} ${match.route.path}`;
+  let authorizer: Record<string, unknown> | undefined;
+  if (match.route.auth === 'bearer') {
+    const authorize = await loadHandler(AUTHORIZER_HANDLER);
+    const verdict = (await authorize(authorizerEvent(request, routeKey, match.params), lambdaContext('Authorizer'))) as {
+      isAuthorized: boolean;
+      context?: Record<string, unknown>;
+    };
+    if (!verdict.isAuthorized) return gatewayError(res, 403, 'Forbidden');
+    authorizer = verdict.context ?? {};
+  }
+  const handler = await loadHandler(match.route.handler);
+  const event = requestEvent(request, { routeKey, pathParameters: match.params }, authorizer);
+  send(res, (await handler(event, lambdaContext(routeId(match.route)))) as never);
+}
+
+export async function startHttpServer(port: number, host = '0.0.0.0'): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      // What API Gateway answers when the integration itself fails.
+      logger.error('handler invocation failed', { error, path: req.url });
+      if (!res.headersSent) gatewayError(res, 500, 'Internal Server Error');
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => ok());
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  return {
+    server,
+    url: `http://localhost:${actualPort}`,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}

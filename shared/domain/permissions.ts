@@ -1,0 +1,63 @@
+/**
+ * Who may do what (contract §6). An organization's teams map group names to flags; a caller is a
+ * member when one of their token groups names a team. Outsiders get 404 for everything in an
+ * organization (no existence leak); members without the needed flag get 403.
+ */
+import type { Principal } from '../auth/principal';
+import { forbidden, notFound } from '../http/errors';
+
+export interface TeamFlags {
+  manageWorkspace: boolean;
+  manageTemplate: boolean;
+  manageJob: boolean;
+}
+export type TeamPermission = keyof TeamFlags;
+
+export interface OrganizationAccess {
+  id: string;
+  teams: Record<string, TeamFlags>;
+}
+
+export function isMember(principal: Principal, org: OrganizationAccess): boolean {
+  return principal.isAdmin || principal.groups.some((g) => Object.hasOwn(org.teams, g));
+}
+
+export function hasPermission(principal: Principal, org: OrganizationAccess, permission: TeamPermission): boolean {
+  return principal.isAdmin || principal.groups.some((g) => Object.hasOwn(org.teams, g) && org.teams[g]?.[permission] === true);
+}
+
+export const organizationNotFound = (orgId: string) => notFound(`organization ${orgId} does not exist`);
+
+/** Resolves an organization for a caller: absent and not-a-member look the same (404). */
+export function requireMember<T extends OrganizationAccess>(principal: Principal, org: T | undefined, orgId: string): T {
+  if (!org || !isMember(principal, org)) throw organizationNotFound(orgId);
+  return org;
+}
+
+export function requirePermission<T extends OrganizationAccess>(
+  principal: Principal,
+  org: T | undefined,
+  orgId: string,
+  permission: TeamPermission,
+  action: string,
+): T {
+  const member = requireMember(principal, org, orgId);
+  if (!hasPermission(principal, member, permission)) throw forbidden(`${action} needs the ${permission} permission`);
+  return member;
+}
+
+export function requireAdmin<T extends OrganizationAccess>(principal: Principal, org: T | undefined, orgId: string, action: string): T {
+  const member = requireMember(principal, org, orgId);
+  if (!principal.isAdmin) throw forbidden(`${action} is reserved to administrators`);
+  return member;
+}
+
+/** Approve or reject: a member of the job's approval team, or an admin. */
+export function canApprove(principal: Principal, approvalTeam: string | null | undefined): boolean {
+  return principal.isAdmin || (!!approvalTeam && principal.groups.includes(approvalTeam));
+}
+
+/** Cancel: a manageJob member, a member of the approval team, or an admin. */
+export function canCancel(principal: Principal, org: OrganizationAccess, approvalTeam: string | null | undefined): boolean {
+  return hasPermission(principal, org, 'manageJob') || canApprove(principal, approvalTeam);
+}

@@ -1,0 +1,109 @@
+/** What the service stores for each resource (the table items minus their keys). */
+import type { JobCommand } from './default-templates';
+import type { JobStatus, StepStatus } from './job-status';
+import type { FlowType } from './tcl';
+import type { TeamFlags } from './permissions';
+
+export interface Audit {
+  createdBy: string;
+  createdDate: string;
+  updatedBy: string;
+  updatedDate: string;
+}
+
+export interface OrganizationRecord extends Audit {
+  id: string;
+  name: string;
+  description: string | null;
+  /** group name -> flags; kept in step with the team items. */
+  teams: Record<string, TeamFlags>;
+}
+
+export interface TeamRecord extends Audit, TeamFlags {
+  id: string;
+  organizationId: string;
+  name: string;
+}
+
+export interface TemplateRecord extends Audit {
+  id: string;
+  organizationId: string;
+  name: string;
+  description: string | null;
+  version: string;
+  tcl: string;
+}
+
+export const IAC_TYPES = ['terraform', 'tofu'] as const;
+export type IacType = (typeof IAC_TYPES)[number];
+
+export interface WorkspaceRecord extends Audit {
+  id: string;
+  organizationId: string;
+  name: string;
+  description: string | null;
+  source: string;
+  branch: string;
+  folder: string;
+  iacType: IacType;
+  terraformVersion: string | null;
+  locked: boolean;
+  defaultTemplate: string | null;
+  /** Job holding the workspace (running, or waiting for approval). */
+  activeJob?: number;
+  /** Jobs waiting their turn, oldest first. */
+  queue?: number[];
+  /** Bumped by every queue change; queue writes are conditional on it. */
+  queueVersion?: number;
+}
+
+export const VARIABLE_CATEGORIES = ['ENV', 'TERRAFORM'] as const;
+export type VariableCategory = (typeof VARIABLE_CATEGORIES)[number];
+
+export interface VariableRecord extends Audit {
+  id: string;
+  organizationId: string;
+  workspaceId: string;
+  key: string;
+  value: string;
+  category: VariableCategory;
+  sensitive: boolean;
+  hcl: boolean;
+  description: string | null;
+}
+
+export const JOB_VIA = ['UI', 'CLI', 'API', 'Schedule', 'Github', 'GitLab', 'Bitbucket'] as const;
+export type JobVia = (typeof JOB_VIA)[number];
+
+export interface StepRecord {
+  id: string;
+  stepNumber: number;
+  name: string;
+  type: FlowType;
+  status: StepStatus;
+  output: string | null;
+  startedDate: string | null;
+  finishedDate: string | null;
+}
+
+export interface JobRecord extends Audit {
+  id: number;
+  organizationId: string;
+  workspaceId: string;
+  status: JobStatus;
+  templateReference: string | null;
+  tcl: string | null;
+  command: JobCommand | null;
+  overrideBranch: string | null;
+  commitId: string | null;
+  via: JobVia;
+  refresh: boolean;
+  refreshOnly: boolean;
+  autoApply: boolean;
+  planChanges: boolean;
+  comments: string | null;
+  approvalTeam: string | null;
+  output: string | null;
+  terraformPlan: string | null;
+  steps: StepRecord[];
+}

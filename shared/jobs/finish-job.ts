@@ -1,0 +1,78 @@
+/**
+ * Ending a job: its terminal status, its steps' final statuses and its departure from the workspace
+ * queue are one transaction, so a job can never end without freeing its workspace, and the next
+ * waiting job becomes active in the same write. Used by cancel, reject, the runner's last task and
+ * every failure path.
+ */
+import { conflict } from '../http/errors';
+import type { JobStatus, StepStatus } from '../domain/job-status';
+import { isTerminal } from '../domain/job-status';
+import type { JobRecord, StepRecord } from '../domain/records';
+import { keys } from '../store/keys';
+import { ConditionFailed, getItem } from '../store/table';
+import { update, write } from '../store/writes';
+import { queueWrite } from './queue';
+import { jobRunner } from './runner';
+
+export interface Ending {
+  status: Extract<JobStatus, 'completed' | 'rejected' | 'cancelled' | 'failed'>;
+  /** New status for steps that had not ended (pending → notExecuted, running → failed, …). */
+  stepStatus: (step: StepRecord) => StepStatus;
+  output?: string | null;
+  updatedBy: string;
+  extra?: Record<string, unknown>;
+}
+
+export class JobAlreadyEnded extends Error {
+  constructor(readonly status: JobStatus) {
+    super(`the job already ended (${status})`);
+    this.name = 'JobAlreadyEnded';
+  }
+}
+
+/**
+ * Ends `job` if its status is still the one read. Throws JobAlreadyEnded when it ended meanwhile and
+ * a 409 when it changed otherwise. Starts the next job of the workspace, if this freed it.
+ */
+export async function finishJob(job: JobRecord, ending: Ending): Promise<JobRecord> {
+  if (isTerminal(job.status)) throw new JobAlreadyEnded(job.status);
+  const at = new Date().toISOString();
+  const steps = job.steps.map((s) =>
+    s.status === 'pending' || s.status === 'running'
+      ? { ...s, status: ending.stepStatus(s), finishedDate: s.status === 'running' ? at : s.finishedDate }
+      : s,
+  );
+  const changes = {
+    status: ending.status,
+    steps,
+    updatedBy: ending.updatedBy,
+    updatedDate: at,
+    ...(ending.output !== undefined ? { output: ending.output } : {}),
+    ...ending.extra,
+  };
+  for (let attempt = 1; attempt <= 50; attempt++) {
+    const workspace = await getItem(keys.workspace(job.workspaceId));
+    const queue = workspace ? queueWrite({ ...(workspace as object), id: job.workspaceId }, { leave: job.id }) : undefined;
+    try {
+      await write([
+        update(keys.job(job.organizationId, job.id), changes, {
+          condition: { expression: '#s = :from', names: { '#s': 'status' }, values: { ':from': job.status } },
+          remove: ['taskToken'],
+        }, () => new ConditionFailed(0)),
+        ...(queue ? [queue.write] : []),
+      ]);
+      if (queue?.start !== undefined) await jobRunner().start({ organizationId: job.organizationId, jobId: queue.start });
+      return { ...job, ...changes };
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+      if (error.index === 0) {
+        const current = await getItem(keys.job(job.organizationId, job.id));
+        const status = (current?.status as JobStatus | undefined) ?? 'cancelled';
+        if (!current || isTerminal(status)) throw new JobAlreadyEnded(status);
+        throw conflict(`the job changed while it was being updated (now ${status}); retry`);
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(5 * attempt, 50)));
+    }
+  }
+  throw new Error(`job ${job.id}: workspace ${job.workspaceId} queue is too contended`);
+}

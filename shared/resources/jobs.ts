@@ -1,0 +1,185 @@
+/** Jobs on the organization path (contract §3): create, read, change status/comments, delete. */
+import * as v from 'valibot';
+import type { ApiRequest, ApiResponse } from '../http/api-handler';
+import { bool, checkAttributes, enumOf, optionalText, uuid } from '../http/attributes';
+import { badRequest, conflict, forbidden, notFound, pointer } from '../http/errors';
+import { document, readResourceDocument } from '../http/jsonapi';
+import { COMMAND_TEMPLATES } from '../domain/default-templates';
+import { JOB_STATUSES, isTerminal, transitionRefusal } from '../domain/job-status';
+import { canApprove, canCancel, hasPermission, requireMember, requirePermission } from '../domain/permissions';
+import { JOB_VIA, type JobRecord, type OrganizationRecord, type WorkspaceRecord } from '../domain/records';
+import { createJob } from '../jobs/create-job';
+import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
+import { jobRunner } from '../jobs/runner';
+import { keys } from '../store/keys';
+import { getItem, stripKeys } from '../store/table';
+import { conditions, remove, update, write } from '../store/writes';
+import { AUDIT_ATTRIBUTES, created, loadWithOrganization, noContent, ok, orgParam, updatedAudit } from './common';
+import { jobResource, parseIncludes, stepResource } from './job-documents';
+import { organizationResource } from './organizations';
+import { validateTcl } from './templates';
+import { workspaceResource } from './workspaces';
+
+const gitRef = v.pipe(
+  v.string('must be a branch or tag name'),
+  v.maxLength(255, 'must be at most 255 characters'),
+  v.check((b) => /^[A-Za-z0-9._\/-]+$/.test(b) && !b.includes('..') && !b.startsWith('-'), 'must be a valid git branch or tag name'),
+);
+export const JobCreate = v.object({
+  status: v.optional(v.literal('pending', "a new job's status can only be pending")),
+  templateReference: v.nullish(uuid('a template')),
+  tcl: v.nullish(v.pipe(v.string('must be a base64-encoded YAML flow'), v.maxLength(200_000, 'is too large'))),
+  command: v.nullish(enumOf(Object.keys(COMMAND_TEMPLATES) as (keyof typeof COMMAND_TEMPLATES)[])),
+  overrideBranch: v.nullish(gitRef),
+  commitId: v.nullish(v.pipe(v.string('must be a commit hash'), v.regex(/^[0-9a-fA-F]{4,64}$/, 'must be a commit hash (4 to 64 hex digits)'))),
+  via: v.optional(enumOf(JOB_VIA), 'UI'),
+  refresh: v.optional(bool(), true),
+  refreshOnly: v.optional(bool(), false),
+  autoApply: v.optional(bool(), false),
+  comments: optionalText(512),
+});
+const JobPatch = v.object({ status: v.optional(enumOf(JOB_STATUSES)), comments: optionalText(512) });
+export const JOB_CREATE_RULES = {
+  readOnly: ['planChanges', 'output', 'terraformPlan', ...AUDIT_ATTRIBUTES],
+  forbidden: ['approvalTeam'],
+};
+const PATCH_RULES = { readOnly: [...Object.keys(JobCreate.entries), ...JOB_CREATE_RULES.readOnly, 'approvalTeam'].filter((k) => k !== 'status' && k !== 'comments') };
+
+/** A path job id: a positive integer, else the job cannot exist. */
+export function jobIdParam(req: ApiRequest): number {
+  const raw = req.params.jobId ?? '';
+  const id = /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(id)) throw notFound(`job ${raw} does not exist`);
+  return id;
+}
+
+export async function loadJob(orgId: string, jobId: number) {
+  const { org, items } = await loadWithOrganization(orgId, [keys.job(orgId, jobId)]);
+  return { org, job: items[0] as JobRecord | undefined };
+}
+
+export async function readableJob(req: ApiRequest, orgId: string, jobId: number): Promise<{ org: OrganizationRecord; job: JobRecord }> {
+  const loaded = await loadJob(orgId, jobId);
+  const org = requireMember(req.principal, loaded.org, orgId);
+  if (!loaded.job) throw notFound(`job ${jobId} does not exist`);
+  return { org, job: loaded.job };
+}
+
+export async function renderJob(req: ApiRequest, org: OrganizationRecord, job: JobRecord): Promise<ApiResponse> {
+  const includes = parseIncludes(req);
+  const included = [];
+  if (includes.has('step')) included.push(...job.steps.map((s) => stepResource(req, job, s)));
+  if (includes.has('workspace')) {
+    const workspace = await getItem(keys.workspace(job.workspaceId));
+    if (workspace) included.push(workspaceResource(req, stripKeys<WorkspaceRecord>(workspace)));
+  }
+  if (includes.has('organization')) included.push(organizationResource(req, org));
+  return ok(document(jobResource(req, job), includes.size ? { included } : {}));
+}
+
+export async function getJob(req: ApiRequest): Promise<ApiResponse> {
+  const { org, job } = await readableJob(req, orgParam(req), jobIdParam(req));
+  return renderJob(req, org, job);
+}
+
+/** POST on either path; `workspaceId` comes from the path (v1.3) or the body's relationship. */
+export async function postJob(req: ApiRequest, orgId: string, pathWorkspaceId?: string): Promise<ApiResponse> {
+  const input = readResourceDocument(req.body, { type: 'job', relationships: { workspace: 'workspace', organization: 'organization' } });
+  const attrs = checkAttributes(input.attributes, JobCreate, JOB_CREATE_RULES);
+  const linkedWorkspace = input.relationships.workspace?.id;
+  if (pathWorkspaceId && linkedWorkspace && linkedWorkspace !== pathWorkspaceId) {
+    throw conflict('the workspace relationship does not match the workspace in the path', pointer('/data/relationships/workspace/data/id'));
+  }
+  const workspaceId = pathWorkspaceId ?? linkedWorkspace;
+  if (!workspaceId) throw badRequest('a job needs its workspace relationship', pointer('/data/relationships/workspace'));
+  const linkedOrg = input.relationships.organization?.id;
+  if (linkedOrg && linkedOrg.toLowerCase() !== orgId) {
+    throw conflict('the organization relationship does not match the organization in the path', pointer('/data/relationships/organization/data/id'));
+  }
+  if (attrs.tcl) validateTcl(attrs.tcl);
+  const { job, start } = await createJob(
+    { organizationId: orgId, workspaceId: workspaceId.toLowerCase(), ...attrs, createdBy: req.principal.email },
+    (org) => requirePermission(req.principal, org, orgId, 'manageJob', 'creating jobs'),
+  );
+  if (start !== undefined) await jobRunner().start({ organizationId: orgId, jobId: start });
+  return created(req, jobResource(req, job));
+}
+
+export async function patchJob(req: ApiRequest, orgId: string, jobId: number, scope?: (job: JobRecord) => void): Promise<ApiResponse> {
+  const input = readResourceDocument(req.body, { type: 'job', id: req.params.jobId });
+  const attrs = checkAttributes(input.attributes, JobPatch, PATCH_RULES);
+  const loaded = await loadJob(orgId, jobId);
+  const org = requireMember(req.principal, loaded.org, orgId);
+  const job = loaded.job;
+  if (!job) throw notFound(`job ${jobId} does not exist`);
+  scope?.(job);
+  const to = attrs.status;
+  if (to !== undefined && to !== job.status) {
+    const refusal = transitionRefusal(job.status, to);
+    if (refusal) throw conflict(refusal, pointer('/data/attributes/status'));
+    const allowed = to === 'cancelled' ? canCancel(req.principal, org, job.approvalTeam) : canApprove(req.principal, job.approvalTeam);
+    if (!allowed) {
+      throw forbidden(to === 'cancelled' ? 'cancelling needs the manageJob permission or the approval team' : `only members of ${job.approvalTeam ?? 'the approval team'} may ${to === 'approved' ? 'approve' : 'reject'} this job`, pointer('/data/attributes/status'));
+    }
+  }
+  if (attrs.comments !== undefined && !hasPermission(req.principal, org, 'manageJob')) {
+    throw forbidden('changing comments needs the manageJob permission', pointer('/data/attributes/comments'));
+  }
+  if (to === 'cancelled' && to !== job.status) {
+    await cancel(job, req.principal.email, attrs.comments);
+  } else if (to === 'approved' || to === 'rejected') {
+    throw conflict(transitionRefusal(job.status, to) ?? `the job cannot be ${to} now`, pointer('/data/attributes/status'));
+  } else if (attrs.comments !== undefined) {
+    await write([
+      update(keys.job(orgId, jobId), { comments: attrs.comments, ...updatedAudit(req.principal) }, { condition: conditions.exists }, () => notFound(`job ${jobId} does not exist`)),
+    ]);
+  }
+  return noContent();
+}
+
+async function cancel(job: JobRecord, by: string, comments: string | null | undefined): Promise<void> {
+  try {
+    await finishJob(job, {
+      status: 'cancelled',
+      stepStatus: () => 'cancelled',
+      updatedBy: by,
+      extra: comments !== undefined ? { comments } : {},
+    });
+  } catch (error) {
+    if (error instanceof JobAlreadyEnded) throw conflict(error.message, pointer('/data/attributes/status'));
+    throw error;
+  }
+  await jobRunner().stop({ organizationId: job.organizationId, jobId: job.id });
+}
+
+export async function deleteJob(req: ApiRequest, orgId: string, jobId: number, scope?: (job: JobRecord) => void): Promise<ApiResponse> {
+  const loaded = await loadJob(orgId, jobId);
+  requirePermission(req.principal, loaded.org, orgId, 'manageJob', 'deleting jobs');
+  const job = loaded.job;
+  if (!job) throw notFound(`job ${jobId} does not exist`);
+  scope?.(job);
+  const active = () => conflict(`the job is ${job.status}; cancel the job first`);
+  if (!isTerminal(job.status)) throw active();
+  await write([
+    remove(keys.job(orgId, jobId), {
+      expression: '#s IN (:c, :r, :x, :f)',
+      names: { '#s': 'status' },
+      values: { ':c': 'completed', ':r': 'rejected', ':x': 'cancelled', ':f': 'failed' },
+    }, active),
+  ]);
+  return noContent();
+}
+
+export async function listSteps(req: ApiRequest): Promise<ApiResponse> {
+  const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
+  return ok(document(job.steps.map((s) => stepResource(req, job, s))));
+}
+
+export async function getStep(req: ApiRequest): Promise<ApiResponse> {
+  const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
+  const step = job.steps.find((s) => s.id === req.params.stepId);
+  if (!step) throw notFound(`step ${req.params.stepId} does not exist`);
+  return ok(document(stepResource(req, job, step)));
+}
+
+export const jobFromItem = (item: Record<string, unknown>) => stripKeys<JobRecord>(item);

@@ -1,0 +1,140 @@
+/** Templates: named TCL flows of an organization, validated when saved (contract §2, §4). */
+import * as v from 'valibot';
+import type { ApiRequest, ApiResponse } from '../http/api-handler';
+import { checkAttributes, nonEmptyString, optionalText } from '../http/attributes';
+import { badRequest, conflict, notFound, pointer } from '../http/errors';
+import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
+import { requireMember, requirePermission } from '../domain/permissions';
+import type { TemplateRecord } from '../domain/records';
+import { TclError, parseTcl } from '../domain/tcl';
+import { keys, prefixes } from '../store/keys';
+import { queryAll, stripKeys } from '../store/table';
+import { conditions, guard, put, remove, update, write } from '../store/writes';
+import {
+  AUDIT_ATTRIBUTES,
+  auditAttributes,
+  created,
+  createdAudit,
+  definedOnly,
+  loadOrganization,
+  loadWithOrganization,
+  newId,
+  noContent,
+  ok,
+  orgParam,
+  selfLink,
+  updatedAudit,
+  uuidParam,
+} from './common';
+
+const TYPE = 'template';
+const tcl = v.pipe(v.string('must be a base64-encoded YAML flow'), v.maxLength(200_000, 'is too large'));
+const Create = v.object({
+  name: nonEmptyString(256, 'a name'),
+  description: optionalText(1024),
+  version: v.optional(nonEmptyString(32, 'a version'), '1.0.0'),
+  tcl,
+});
+const Update = v.partial(Create);
+const rules = { readOnly: AUDIT_ATTRIBUTES };
+
+/** Rejects TCL that would not run, with the YAML path at fault in the detail. */
+export function validateTcl(value: string, at = '/data/attributes/tcl'): void {
+  try {
+    parseTcl(value);
+  } catch (e) {
+    if (e instanceof TclError) throw badRequest(`invalid tcl: ${e.message}`, pointer(at));
+    throw e;
+  }
+}
+
+function templateResource(req: ApiRequest, t: TemplateRecord): ResourceObject {
+  return {
+    type: TYPE,
+    id: t.id,
+    attributes: { name: t.name, description: t.description, version: t.version, tcl: t.tcl, ...auditAttributes(t) },
+    relationships: { organization: { data: { type: 'organization', id: t.organizationId } } },
+    links: selfLink(req, `/organization/${t.organizationId}/template/${t.id}`),
+  };
+}
+
+async function loadTemplate(req: ApiRequest) {
+  const orgId = orgParam(req);
+  const templateId = uuidParam(req, 'templateId', 'template');
+  const { org, items } = await loadWithOrganization(orgId, [keys.template(orgId, templateId)]);
+  return { orgId, templateId, org, template: items[0] as TemplateRecord | undefined };
+}
+
+export async function listTemplates(req: ApiRequest): Promise<ApiResponse> {
+  const orgId = orgParam(req);
+  requireMember(req.principal, await loadOrganization(orgId), orgId);
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+    ExpressionAttributeValues: { ':p': `ORG#${orgId}`, ':s': prefixes.template },
+  });
+  const templates = items.map((i) => stripKeys<TemplateRecord>(i)).sort((a, b) => a.name.localeCompare(b.name));
+  return ok(document(templates.map((t) => templateResource(req, t)), { links: selfLink(req, `/organization/${orgId}/template`) }));
+}
+
+export async function getTemplate(req: ApiRequest): Promise<ApiResponse> {
+  const { orgId, templateId, org, template } = await loadTemplate(req);
+  requireMember(req.principal, org, orgId);
+  if (!template) throw notFound(`template ${templateId} does not exist`);
+  return ok(document(templateResource(req, template)));
+}
+
+export async function createTemplate(req: ApiRequest): Promise<ApiResponse> {
+  const orgId = orgParam(req);
+  const input = readResourceDocument(req.body, { type: TYPE });
+  const attrs = checkAttributes(input.attributes, Create, rules);
+  validateTcl(attrs.tcl);
+  requirePermission(req.principal, await loadOrganization(orgId), orgId, 'manageTemplate', 'managing templates');
+  const template: TemplateRecord = {
+    id: newId(),
+    organizationId: orgId,
+    name: attrs.name,
+    description: attrs.description ?? null,
+    version: attrs.version,
+    tcl: attrs.tcl,
+    ...createdAudit(req.principal),
+  };
+  await write([
+    put({ ...keys.template(orgId, template.id), ...template }, conditions.absent),
+    guard(keys.templateName(orgId, template.name), template.id, `a template named '${template.name}'`),
+  ]);
+  return created(req, templateResource(req, template));
+}
+
+export async function updateTemplate(req: ApiRequest): Promise<ApiResponse> {
+  orgParam(req);
+  const input = readResourceDocument(req.body, { type: TYPE, id: req.params.templateId });
+  const attrs = definedOnly(checkAttributes(input.attributes, Update, rules));
+  if (attrs.tcl !== undefined) validateTcl(attrs.tcl);
+  const { orgId, templateId, org, template } = await loadTemplate(req);
+  requirePermission(req.principal, org, orgId, 'manageTemplate', 'managing templates');
+  if (!template) throw notFound(`template ${templateId} does not exist`);
+  const renamed = attrs.name !== undefined && attrs.name.toLowerCase() !== template.name.toLowerCase();
+  await write([
+    update(
+      keys.template(orgId, templateId),
+      { ...attrs, ...updatedAudit(req.principal) },
+      { condition: { expression: 'attribute_exists(pk) AND #n = :old', names: { '#n': 'name' }, values: { ':old': template.name } } },
+      () => conflict('the template changed while it was being updated; retry'),
+    ),
+    ...(renamed
+      ? [remove(keys.templateName(orgId, template.name)), guard(keys.templateName(orgId, attrs.name as string), templateId, `a template named '${attrs.name}'`)]
+      : []),
+  ]);
+  return noContent();
+}
+
+export async function deleteTemplate(req: ApiRequest): Promise<ApiResponse> {
+  const { orgId, templateId, org, template } = await loadTemplate(req);
+  requirePermission(req.principal, org, orgId, 'manageTemplate', 'managing templates');
+  if (!template) throw notFound(`template ${templateId} does not exist`);
+  await write([
+    remove(keys.template(orgId, templateId), conditions.exists, () => notFound(`template ${templateId} does not exist`)),
+    remove(keys.templateName(orgId, template.name)),
+  ]);
+  return noContent();
+}

@@ -1,0 +1,93 @@
+/**
+ * THE route table: every HTTP route, the function module that serves it, and what that function may
+ * touch. The CDK API construct creates one Lambda per entry and the local server dispatches to the
+ * same modules from this same list, so the two can never disagree.
+ */
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** What a function needs, turned into least-privilege IAM grants by the CDK stack. */
+export type Access = 'table:read' | 'table:write' | 'runs:control' | 'logs:read' | 'logs:delete';
+
+export interface RouteDef {
+  method: Method;
+  /** API Gateway HTTP API route path (path parameters in braces). */
+  path: string;
+  /** Module (relative to the repository root) exporting `handler`. */
+  handler: string;
+  /** `bearer`: the authorizer verifies the token first. `none`: public (health, VCS webhooks). */
+  auth: 'bearer' | 'none';
+  access: Access[];
+}
+
+const R = (method: Method, path: string, handler: string, access: Access[], auth: 'bearer' | 'none' = 'bearer'): RouteDef => ({
+  method,
+  path,
+  handler: `functions/${handler}.ts`,
+  auth,
+  access,
+});
+
+const read: Access[] = ['table:read'];
+const readWrite: Access[] = ['table:read', 'table:write'];
+const jobWrite: Access[] = ['table:read', 'table:write', 'runs:control'];
+
+/** CRUD routes of one collection: list, create, get, update, delete. */
+function crud(collection: string, idParam: string, dir: string, writeAccess = readWrite): RouteDef[] {
+  const member = `${collection}/{${idParam}}`;
+  return [
+    R('GET', collection, `${dir}/list`, read),
+    R('POST', collection, `${dir}/post`, writeAccess),
+    R('GET', member, `${dir}/get`, read),
+    R('PATCH', member, `${dir}/patch`, writeAccess),
+    R('DELETE', member, `${dir}/delete`, writeAccess),
+  ];
+}
+
+const API = '/api/v1';
+const ORG = `${API}/organization/{orgId}`;
+
+export const ROUTES: readonly RouteDef[] = [
+  R('GET', '/healthz', 'health', [], 'none'),
+  ...crud(`${API}/organization`, 'orgId', 'organizations'),
+  ...crud(`${ORG}/team`, 'teamId', 'teams'),
+  ...crud(`${ORG}/workspace`, 'workspaceId', 'workspaces', jobWrite),
+  ...crud(`${ORG}/workspace/{workspaceId}/variable`, 'variableId', 'variables'),
+  ...crud(`${ORG}/template`, 'templateId', 'templates'),
+  ...crud(`${ORG}/job`, 'jobId', 'jobs', jobWrite),
+  R('GET', `${ORG}/job/{jobId}/step`, 'steps/list', read),
+  R('GET', `${ORG}/job/{jobId}/step/{stepId}`, 'steps/get', read),
+];
+
+/** Serves every request no route matched: 405 when the path exists with another method, else 404. */
+export const FALLBACK_HANDLER = 'functions/fallback.ts';
+export const AUTHORIZER_HANDLER = 'functions/authorizer.ts';
+
+/** A function's name in the stack and in logs, from its route: GET /api/v1/organization/{orgId}/job → GetOrganizationJob. */
+export function routeId(route: Pick<RouteDef, 'method' | 'path'>): string {
+  const words = route.path
+    .replace(/^\/api\/v1/, '')
+    .split('/')
+    .filter((s) => s && !s.startsWith('{'))
+    .map((s) => s.replace(/[^A-Za-z0-9]/g, ''))
+    .map((s) => s.charAt(0).toUpperCase() + s.slice(1));
+  const isMember = route.path.endsWith('}');
+  const verb = { GET: isMember ? 'Get' : 'List', POST: 'Create', PATCH: 'Update', DELETE: 'Delete' }[route.method];
+  return `${verb}${words.join('')}`;
+}
+
+/** Matches a concrete path against a route path; returns the decoded path parameters or undefined. */
+export function matchPath(routePath: string, path: string): Record<string, string> | undefined {
+  const want = routePath.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i] as string;
+    const g = got[i] as string;
+    if (w.startsWith('{') && w.endsWith('}')) {
+      if (g === '') return undefined;
+      params[w.slice(1, -1)] = g;
+    } else if (w !== g) return undefined;
+  }
+  return params;
+}

@@ -1,0 +1,43 @@
+/**
+ * The DynamoDB client, created once per container (module scope). A middleware counts every request
+ * the service sends, so tests and `npm run bench` can assert the round trips of each operation.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export const roundTrips = {
+  total: 0,
+  byCommand: {} as Record<string, number>,
+  reset(): void {
+    this.total = 0;
+    this.byCommand = {};
+  },
+};
+
+function createClient(): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({ maxAttempts: Number(process.env.DYNAMODB_MAX_ATTEMPTS ?? 4) });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      roundTrips.total += 1;
+      const name = context.commandName ?? 'unknown';
+      roundTrips.byCommand[name] = (roundTrips.byCommand[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRoundTrips' },
+  );
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+let documentClient: DynamoDBDocumentClient | undefined;
+
+export function ddb(): DynamoDBDocumentClient {
+  documentClient ??= createClient();
+  return documentClient;
+}
+
+/** Tests replace the client to inject faults at the SDK boundary. */
+export function setDocumentClient(client: DynamoDBDocumentClient | undefined): void {
+  documentClient = client;
+}
