@@ -61,60 +61,81 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | undefined): void {
-  if (typeof result === 'string' || result === undefined || !('statusCode' in result)) {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(typeof result === 'string' ? result : JSON.stringify(result ?? null));
-    return;
-  }
-  const body = result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
-  res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>).end(body);
+export interface GatewayResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
 }
 
-function gatewayError(res: ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message }));
+/** Normalizes what a handler returned the way API Gateway does (payload 2.0). */
+function toGatewayResult(result: APIGatewayProxyStructuredResultV2 | string | undefined): GatewayResult {
+  if (typeof result === 'string' || result === undefined || !('statusCode' in result)) {
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: typeof result === 'string' ? result : JSON.stringify(result ?? null) };
+  }
+  const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+  return { statusCode: result.statusCode ?? 200, headers: (result.headers ?? {}) as Record<string, string>, body };
+}
+
+const gatewayError = (statusCode: number, message: string): GatewayResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ message }),
+});
+
+/** What API Gateway does with one request: route, authorize, invoke the function. */
+export async function dispatch(request: HttpRequestLike): Promise<GatewayResult> {
+  const path = request.rawPath.length > 1 ? request.rawPath.replace(/\/+$/, '') : request.rawPath;
+  const req = { ...request, rawPath: path };
+  try {
+    const match = findRoute(req.method, path);
+    if (!match) {
+      const fallback = await loadHandler(FALLBACK_HANDLER);
+      return toGatewayResult((await fallback(requestEvent(req, { routeKey: '$default' }), lambdaContext('Fallback'))) as never);
+    }
+    const routeKey = `${match.route.method} ${match.route.path}`;
+    let authorizer: Record<string, unknown> | undefined;
+    if (match.route.auth === 'bearer') {
+      const authorize = await loadHandler(AUTHORIZER_HANDLER);
+      const verdict = (await authorize(authorizerEvent(req, routeKey, match.params), lambdaContext('Authorizer'))) as {
+        isAuthorized: boolean;
+        context?: Record<string, unknown>;
+      };
+      if (!verdict.isAuthorized) return gatewayError(403, 'Forbidden');
+      authorizer = verdict.context ?? {};
+    }
+    const handler = await loadHandler(match.route.handler);
+    const event = requestEvent(req, { routeKey, pathParameters: match.params }, authorizer);
+    return toGatewayResult((await handler(event, lambdaContext(routeId(match.route)))) as never);
+  } catch (error) {
+    // What API Gateway answers when the integration itself fails.
+    logger.error('handler invocation failed', { error, path });
+    return gatewayError(500, 'Internal Server Error');
+  }
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const body = await readBody(req);
-  if (body === 'too-large') return gatewayError(res, 413, 'Request Entity Too Large');
-  const request: HttpRequestLike = {
-    method: (req.method ?? 'GET').toUpperCase(),
-    rawPath: path,
-    rawQueryString: url.search.replace(/^\?/, ''),
-    headers: headersOf(req),
-    body,
-    sourceIp: req.socket.remoteAddress,
-  };
-  const match = findRoute(request.method, path);
-  if (!match) {
-    const fallback = await loadHandler(FALLBACK_HANDLER);
-    return send(res, (await fallback(requestEvent(request, { routeKey: '$default' }), lambdaContext('Fallback'))) as never);
-  }
-  const routeKey = `${match.route.method} ${match.route.path}`;
-  let authorizer: Record<string, unknown> | undefined;
-  if (match.route.auth === 'bearer') {
-    const authorize = await loadHandler(AUTHORIZER_HANDLER);
-    const verdict = (await authorize(authorizerEvent(request, routeKey, match.params), lambdaContext('Authorizer'))) as {
-      isAuthorized: boolean;
-      context?: Record<string, unknown>;
-    };
-    if (!verdict.isAuthorized) return gatewayError(res, 403, 'Forbidden');
-    authorizer = verdict.context ?? {};
-  }
-  const handler = await loadHandler(match.route.handler);
-  const event = requestEvent(request, { routeKey, pathParameters: match.params }, authorizer);
-  send(res, (await handler(event, lambdaContext(routeId(match.route)))) as never);
+  const result =
+    body === 'too-large'
+      ? gatewayError(413, 'Request Entity Too Large')
+      : await dispatch({
+          method: (req.method ?? 'GET').toUpperCase(),
+          rawPath: url.pathname,
+          rawQueryString: url.search.replace(/^\?/, ''),
+          headers: headersOf(req),
+          body,
+          sourceIp: req.socket.remoteAddress,
+        });
+  res.writeHead(result.statusCode, result.headers).end(result.body);
 }
 
 export async function startHttpServer(port: number, host = '0.0.0.0'): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     handle(req, res).catch((error) => {
-      // What API Gateway answers when the integration itself fails.
-      logger.error('handler invocation failed', { error, path: req.url });
-      if (!res.headersSent) gatewayError(res, 500, 'Internal Server Error');
-      else res.end();
+      logger.error('request failed', { error, path: req.url });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: 'Internal Server Error' }));
     });
   });
   server.keepAliveTimeout = 5000;

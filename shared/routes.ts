@@ -17,6 +17,10 @@ export interface RouteDef {
   /** `bearer`: the authorizer verifies the token first. `none`: public (health, VCS webhooks). */
   auth: 'bearer' | 'none';
   access: Access[];
+  /** Function name in the stack when the path alone does not make a good one. */
+  name?: string;
+  /** Why a route with `auth: 'none'` may be public (recorded as the cdk-nag acknowledgement). */
+  publicReason?: string;
 }
 
 const R = (method: Method, path: string, handler: string, access: Access[], auth: 'bearer' | 'none' = 'bearer'): RouteDef => ({
@@ -47,7 +51,7 @@ const API = '/api/v1';
 const ORG = `${API}/organization/{orgId}`;
 
 export const ROUTES: readonly RouteDef[] = [
-  R('GET', '/healthz', 'health', [], 'none'),
+  { ...R('GET', '/healthz', 'health', [], 'none'), name: 'Health', publicReason: 'Liveness probe: returns a constant and touches no data.' },
   ...crud(`${API}/organization`, 'orgId', 'organizations'),
   ...crud(`${ORG}/team`, 'teamId', 'teams'),
   ...crud(`${ORG}/workspace`, 'workspaceId', 'workspaces', jobWrite),
@@ -63,11 +67,12 @@ export const FALLBACK_HANDLER = 'functions/fallback.ts';
 export const AUTHORIZER_HANDLER = 'functions/authorizer.ts';
 
 /** A function's name in the stack and in logs, from its route: GET /api/v1/organization/{orgId}/job → GetOrganizationJob. */
-export function routeId(route: Pick<RouteDef, 'method' | 'path'>): string {
+export function routeId(route: Pick<RouteDef, 'method' | 'path' | 'name'>): string {
+  if (route.name) return route.name;
   const words = route.path
     .replace(/^\/api\/v1/, '')
     .split('/')
-    .filter((s) => s && !s.startsWith('{'))
+    .filter((s) => s && !s.startsWith('{') && !/^v\d+$/.test(s))
     .map((s) => s.replace(/[^A-Za-z0-9]/g, ''))
     .map((s) => s.charAt(0).toUpperCase() + s.slice(1));
   const isMember = route.path.endsWith('}');

@@ -114,7 +114,7 @@ export async function patchJob(req: ApiRequest, orgId: string, jobId: number, sc
   if (!job) throw notFound(`job ${jobId} does not exist`);
   scope?.(job);
   const to = attrs.status;
-  if (to !== undefined && to !== job.status) {
+  if (to !== undefined) {
     const refusal = transitionRefusal(job.status, to);
     if (refusal) throw conflict(refusal, pointer('/data/attributes/status'));
     const allowed = to === 'cancelled' ? canCancel(req.principal, org, job.approvalTeam) : canApprove(req.principal, job.approvalTeam);
@@ -125,7 +125,7 @@ export async function patchJob(req: ApiRequest, orgId: string, jobId: number, sc
   if (attrs.comments !== undefined && !hasPermission(req.principal, org, 'manageJob')) {
     throw forbidden('changing comments needs the manageJob permission', pointer('/data/attributes/comments'));
   }
-  if (to === 'cancelled' && to !== job.status) {
+  if (to === 'cancelled') {
     await cancel(job, req.principal.email, attrs.comments);
   } else if (to === 'approved' || to === 'rejected') {
     throw conflict(transitionRefusal(job.status, to) ?? `the job cannot be ${to} now`, pointer('/data/attributes/status'));

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+/** The CDK app: `npx cdk synth` / `npx cdk deploy`, with cdk-nag's AwsSolutions checks on every synth. */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { TerrakubeJobsStack } from './stack';
+
+const app = new App();
+const ctx = (name: string): string | undefined => app.node.tryGetContext(name) ?? process.env[`TERRAKUBE_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`];
+
+const issuer = ctx('oidcIssuer');
+new TerrakubeJobsStack(app, ctx('stackName') ?? 'TerrakubeJobs', {
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  adminGroup: ctx('adminGroup'),
+  oidc: issuer ? { issuer, audience: ctx('oidcAudience') ?? 'terrakube' } : undefined,
+  tableDeletionProtection: ctx('tableDeletionProtection') !== 'false',
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,0 +1,74 @@
+/**
+ * Defaults for every function of the service: Node.js 22 on arm64, bundled with esbuild (local, no
+ * Docker), JSON logs into a log group with a retention, and a role of its own that starts with nothing
+ * but the right to write its own logs. Each function then gets only the grants its route declares.
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { resolve } from 'node:path';
+import { ESM_REQUIRE_SHIM, NODE_TARGET } from '../bundling';
+import { acknowledge } from '../nag';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+
+export interface ServiceFunctionProps {
+  /** Handler module, relative to the repository root. */
+  entry: string;
+  description: string;
+  environment: Record<string, string>;
+  timeout?: Duration;
+  memorySize?: number;
+}
+
+export class ServiceFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (function role)`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}:log-stream:*`] }),
+    );
+    const logGroupId = Stack.of(this).resolve((logGroup.node.defaultChild as logs.CfnLogGroup).logicalId) as string;
+    acknowledge(this.role, `AwsSolutions-IAM5[Resource::<${logGroupId}.Arn>:log-stream:*]`,
+      'Lambda names its log streams at run time; the grant is limited to streams of this function\'s own log group.');
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: resolve(REPO_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.seconds(15),
+      role: this.role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      environment: { NODE_OPTIONS: '--no-warnings', ...props.environment },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: NODE_TARGET,
+        minify: true,
+        sourceMap: false,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_SHIM,
+        externalModules: [],
+      },
+    });
+    acknowledge(this.fn, 'AwsSolutions-L1', 'The runtime is pinned to Node.js 22, the version the test suite and benchmarks run against; upgrades are deliberate.');
+  }
+}

@@ -1,0 +1,57 @@
+/** The whole service as one stack, built from one construct per concern. */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import type { ApiEnv } from '../shared/env';
+import type { Access } from '../shared/routes';
+import { JobsApi } from './constructs/jobs-api';
+import { JobsTable } from './constructs/jobs-table';
+import { acknowledge } from './nag';
+
+export interface TerrakubeJobsStackProps extends StackProps {
+  /** Group whose members are administrators (default TERRAKUBE_ADMIN). */
+  adminGroup?: string;
+  /** OIDC issuer and audience for RS256 tokens (the production identity path). */
+  oidc?: { issuer: string; audience: string };
+  /** Protect the table from deletion (default true). */
+  tableDeletionProtection?: boolean;
+}
+
+export class TerrakubeJobsStack extends Stack {
+  readonly table: JobsTable;
+  readonly api: JobsApi;
+
+  constructor(scope: Construct, id: string, props: TerrakubeJobsStackProps = {}) {
+    super(scope, id, props);
+    const adminGroup = props.adminGroup ?? 'TERRAKUBE_ADMIN';
+    this.table = new JobsTable(this, 'Data', { deletionProtection: props.tableDeletionProtection });
+
+    const patSecret = new secretsmanager.Secret(this, 'PatSecret', {
+      description: 'Signs Terrakube personal access tokens (HS256). Rotating it invalidates every issued PAT.',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    acknowledge(patSecret, 'AwsSolutions-SMG4',
+      'Rotating the PAT signing secret revokes every personal access token at once; it is rotated on demand, not on a schedule.');
+
+    const environment = {
+      TABLE_NAME: this.table.table.tableName,
+      TERRAKUBE_ADMIN_GROUP: adminGroup,
+      TERRAKUBE_MODE: 'aws',
+    } satisfies ApiEnv;
+
+    const grant = (access: Access, grantee: iam.IGrantable) => {
+      switch (access) {
+        case 'table:read':
+          return this.table.grantRead(grantee);
+        case 'table:write':
+          return this.table.grantWrite(grantee);
+        default:
+          return undefined; // granted by the constructs that own those resources
+      }
+    };
+
+    this.api = new JobsApi(this, 'Api', { adminGroup, patSecret, oidc: props.oidc, environment, grant });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Jobs API' });
+  }
+}

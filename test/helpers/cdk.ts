@@ -1,0 +1,49 @@
+/** Synthesizes the stack for assertions, without bundling (no esbuild per function in tests). */
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TerrakubeJobsStack, type TerrakubeJobsStackProps } from '../../infra/stack';
+
+export interface Synthesized {
+  stack: TerrakubeJobsStack;
+  template: Template;
+  /** cdk-nag findings not acknowledged. */
+  nagViolations: string[];
+}
+
+export function synthesize(props: TerrakubeJobsStackProps = {}): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), 'cdk-test-'));
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new TerrakubeJobsStack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' }, ...props });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  let nagViolations: string[] = [];
+  try {
+    app.synth();
+  } catch (error) {
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
+    };
+    nagViolations = report.pluginReports.flatMap((p) => p.violations.flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} at ${c.constructPath}`)));
+    if (nagViolations.length === 0) throw error;
+  }
+  return { stack, template: Template.fromStack(stack as Stack), nagViolations };
+}
+
+type Resource = { Type: string; Properties: Record<string, any> };
+
+/** IAM actions granted to the role of the function whose description is `description`. */
+export function actionsOf(template: Template, description: string): string[] {
+  const functions = template.findResources('AWS::Lambda::Function', { Properties: { Description: description } }) as Record<string, Resource>;
+  const fn = Object.values(functions)[0];
+  if (!fn) throw new Error(`no function described '${description}'`);
+  const roleRef = fn.Properties.Role['Fn::GetAtt'][0] as string;
+  const policies = template.findResources('AWS::IAM::Policy') as Record<string, Resource>;
+  return Object.values(policies)
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleRef))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+    .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
+    .sort();
+}

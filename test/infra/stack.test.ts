@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { ROUTES } from '../../shared/routes';
+import { actionsOf, synthesize, type Synthesized } from '../helpers/cdk';
+
+let synth: Synthesized;
+beforeAll(() => {
+  synth = synthesize();
+});
+
+describe('the CDK stack', () => {
+  it('passes cdk-nag AwsSolutions with reasoned acknowledgements only', () => {
+    expect(synth.nagViolations).toEqual([]);
+  });
+
+  it('has one table: on demand, point-in-time recovery, encrypted, deletion-protected, TTL, two indexes', () => {
+    synth.template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    synth.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' }), Match.objectLike({ IndexName: 'gsi2' })],
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],
+    });
+    synth.template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
+  });
+
+  it('lets deletion protection be switched off for throwaway stacks', () => {
+    const { template } = synthesize({ tableDeletionProtection: false });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })] });
+    template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
+  });
+
+  it('creates one Node.js 22 arm64 function with JSON logs per route and method, plus authorizer and fallback', () => {
+    const functions = synth.template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(ROUTES.length + 2);
+    for (const fn of Object.values(functions) as { Properties: Record<string, any> }[]) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], LoggingConfig: { LogFormat: 'JSON' } });
+    }
+    for (const route of ROUTES) {
+      synth.template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: `${route.method} ${route.path}`,
+        ...(route.path.startsWith('/api/') ? { Environment: { Variables: Match.objectLike({ TABLE_NAME: Match.anyValue(), TERRAKUBE_MODE: 'aws' }) } } : {}),
+      });
+    }
+  });
+
+  it('routes every path and method, behind the token authorizer unless public', () => {
+    for (const route of ROUTES) {
+      synth.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${route.method} ${route.path}`,
+        AuthorizationType: route.auth === 'bearer' ? 'CUSTOM' : 'NONE',
+      });
+    }
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      EnableSimpleResponses: true,
+      IdentitySource: [],
+      AuthorizerResultTtlInSeconds: 0,
+    });
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it('gives each function only the DynamoDB actions its route needs (no Scan anywhere)', () => {
+    const read = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+    const write = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+    const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+    for (const route of ROUTES.filter((r) => r.path.startsWith('/api/'))) {
+      const actions = actionsOf(synth.template, `${route.method} ${route.path}`);
+      expect(actions).not.toContain('dynamodb:Scan');
+      expect(actions.filter((a) => a.startsWith('dynamodb:')), `${route.method} ${route.path}`).toEqual(
+        [...new Set(route.method === 'GET' ? read : [...read, ...write])].sort(),
+      );
+      expect(actions).toEqual(expect.arrayContaining(logs));
+    }
+    expect(actionsOf(synth.template, 'GET /healthz')).toEqual(logs);
+    expect(actionsOf(synth.template, 'Verifies bearer tokens (PAT HS256 and OIDC RS256) for the HTTP API')).toEqual(
+      expect.arrayContaining(['secretsmanager:GetSecretValue', ...logs]),
+    );
+  });
+
+  it('keeps the PAT signing secret in Secrets Manager, not in any function environment', () => {
+    synth.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const functions = Object.values(synth.template.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables: Record<string, unknown> } } }[];
+    for (const fn of functions) expect(Object.keys(fn.Properties.Environment?.Variables ?? {})).not.toContain('TERRAKUBE_PAT_SECRET');
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import * as v from 'valibot';
+import { checkAttributes } from '../../shared/http/attributes';
+import { isAcceptedContentType } from '../../shared/http/api-handler';
+import { HttpError, HttpErrors } from '../../shared/http/errors';
+import { readResourceDocument } from '../../shared/http/jsonapi';
+
+function statusOf(fn: () => unknown): { status: number; pointer?: string } {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof HttpError) return { status: e.status, pointer: e.source?.pointer };
+    if (e instanceof HttpErrors) return { status: e.status, pointer: e.errors[0]?.source?.pointer };
+    throw e;
+  }
+  return { status: 0 };
+}
+
+describe('request documents', () => {
+  const read = (body: unknown, id?: string) => () => readResourceDocument(body, { type: 'job', id, relationships: { workspace: 'workspace' } });
+
+  it.each([
+    ['not an object', [], 400, ''],
+    ['no data', { meta: {} }, 400, '/data'],
+    ['an unknown top-level member', { data: { type: 'job' }, included: [] }, 400, '/included'],
+    ['no type', { data: { attributes: {} } }, 400, '/data/type'],
+    ['another type', { data: { type: 'workspace' } }, 409, '/data/type'],
+    ['a client id on create', { data: { type: 'job', id: '5' } }, 403, '/data/id'],
+    ['attributes that are not an object', { data: { type: 'job', attributes: [] } }, 400, '/data/attributes'],
+    ['an unknown relationship', { data: { type: 'job', relationships: { owner: { data: null } } } }, 400, '/data/relationships/owner'],
+    ['a relationship without data', { data: { type: 'job', relationships: { workspace: {} } } }, 400, '/data/relationships/workspace'],
+    ['a relationship of the wrong type', { data: { type: 'job', relationships: { workspace: { data: { type: 'team', id: 'x' } } } } }, 409, '/data/relationships/workspace/data/type'],
+  ])('rejects %s', (_name, body, status, pointer) => {
+    expect(statusOf(read(body))).toEqual({ status, pointer });
+  });
+
+  it('requires data.id to repeat the path id on update', () => {
+    expect(statusOf(read({ data: { type: 'job' } }, '7'))).toEqual({ status: 400, pointer: '/data/id' });
+    expect(statusOf(read({ data: { type: 'job', id: '8' } }, '7'))).toEqual({ status: 409, pointer: '/data/id' });
+    expect(read({ data: { type: 'job', id: '7', attributes: { a: 1 } } }, '7')()).toEqual({ attributes: { a: 1 }, relationships: {} });
+  });
+
+  it('reports unknown, read-only and server-only attributes by name', () => {
+    const schema = v.object({ name: v.string() });
+    const rules = { readOnly: ['createdBy'], forbidden: ['approvalTeam'] };
+    expect(statusOf(() => checkAttributes({ name: 'x', bogus: 1 }, schema, rules))).toEqual({ status: 400, pointer: '/data/attributes/bogus' });
+    expect(statusOf(() => checkAttributes({ createdBy: 'me' }, schema, rules))).toEqual({ status: 400, pointer: '/data/attributes/createdBy' });
+    expect(statusOf(() => checkAttributes({ approvalTeam: 'X', bogus: 1 }, schema, rules))).toEqual({ status: 403, pointer: '/data/attributes/approvalTeam' });
+    expect(statusOf(() => checkAttributes({ name: 5 }, schema, rules))).toEqual({ status: 400, pointer: '/data/attributes/name' });
+    expect(statusOf(() => checkAttributes(JSON.parse('{"__proto__": {"polluted": true}}'), schema, rules))).toEqual({ status: 400, pointer: '/data/attributes/__proto__' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it.each([
+    ['application/vnd.api+json', true],
+    ['application/vnd.api+json; ext="https://jsonapi.org/ext/atomic"', true],
+    ['application/json', true],
+    ['application/json; charset=utf-8', true],
+    ['APPLICATION/JSON', true],
+    ['application/vnd.api+json; charset=utf-8', false],
+    ['text/plain', false],
+    ['application/x-www-form-urlencoded', false],
+    [undefined, false],
+  ])('content type %s accepted: %s', (value, accepted) => {
+    expect(isAcceptedContentType(value)).toBe(accepted);
+  });
+});
