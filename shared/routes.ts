@@ -58,6 +58,7 @@ export const ROUTES: readonly RouteDef[] = [
   ...crud(`${ORG}/workspace/{workspaceId}/variable`, 'variableId', 'variables'),
   ...crud(`${ORG}/template`, 'templateId', 'templates'),
   ...crud(`${ORG}/job`, 'jobId', 'jobs', jobWrite),
+  ...crud(`${API}/workspace/{workspaceId}/job`, 'jobId', 'workspace-jobs', jobWrite),
   R('GET', `${ORG}/job/{jobId}/step`, 'steps/list', read),
   R('GET', `${ORG}/job/{jobId}/step/{stepId}`, 'steps/get', read),
 ];

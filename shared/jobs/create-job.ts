@@ -98,7 +98,7 @@ export async function createJob(request: NewJob, authorize: (org: OrganizationRe
         update(keys.jobCounter(orgId), { lastJobId: job.id }, {
           condition: { expression: 'attribute_not_exists(lastJobId) OR lastJobId = :prev', values: { ':prev': lastJobId } },
         }),
-        put({ ...keys.job(orgId, job.id), ...indexes.job(workspaceId, job.id), ...job }, conditions.absent),
+        put({ ...keys.job(orgId, job.id), ...indexes.job(orgId, workspaceId, job.id, job.status), ...job }, conditions.absent),
         queue.write,
       ]);
       return { job, organization, workspace, start: queue.start };

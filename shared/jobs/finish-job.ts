@@ -8,7 +8,7 @@ import { conflict } from '../http/errors';
 import type { JobStatus, StepStatus } from '../domain/job-status';
 import { isTerminal } from '../domain/job-status';
 import type { JobRecord, StepRecord } from '../domain/records';
-import { keys } from '../store/keys';
+import { indexes, keys } from '../store/keys';
 import { ConditionFailed, getItem } from '../store/table';
 import { update, write } from '../store/writes';
 import { queueWrite } from './queue';
@@ -44,6 +44,7 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
   );
   const changes = {
     status: ending.status,
+    ...indexes.jobStatus(job.organizationId, job.workspaceId, ending.status),
     steps,
     updatedBy: ending.updatedBy,
     updatedDate: at,
@@ -62,7 +63,7 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
         ...(queue ? [queue.write] : []),
       ]);
       if (queue?.start !== undefined) await jobRunner().start({ organizationId: job.organizationId, jobId: queue.start });
-      return { ...job, ...changes };
+      return { ...job, ...changes, steps };
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;
       if (error.index === 0) {

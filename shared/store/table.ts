@@ -48,6 +48,8 @@ export const pick = (items: Map<string, Item>, key: Key): Item | undefined => it
 export interface Page {
   items: Item[];
   lastKey?: Record<string, unknown>;
+  /** Items DynamoDB read (and billed) before any FilterExpression. */
+  scanned: number;
 }
 
 export async function query(
@@ -57,7 +59,22 @@ export async function query(
   const res = await ddb().send(
     new QueryCommand({ TableName: tableName(), ...(index ? { IndexName: index } : { ConsistentRead: true }), ...rest }),
   );
-  return { items: res.Items ?? [], lastKey: res.LastEvaluatedKey };
+  return { items: res.Items ?? [], lastKey: res.LastEvaluatedKey, scanned: res.ScannedCount ?? res.Items?.length ?? 0 };
+}
+
+/** How many items a query matches (Select COUNT, following pagination). */
+export async function queryCount(input: Omit<Parameters<typeof query>[0], 'Select' | 'ExclusiveStartKey'>): Promise<number> {
+  const { index, ...rest } = input;
+  let total = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const res = await ddb().send(
+      new QueryCommand({ TableName: tableName(), ...(index ? { IndexName: index } : { ConsistentRead: true }), ...rest, Select: 'COUNT', ExclusiveStartKey: start }),
+    );
+    total += res.Count ?? 0;
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return total;
 }
 
 /** Every item of a query, following pagination: only for bounded sets (a workspace's variables). */

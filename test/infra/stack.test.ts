@@ -13,7 +13,7 @@ describe('the CDK stack', () => {
     expect(synth.nagViolations).toEqual([]);
   });
 
-  it('has one table: on demand, point-in-time recovery, encrypted, deletion-protected, TTL, two indexes', () => {
+  it('has one table: on demand, point-in-time recovery, encrypted, deletion-protected, TTL, three indexes', () => {
     synth.template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
     synth.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       BillingMode: 'PAY_PER_REQUEST',
@@ -23,7 +23,7 @@ describe('the CDK stack', () => {
       ],
       SSESpecification: { SSEEnabled: true },
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' }), Match.objectLike({ IndexName: 'gsi2' })],
+      GlobalSecondaryIndexes: ['gsi1', 'gsi2', 'gsi3'].map((IndexName) => Match.objectLike({ IndexName, Projection: { ProjectionType: 'ALL' } })),
       Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],
     });
     synth.template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });

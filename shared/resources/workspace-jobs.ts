@@ -1,0 +1,64 @@
+/**
+ * The v1.3 job paths, /workspace/{ws}/job[/{id}]: the same jobs as the organization path, scoped by the
+ * workspace (a job of another workspace is not found), the workspace relationship optional on POST.
+ */
+import type { ApiRequest, ApiResponse } from '../http/api-handler';
+import { notFound } from '../http/errors';
+import { isMember } from '../domain/permissions';
+import type { JobRecord, OrganizationRecord, WorkspaceRecord } from '../domain/records';
+import { keys } from '../store/keys';
+import { getItem, stripKeys } from '../store/table';
+import { loadOrganization, uuidParam } from './common';
+import { searchJobs } from './job-list';
+import { deleteJob, jobIdParam, loadJob, patchJob, postJob, renderJob } from './jobs';
+import { workspaceNotFound } from './workspaces';
+
+/** The workspace of the path; an outsider cannot tell it from one that does not exist. */
+async function pathWorkspace(req: ApiRequest): Promise<WorkspaceRecord> {
+  const workspaceId = uuidParam(req, 'workspaceId', 'workspace');
+  const item = await getItem(keys.workspace(workspaceId));
+  if (!item) throw workspaceNotFound(workspaceId);
+  return stripKeys<WorkspaceRecord>(item);
+}
+
+const inWorkspace = (workspace: WorkspaceRecord, jobId: number) => (job: JobRecord) => {
+  if (job.workspaceId !== workspace.id) throw notFound(`job ${jobId} does not exist`);
+};
+
+function requireWorkspaceMember(req: ApiRequest, org: OrganizationRecord | undefined, workspace: WorkspaceRecord): OrganizationRecord {
+  if (!org || !isMember(req.principal, org)) throw workspaceNotFound(workspace.id);
+  return org;
+}
+
+export async function listWorkspaceJobs(req: ApiRequest): Promise<ApiResponse> {
+  const workspace = await pathWorkspace(req);
+  const org = requireWorkspaceMember(req, await loadOrganization(workspace.organizationId), workspace);
+  return searchJobs(req, { organizationId: org.id, workspaceId: workspace.id }, org, `/workspace/${workspace.id}/job`);
+}
+
+export async function postWorkspaceJob(req: ApiRequest): Promise<ApiResponse> {
+  const workspace = await pathWorkspace(req);
+  return postJob(req, workspace.organizationId, workspace.id);
+}
+
+export async function getWorkspaceJob(req: ApiRequest): Promise<ApiResponse> {
+  const workspace = await pathWorkspace(req);
+  const jobId = jobIdParam(req);
+  const loaded = await loadJob(workspace.organizationId, jobId);
+  const org = requireWorkspaceMember(req, loaded.org, workspace);
+  if (!loaded.job) throw notFound(`job ${jobId} does not exist`);
+  inWorkspace(workspace, jobId)(loaded.job);
+  return renderJob(req, org, loaded.job);
+}
+
+export async function patchWorkspaceJob(req: ApiRequest): Promise<ApiResponse> {
+  const workspace = await pathWorkspace(req);
+  const jobId = jobIdParam(req);
+  return patchJob(req, workspace.organizationId, jobId, inWorkspace(workspace, jobId));
+}
+
+export async function deleteWorkspaceJob(req: ApiRequest): Promise<ApiResponse> {
+  const workspace = await pathWorkspace(req);
+  const jobId = jobIdParam(req);
+  return deleteJob(req, workspace.organizationId, jobId, inWorkspace(workspace, jobId));
+}
