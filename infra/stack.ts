@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { ApiEnv } from '../shared/env';
 import type { Access } from '../shared/routes';
 import { JobsApi } from './constructs/jobs-api';
+import { JobRunner } from './constructs/job-runner';
 import { JobsTable } from './constructs/jobs-table';
 import { acknowledge } from './nag';
 
@@ -16,11 +17,14 @@ export interface TerrakubeJobsStackProps extends StackProps {
   oidc?: { issuer: string; audience: string };
   /** Protect the table from deletion (default true). */
   tableDeletionProtection?: boolean;
+  /** A step is killed after this long (default 1 h); an approval not given within approvalSeconds fails the job (default 24 h). */
+  timeouts?: { stepSeconds: number; approvalSeconds: number };
 }
 
 export class TerrakubeJobsStack extends Stack {
   readonly table: JobsTable;
   readonly api: JobsApi;
+  readonly runner: JobRunner;
 
   constructor(scope: Construct, id: string, props: TerrakubeJobsStackProps = {}) {
     super(scope, id, props);
@@ -34,11 +38,18 @@ export class TerrakubeJobsStack extends Stack {
     acknowledge(patSecret, 'AwsSolutions-SMG4',
       'Rotating the PAT signing secret revokes every personal access token at once; it is rotated on demand, not on a schedule.');
 
-    const environment = {
+    const baseEnvironment = {
       TABLE_NAME: this.table.table.tableName,
       TERRAKUBE_ADMIN_GROUP: adminGroup,
       TERRAKUBE_MODE: 'aws',
     } satisfies ApiEnv;
+    this.runner = new JobRunner(this, 'Runner', {
+      table: this.table,
+      environment: baseEnvironment,
+      timeouts: props.timeouts ?? { stepSeconds: 3600, approvalSeconds: 86_400 },
+      retainData: props.tableDeletionProtection ?? true,
+    });
+    const environment = { ...baseEnvironment, STATE_MACHINE_ARN: this.runner.stateMachineArn, ARTIFACT_BUCKET: this.runner.artifacts.bucket.bucketName } satisfies ApiEnv;
 
     const grant = (access: Access, grantee: iam.IGrantable) => {
       switch (access) {
@@ -46,8 +57,12 @@ export class TerrakubeJobsStack extends Stack {
           return this.table.grantRead(grantee);
         case 'table:write':
           return this.table.grantWrite(grantee);
-        default:
-          return undefined; // granted by the constructs that own those resources
+        case 'runs:control':
+          return this.runner.grantControl(grantee);
+        case 'logs:read':
+          return this.runner.grantLogRead(grantee);
+        case 'logs:delete':
+          return this.runner.grantJobCleanup(grantee);
       }
     };
 

@@ -15,6 +15,13 @@ export interface LocalConfig {
   patSecret: string;
   /** The secret was generated (and kept in the data dir), not given by the user. */
   generatedSecret: boolean;
+  timeouts: { stepSeconds: number; approvalSeconds: number };
+}
+
+function seconds(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of seconds`);
+  return value;
 }
 
 export function defaultDataDir(): string {
@@ -55,6 +62,10 @@ export function loadConfig(): LocalConfig {
     tableName: process.env.TABLE_NAME ?? 'terrakube',
     patSecret,
     generatedSecret,
+    timeouts: {
+      stepSeconds: seconds('TERRAKUBE_STEP_TIMEOUT_SECONDS', 3600),
+      approvalSeconds: seconds('TERRAKUBE_APPROVAL_TIMEOUT_SECONDS', 86_400),
+    },
   };
 }
 

@@ -4,6 +4,9 @@
  * the same handler modules as the Lambda functions. SIGINT/SIGTERM stop everything, java included.
  */
 import { issuePersonalAccessToken } from '../shared/auth/tokens';
+import { configureJobRunner } from '../shared/jobs/runner';
+import { reconcile } from '../shared/runner/reconcile';
+import { LocalEngine } from './engine';
 import { logger } from '../shared/logger';
 import { loadConfig, localAwsEnvironment } from './config';
 import { startDynamoDbLocal } from './dynamodb-local';
@@ -43,6 +46,11 @@ async function main(): Promise<void> {
       TERRAKUBE_FILES_DIR: config.filesDir,
     });
     await ensureTable(config.tableName);
+    const engine = await LocalEngine.create({ filesDir: config.filesDir, timeouts: config.timeouts });
+    configureJobRunner(() => engine);
+    stops.push(() => engine.shutdown());
+    // Jobs that were running when the previous process stopped are resumed or failed, never left stuck.
+    await reconcile(engine);
     await preloadHandlers();
     const http = await startHttpServer(config.port);
     stops.push(() => http.close());

@@ -11,8 +11,20 @@ export const ApiEnv = v.object({
   TERRAKUBE_ADMIN_GROUP: v.optional(name, 'TERRAKUBE_ADMIN'),
   /** `local` when served by `npm start` (allows file:// and absolute-path workspace sources). */
   TERRAKUBE_MODE: v.optional(v.picklist(['aws', 'local']), 'aws'),
+  /** AWS: the job run state machine (runs are started, stopped and resumed there). */
+  STATE_MACHINE_ARN: v.optional(name),
+  /** AWS: the bucket holding step logs, plans and state. */
+  ARTIFACT_BUCKET: v.optional(name),
 });
 export type ApiEnv = v.InferInput<typeof ApiEnv>;
+
+/** The runner's task functions: the API environment plus the timeouts of a step and of an approval. */
+export const RunnerEnv = v.object({
+  ...ApiEnv.entries,
+  TERRAKUBE_STEP_TIMEOUT_SECONDS: v.optional(v.pipe(v.string(), v.regex(/^\d+$/))),
+  TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: v.optional(v.pipe(v.string(), v.regex(/^\d+$/))),
+});
+export type RunnerEnv = v.InferInput<typeof RunnerEnv>;
 
 export const AuthorizerEnv = v.object({
   TERRAKUBE_ADMIN_GROUP: v.optional(name, 'TERRAKUBE_ADMIN'),

@@ -34,16 +34,17 @@ const R = (method: Method, path: string, handler: string, access: Access[], auth
 const read: Access[] = ['table:read'];
 const readWrite: Access[] = ['table:read', 'table:write'];
 const jobWrite: Access[] = ['table:read', 'table:write', 'runs:control'];
+const jobDelete: Access[] = ['table:read', 'table:write', 'logs:delete'];
 
 /** CRUD routes of one collection: list, create, get, update, delete. */
-function crud(collection: string, idParam: string, dir: string, writeAccess = readWrite): RouteDef[] {
+function crud(collection: string, idParam: string, dir: string, writeAccess = readWrite, deleteAccess = writeAccess): RouteDef[] {
   const member = `${collection}/{${idParam}}`;
   return [
     R('GET', collection, `${dir}/list`, read),
     R('POST', collection, `${dir}/post`, writeAccess),
     R('GET', member, `${dir}/get`, read),
     R('PATCH', member, `${dir}/patch`, writeAccess),
-    R('DELETE', member, `${dir}/delete`, writeAccess),
+    R('DELETE', member, `${dir}/delete`, deleteAccess),
   ];
 }
 
@@ -57,10 +58,11 @@ export const ROUTES: readonly RouteDef[] = [
   ...crud(`${ORG}/workspace`, 'workspaceId', 'workspaces', jobWrite),
   ...crud(`${ORG}/workspace/{workspaceId}/variable`, 'variableId', 'variables'),
   ...crud(`${ORG}/template`, 'templateId', 'templates'),
-  ...crud(`${ORG}/job`, 'jobId', 'jobs', jobWrite),
-  ...crud(`${API}/workspace/{workspaceId}/job`, 'jobId', 'workspace-jobs', jobWrite),
+  ...crud(`${ORG}/job`, 'jobId', 'jobs', jobWrite, jobDelete),
+  ...crud(`${API}/workspace/{workspaceId}/job`, 'jobId', 'workspace-jobs', jobWrite, jobDelete),
   R('GET', `${ORG}/job/{jobId}/step`, 'steps/list', read),
   R('GET', `${ORG}/job/{jobId}/step/{stepId}`, 'steps/get', read),
+  { ...R('GET', '/tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}', 'steps/log', ['table:read', 'logs:read']), name: 'GetStepLog' },
 ];
 
 /** Serves every request no route matched: 405 when the path exists with another method, else 404. */

@@ -29,6 +29,8 @@ export class JobsTable extends Construct {
       deletionProtection: protect,
       removalPolicy: protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       timeToLiveAttribute: TABLE_SCHEMA.timeToLiveAttribute,
+      // Feeds the safety net that starts the run of every job handed a workspace.
+      dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       globalSecondaryIndexes: TABLE_SCHEMA.globalSecondaryIndexes.map((i) => ({
         indexName: i.indexName,
         partitionKey: { name: i.partitionKey, type: string },

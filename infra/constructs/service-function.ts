@@ -3,7 +3,7 @@
  * Docker), JSON logs into a log group with a retention, and a role of its own that starts with nothing
  * but the right to write its own logs. Each function then gets only the grants its route declares.
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { resolve } from 'node:path';
 import { ESM_REQUIRE_SHIM, NODE_TARGET } from '../bundling';
-import { acknowledge } from '../nag';
+import { acknowledge, acknowledgeWildcard } from '../nag';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -41,8 +41,7 @@ export class ServiceFunction extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}:log-stream:*`] }),
     );
-    const logGroupId = Stack.of(this).resolve((logGroup.node.defaultChild as logs.CfnLogGroup).logicalId) as string;
-    acknowledge(this.role, `AwsSolutions-IAM5[Resource::<${logGroupId}.Arn>:log-stream:*]`,
+    acknowledgeWildcard(this.role, `${logGroup.logGroupArn}:log-stream:*`,
       'Lambda names its log streams at run time; the grant is limited to streams of this function\'s own log group.');
     this.fn = new NodejsFunction(this, 'Function', {
       entry: resolve(REPO_ROOT, props.entry),

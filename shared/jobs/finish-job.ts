@@ -12,7 +12,7 @@ import { indexes, keys } from '../store/keys';
 import { ConditionFailed, getItem } from '../store/table';
 import { update, write } from '../store/writes';
 import { queueWrite } from './queue';
-import { jobRunner } from './runner';
+import { startRun } from './runner';
 
 export interface Ending {
   status: Extract<JobStatus, 'completed' | 'rejected' | 'cancelled' | 'failed'>;
@@ -62,7 +62,7 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
         }, () => new ConditionFailed(0)),
         ...(queue ? [queue.write] : []),
       ]);
-      if (queue?.start !== undefined) await jobRunner().start({ organizationId: job.organizationId, jobId: queue.start });
+      if (queue?.start !== undefined) await startRun({ organizationId: job.organizationId, jobId: queue.start });
       return { ...job, ...changes, steps };
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;

@@ -10,7 +10,9 @@ import { canApprove, canCancel, hasPermission, requireMember, requirePermission 
 import { JOB_VIA, type JobRecord, type OrganizationRecord, type WorkspaceRecord } from '../domain/records';
 import { createJob } from '../jobs/create-job';
 import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
-import { jobRunner } from '../jobs/runner';
+import { jobRunner, startRun } from '../jobs/runner';
+import { approve, reject } from '../runner/approval';
+import { artifactStore } from '../runner/artifacts';
 import { keys } from '../store/keys';
 import { getItem, stripKeys } from '../store/table';
 import { conditions, remove, update, write } from '../store/writes';
@@ -101,7 +103,7 @@ export async function postJob(req: ApiRequest, orgId: string, pathWorkspaceId?: 
     { organizationId: orgId, workspaceId: workspaceId.toLowerCase(), ...attrs, createdBy: req.principal.email },
     (org) => requirePermission(req.principal, org, orgId, 'manageJob', 'creating jobs'),
   );
-  if (start !== undefined) await jobRunner().start({ organizationId: orgId, jobId: start });
+  if (start !== undefined) await startRun({ organizationId: orgId, jobId: start });
   return created(req, jobResource(req, job));
 }
 
@@ -125,11 +127,10 @@ export async function patchJob(req: ApiRequest, orgId: string, jobId: number, sc
   if (attrs.comments !== undefined && !hasPermission(req.principal, org, 'manageJob')) {
     throw forbidden('changing comments needs the manageJob permission', pointer('/data/attributes/comments'));
   }
-  if (to === 'cancelled') {
-    await cancel(job, req.principal.email, attrs.comments);
-  } else if (to === 'approved' || to === 'rejected') {
-    throw conflict(transitionRefusal(job.status, to) ?? `the job cannot be ${to} now`, pointer('/data/attributes/status'));
-  } else if (attrs.comments !== undefined) {
+  if (to === 'cancelled') await cancel(job, req.principal.email, attrs.comments);
+  else if (to === 'approved') await approve(job, req.principal.email);
+  else if (to === 'rejected') await reject(job, req.principal.email);
+  if (attrs.comments !== undefined && to !== 'cancelled') {
     await write([
       update(keys.job(orgId, jobId), { comments: attrs.comments, ...updatedAudit(req.principal) }, { condition: conditions.exists }, () => notFound(`job ${jobId} does not exist`)),
     ]);
@@ -167,7 +168,18 @@ export async function deleteJob(req: ApiRequest, orgId: string, jobId: number, s
       values: { ':c': 'completed', ':r': 'rejected', ':x': 'cancelled', ':f': 'failed' },
     }, active),
   ]);
+  // Steps went with the item; logs, plans and step contexts go now.
+  await artifactStore().removeJob(orgId, jobId);
   return noContent();
+}
+
+/** GET /tfoutput/v1/.../step/{stepId}: the step's log so far (text/plain), for whoever may read the job. */
+export async function getStepLog(req: ApiRequest): Promise<ApiResponse> {
+  const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
+  const step = job.steps.find((s) => s.id === req.params.stepId);
+  if (!step) throw notFound(`step ${req.params.stepId} does not exist`);
+  const text = await artifactStore().readText(artifactStore().logRef(job.organizationId, job.id, step.id));
+  return { status: 200, body: text ?? '' };
 }
 
 export async function listSteps(req: ApiRequest): Promise<ApiResponse> {

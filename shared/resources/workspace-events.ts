@@ -1,7 +1,11 @@
 /**
- * Reactions to workspace changes that concern the job queue. Unlocking a workspace lets its oldest
- * waiting job start at once (contract §4.1); the runner (issue 4) plugs in here.
+ * Reactions to workspace changes that concern the job queue: unlocking a workspace starts its oldest
+ * waiting job at once (contract §4.1), by the same queue write every other hand-over uses.
  */
-export async function onWorkspaceUnlocked(_orgId: string, _workspaceId: string): Promise<void> {
-  // No runner yet: jobs stay pending.
+import { changeQueue } from '../jobs/queue';
+import { startRun } from '../jobs/runner';
+
+export async function onWorkspaceUnlocked(organizationId: string, workspaceId: string): Promise<void> {
+  const start = await changeQueue(workspaceId);
+  if (start !== undefined) await startRun({ organizationId, jobId: start });
 }

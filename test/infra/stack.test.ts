@@ -35,10 +35,12 @@ describe('the CDK stack', () => {
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
   });
 
-  it('creates one Node.js 22 arm64 function with JSON logs per route and method, plus authorizer and fallback', () => {
-    const functions = synth.template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(ROUTES.length + 2);
-    for (const fn of Object.values(functions) as { Properties: Record<string, any> }[]) {
+  it('creates one Node.js 22 arm64 function with JSON logs per route and method, plus authorizer, fallback and runner tasks', () => {
+    const functions = Object.values(synth.template.findResources('AWS::Lambda::Function')) as { Properties: Record<string, any> }[];
+    const descriptions = functions.map((f) => f.Properties.Description as string);
+    for (const route of ROUTES) expect(descriptions.filter((d) => d === `${route.method} ${route.path}`), `${route.method} ${route.path}`).toHaveLength(1);
+    expect(functions).toHaveLength(ROUTES.length + 2 + 6);
+    for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], LoggingConfig: { LogFormat: 'JSON' } });
     }
     for (const route of ROUTES) {

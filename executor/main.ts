@@ -1,0 +1,97 @@
+/**
+ * The executor's command line, spawned by the runner for one step (locally with node, in AWS as
+ * the CodeBuild build). Environment:
+ *   TK_CONTEXT          ref of the step context (JSON; deleted as soon as it is read: it holds secrets)
+ *   TK_ARTIFACT_BUCKET  when set, refs are keys in this bucket (region from AWS_REGION), else file paths
+ *   TK_RESULT_FILE      where to write the ExecutorResult as JSON
+ *   TK_RESULT_ENV       where to write the result as shell `KEY='value'` lines (CodeBuild exports them)
+ *   TK_WORK_ROOT        where the step's work directory is created (default: the OS temp dir)
+ *   TK_KILL_GRACE_MS    time between SIGINT and SIGKILL for a stopped child (default 10000)
+ * Exits 0 whenever it produced a result (the step's own outcome is in the result); 1 when the
+ * executor itself failed.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { localArtifacts, s3Artifacts } from './artifacts';
+import { toExported, type ExecutorContext, type ExecutorResult } from './contract';
+import { fileLogSink, maskSecrets, s3LogSink } from './log-sink';
+import { runStep } from './run-step';
+
+/** Secrets known so far, so that even a crash report cannot print one. */
+let knownSecrets: string[] = [];
+
+function readContext(text: string): ExecutorContext {
+  let ctx: ExecutorContext;
+  try {
+    ctx = JSON.parse(text) as ExecutorContext;
+  } catch {
+    throw new Error('the step context is not valid JSON'); // the parser's message quotes the text
+  }
+  if (!ctx || typeof ctx !== 'object' || typeof ctx.source !== 'string' || typeof ctx.log !== 'string') {
+    throw new Error('the step context is not valid');
+  }
+  knownSecrets = Array.isArray(ctx.secrets) ? ctx.secrets : [];
+  return { ...ctx, env: ctx.env ?? {}, terraformVars: ctx.terraformVars ?? {}, commands: ctx.commands ?? [], secrets: knownSecrets };
+}
+
+/** A POSIX shell single-quoted word: safe to `source` whatever the value contains. */
+const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+
+function writeResult(result: ExecutorResult): void {
+  const file = process.env.TK_RESULT_FILE;
+  if (file) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(result)}\n`, { mode: 0o600 });
+  }
+  const envFile = process.env.TK_RESULT_ENV;
+  if (envFile) {
+    mkdirSync(dirname(envFile), { recursive: true });
+    const lines = toExported(result).map(({ Name, Value }) => `${Name}=${shellQuote(Value)}\n`);
+    writeFileSync(envFile, lines.join(''), { mode: 0o600 });
+  }
+}
+
+async function main(): Promise<void> {
+  const contextRef = process.env.TK_CONTEXT;
+  if (!contextRef) throw new Error('TK_CONTEXT is not set');
+  const bucket = process.env.TK_ARTIFACT_BUCKET;
+  const client = bucket ? new S3Client({ region: process.env.AWS_REGION }) : undefined;
+  const artifacts = bucket && client ? s3Artifacts(bucket, client) : localArtifacts();
+
+  const text = await artifacts.readText(contextRef);
+  if (text === undefined) throw new Error(`the step context ${contextRef} does not exist`);
+  await artifacts.remove(contextRef);
+  const ctx = readContext(text);
+
+  const log =
+    bucket && client ? s3LogSink({ bucket, key: ctx.log, client, secrets: ctx.secrets }) : fileLogSink(ctx.log, ctx.secrets);
+  const abort = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => abort.abort());
+
+  const graceMs = Number(process.env.TK_KILL_GRACE_MS);
+  const result = await runStep(ctx, {
+    log,
+    artifacts,
+    signal: abort.signal,
+    workRoot: process.env.TK_WORK_ROOT || tmpdir(),
+    killGraceMs: Number.isFinite(graceMs) && graceMs >= 0 && process.env.TK_KILL_GRACE_MS ? graceMs : 10_000,
+  });
+  try {
+    await log.close();
+  } catch (error) {
+    // The result still stands; only (part of) the log is lost.
+    process.stderr.write(`saving the step log failed: ${maskSecrets(String(error), knownSecrets)}\n`);
+  }
+  writeResult(result);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`executor failed: ${maskSecrets(detail, knownSecrets)}\n`);
+    process.exit(1);
+  },
+);

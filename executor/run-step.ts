@@ -1,0 +1,359 @@
+/**
+ * Runs one step of a job: checks out the workspace's source, prepares terraform (backend override,
+ * init), runs the step's scripts and its terraform command, and reports a single ExecutorResult.
+ * Step-level failures (checkout, terraform, scripts, timeout, cancel) never throw: they become a
+ * failed result. Every child runs in a process group of its own, so a cancel, a timeout or simply
+ * the end of a command takes all of its descendants down with it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { pathToFileURL } from 'node:url';
+import type { Command } from '../shared/domain/tcl';
+import type { Artifacts } from './artifacts';
+import type { ExecutorContext, ExecutorResult } from './contract';
+import { maskingSink, maskSecrets, type LogSink } from './log-sink';
+
+export interface StepIO {
+  log: LogSink;
+  artifacts: Artifacts;
+  signal: AbortSignal;
+  /** Where the step's temporary work directory is created. */
+  workRoot: string;
+  /** How long a stopped child gets between SIGINT and SIGKILL (default 10 s). */
+  killGraceMs?: number;
+}
+
+/** Ends the step as failed with this (secret-free) message. */
+class StepFailure extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+/** The step was cancelled or timed out; the reason is read from the ChildProcesses. */
+class StepStopped extends Error {}
+
+type StopReason = 'cancelled' | 'timeout';
+interface RunOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Receives stdout and stderr chunks separately (in the order they arrive). */
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** Kills a whole process group; one that already ended is fine. */
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is gone
+  }
+}
+
+/** Runs children one at a time and stops the running one on cancel or timeout. */
+class ChildProcesses {
+  private running?: ChildProcess;
+  private reason?: StopReason;
+  private graceTimer?: NodeJS.Timeout;
+  private readonly timeoutTimer?: NodeJS.Timeout;
+  private readonly onAbort = () => this.stop('cancelled');
+
+  constructor(
+    private readonly signal: AbortSignal,
+    timeoutSeconds: number,
+    private readonly killGraceMs: number,
+  ) {
+    if (timeoutSeconds > 0) this.timeoutTimer = setTimeout(() => this.stop('timeout'), Math.min(timeoutSeconds * 1000, 2 ** 31 - 1));
+    if (signal.aborted) this.reason = 'cancelled';
+    else signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  get stopReason(): StopReason | undefined {
+    return this.reason;
+  }
+
+  /** Runs a command to its end and returns its exit code (128 + signal number when killed). */
+  async run(command: string, args: string[], { cwd, env, stdout, stderr }: RunOptions): Promise<number> {
+    if (this.reason) throw new StepStopped();
+    const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.running = child;
+    const closed = new Promise<void>((done) => child.once('close', () => done()));
+    for (const [stream, output] of [[child.stdout, stdout], [child.stderr, stderr]] as const) {
+      const decoder = new StringDecoder('utf8'); // a character may be split across chunks
+      stream.on('data', (chunk: Buffer) => output(decoder.write(chunk)));
+      stream.on('end', () => output(decoder.end()));
+    }
+    try {
+      const code = await new Promise<number>((done, fail) => {
+        child.once('error', (e: NodeJS.ErrnoException) => fail(new StepFailure(`${command} could not be started (${e.code ?? e.message})`, 127)));
+        child.once('exit', (exitCode, signal) => done(exitCode ?? 128 + (signal ? constants.signals[signal] : 0)));
+      });
+      killGroup(child.pid, 'SIGKILL'); // whatever the command left running in the background
+      // A descendant that escaped the group could hold the pipes open forever; do not wait for it.
+      await Promise.race([closed, new Promise((done) => setTimeout(done, 2000).unref())]);
+      if (this.reason) throw new StepStopped();
+      return code;
+    } finally {
+      child.stdout.destroy();
+      child.stderr.destroy();
+      clearTimeout(this.graceTimer);
+      this.running = undefined;
+    }
+  }
+
+  private stop(reason: StopReason): void {
+    if (this.reason) return;
+    this.reason = reason;
+    const pid = this.running?.pid;
+    if (!pid) return;
+    killGroup(pid, 'SIGINT'); // terraform stops gracefully (and releases its state lock) on SIGINT
+    this.graceTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), this.killGraceMs);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timeoutTimer);
+    clearTimeout(this.graceTimer);
+    this.signal.removeEventListener('abort', this.onAbort);
+    killGroup(this.running?.pid, 'SIGKILL');
+  }
+}
+
+/** Variables of the executor's own environment that children may see (never its secrets). */
+const INHERITED = /^(PATH|HOME|LANG|LC_ALL|TMPDIR|USER|SHELL|TF_PLUGIN_CACHE_DIR|TF_CLI_CONFIG_FILE|AWS_\w+|SSL_\w+|(HTTPS?|NO|ALL)_PROXY)$/i;
+
+function inheritedEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { GIT_TERMINAL_PROMPT: '0' };
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && INHERITED.test(key)) env[key] = value;
+  return env;
+}
+
+function stepEnv(ctx: ExecutorContext): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...inheritedEnv(), TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...ctx.env };
+  for (const [key, value] of Object.entries(ctx.terraformVars)) env[`TF_VAR_${key}`] = value;
+  // terraform warns on every command about a CLI config file that does not exist
+  if (env.TF_CLI_CONFIG_FILE && !existsSync(env.TF_CLI_CONFIG_FILE)) delete env.TF_CLI_CONFIG_FILE;
+  return env;
+}
+
+/** An HCL string literal (JSON escapes, plus template sequences neutralised). */
+const hclString = (value: string) => JSON.stringify(value).replace(/([$%])\{/g, '$1$1{');
+
+function backendOverride(backend: ExecutorContext['backend']): string {
+  const settings =
+    backend.type === 'local'
+      ? [`path = ${hclString(backend.path)}`]
+      : [`bucket = ${hclString(backend.bucket)}`, `key = ${hclString(backend.key)}`, `region = ${hclString(backend.region)}`, 'use_lockfile = true', 'encrypt = true'];
+  return `terraform {\n  backend "${backend.type}" {\n${settings.map((s) => `    ${s}\n`).join('')}  }\n}\n`;
+}
+
+/** user:password@ in a URL never reaches the log. */
+const redactUrl = (url: string) => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
+const BRANCH_PREFIX = /^refs\/(heads|tags)\//;
+const COMMIT_ID = /^[0-9a-f]{4,64}$/i;
+
+/** One step's run: the state shared by its phases. */
+class StepRun {
+  private readonly log: LogSink;
+  private readonly children: ChildProcesses;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly bin: string;
+  private held: string[] | undefined = [];
+  private workDir?: string;
+  private commitId?: string;
+
+  constructor(private readonly ctx: ExecutorContext, private readonly io: StepIO) {
+    this.log = maskingSink(io.log, ctx.secrets);
+    this.children = new ChildProcesses(io.signal, ctx.timeoutSeconds, io.killGraceMs ?? 10_000);
+    this.env = stepEnv(ctx);
+    this.bin = ctx.iacType === 'tofu' ? 'tofu' : 'terraform';
+  }
+
+  async run(): Promise<ExecutorResult> {
+    const ctx = this.ctx;
+    let result: ExecutorResult;
+    try {
+      if (ctx.stepType === 'approval') throw new StepFailure('approval steps do not run in the executor');
+      this.workDir = await mkdtemp(join(this.io.workRoot, 'terrakube-step-'));
+      const repo = await this.checkout();
+      this.startLog(` at commit ${this.commitId} (${ctx.branch})`);
+      const folder = await this.enterFolder(repo);
+      result = ctx.stepType === 'customScripts' ? await this.scripts(folder) : await this.terraform(folder);
+    } catch (error) {
+      result = this.failure(error);
+    } finally {
+      this.children.dispose();
+      if (this.workDir) await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+    if (this.commitId) result.commitId = this.commitId;
+    result.message = maskSecrets(result.message, ctx.secrets).split('\n')[0]!.slice(0, 300);
+    this.startLog(`: ${result.message}`); // only when the log was not started yet (e.g. checkout failed)
+    this.log.write(`\n--- Step "${ctx.stepName}" ${result.status}: ${result.message} (exit ${result.exitCode})\n`);
+    await this.log.flush().catch(() => undefined);
+    return result;
+  }
+
+  private failure(error: unknown): ExecutorResult {
+    const stopped = this.children.stopReason;
+    if (stopped === 'cancelled') return { status: 'failed', exitCode: 130, message: 'cancelled' };
+    if (stopped === 'timeout') return { status: 'failed', exitCode: 124, message: `step timed out after ${this.ctx.timeoutSeconds}s` };
+    if (error instanceof StepFailure) return { status: 'failed', exitCode: error.exitCode, message: error.message };
+    const message = `executor error: ${error instanceof Error ? error.message : String(error)}`;
+    this.write(`${maskSecrets(message, this.ctx.secrets)}\n`);
+    return { status: 'failed', exitCode: 1, message };
+  }
+
+  /** The first log line names the step and commit; output before it (checkout) is held back. */
+  private startLog(detail: string): void {
+    if (!this.held) return;
+    const held = this.held;
+    this.held = undefined;
+    this.log.write(`Step "${this.ctx.stepName}" (${this.ctx.stepType}) of job ${this.ctx.jobId}${detail}\n`);
+    for (const text of held) this.log.write(text);
+  }
+
+  private write(text: string): void {
+    if (this.held) this.held.push(text);
+    else this.log.write(text);
+  }
+
+  /** Runs a command with a `$ …` header line and its output in the log. */
+  private async exec(args: string[], cwd: string, env = this.env, label = args.join(' ')): Promise<number> {
+    this.write(`$ ${label}\n`);
+    // Masked per stream: a secret split across two stdout chunks may have stderr output in between.
+    const target: LogSink = { write: (text) => this.write(text), flush: async () => undefined, close: async () => undefined };
+    const [stdout, stderr] = [maskingSink(target, this.ctx.secrets), maskingSink(target, this.ctx.secrets)];
+    try {
+      return await this.children.run(args[0]!, args.slice(1), { cwd, env, stdout: (t) => stdout.write(t), stderr: (t) => stderr.write(t) });
+    } finally {
+      await Promise.all([stdout.flush(), stderr.flush()]);
+    }
+  }
+
+  private async checkout(): Promise<string> {
+    const { branch, commitId } = this.ctx;
+    const workDir = this.workDir!;
+    const repo = join(workDir, 'repo');
+    const env = inheritedEnv();
+    const tryGit = (args: string[], cwd: string, label = args.join(' ')) =>
+      this.exec(['git', '-c', 'advice.detachedHead=false', ...args], cwd, env, `git ${label}`);
+    const git = async (args: string[], cwd: string, label?: string) => {
+      const code = await tryGit(args, cwd, label);
+      if (code !== 0) throw new StepFailure(`checkout failed (git ${args[0]} exited with ${code})`, code);
+    };
+    if (this.ctx.source.startsWith('-')) throw new StepFailure('checkout failed (invalid source)');
+    // As a file:// URL git honours --depth for a local repository (and does not warn that it won't).
+    const source = isAbsolute(this.ctx.source) ? pathToFileURL(this.ctx.source).href : this.ctx.source;
+    const shownSource = redactUrl(source);
+    if (commitId) {
+      if (!COMMIT_ID.test(commitId)) throw new StepFailure('checkout failed (invalid commit id)');
+      await git(['init', '-q', repo], workDir, 'init -q repo');
+      const fetchArgs = ['fetch', '-q', '--depth', '1', '--', source, commitId];
+      if ((await tryGit(fetchArgs, repo, `fetch -q --depth 1 -- ${shownSource} ${commitId}`)) === 0) {
+        await git(['checkout', '-q', 'FETCH_HEAD'], repo);
+      } else {
+        // Not every server serves a commit by id; fetch everything and pick the commit locally.
+        this.write('The commit could not be fetched alone; fetching the whole repository.\n');
+        const refspecs = ['+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'];
+        await git(['fetch', '-q', '--', source, ...refspecs], repo, `fetch -q -- ${shownSource} ${refspecs.join(' ')}`);
+        await git(['checkout', '-q', '--detach', commitId], repo);
+      }
+    } else {
+      const name = branch.replace(BRANCH_PREFIX, '');
+      await git(['clone', '-q', '--depth', '1', '--branch', name, '--', source, repo], workDir, `clone -q --depth 1 --branch ${name} -- ${shownSource} repo`);
+    }
+    let head = '';
+    const code = await this.children.run('git', ['rev-parse', 'HEAD'], {
+      cwd: repo,
+      env,
+      stdout: (text) => (head += text),
+      stderr: (text) => this.write(text),
+    });
+    if (code !== 0) throw new StepFailure(`checkout failed (git rev-parse exited with ${code})`, code);
+    this.commitId = head.trim();
+    return repo;
+  }
+
+  /** The step's folder inside the checkout; never outside it, also not through a symlink. */
+  private async enterFolder(repo: string): Promise<string> {
+    const folder = this.ctx.folder || '/';
+    const root = await realpath(repo);
+    const inside = (path: string) => path === root || path.startsWith(root + sep);
+    const lexical = resolve(root, `.${sep}${folder.replace(/^\/+/, '')}`);
+    if (!inside(lexical)) throw new StepFailure(`folder '${folder}' is outside the repository`);
+    let target: string;
+    try {
+      target = await realpath(lexical);
+    } catch {
+      throw new StepFailure(`folder '${folder}' does not exist in the repository`);
+    }
+    if (!inside(target)) throw new StepFailure(`folder '${folder}' is outside the repository`);
+    if (!(await stat(target)).isDirectory()) throw new StepFailure(`folder '${folder}' is not a directory`);
+    return target;
+  }
+
+  /** Runs commands in order; the first failing one fails the step. */
+  private async runCommands(commands: Command[], folder: string, when: string): Promise<void> {
+    for (const [index, command] of commands.entries()) {
+      const name = `${when}-${index + 1}.sh`;
+      const file = join(this.workDir!, name);
+      await writeFile(file, command.script, { mode: 0o600 });
+      const code = await this.exec(['bash', '-e', '-o', 'pipefail', file], folder, this.env, `bash -e -o pipefail ${name}`);
+      if (code !== 0) throw new StepFailure(`script failed (exit ${code})`, code);
+    }
+  }
+
+  private async scripts(folder: string): Promise<ExecutorResult> {
+    await this.runCommands(this.ctx.commands, folder, 'script');
+    return { status: 'completed', exitCode: 0, message: 'scripts completed' };
+  }
+
+  private async terraform(folder: string): Promise<ExecutorResult> {
+    const { ctx, bin } = this;
+    const tf = async (args: string[]) => {
+      const code = await this.exec([bin, ...args], folder);
+      if (code !== 0 && !(args[0] === 'plan' && code === 2)) throw new StepFailure(`${bin} ${args[0]} failed (exit ${code})`, code);
+      return code;
+    };
+    if (ctx.backend.type === 'local') await mkdir(dirname(ctx.backend.path), { recursive: true });
+    await writeFile(join(folder, 'zz_terrakube_backend_override.tf'), backendOverride(ctx.backend));
+    await tf(['init', '-input=false', '-no-color']);
+    await this.runCommands(ctx.commands.filter((c) => c.before), folder, 'before');
+
+    const common = ['-input=false', '-no-color'];
+    const refresh = [...(ctx.refresh ? [] : ['-refresh=false']), ...(ctx.refreshOnly ? ['-refresh-only'] : [])];
+    const planFile = join(this.workDir!, 'terrakube.tfplan');
+    let result: ExecutorResult;
+    if (ctx.stepType === 'terraformPlan' || ctx.stepType === 'terraformPlanDestroy') {
+      const destroy = ctx.stepType === 'terraformPlanDestroy' ? ['-destroy'] : [];
+      const code = await tf(['plan', ...common, '-detailed-exitcode', `-out=${planFile}`, ...destroy, ...refresh]);
+      result = { status: 'completed', exitCode: code, planChanges: code === 2, message: code === 2 ? 'plan found changes' : 'plan found no changes' };
+    } else if (ctx.stepType === 'terraformApply') {
+      const havePlan = ctx.planIn ? await this.io.artifacts.download(ctx.planIn, planFile) : false;
+      if (ctx.planIn && !havePlan) this.write('The saved plan was not found; applying without it.\n');
+      await tf(havePlan ? ['apply', ...common, planFile] : ['apply', ...common, '-auto-approve', ...refresh]);
+      result = { status: 'completed', exitCode: 0, message: 'apply complete' };
+    } else {
+      await tf(['destroy', ...common, '-auto-approve', ...(ctx.refresh ? [] : ['-refresh=false'])]);
+      result = { status: 'completed', exitCode: 0, message: 'destroy complete' };
+    }
+
+    await this.runCommands(ctx.commands.filter((c) => c.after), folder, 'after');
+    if (result.planChanges !== undefined && ctx.planOut) {
+      await this.io.artifacts.upload(planFile, ctx.planOut).catch((error: Error) => {
+        this.write(`Saving the plan failed: ${error.message}\n`);
+        throw new StepFailure('the plan file could not be saved');
+      });
+    }
+    return result;
+  }
+}
+
+export async function runStep(ctx: ExecutorContext, io: StepIO): Promise<ExecutorResult> {
+  return new StepRun(ctx, io).run();
+}

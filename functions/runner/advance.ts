@@ -1,0 +1,5 @@
+/** State machine task Advance: record the last step's result, pick the next action. */
+import { advance } from '../../shared/runner/advance';
+import type { RunState } from '../../shared/runner/run-state';
+
+export const handler = (state: RunState): Promise<RunState> => advance(state);

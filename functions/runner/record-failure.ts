@@ -1,0 +1,5 @@
+/** State machine task RecordFailure (every Catch leads here): end the job failed, free its workspace. */
+import { recordFailure } from '../../shared/runner/failure';
+import type { RunState } from '../../shared/runner/run-state';
+
+export const handler = (state: RunState) => recordFailure(state);

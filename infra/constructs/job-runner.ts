@@ -1,0 +1,204 @@
+/**
+ * Job runs in AWS (contract §4): one Step Functions execution per job, terraform steps in CodeBuild
+ * (startBuild.sync), logs/plans/state in S3, and the event-driven edges around them: EventBridge tells
+ * when a build starts (step running) and when an execution dies (job failed), and the table's stream
+ * makes sure every job handed a workspace gets its execution.
+ */
+import { ArnFormat, DockerImage, Duration, Stack } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
+import { join } from 'node:path';
+import type { RunnerEnv } from '../../shared/env';
+import { ESBUILD_OPTIONS } from '../bundling';
+import { acknowledge, acknowledgeWildcard } from '../nag';
+import { EXECUTE_MARGIN_SECONDS, executionTimeout, jobRunDefinition, type RunTimeouts } from '../state-machine';
+import { ArtifactsBucket } from './artifacts-bucket';
+import type { JobsTable } from './jobs-table';
+import { executorBuildSpec } from './executor-buildspec';
+import { REPO_ROOT, ServiceFunction } from './service-function';
+
+export interface JobRunnerProps {
+  table: JobsTable;
+  /** Environment shared with the API functions (table, admin group …). */
+  environment: Record<string, string>;
+  timeouts: RunTimeouts;
+  retainData: boolean;
+}
+
+export class JobRunner extends Construct {
+  readonly stateMachineName: string;
+  readonly stateMachineArn: string;
+  readonly artifacts: ArtifactsBucket;
+  readonly deadLetters: sqs.Queue;
+  readonly stateMachine: sfn.StateMachine;
+  readonly executor: codebuild.Project;
+  readonly functions: Record<'advance' | 'awaitApproval' | 'recordFailure' | 'executionEnded' | 'stepStarted' | 'startClaimed', ServiceFunction>;
+
+  constructor(scope: Construct, id: string, props: JobRunnerProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    // Named up front so functions can carry the ARN without a dependency cycle (the machine calls them).
+    this.stateMachineName = `${stack.stackName}-JobRun`;
+    this.stateMachineArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: this.stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.artifacts = new ArtifactsBucket(this, 'Artifacts', { retain: props.retainData });
+    this.deadLetters = new sqs.Queue(this, 'DeadLetters', { enforceSSL: true, encryption: sqs.QueueEncryption.SQS_MANAGED, retentionPeriod: Duration.days(14) });
+    acknowledge(this.deadLetters, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the run events and the table stream; it has no DLQ of its own.');
+
+    const env: RunnerEnv & Record<string, string> = {
+      ...(props.environment as RunnerEnv & Record<string, string>),
+      STATE_MACHINE_ARN: this.stateMachineArn,
+      ARTIFACT_BUCKET: this.artifacts.bucket.bucketName,
+      TERRAKUBE_STEP_TIMEOUT_SECONDS: String(props.timeouts.stepSeconds),
+      TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: String(props.timeouts.approvalSeconds),
+    };
+    const fn = (name: string, entry: string, description: string) =>
+      new ServiceFunction(this, name, { entry: `functions/runner/${entry}.ts`, description, environment: env, timeout: Duration.seconds(60) });
+    this.functions = {
+      advance: fn('Advance', 'advance', 'Job run task: records the last step result and picks the next action'),
+      awaitApproval: fn('AwaitApproval', 'await-approval', 'Job run task: parks a job in waitingApproval with its task token'),
+      recordFailure: fn('RecordFailure', 'record-failure', 'Job run task: ends a job failed and frees its workspace'),
+      executionEnded: fn('ExecutionEnded', 'execution-ended', 'Fails the job of an execution that ended abnormally'),
+      stepStarted: fn('StepStarted', 'step-started', 'Marks a step running when its executor build starts'),
+      startClaimed: fn('StartClaimed', 'start-claimed', 'Makes sure a job handed a workspace has its execution'),
+    };
+    for (const name of ['advance', 'awaitApproval', 'recordFailure', 'executionEnded', 'stepStarted'] as const) {
+      props.table.grantRead(this.functions[name].role);
+      props.table.grantWrite(this.functions[name].role);
+    }
+    for (const name of ['advance', 'recordFailure', 'executionEnded', 'startClaimed'] as const) this.grantStart(this.functions[name].role);
+    this.grantObjects(this.functions.advance.role, ['s3:PutObject'], 'runs/');
+
+    this.executor = this.executorProject(props.timeouts);
+    this.stateMachine = new sfn.StateMachine(this, 'JobRun', {
+      stateMachineName: this.stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        jobRunDefinition(new Construct(this, 'States'), { advance: this.functions.advance.fn, awaitApproval: this.functions.awaitApproval.fn, recordFailure: this.functions.recordFailure.fn, executor: this.executor }, props.timeouts),
+      ),
+      timeout: executionTimeout(props.timeouts),
+      tracingEnabled: true,
+      // Execution data stays out of the logs: it is the job's identity and step references anyway.
+      logs: { destination: new logs.LogGroup(this, 'RunLogs', { retention: logs.RetentionDays.THREE_MONTHS }), level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    acknowledge(this.stateMachine.role, 'AwsSolutions-IAM5[Resource::*]', 'Step Functions log delivery and X-Ray tracing only accept Resource "*" (CDK-generated statements).');
+    for (const task of [this.functions.advance, this.functions.awaitApproval, this.functions.recordFailure]) {
+      acknowledgeWildcard(this.stateMachine.role, `${task.fn.functionArn}:*`, 'CDK lets the state machine invoke the versions of its own task functions.');
+    }
+
+    this.eventEdges(props.table);
+  }
+
+  private grantStart(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({ grantee, actions: ['states:StartExecution'], resourceArns: [this.stateMachineArn] });
+  }
+
+  /** API functions that start, cancel and approve runs. */
+  grantControl(grantee: iam.IGrantable): void {
+    this.grantStart(grantee);
+    const executions = Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${this.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    iam.Grant.addToPrincipal({ grantee, actions: ['states:StopExecution'], resourceArns: [executions] });
+    acknowledgeWildcard(grantee instanceof Construct ? grantee : this, executions, 'Executions are named after their job at run time; the grant covers this state machine\'s executions only.');
+    iam.Grant.addToPrincipal({ grantee, actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resourceArns: [this.stateMachineArn] });
+  }
+
+  grantLogRead(grantee: iam.IGrantable): void {
+    this.grantObjects(grantee, ['s3:GetObject'], 'logs/');
+  }
+
+  /** Deleting a job removes its logs, plans and step contexts. */
+  grantJobCleanup(grantee: iam.IGrantable): void {
+    for (const prefix of ['logs/', 'plans/', 'runs/']) this.grantObjects(grantee, ['s3:DeleteObject'], prefix);
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.artifacts.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': ['logs/*', 'plans/*', 'runs/*'] } },
+    });
+  }
+
+  private grantObjects(grantee: iam.IGrantable, actions: string[], prefix: string): void {
+    iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.artifacts.objects(prefix)] });
+    acknowledgeWildcard(grantee instanceof Construct ? grantee : this, this.artifacts.objects(prefix), `Objects under ${prefix} are keyed by organization, job and step at run time.`);
+  }
+
+  private executorProject(timeouts: RunTimeouts): codebuild.Project {
+    const code = new s3assets.Asset(this, 'ExecutorCode', {
+      path: join(REPO_ROOT, 'executor'),
+      bundling: {
+        image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim'),
+        local: {
+          tryBundle(outputDir: string) {
+            buildSync({ ...ESBUILD_OPTIONS, entryPoints: [join(REPO_ROOT, 'executor', 'main.ts')], outfile: join(outputDir, 'executor.mjs'), logLevel: 'error' });
+            return true;
+          },
+        },
+      },
+    });
+    const key = new kms.Key(this, 'ExecutorKey', { enableKeyRotation: true, description: 'Encrypts executor build artifacts and logs' });
+    const project = new codebuild.Project(this, 'Executor', {
+      description: 'Runs one terraform/tofu or script step of a job',
+      source: codebuild.Source.s3({ bucket: code.bucket, path: code.s3ObjectKey }),
+      environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
+      environmentVariables: {
+        TK_ARTIFACT_BUCKET: { value: this.artifacts.bucket.bucketName },
+        TK_RESULT_ENV: { value: 'result.env' },
+        TK_KILL_GRACE_MS: { value: '10000' },
+      },
+      buildSpec: codebuild.BuildSpec.fromObject(executorBuildSpec()),
+      timeout: Duration.seconds(timeouts.stepSeconds + EXECUTE_MARGIN_SECONDS),
+      encryptionKey: key,
+    });
+    this.grantObjects(project, ['s3:GetObject', 's3:DeleteObject'], 'runs/');
+    this.grantObjects(project, ['s3:GetObject', 's3:PutObject'], 'plans/');
+    this.grantObjects(project, ['s3:PutObject'], 'logs/');
+    this.grantObjects(project, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'state/');
+    project.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.artifacts.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['state/*'] } } }),
+    );
+    const stack = Stack.of(this);
+    acknowledgeWildcard(project, stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/codebuild/${project.projectName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      'CodeBuild names log streams per build; the grant is limited to this project\'s log group.');
+    acknowledgeWildcard(project, stack.formatArn({ service: 'codebuild', resource: 'report-group', resourceName: `${project.projectName}-*` }), 'CDK default: report groups of this project only.');
+    acknowledge(project, 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', 'CDK grants the build the use of its own encryption key.');
+    acknowledge(project, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'CDK grants the build the use of its own encryption key.');
+    acknowledge(project, 'AwsSolutions-IAM5[Action::s3:GetObject*]', 'CDK grants the build read access to its own source asset object.');
+    acknowledge(project, 'AwsSolutions-IAM5[Action::s3:GetBucket*]', 'CDK grants the build read access to its own source asset object.');
+    acknowledge(project, 'AwsSolutions-IAM5[Action::s3:List*]', 'CDK grants the build read access to its own source asset object.');
+    return project;
+  }
+
+  private eventEdges(table: JobsTable): void {
+    const target = (f: ServiceFunction) => new targets.LambdaFunction(f.fn, { deadLetterQueue: this.deadLetters, retryAttempts: 10, maxEventAge: Duration.hours(6) });
+    new events.Rule(this, 'ExecutionEndedRule', {
+      description: 'A job run execution failed, timed out or was aborted',
+      eventPattern: { source: ['aws.states'], detailType: ['Step Functions Execution Status Change'], detail: { stateMachineArn: [this.stateMachineArn], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] } },
+      targets: [target(this.functions.executionEnded)],
+    });
+    new events.Rule(this, 'StepStartedRule', {
+      description: 'An executor build started running a step',
+      eventPattern: { source: ['aws.codebuild'], detailType: ['CodeBuild Build State Change'], detail: { 'build-status': ['IN_PROGRESS'], 'project-name': [this.executor.projectName] } },
+      targets: [target(this.functions.stepStarted)],
+    });
+    this.functions.startClaimed.fn.addEventSource(
+      new DynamoEventSource(table.table, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        batchSize: 25,
+        retryAttempts: 10,
+        bisectBatchOnError: true,
+        onFailure: new SqsDlq(this.deadLetters),
+        filters: [lambda.FilterCriteria.filter({ dynamodb: { NewImage: { sk: { S: lambda.FilterRule.isEqual('WS') }, activeJob: { N: lambda.FilterRule.exists() } } } })],
+      }),
+    );
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The local job engine: runs the state machine definition CDK synthesizes with aws-local-stepfunctions,
+ * every Task overridden by the local implementation of the same port the Lambda uses (the very handler
+ * modules for Advance, AwaitApproval and RecordFailure; the executor as a child process for Execute).
+ * Task tokens, stop-execution and the event log work as in Step Functions.
+ */
+import './polyfills';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { toExported } from '../executor/contract';
+import { handler as advanceTask } from '../functions/runner/advance';
+import { handler as awaitApprovalTask } from '../functions/runner/await-approval';
+import { handler as recordFailureTask } from '../functions/runner/record-failure';
+import { RUN_STATES, renderRunDefinition, type RunTimeouts } from '../infra/state-machine';
+import { executionName } from '../shared/jobs/sfn-runner';
+import type { JobRunner, RunRef } from '../shared/jobs/runner';
+import { logger } from '../shared/logger';
+import { executionEnded } from '../shared/runner/failure';
+import type { ApprovalTaskInput, RunState } from '../shared/runner/run-state';
+import { stepStarted } from '../shared/runner/step-started';
+import { bundleExecutor, startExecutor, type RunningExecutor } from './executor-process';
+
+type TaskOverride = (input: unknown) => Promise<unknown>;
+type LibraryOverrides = NonNullable<NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers']>;
+/** Task results are JSON; the library's types say so, our handlers' types are more precise. */
+const json = (overrides: Record<string, TaskOverride>) => overrides as unknown as LibraryOverrides;
+
+export interface EngineEvent {
+  type: string;
+  timestamp: number;
+  [key: string]: unknown;
+}
+
+interface Execution {
+  name: string;
+  run: RunRef;
+  abort: () => void;
+  done: Promise<void>;
+  events: EngineEvent[];
+  executor?: RunningExecutor;
+  stopped: boolean;
+}
+
+interface Waiter {
+  execution: string;
+  resolve: (output: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+export interface LocalEngineOptions {
+  filesDir: string;
+  timeouts: RunTimeouts;
+  /** How long a cancelled step's process gets to stop before it is killed. */
+  killGraceMs?: number;
+}
+
+export class LocalEngine implements JobRunner {
+  private readonly executions = new Map<string, Execution>();
+  private readonly waiters = new Map<string, Waiter>();
+  /** Event logs of finished executions, kept for `npm run bench` (transition counts). */
+  readonly finished = new Map<string, EngineEvent[]>();
+
+  private constructor(
+    private readonly machine: StateMachine,
+    private readonly executorBundle: string,
+    private readonly options: LocalEngineOptions,
+  ) {}
+
+  static async create(options: LocalEngineOptions): Promise<LocalEngine> {
+    const definition = renderRunDefinition(options.timeouts);
+    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    await mkdir(join(options.filesDir, 'work'), { recursive: true });
+    return new LocalEngine(machine, await bundleExecutor(options.filesDir), options);
+  }
+
+  get running(): number {
+    return this.executions.size;
+  }
+
+  async start(run: RunRef): Promise<void> {
+    const name = executionName(run);
+    if (this.executions.has(name)) return;
+    const execution: Execution = { name, run, abort: () => undefined, done: Promise.resolve(), events: [], stopped: false };
+    const handle = this.machine.run({ organizationId: run.organizationId, jobId: run.jobId }, {
+      noThrowOnAbort: true,
+      // The placeholder lets `$$.Task.Token` resolve; AwaitApproval replaces it with a real token.
+      context: { Task: { Token: 'local-engine' } } as never,
+      overrides: {
+        taskResourceLocalHandlers: json({
+          [RUN_STATES.advance]: (input) => advanceTask(input as RunState),
+          [RUN_STATES.recordFailure]: (input) => recordFailureTask(input as RunState),
+          [RUN_STATES.awaitApproval]: (input) => this.awaitApproval(execution, input as { Payload: ApprovalTaskInput }),
+          [RUN_STATES.execute]: (input) => this.execute(execution, input as { EnvironmentVariablesOverride: { Name: string; Value: string }[] }),
+        }),
+      },
+    });
+    execution.abort = handle.abort;
+    const collecting = (async () => {
+      for await (const event of handle.eventLogs) execution.events.push(event as EngineEvent);
+    })();
+    execution.done = handle.result
+      .then(() => undefined)
+      .catch(async (error: Error) => {
+        if (execution.stopped) return;
+        // Failed, timed out or crashed without ending its job: the same handler as AWS's EventBridge rule.
+        logger.warn('job run ended abnormally', { ...run, error: error.name, message: error.message });
+        await executionEnded({ ...run, status: error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED' }).catch((e) =>
+          logger.error('could not record a run failure', { ...run, error: e }),
+        );
+      })
+      .finally(async () => {
+        await collecting.catch(() => undefined);
+        this.finished.set(name, execution.events);
+        this.executions.delete(name);
+        for (const [token, waiter] of this.waiters) if (waiter.execution === name) this.waiters.delete(token);
+      });
+    this.executions.set(name, execution);
+  }
+
+  async stop(run: RunRef): Promise<void> {
+    const execution = this.executions.get(executionName(run));
+    if (!execution) return;
+    execution.stopped = true;
+    execution.executor?.cancel();
+    for (const [token, waiter] of this.waiters) {
+      if (waiter.execution !== execution.name) continue;
+      this.waiters.delete(token);
+      waiter.reject(Object.assign(new Error('execution stopped'), { name: 'States.Aborted' }));
+    }
+    execution.abort();
+  }
+
+  async resume(token: string, output: { decision: 'approved' | 'rejected' }): Promise<'ok' | 'expired'> {
+    const waiter = this.waiters.get(token);
+    if (!waiter) return 'expired';
+    this.waiters.delete(token);
+    waiter.resolve(output);
+    return 'ok';
+  }
+
+  /** Waits for every run to finish (tests and bench), then reports the ones still going. */
+  async idle(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.executions.size > 0 && Date.now() < deadline) await Promise.race([...this.executions.values()].map((e) => e.done));
+  }
+
+  /** Stops everything without touching job state: reconciliation at the next start takes over. */
+  async shutdown(): Promise<void> {
+    const all = [...this.executions.values()];
+    for (const execution of all) {
+      execution.stopped = true;
+      execution.executor?.cancel();
+      execution.abort();
+    }
+    await Promise.all(all.map((e) => e.executor?.result.catch(() => undefined)));
+  }
+
+  transitions(run: RunRef): number | undefined {
+    const events = this.finished.get(executionName(run)) ?? this.executions.get(executionName(run))?.events;
+    return events?.filter((e) => e.type === 'StateEntered').length;
+  }
+
+  private awaitApproval(execution: Execution, input: { Payload: ApprovalTaskInput }): Promise<unknown> {
+    const token = `local-${crypto.randomUUID()}`;
+    let resolve!: (output: unknown) => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<unknown>((ok, fail) => {
+      resolve = ok;
+      reject = fail;
+    });
+    this.waiters.set(token, { execution: execution.name, resolve, reject });
+    awaitApprovalTask({ ...input.Payload, token }).catch((error: Error) => {
+      this.waiters.delete(token);
+      reject(error);
+    });
+    return promise;
+  }
+
+  private async execute(execution: Execution, input: { EnvironmentVariablesOverride: { Name: string; Value: string }[] }): Promise<unknown> {
+    const env = Object.fromEntries(input.EnvironmentVariablesOverride.map((v) => [v.Name, v.Value]));
+    if (execution.stopped) throw Object.assign(new Error('execution stopped'), { name: 'States.Aborted' });
+    const executor = startExecutor(this.executorBundle, env, {
+      workRoot: join(this.options.filesDir, 'work'),
+      graceMs: this.options.killGraceMs ?? 5000,
+    });
+    execution.executor = executor;
+    // CodeBuild's IN_PROGRESS event does this in AWS.
+    executor.child.once('spawn', () => {
+      stepStarted(execution.run.organizationId, execution.run.jobId, env.TK_STEP ?? '').catch((error) => logger.error('step start not recorded', { error }));
+    });
+    try {
+      // What startBuild.sync returns (the state's ResultSelector picks the exported variables).
+      const result = await executor.result;
+      return { Build: { BuildStatus: 'SUCCEEDED', ExportedEnvironmentVariables: toExported(result) } };
+    } finally {
+      execution.executor = undefined;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The executor as a local child process: the same program CodeBuild runs in AWS, bundled once per
+ * engine start, fed the same environment (TK_CONTEXT …), cancelled by signal.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { ESBUILD_OPTIONS } from '../infra/bundling';
+import type { ExecutorResult } from '../executor/contract';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+export async function bundleExecutor(filesDir: string): Promise<string> {
+  const outfile = join(filesDir, 'bin', 'executor.mjs');
+  await mkdir(join(filesDir, 'bin'), { recursive: true });
+  // Built for the Node.js running `npm start` (20+), not Lambda's.
+  await build({ ...ESBUILD_OPTIONS, target: 'node20', minify: false, entryPoints: [join(ROOT, 'executor', 'main.ts')], outfile, logLevel: 'error' });
+  return outfile;
+}
+
+export interface RunningExecutor {
+  child: ChildProcess;
+  /** Resolves with the executor's result (rejects when it produced none: a crash). */
+  result: Promise<ExecutorResult>;
+  /** Asks the executor to stop (it interrupts terraform, then kills it); kills the executor if it hangs. */
+  cancel(): void;
+}
+
+export function startExecutor(bundle: string, env: Record<string, string>, options: { workRoot: string; graceMs: number }): RunningExecutor {
+  const resultFile = join(options.workRoot, `result-${crypto.randomUUID()}.json`);
+  const child = spawn(process.execPath, [bundle], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LANG: process.env.LANG ?? 'C.UTF-8',
+      ...(process.env.TF_CLI_CONFIG_FILE ? { TF_CLI_CONFIG_FILE: process.env.TF_CLI_CONFIG_FILE } : {}),
+      ...(process.env.TF_PLUGIN_CACHE_DIR ? { TF_PLUGIN_CACHE_DIR: process.env.TF_PLUGIN_CACHE_DIR } : {}),
+      ...env,
+      TK_RESULT_FILE: resultFile,
+      TK_WORK_ROOT: options.workRoot,
+      TK_KILL_GRACE_MS: String(options.graceMs),
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+  const exited = new Promise<number | null>((ok) => child.once('close', (code) => ok(code)));
+  let killTimer: NodeJS.Timeout | undefined;
+  const result = (async () => {
+    const code = await exited;
+    clearTimeout(killTimer);
+    try {
+      const parsed = JSON.parse(await readFile(resultFile, 'utf8')) as ExecutorResult;
+      return parsed;
+    } catch {
+      throw Object.assign(new Error(`the executor ended without a result (exit ${code}): ${stderr.trim().split('\n').at(-1) ?? ''}`), { name: 'ExecutorCrashed' });
+    } finally {
+      await rm(resultFile, { force: true });
+    }
+  })();
+  return {
+    child,
+    result,
+    cancel() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGINT');
+      killTimer ??= setTimeout(() => child.kill('SIGKILL'), options.graceMs + 3000);
+    },
+  };
+}

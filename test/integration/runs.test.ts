@@ -1,0 +1,242 @@
+/**
+ * Job runs through the local engine (the synthesized state machine in aws-local-stepfunctions, the real
+ * executor, git and terraform): happy path, no changes, failure, ignoreError, approvals, cancel, queue.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adminToken, call, token, useTable } from '../helpers/api';
+import { b64, createOrganization, createTeam, createWorkspace, doc, postJob, templateId, workspaceLink } from '../helpers/fixtures';
+import { TF_CONFIG, ended, gitRepo, hasStatus, readJob, useEngine, waitForJob } from '../helpers/engine';
+
+useTable();
+const handle = useEngine();
+let admin: string;
+let org: string;
+let operator: string;
+let approver: string;
+let reader: string;
+let repo: ReturnType<typeof gitRepo>;
+
+beforeAll(async () => {
+  admin = await adminToken();
+  org = await createOrganization(admin);
+  await createTeam(admin, org, 'OPS', { manageJob: true, manageWorkspace: true, manageTemplate: true });
+  await createTeam(admin, org, 'APPROVERS');
+  await createTeam(admin, org, 'READERS');
+  operator = await token('ops@example.com', ['OPS']);
+  approver = await token('boss@example.com', ['APPROVERS']);
+  reader = await token('reader@example.com', ['READERS']);
+  repo = gitRepo({ 'main.tf': TF_CONFIG });
+});
+
+const workspace = (attributes: Record<string, unknown> = {}) => createWorkspace(operator, org, { source: repo.path, ...attributes });
+const template = async (yaml: string) => {
+  const res = await call('POST', `/api/v1/organization/${org}/template`, { token: operator, body: doc('template', { name: `t-${crypto.randomUUID()}`, tcl: b64(yaml) }) });
+  expect(res.status, res.text).toBe(201);
+  return res.body.data.id as string;
+};
+const start = async (ws: string, attributes: Record<string, unknown>) => {
+  const res = await postJob(operator, org, ws, attributes);
+  expect(res.status, res.text).toBe(201);
+  return res.body.data.id as string;
+};
+const patchStatus = (id: string, status: string, tok = operator) =>
+  call('PATCH', `/api/v1/organization/${org}/job/${id}`, { token: tok, body: { data: { type: 'job', id, attributes: { status } } } });
+const log = async (id: string, stepId: string) => {
+  const res = await call('GET', `/tfoutput/v1/organization/${org}/job/${id}/step/${stepId}`, { token: reader });
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+  return res.text;
+};
+
+describe('running jobs', () => {
+  it('runs Plan and apply to completion, then finds no changes the second time', async () => {
+    const ws = await workspace();
+    const plan = await templateId(admin, org, 'Plan and apply');
+    const id = await start(ws, { templateReference: plan });
+    const { job, steps } = await waitForJob(reader, org, id, ended);
+    expect(job.attributes).toMatchObject({ status: 'completed', planChanges: true, commitId: repo.head });
+    expect(steps.map((s) => [s.attributes.name, s.attributes.status])).toEqual([['Plan', 'completed'], ['Apply', 'completed']]);
+    expect(await log(id, steps[0]?.id as string)).toMatch(/terraform_data\.example will be created[\s\S]*Plan: 1 to add/);
+    expect(await log(id, steps[1]?.id as string)).toContain('Apply complete! Resources: 1 added');
+    expect(steps[0]?.attributes.output).toBe(`http://localhost:8080/tfoutput/v1/organization/${org}/job/${id}/step/${steps[0]?.id}`);
+    expect(handle.engine.transitions({ organizationId: org, jobId: Number(id) })).toBe(9);
+
+    const again = await start(ws, { templateReference: plan });
+    const second = await waitForJob(reader, org, again, ended);
+    expect(second.job.attributes).toMatchObject({ status: 'completed', planChanges: false, commitId: repo.head });
+    expect(second.steps.map((s) => s.attributes.status)).toEqual(['completed', 'notExecuted']);
+    expect(await log(again, second.steps[0]?.id as string)).toContain('No changes.');
+  });
+
+  it('fails the job when a step fails, skipping the rest, and frees the workspace', async () => {
+    const broken = gitRepo({ 'main.tf': 'resource "terraform_data" "x" {\n  input = var.missing\n}\n' });
+    const ws = await workspace({ source: broken.path });
+    const first = await start(ws, { command: 'apply' });
+    const second = await start(ws, { tcl: b64('flow:\n  - type: customScripts\n    step: 1\n    commands:\n      - { script: "echo second job ran" }\n') });
+    const { job, steps } = await waitForJob(reader, org, first, ended);
+    expect(job.attributes.status).toBe('failed');
+    expect(job.attributes.output).toContain('Plan: terraform plan failed (exit 1)');
+    expect(steps.map((s) => s.attributes.status)).toEqual(['failed', 'notExecuted']);
+    expect((await waitForJob(reader, org, second, ended)).job.attributes.status).toBe('completed');
+  });
+
+  it('carries on past a failed step with ignoreError', async () => {
+    const ws = await workspace();
+    const flow = await template(
+      'flow:\n  - type: customScripts\n    step: 100\n    ignoreError: true\n    commands:\n      - { script: "exit 3" }\n' +
+        '  - type: customScripts\n    step: 200\n    commands:\n      - { script: "echo carried on" }\n',
+    );
+    const { job, steps } = await waitForJob(reader, org, await start(ws, { templateReference: flow }), ended);
+    expect(job.attributes.status).toBe('completed');
+    expect(steps.map((s) => s.attributes.status)).toEqual(['failed', 'completed']);
+    expect(await log(job.id, steps[1]?.id as string)).toContain('carried on');
+  });
+});
+
+describe('approvals', () => {
+  const approvalFlow = 'flow:\n  - type: terraformPlan\n    step: 100\n  - type: approval\n    step: 150\n    team: APPROVERS\n  - type: terraformApply\n    step: 200\n';
+
+  it('waits for a member of the approval team, then applies the plan', async () => {
+    const ws = await workspace();
+    const id = await start(ws, { templateReference: await template(approvalFlow) });
+    const waiting = await waitForJob(reader, org, id, hasStatus('waitingApproval'));
+    expect(waiting.job.attributes.approvalTeam).toBe('APPROVERS');
+    expect(waiting.steps.map((s) => s.attributes.status)).toEqual(['completed', 'running', 'pending']);
+    expect((await patchStatus(id, 'approved', reader)).status).toBe(403);
+    expect((await patchStatus(id, 'approved', operator)).status).toBe(403);
+    expect((await patchStatus(id, 'approved', approver)).status).toBe(204);
+    const { job, steps } = await waitForJob(reader, org, id, ended);
+    expect(job.attributes.status).toBe('completed');
+    expect(steps.map((s) => s.attributes.status)).toEqual(['completed', 'completed', 'completed']);
+    expect(await log(id, steps[2]?.id as string)).toContain('Apply complete');
+    expect((await patchStatus(id, 'approved', approver)).status).toBe(409);
+  });
+
+  it('ends rejected when the approval team rejects, and frees the workspace', async () => {
+    const ws = await workspace();
+    const id = await start(ws, { templateReference: await template(approvalFlow) });
+    const next = await start(ws, { command: 'plan' });
+    await waitForJob(reader, org, id, hasStatus('waitingApproval'));
+    expect((await readJob(reader, org, next)).job.attributes.status).toBe('pending');
+    expect((await patchStatus(id, 'rejected', approver)).status).toBe(204);
+    const { job, steps } = await readJob(reader, org, id);
+    expect(job.attributes.status).toBe('rejected');
+    expect(steps.map((s) => s.attributes.status)).toEqual(['completed', 'failed', 'notExecuted']);
+    expect((await waitForJob(reader, org, next, ended)).job.attributes.status).toBe('completed');
+  });
+
+  it('does not wait with autoApply', async () => {
+    const ws = await workspace();
+    const { job, steps } = await waitForJob(reader, org, await start(ws, { templateReference: await template(approvalFlow), autoApply: true }), ended);
+    expect(job.attributes.status).toBe('completed');
+    expect(steps.map((s) => s.attributes.status)).toEqual(['completed', 'completed', 'completed']);
+  });
+});
+
+describe('cancel', () => {
+  const sleepFlow = 'flow:\n  - type: customScripts\n    step: 1\n    commands:\n      - { script: "echo sleeping; sleep 30" }\n  - type: customScripts\n    step: 2\n    commands:\n      - { script: "echo never" }\n';
+
+  it('cancels a running step at once, kills its process, and starts the next job', async () => {
+    const ws = await workspace();
+    const id = await start(ws, { tcl: b64(sleepFlow) });
+    const waiting = await start(ws, { command: 'plan' });
+    const running = await waitForJob(reader, org, id, (j) => j.attributes.status === 'running');
+    await waitForLog(id, running.steps[0]?.id as string, 'sleeping');
+    const cancelledAt = Date.now();
+    expect((await patchStatus(id, 'cancelled')).status).toBe(204);
+    const { job, steps } = await readJob(reader, org, id);
+    expect(job.attributes.status).toBe('cancelled');
+    expect(steps.map((s) => s.attributes.status)).toEqual(['cancelled', 'cancelled']);
+    const next = await waitForJob(reader, org, waiting, ended);
+    expect(next.job.attributes.status).toBe('completed');
+    expect(Date.parse(next.steps[0]?.attributes.startedDate)).toBeGreaterThanOrEqual(cancelledAt - 1000);
+    await handle.engine.idle(20_000);
+    expect(handle.engine.running).toBe(0);
+  });
+
+  it('cancels a job waiting its turn, and one waiting for approval', async () => {
+    const ws = await workspace();
+    const approval = await start(ws, { templateReference: await template('flow:\n  - type: approval\n    step: 1\n    team: APPROVERS\n') });
+    const queued = await start(ws, { command: 'plan' });
+    await waitForJob(reader, org, approval, hasStatus('waitingApproval'));
+    expect((await patchStatus(queued, 'cancelled')).status).toBe(204);
+    expect((await readJob(reader, org, queued)).job.attributes.status).toBe('cancelled');
+    expect((await patchStatus(approval, 'cancelled', approver)).status).toBe(204);
+    const { job, steps } = await readJob(reader, org, approval);
+    expect(job.attributes.status).toBe('cancelled');
+    expect(steps[0]?.attributes.status).toBe('cancelled');
+    expect((await patchStatus(approval, 'approved', approver)).status).toBe(409);
+  });
+
+  async function waitForLog(id: string, stepId: string, text: string) {
+    for (let i = 0; i < 200; i++) {
+      if ((await log(id, stepId)).includes(text)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`log of job ${id} never showed '${text}'`);
+  }
+});
+
+describe('the workspace queue', () => {
+  const slowFlow = (tag: string) => b64(`flow:\n  - type: customScripts\n    step: 1\n    commands:\n      - { script: "echo start ${tag}; sleep 0.3; echo end ${tag}" }\n`);
+
+  it('runs jobs of a workspace one at a time, oldest first, even when created at once', async () => {
+    const ws = await workspace();
+    const ids = await Promise.all([1, 2, 3].map((n) => start(ws, { tcl: slowFlow(String(n)) })));
+    const runs = await Promise.all(ids.map((id) => waitForJob(reader, org, id, ended)));
+    const spans = runs
+      .map((r) => ({ id: Number(r.job.id), from: Date.parse(r.steps[0]?.attributes.startedDate), to: Date.parse(r.steps[0]?.attributes.finishedDate) }))
+      .sort((a, b) => a.id - b.id);
+    expect(runs.every((r) => r.job.attributes.status === 'completed')).toBe(true);
+    for (let i = 1; i < spans.length; i++) expect(spans[i]?.from).toBeGreaterThanOrEqual(spans[i - 1]?.to as number);
+  });
+
+  it('holds jobs while the workspace is locked and starts them when it is unlocked', async () => {
+    const ws = await workspace({ locked: true });
+    const id = await start(ws, { command: 'plan' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await readJob(reader, org, id)).job.attributes.status).toBe('pending');
+    const unlock = await call('PATCH', `/api/v1/organization/${org}/workspace/${ws}`, { token: operator, body: { data: { type: 'workspace', id: ws, attributes: { locked: false } } } });
+    expect(unlock.status).toBe(204);
+    expect((await waitForJob(reader, org, id, ended)).job.attributes.status).toBe('completed');
+  });
+
+  it('records the commit it ran and pins it when asked', async () => {
+    const pinnedRepo = gitRepo({ 'main.tf': TF_CONFIG });
+    const old = pinnedRepo.head;
+    pinnedRepo.commit({ 'extra.tf': 'resource "terraform_data" "more" {}\n' });
+    const ws = await workspace({ source: pinnedRepo.path });
+    const { job } = await waitForJob(reader, org, await start(ws, { command: 'plan', commitId: old }), ended);
+    expect(job.attributes).toMatchObject({ status: 'completed', commitId: old });
+  });
+
+  it('passes workspace variables and keeps sensitive ones out of the log', async () => {
+    const ws = await workspace();
+    const base = `/api/v1/organization/${org}/workspace/${ws}/variable`;
+    await call('POST', base, { token: operator, body: doc('variable', { key: 'greeting', value: 'from-a-variable', category: 'TERRAFORM' }) });
+    await call('POST', base, { token: operator, body: doc('variable', { key: 'API_TOKEN', value: 'super-secret-token-value', category: 'ENV', sensitive: true }) });
+    const flow = await template(
+      'flow:\n  - type: terraformPlan\n    step: 100\n    commands:\n      - { before: true, script: "echo token=$API_TOKEN" }\n',
+    );
+    const { job, steps } = await waitForJob(reader, org, await start(ws, { templateReference: flow }), ended);
+    expect(job.attributes.status).toBe('completed');
+    const text = await log(job.id, steps[0]?.id as string);
+    expect(text).toContain('from-a-variable');
+    expect(text).toContain('token=***');
+    expect(text).not.toContain('super-secret-token-value');
+  });
+});
+
+describe('deleting a job that ran', () => {
+  it('removes its logs with it', async () => {
+    const ws = await workspace();
+    const { job, steps } = await waitForJob(reader, org, await start(ws, { command: 'plan' }), ended);
+    expect((await log(job.id, steps[0]?.id as string)).length).toBeGreaterThan(0);
+    expect((await call('DELETE', `/api/v1/organization/${org}/job/${job.id}`, { token: operator })).status).toBe(204);
+    const { readdirSync, existsSync } = await import('node:fs');
+    const logs = `${handle.filesDir}/logs/${org}/${job.id}`;
+    expect(existsSync(logs) ? readdirSync(logs) : []).toEqual([]);
+  });
+});
+
+void workspaceLink;
