@@ -18,10 +18,11 @@ async function main(): Promise<void> {
   const started = performance.now();
   localAwsEnvironment();
   const config = loadConfig();
-  const ddb = await startDynamoDbLocal({
-    dbPath: config.dynamoDbPath,
-    pidFile: config.dataDir ? join(config.dataDir, 'dynamodb.pid') : undefined,
-  });
+  // TERRAKUBE_DYNAMODB_ENDPOINT: use a DynamoDB (Local) that is already running instead of starting one.
+  const external = process.env.TERRAKUBE_DYNAMODB_ENDPOINT;
+  const ddb = external
+    ? { endpoint: external, stop: async () => undefined }
+    : await startDynamoDbLocal({ dbPath: config.dynamoDbPath, pidFile: config.dataDir ? join(config.dataDir, 'dynamodb.pid') : undefined });
   const stops: (() => Promise<void>)[] = [() => ddb.stop()];
   let stopping = false;
   const stop = async (code: number) => {
