@@ -19,7 +19,7 @@ import { logger } from '../shared/logger';
 import { executionEnded } from '../shared/runner/failure';
 import type { ApprovalTaskInput, RunState } from '../shared/runner/run-state';
 import { stepStarted } from '../shared/runner/step-started';
-import { bundleExecutor, startExecutor, type RunningExecutor } from './executor-process';
+import { bundleExecutor, reapStaleExecutors, startExecutor, type RunningExecutor } from './executor-process';
 
 type TaskOverride = (input: unknown) => Promise<unknown>;
 type LibraryOverrides = NonNullable<NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers']>;
@@ -71,6 +71,8 @@ export class LocalEngine implements JobRunner {
     const definition = renderRunDefinition(options.timeouts);
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
     await mkdir(join(options.filesDir, 'work'), { recursive: true });
+    const reaped = reapStaleExecutors(options.filesDir);
+    if (reaped) logger.warn('stopped executors left by a previous run of the engine', { reaped });
     return new LocalEngine(machine, await bundleExecutor(options.filesDir), options);
   }
 

@@ -3,6 +3,7 @@
  * engine start, fed the same environment (TK_CONTEXT …), cancelled by signal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -17,6 +18,33 @@ export async function bundleExecutor(filesDir: string): Promise<string> {
   // Built for the Node.js running `npm start` (20+), not Lambda's.
   await build({ ...ESBUILD_OPTIONS, target: 'node20', minify: false, entryPoints: [join(ROOT, 'executor', 'main.ts')], outfile, logLevel: 'error' });
   return outfile;
+}
+
+/** Executors of a previous `npm start` that was killed outright: told to stop (they stop terraform). */
+export function reapStaleExecutors(filesDir: string): number {
+  const dir = join(filesDir, 'work', 'pids');
+  let reaped = 0;
+  for (const name of safeList(dir)) {
+    const pid = Number(name);
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('executor.mjs')) {
+        process.kill(pid, 'SIGTERM');
+        reaped++;
+      }
+    } catch {
+      // already gone
+    }
+    rmSync(join(dir, name), { force: true });
+  }
+  return reaped;
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 export interface RunningExecutor {
@@ -45,11 +73,19 @@ export function startExecutor(bundle: string, env: Record<string, string>, optio
   });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+  // Remembered on disk, so a restart after this process is killed can stop it.
+  const pidDir = join(options.workRoot, 'pids');
+  const pidFile = child.pid ? join(pidDir, String(child.pid)) : undefined;
+  if (pidFile) {
+    mkdirSync(pidDir, { recursive: true });
+    writeFileSync(pidFile, '');
+  }
   const exited = new Promise<number | null>((ok) => child.once('close', (code) => ok(code)));
   let killTimer: NodeJS.Timeout | undefined;
   const result = (async () => {
     const code = await exited;
     clearTimeout(killTimer);
+    if (pidFile) rmSync(pidFile, { force: true });
     try {
       const parsed = JSON.parse(await readFile(resultFile, 'utf8')) as ExecutorResult;
       return parsed;

@@ -29,6 +29,11 @@ function recordedFrom(state: RunState): Recorded | undefined {
   return undefined;
 }
 
+async function holdsWorkspace(job: JobRecord): Promise<boolean> {
+  const workspace = await getItem(keys.workspace(job.workspaceId));
+  return workspace?.activeJob === job.id;
+}
+
 /** The flow a job runs, frozen into the job when its run starts (contract §3.1). */
 async function flowOf(job: JobRecord): Promise<{ tcl: string; flows: Flow[] } | { error: string }> {
   let tcl = job.tcl;
@@ -58,6 +63,11 @@ export async function advance(state: RunState): Promise<RunState> {
   for (let attempt = 1; attempt <= 10; attempt++) {
     const job = await readJob(state.organizationId, state.jobId);
     if (!job || isTerminal(job.status)) return end(state);
+    // A run only ever starts for the job holding its workspace: a stray start of a queued job is a no-op.
+    if (job.steps.length === 0 && !(await holdsWorkspace(job))) {
+      logger.warn('run started for a job that does not hold its workspace; ignored', { organizationId: job.organizationId, jobId: job.id });
+      return end(state);
+    }
     const flow = await flowOf(job);
     if ('error' in flow) {
       await finish(job, 'failed', flow.error, {});

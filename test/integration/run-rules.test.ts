@@ -1,0 +1,162 @@
+/**
+ * The run's rules, driven step by step through the real task handlers (what the state machine calls),
+ * with a recording runner in place of Step Functions: cancel from every status, and tasks that report
+ * after the job ended change nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toExported, type ExecutorResult } from '../../executor/contract';
+import { handler as advance } from '../../functions/runner/advance';
+import { handler as awaitApproval } from '../../functions/runner/await-approval';
+import { handler as recordFailure } from '../../functions/runner/record-failure';
+import { configureJobRunner, type RunRef } from '../../shared/jobs/runner';
+import type { RunState } from '../../shared/runner/run-state';
+import { stepStarted } from '../../shared/runner/step-started';
+import { adminToken, call, useTable } from '../helpers/api';
+import { b64, createOrganization, createWorkspace, postJob } from '../helpers/fixtures';
+import { readJob } from '../helpers/engine';
+
+useTable();
+const started: RunRef[] = [];
+const stopped: RunRef[] = [];
+const resumed: string[] = [];
+beforeAll(() => {
+  configureJobRunner(() => ({
+    start: async (run) => void started.push(run),
+    stop: async (run) => void stopped.push(run),
+    resume: async (token) => (resumed.push(token), 'ok'),
+  }));
+});
+afterAll(() => configureJobRunner(undefined));
+
+let admin: string;
+let org: string;
+beforeAll(async () => {
+  admin = await adminToken();
+  org = await createOrganization(admin);
+});
+
+const FLOW = b64('flow:\n  - type: terraformPlan\n    step: 100\n  - type: approval\n    step: 150\n    team: OPS\n  - type: terraformApply\n    step: 200\n');
+const ok = (planChanges?: boolean): ExecutorResult => ({ status: 'completed', exitCode: planChanges === false ? 0 : 2, planChanges, commitId: 'a'.repeat(40), message: 'done' });
+
+async function newJob(): Promise<{ id: string; run: RunState }> {
+  const ws = await createWorkspace(admin, org, { source: '/tmp/not-used' });
+  const res = await postJob(admin, org, ws, { tcl: FLOW });
+  expect(res.status).toBe(201);
+  return { id: res.body.data.id, run: { organizationId: org, jobId: Number(res.body.data.id) } };
+}
+const status = async (id: string) => (await readJob(admin, org, id)).job.attributes.status as string;
+const cancel = (id: string) => call('PATCH', `/api/v1/organization/${org}/job/${id}`, { token: admin, body: { data: { type: 'job', id, attributes: { status: 'cancelled' } } } });
+
+describe('a run, task by task', () => {
+  it('starts a job as soon as it is created in a free workspace', async () => {
+    const { run } = await newJob();
+    expect(started).toContainEqual(run);
+  });
+
+  it('dispatches, records, asks for approval, resumes and completes', async () => {
+    const { id, run } = await newJob();
+    const first = await advance(run);
+    expect(first).toMatchObject({ action: 'execute', step: { type: 'terraformPlan', number: 100 } });
+    expect(await status(id)).toBe('queue');
+    await stepStarted(org, run.jobId, first.step?.id as string);
+    expect(await status(id)).toBe('running');
+    const second = await advance({ ...first, result: { exported: toExported(ok(true)) } });
+    expect(second).toMatchObject({ action: 'approve', approval: { team: 'OPS' }, step: { type: 'approval' } });
+    await awaitApproval({ token: 'token-1', organizationId: org, jobId: run.jobId, stepId: second.step?.id as string, team: 'OPS' });
+    expect(await status(id)).toBe('waitingApproval');
+    const approve = await call('PATCH', `/api/v1/organization/${org}/job/${id}`, { token: admin, body: { data: { type: 'job', id, attributes: { status: 'approved' } } } });
+    expect(approve.status).toBe(204);
+    expect(resumed).toContain('token-1');
+    expect(await status(id)).toBe('approved');
+    const third = await advance({ ...second, result: { decision: 'approved' } });
+    expect(third).toMatchObject({ action: 'execute', step: { type: 'terraformApply' } });
+    const last = await advance({ ...third, result: { exported: toExported(ok()) } });
+    expect(last.action).toBe('end');
+    const { job, steps } = await readJob(admin, org, id);
+    expect(job.attributes).toMatchObject({ status: 'completed', commitId: 'a'.repeat(40), planChanges: true });
+    expect(steps.map((s) => s.attributes.status)).toEqual(['completed', 'completed', 'completed']);
+  });
+
+  it('records a result once, even when Advance is retried with it', async () => {
+    const { id, run } = await newJob();
+    const first = await advance(run);
+    const withResult = { ...first, result: { exported: toExported(ok(false)) } };
+    expect((await advance(withResult)).action).toBe('end');
+    expect((await advance(withResult)).action).toBe('end');
+    const { job, steps } = await readJob(admin, org, id);
+    expect(job.attributes).toMatchObject({ status: 'completed', planChanges: false });
+    expect(steps.map((s) => s.attributes.status)).toEqual(['completed', 'notExecuted', 'notExecuted']);
+  });
+});
+
+describe('cancel from every status', () => {
+  it.each(['pending', 'queue', 'running', 'waitingApproval', 'approved'])('%s → cancelled, remaining steps cancelled, run stopped, workspace freed', async (from) => {
+    const { id, run } = await newJob();
+    let state: RunState = run;
+    if (from !== 'pending') state = await advance(run);
+    if (from === 'running' || from === 'waitingApproval' || from === 'approved') await stepStarted(org, run.jobId, state.step?.id as string);
+    if (from === 'waitingApproval' || from === 'approved') {
+      state = await advance({ ...state, result: { exported: toExported(ok(true)) } });
+      await awaitApproval({ token: `t-${id}`, organizationId: org, jobId: run.jobId, stepId: state.step?.id as string, team: 'OPS' });
+    }
+    if (from === 'approved') {
+      await call('PATCH', `/api/v1/organization/${org}/job/${id}`, { token: admin, body: { data: { type: 'job', id, attributes: { status: 'approved' } } } });
+    }
+    expect(await status(id)).toBe(from);
+    stopped.length = 0;
+    expect((await cancel(id)).status).toBe(204);
+    const { job, steps } = await readJob(admin, org, id);
+    expect(job.attributes.status).toBe('cancelled');
+    expect(steps.every((s) => ['completed', 'cancelled'].includes(s.attributes.status))).toBe(true);
+    expect(stopped).toContainEqual(run);
+
+    // Whatever the run reports afterwards changes nothing.
+    if (state.step) expect((await advance({ ...state, result: { exported: toExported(ok(true)) } })).action).toBe('end');
+    expect(await recordFailure({ ...state, action: 'execute', error: { Error: 'States.TaskFailed' } })).toEqual({ failed: false });
+    await stepStarted(org, run.jobId, state.step?.id ?? '');
+    expect(await status(id)).toBe('cancelled');
+    expect((await readJob(admin, org, id)).steps).toEqual(steps);
+  });
+});
+
+describe('failures', () => {
+  it('fails the job with the reason when a task fails or times out', async () => {
+    const { id, run } = await newJob();
+    const state = await advance(run);
+    await stepStarted(org, run.jobId, state.step?.id as string);
+    expect(await recordFailure({ ...state, error: { Error: 'States.Timeout' } })).toEqual({ failed: true });
+    const { job, steps } = await readJob(admin, org, id);
+    expect(job.attributes.status).toBe('failed');
+    expect(job.attributes.output).toMatch(/Step 100 timed out after \d+s/);
+    expect(steps.map((s) => s.attributes.status)).toEqual(['failed', 'notExecuted', 'notExecuted']);
+  });
+
+  it('fails a step that was cut off when its run is started again', async () => {
+    const { id, run } = await newJob();
+    const state = await advance(run);
+    await stepStarted(org, run.jobId, state.step?.id as string);
+    expect((await advance(run)).action).toBe('end');
+    const { job } = await readJob(admin, org, id);
+    expect(job.attributes.status).toBe('failed');
+    expect(job.attributes.output).toContain('was interrupted before it finished');
+  });
+
+  it('fails a job whose template disappeared before its run started', async () => {
+    const tpl = await call('POST', `/api/v1/organization/${org}/template`, { token: admin, body: { data: { type: 'template', attributes: { name: `gone-${Date.now()}`, tcl: FLOW } } } });
+    const ws = await createWorkspace(admin, org, { source: '/tmp/x' });
+    const res = await postJob(admin, org, ws, { templateReference: tpl.body.data.id });
+    await call('DELETE', `/api/v1/organization/${org}/template/${tpl.body.data.id}`, { token: admin });
+    expect((await advance({ organizationId: org, jobId: Number(res.body.data.id) })).action).toBe('end');
+    const { job } = await readJob(admin, org, res.body.data.id);
+    expect(job.attributes).toMatchObject({ status: 'failed', output: expect.stringContaining('no longer exists') });
+  });
+
+  it('never runs a job that is waiting its turn, whoever starts it', async () => {
+    const ws = await createWorkspace(admin, org, { source: '/tmp/x', locked: true });
+    const res = await postJob(admin, org, ws, { tcl: FLOW });
+    expect((await advance({ organizationId: org, jobId: Number(res.body.data.id) })).action).toBe('end');
+    const { job, steps } = await readJob(admin, org, res.body.data.id);
+    expect(job.attributes.status).toBe('pending');
+    expect(steps).toEqual([]);
+  });
+});
