@@ -1,19 +1,28 @@
 /**
  * Creating a job: the one code path behind the REST POSTs (both paths) and VCS webhooks.
  *
- * Round trips: one BatchGetItem (organization, job id counter, workspace, template or the template
- * name guard for `command`), one more GetItem only when the flow comes from the workspace's default
- * template, then one TransactWriteItems that bumps the counter (conditionally on the value read),
- * puts the job and enqueues it on its workspace. A concurrent creation in the same organization makes
- * the counter condition fail; the loop re-reads and retries, so ids stay unique and contiguous.
+ * Round trips: one BatchGetItem (organization, workspace, and the template or the template name guard
+ * for `command`; one more GetItem only when the flow comes from the workspace's default template), one
+ * UpdateItem that reserves the job id (atomic ADD on the organization's counter, so ids are unique and
+ * contiguous without contention), and one TransactWriteItems that puts the job, joins it to its
+ * workspace queue and moves the organization's commit watermark from id-1 to id.
+ *
+ * The watermark makes jobs commit in id order, so they join their workspace in id order and run oldest
+ * first even when created at the same instant. A creation waits (briefly, re-trying its conditional
+ * write) only for the creations just before it; one whose creator died after reserving its id is
+ * skipped after COMMIT_STALL_MS without progress, leaving a gap instead of a blocked organization.
  */
-import { badRequest, notFound, pointer, serviceUnavailable } from '../http/errors';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { badRequest, notFound, pointer } from '../http/errors';
 import { COMMAND_TEMPLATES, type JobCommand } from '../domain/default-templates';
 import type { OrganizationRecord, JobRecord, JobVia, WorkspaceRecord } from '../domain/records';
+import { ddb } from '../store/client';
 import { indexes, keys } from '../store/keys';
-import { ConditionFailed, batchGet, getItem, pick, stripKeys } from '../store/table';
-import { conditions, put, update, write } from '../store/writes';
-import { enqueueJob } from './queue';
+import { ConditionFailed, batchGet, getItem, pick, stripKeys, tableName } from '../store/table';
+import { check, conditions, put, update, write } from '../store/writes';
+import { serviceUnavailable } from '../http/errors';
+import { changeQueue, joinMode, joinWrite } from './queue';
+import { serialized } from './serialize';
 
 export interface NewJob {
   organizationId: string;
@@ -39,8 +48,6 @@ export interface CreatedJob {
   start?: number;
 }
 
-const MAX_ATTEMPTS = 25;
-
 /** `authorize` sees the organization before anything is written (and throws to refuse). */
 export async function createJob(request: NewJob, authorize: (org: OrganizationRecord | undefined) => OrganizationRecord): Promise<CreatedJob> {
   const { organizationId: orgId, workspaceId } = request;
@@ -50,65 +57,160 @@ export async function createJob(request: NewJob, authorize: (org: OrganizationRe
       ? keys.templateName(orgId, COMMAND_TEMPLATES[request.command])
       : undefined;
 
+  const found = await batchGet([keys.organization(orgId), keys.workspace(workspaceId), ...(templateKey ? [templateKey] : [])]);
+  const orgItem = pick(found, keys.organization(orgId));
+  const organization = authorize(orgItem ? stripKeys<OrganizationRecord>(orgItem) : undefined);
+  const wsItem = pick(found, keys.workspace(workspaceId));
+  const workspace = wsItem ? stripKeys<WorkspaceRecord>(wsItem) : undefined;
+  if (!workspace || workspace.organizationId !== orgId) throw notFound(`workspace ${workspaceId} does not exist in this organization`);
+  const templateReference = await resolveTemplate(request, workspace, templateKey ? pick(found, templateKey) : undefined);
+
+  return serialized(`jobs:${orgId}`, () => commitJob(request, organization, workspace, templateReference));
+}
+
+async function commitJob(request: NewJob, organization: OrganizationRecord, observed: WorkspaceRecord, templateReference: string | null): Promise<CreatedJob> {
+  const { organizationId: orgId, workspaceId } = request;
+  let workspace = newest(observed, recentlyWritten.get(workspaceId));
+  const id = await reserveJobId(orgId);
+  const at = new Date().toISOString();
+  const job: JobRecord = {
+    id,
+    organizationId: orgId,
+    workspaceId,
+    status: 'pending',
+    templateReference,
+    tcl: request.tcl ?? null,
+    command: request.command ?? null,
+    overrideBranch: request.overrideBranch ?? null,
+    commitId: request.commitId ?? null,
+    via: request.via,
+    refresh: request.refresh,
+    refreshOnly: request.refreshOnly,
+    autoApply: request.autoApply,
+    planChanges: true,
+    comments: request.comments ?? null,
+    approvalTeam: null,
+    output: null,
+    terraformPlan: null,
+    steps: [],
+    createdBy: request.createdBy,
+    createdDate: at,
+    updatedBy: request.createdBy,
+    updatedDate: at,
+  };
+  const jobPut = put({ ...keys.job(orgId, id), ...indexes.job(orgId, workspaceId, id, job.status), ...job }, conditions.absent);
+  const watermark = new CommitWatermark(orgId, id);
   for (let attempt = 1; ; attempt++) {
-    const found = await batchGet([
-      keys.organization(orgId),
-      keys.jobCounter(orgId),
-      keys.workspace(workspaceId),
-      ...(templateKey ? [templateKey] : []),
-    ]);
-    const orgItem = pick(found, keys.organization(orgId));
-    const organization = authorize(orgItem ? stripKeys<OrganizationRecord>(orgItem) : undefined);
-    const wsItem = pick(found, keys.workspace(workspaceId));
-    const workspace = wsItem ? stripKeys<WorkspaceRecord>(wsItem) : undefined;
-    if (!workspace || workspace.organizationId !== orgId) {
-      throw notFound(`workspace ${workspaceId} does not exist in this organization`);
-    }
-    const templateReference = await resolveTemplate(request, workspace, templateKey ? pick(found, templateKey) : undefined);
-    const lastJobId = Number(pick(found, keys.jobCounter(orgId))?.lastJobId ?? 0);
-    const at = new Date().toISOString();
-    const job: JobRecord = {
-      id: lastJobId + 1,
-      organizationId: orgId,
-      workspaceId,
-      status: 'pending',
-      templateReference,
-      tcl: request.tcl ?? null,
-      command: request.command ?? null,
-      overrideBranch: request.overrideBranch ?? null,
-      commitId: request.commitId ?? null,
-      via: request.via,
-      refresh: request.refresh,
-      refreshOnly: request.refreshOnly,
-      autoApply: request.autoApply,
-      planChanges: true,
-      comments: request.comments ?? null,
-      approvalTeam: null,
-      output: null,
-      terraformPlan: null,
-      steps: [],
-      createdBy: request.createdBy,
-      createdDate: at,
-      updatedBy: request.createdBy,
-      updatedDate: at,
-    };
-    const queue = enqueueJob(workspace, job.id);
+    const mode = joinMode(workspace);
     try {
-      await write([
-        update(keys.jobCounter(orgId), { lastJobId: job.id }, {
-          condition: { expression: 'attribute_not_exists(lastJobId) OR lastJobId = :prev', values: { ':prev': lastJobId } },
-        }),
-        put({ ...keys.job(orgId, job.id), ...indexes.job(orgId, workspaceId, job.id, job.status), ...job }, conditions.absent),
-        queue.write,
-      ]);
-      return { job, organization, workspace, start: queue.start };
+      await write([watermark.advance(), jobPut, joinWrite(workspaceId, id, mode)]);
+      remember(workspace, id, mode);
+      if (mode === 'claim') return { job, organization, workspace, start: id };
+      const start = mode === 'append-and-settle' ? await changeQueue(workspaceId) : undefined;
+      return { job, organization, workspace, start };
     } catch (error) {
-      // Another job took this id, or the workspace changed (its job ended, it was unlocked): read again.
-      if (!(error instanceof ConditionFailed) && (error as { name?: string }).name !== 'TransactionCanceledException') throw error;
-      if (attempt >= MAX_ATTEMPTS) throw serviceUnavailable('too many jobs are being created at once; retry shortly', 1);
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(10 * attempt, 100)));
+      if (!(error instanceof ConditionFailed) || error.index === 1 || attempt >= 500) throw error;
+      if (error.index === 0) {
+        // An earlier creation has not committed yet: wait for it (or skip it if its creator died).
+        await watermark.waitForTurn();
+        continue;
+      }
+      // The workspace changed between the read and the write (freed, claimed, locked): read it again.
+      const fresh = await getItem(keys.workspace(workspaceId));
+      if (!fresh) throw notFound(`workspace ${workspaceId} does not exist in this organization`);
+      workspace = stripKeys<WorkspaceRecord>(fresh);
     }
   }
+}
+
+/**
+ * What this process last wrote to a workspace's queue: the next creation in line starts from it rather
+ * than from its own older read (a hint only; the write conditions decide).
+ */
+const recentlyWritten = new Map<string, WorkspaceRecord>();
+
+function remember(workspace: WorkspaceRecord, jobId: number, mode: ReturnType<typeof joinMode>): void {
+  const version = (workspace.queueVersion ?? 0) + 1;
+  const next: WorkspaceRecord =
+    mode === 'claim' ? { ...workspace, activeJob: jobId, queueVersion: version } : { ...workspace, queue: [...(workspace.queue ?? []), jobId], queueVersion: version };
+  recentlyWritten.set(workspace.id, next);
+  if (recentlyWritten.size > 1000) recentlyWritten.delete(recentlyWritten.keys().next().value as string);
+}
+
+const newest = (read: WorkspaceRecord, hint: WorkspaceRecord | undefined) =>
+  hint && (hint.queueVersion ?? 0) > (read.queueVersion ?? 0) ? { ...read, activeJob: hint.activeJob, queue: hint.queue, queueVersion: hint.queueVersion } : read;
+
+const COMMIT_STALL_MS = 3000;
+
+/** The organization's "jobs committed through id" mark, moved by each creation from its id-1 to its id. */
+class CommitWatermark {
+  private lastSeen = -1;
+  private lastProgressAt = Date.now();
+
+  constructor(
+    private readonly orgId: string,
+    private readonly id: number,
+  ) {}
+
+  advance() {
+    return update(keys.jobCounter(this.orgId), { committedJobId: this.id }, {
+      condition: {
+        expression: 'committedJobId = :previous OR (attribute_not_exists(committedJobId) AND :previous = :zero)',
+        values: { ':previous': this.id - 1, ':zero': 0 },
+      },
+    });
+  }
+
+  /**
+   * Waits until every earlier creation committed, reading the mark (reads never collide with the
+   * transactions in flight, while a doomed transaction would) and skipping a creation that stalls.
+   */
+  async waitForTurn(): Promise<void> {
+    for (;;) {
+      const counter = await getItem(keys.jobCounter(this.orgId));
+      const committed = Number(counter?.committedJobId ?? 0);
+      if (committed >= this.id) throw serviceUnavailable('this job creation took too long and was abandoned; retry', 1);
+      if (committed === this.id - 1) return;
+      if (committed !== this.lastSeen) {
+        this.lastSeen = committed;
+        this.lastProgressAt = Date.now();
+      } else if (Date.now() - this.lastProgressAt > COMMIT_STALL_MS) {
+        await this.skip(committed + 1);
+        continue;
+      }
+      const ahead = this.id - 1 - committed;
+      await new Promise((r) => setTimeout(r, Math.min(100, 2 + ahead * 4) * (0.5 + Math.random())));
+    }
+  }
+
+  /** The creation of `stuck` reserved its id and never committed: move the mark past it (a gap). */
+  private async skip(stuck: number): Promise<void> {
+    try {
+      await write([
+        update(keys.jobCounter(this.orgId), { committedJobId: stuck }, {
+          condition: { expression: 'committedJobId = :previous OR (attribute_not_exists(committedJobId) AND :previous = :zero)', values: { ':previous': stuck - 1, ':zero': 0 } },
+        }),
+        check(keys.job(this.orgId, stuck), conditions.absent, () => new ConditionFailed(1)),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+    }
+    this.lastProgressAt = Date.now();
+  }
+}
+
+/** The organization's next job id (1, 2, 3 …): an atomic counter, never contended. */
+async function reserveJobId(orgId: string): Promise<number> {
+  const res = await ddb().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.jobCounter(orgId),
+      UpdateExpression: 'ADD lastJobId :one',
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  return Number(res.Attributes?.lastJobId);
 }
 
 /** Contract §3.1: templateReference, else tcl, else command, else the workspace's default template. */
@@ -127,11 +229,8 @@ async function resolveTemplate(request: NewJob, workspace: WorkspaceRecord, foun
     if (!template) throw notFound(`the workspace's default template ${workspace.defaultTemplate} no longer exists`);
     return workspace.defaultTemplate;
   }
-  throw conflictNoFlow();
-}
-
-const conflictNoFlow = () =>
-  badRequest(
+  throw badRequest(
     'say which flow to run: templateReference, tcl or command (or give the workspace a defaultTemplate)',
     pointer('/data/attributes/templateReference'),
   );
+}

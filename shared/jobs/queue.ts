@@ -33,9 +33,47 @@ export function queueWrite(workspace: Pick<WorkspaceRecord, 'id'> & Partial<Work
   return { write, start };
 }
 
-/** The write that adds a new job to its workspace, to commit with the job itself. */
-export function enqueueJob(workspace: WorkspaceRecord, jobId: number): QueueWrite {
-  return queueWrite(workspace, { add: jobId });
+/**
+ * How a new job joins its workspace, committed with the job itself. None of these conflict with each
+ * other when many jobs are created at once (no read-modify-write of the queue):
+ * - claim: the workspace is free, unlocked and nobody waits → the job becomes active at once;
+ * - append while busy: the job queues, on condition that the workspace is held or locked at that very
+ *   moment, so whoever holds it (its job's end, or the unlock) is bound to hand it over later;
+ * - append and settle: anything else (the caller then settles the workspace itself).
+ * Every variant bumps queueVersion, so hand-overs computed from an older read are refused and redone.
+ */
+export type JoinMode = 'claim' | 'append-while-busy' | 'append-and-settle';
+
+export function joinMode(workspace: WorkspaceRecord): JoinMode {
+  const state = queueStateOf(workspace);
+  if (state.activeJob === undefined && !state.locked && state.queue.length === 0) return 'claim';
+  if (state.activeJob !== undefined || state.locked) return 'append-while-busy';
+  return 'append-and-settle';
+}
+
+export function joinWrite(workspaceId: string, jobId: number, mode: JoinMode): TxItem {
+  const key = keys.workspace(workspaceId);
+  const bump = 'queueVersion = if_not_exists(queueVersion, :zero) + :one';
+  if (mode === 'claim') {
+    return update(key, { activeJob: jobId }, {
+      extraSet: [bump],
+      values: { ':zero': 0, ':one': 1 },
+      condition: {
+        expression: 'attribute_exists(pk) AND attribute_not_exists(activeJob) AND locked = :false AND (attribute_not_exists(#q) OR size(#q) = :zero)',
+        names: { '#q': 'queue' },
+        values: { ':false': false },
+      },
+    });
+  }
+  return update(key, {}, {
+    extraSet: ['#q = list_append(if_not_exists(#q, :empty), :ids)', bump],
+    names: { '#q': 'queue' },
+    values: { ':empty': [], ':ids': [jobId], ':zero': 0, ':one': 1 },
+    condition:
+      mode === 'append-while-busy'
+        ? { expression: 'attribute_exists(pk) AND (attribute_exists(activeJob) OR locked = :true)', values: { ':true': true } }
+        : { expression: 'attribute_exists(pk)' },
+  });
 }
 
 /**

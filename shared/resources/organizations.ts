@@ -82,7 +82,7 @@ export async function createOrganization(req: ApiRequest): Promise<ApiResponse> 
   // The organization, its job id counter, its name guard and its default templates appear together or not at all.
   await write([
     put({ ...keys.organization(org.id), ...indexes.organization(org.name), ...org }, conditions.absent),
-    put({ ...keys.jobCounter(org.id), lastJobId: 0 }, conditions.absent),
+    put({ ...keys.jobCounter(org.id), lastJobId: 0, committedJobId: 0 }, conditions.absent),
     put({ ...keys.organizationName(org.name), owner: org.id }, conditions.absent, () =>
       conflict(`an organization named '${org.name}' already exists`, { pointer: '/data/attributes/name' }),
     ),

@@ -20,6 +20,13 @@
  * | workspace name guard | ORG#<org>         | WSNAME#<name lc>        |                             |                               |                               |
  * | variable             | WS#<ws>           | VAR#<variable>          |                             |                               |                               |
  * | variable key guard   | WS#<ws>           | VARKEY#<category>#<key> |                             |                               |                               |
+ * | webhook              | WEBHOOK#<wh>      | WEBHOOK                 | WS#<ws>#WEBHOOK / <created>#<wh> |                          |                               |
+ * | webhook event rule   | WEBHOOK#<wh>      | EVENT#<rule>            |                             |                               |                               |
+ * | webhook delivery     | WEBHOOK#<wh>      | DELIVERY#<delivery key> | (TTL: expiresAt, 7 days)    |                               |                               |
+ *
+ * The job id counter holds `lastJobId` (ids reserved, by atomic ADD) and `committedJobId` (the commit
+ * watermark: each creation moves it from its id-1 to its id in the transaction that writes the job, so
+ * jobs commit — and join their workspace queue — in id order).
  *
  * The organization item also carries `teams`: group name -> permission flags. It is written in the same
  * transaction as the team items, so authorizing any request in an organization is one read of one item.
@@ -44,8 +51,36 @@
  * | list workspaces of an org                     | Query GSI1 gsi1pk=ORG#<org>#WS                                       |
  * | get a workspace by id (v1.3 paths: no org)    | GetItem WS#<ws>/WS                                                   |
  * | list variables of a workspace                 | Query pk=WS#<ws>, sk begins_with VAR#                                |
- * | create a job                                  | BatchGet org+counter+workspace+template, TransactWrite counter+job+queue |
+ * | create a job                                  | BatchGet org+workspace+template; UpdateItem ADD on the id counter;   |
+ * |                                               | TransactWrite the job + its join to the workspace queue (no conflicts) |
  * | delete an organization's items                | Query pk=ORG#<org> (keys only), BatchWrite deletes                   |
+ * | list webhooks of a workspace                  | Query GSI1 gsi1pk=WS#<ws>#WEBHOOK                                    |
+ * | list a webhook's event rules                  | Query pk=WEBHOOK#<wh>, sk begins_with EVENT#                         |
+ * | receive a delivery (webhook + all its rules)  | Query pk=WEBHOOK#<wh>, sk >= EVENT# (skips DELIVERY#), then a        |
+ * |                                               | conditional Put of DELIVERY#<key> (returns the old item if it exists) |
+ * | process a delivery                            | UpdateItem claim DELIVERY#<key>, create the job, UpdateItem processed |
+ * | delete a webhook / a workspace's webhooks     | Query pk=WEBHOOK#<wh> (keys only) / GSI1 WS#<ws>#WEBHOOK, BatchWrite |
+ *
+ * Webhooks live in a partition of their own because the receiver knows only the webhook id
+ * (`/webhook/v1/{id}`): one strongly consistent Query reads the webhook and every rule of it.
+ * Deliveries share that partition (so deleting a webhook removes them) under DELIVERY#, which sorts
+ * before EVENT#, so the receiver's Query never reads them.
+ *
+ * Exactly once per delivery: the delivery key is the provider's delivery id (for releases the release or
+ * tag identity, because providers send twin events for one release). The receiver puts the delivery
+ * record `received` with `attribute_not_exists(pk) OR status IN (received, failed)` and reads the old
+ * record back when the condition fails: `processed` → a duplicate (200, nothing done); `processing` or an
+ * unfinished record → the delivery is queued again. The record is not "seen forever" after a failure:
+ * job creation is not in the same transaction as the record (createJob owns its transaction), so the
+ * processor claims the record with a lease (status processing, leaseUntil, conditional on nobody
+ * holding an unexpired lease), creates the job, then marks it `processed` with the job id. A crash
+ * between claim and job creation leaves a lease that expires, and SQS's (or a redelivery's) retry takes
+ * it over. A crash after the job was created but before `processed` is the one window where a retry
+ * could create a second job; a retry that takes over an expired lease therefore first looks for the job
+ * of this delivery (its comments name the delivery key) among the organization's jobs created since
+ * the lapsed claim (Query pk=ORG#<org>, sk begins_with JOB#, newest first), and adopts it if found.
+ * A permanent error (the template or workspace is gone) marks the record `failed`: no retries, but a
+ * redelivery from the provider tries again. Records expire after 7 days (TTL).
  */
 
 export interface Key {
@@ -69,6 +104,9 @@ export const keys = {
   workspaceName: (org: string, name: string): Key => ({ pk: `ORG#${org}`, sk: `WSNAME#${lc(name)}` }),
   variable: (ws: string, variable: string): Key => ({ pk: `WS#${ws}`, sk: `VAR#${variable}` }),
   variableKey: (ws: string, category: string, key: string): Key => ({ pk: `WS#${ws}`, sk: `VARKEY#${category}#${key}` }),
+  webhook: (wh: string): Key => ({ pk: `WEBHOOK#${wh}`, sk: 'WEBHOOK' }),
+  webhookEvent: (wh: string, rule: string): Key => ({ pk: `WEBHOOK#${wh}`, sk: `EVENT#${rule}` }),
+  webhookDelivery: (wh: string, deliveryKey: string): Key => ({ pk: `WEBHOOK#${wh}`, sk: `DELIVERY#${deliveryKey}` }),
 };
 
 /** Index attributes each item type carries. */
@@ -78,6 +116,7 @@ export const indexes: {
   workspace: (org: string, name: string) => Record<string, string>;
   job: (org: string, ws: string, job: number, status: string) => Record<string, string>;
   jobStatus: (org: string, ws: string, status: string) => Record<string, string>;
+  webhook: (ws: string, createdDate: string, wh: string) => Record<string, string>;
 } = {
   organization: (name: string) => ({ gsi1pk: 'ORGS', gsi1sk: lc(name) }),
   team: (org: string, group: string) => ({ gsi2pk: `GROUP#${group}`, gsi2sk: `ORG#${org}` }),
@@ -91,6 +130,7 @@ export const indexes: {
   }),
   /** Written with every status change, so the status indexes follow the job. */
   jobStatus: (org: string, ws: string, status: string) => ({ gsi2pk: `ORG#${org}#STATUS#${status}`, gsi3pk: `WS#${ws}#STATUS#${status}` }),
+  webhook: (ws: string, createdDate: string, wh: string) => ({ gsi1pk: `WS#${ws}#WEBHOOK`, gsi1sk: `${createdDate}#${wh}` }),
 };
 
 export const prefixes = {
@@ -98,6 +138,7 @@ export const prefixes = {
   template: 'TPL#',
   job: 'JOB#',
   variable: 'VAR#',
+  webhookEvent: 'EVENT#',
 };
 
 export const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk'] as const;

@@ -118,21 +118,31 @@ export class ConditionFailed extends Error {
   }
 }
 
-/** Writes all items atomically; a failed condition raises that item's error (or ConditionFailed). */
+const TRANSACTION_ATTEMPTS = 6;
+
+/**
+ * Writes all items atomically; a failed condition raises that item's error (or ConditionFailed). A
+ * transaction cancelled only because another one touched the same item at the same moment wrote
+ * nothing, so it is simply tried again (the SDK does not retry those).
+ */
 export async function transact(items: TxItem[]): Promise<void> {
   const withTable = items.map(({ item }) => {
     const [op, body] = Object.entries(item)[0] as [string, Record<string, unknown>];
     return { [op]: { TableName: tableName(), ...body } } as TransactItem;
   });
-  try {
-    await ddb().send(new TransactWriteCommand({ TransactItems: withTable }));
-  } catch (error) {
-    const reasons = (error as { name?: string; CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-    if ((error as { name?: string }).name === 'TransactionCanceledException' && reasons) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ddb().send(new TransactWriteCommand({ TransactItems: withTable }));
+      return;
+    } catch (error) {
+      const reasons = (error as { name?: string; CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+      if ((error as { name?: string }).name !== 'TransactionCanceledException' || !reasons) throw error;
       const index = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
       if (index >= 0) throw items[index]?.onConditionFailed?.() ?? new ConditionFailed(index);
+      const conflictOnly = reasons.every((r) => r.Code === 'None' || r.Code === 'TransactionConflict');
+      if (!conflictOnly || attempt >= TRANSACTION_ATTEMPTS) throw error;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }
-    throw error;
   }
 }
 

@@ -22,10 +22,10 @@ async function count(action: () => Promise<{ status: number }>, expectedStatus: 
 }
 
 describe('DynamoDB round trips per job operation', () => {
-  it('create: one batch read and one transaction', async () => {
+  it('create: one batch read, the id reservation and one transaction', async () => {
     const template = await templateId(admin, org, 'Plan');
-    expect(await count(() => postJob(admin, org, ws, { templateReference: template }), 201)).toBe(2);
-    expect(await count(() => postJob(admin, org, ws, { command: 'plan' }), 201)).toBe(2);
+    expect(await count(() => postJob(admin, org, ws, { templateReference: template }), 201)).toBe(3);
+    expect(await count(() => postJob(admin, org, ws, { command: 'plan' }), 201)).toBe(3);
   });
 
   it('get, with or without its steps: one batch read', async () => {

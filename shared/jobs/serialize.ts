@@ -1,0 +1,18 @@
+/**
+ * Runs tasks with the same key one after another, in call order, within this process. Job creations
+ * of one organization use it so that, in one process (the local server, a busy Lambda container), they
+ * reserve and commit ids in turn instead of waiting on each other through DynamoDB; across processes
+ * the commit watermark (create-job.ts) still orders them.
+ */
+const tails = new Map<string, Promise<unknown>>();
+
+export function serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = tails.get(key) ?? Promise.resolve();
+  const run = previous.then(task, task);
+  const tail = run.catch(() => undefined);
+  tails.set(key, tail);
+  void tail.then(() => {
+    if (tails.get(key) === tail) tails.delete(key);
+  });
+  return run;
+}
