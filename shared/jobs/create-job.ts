@@ -70,7 +70,7 @@ export async function createJob(request: NewJob, authorize: (org: OrganizationRe
 
 async function commitJob(request: NewJob, organization: OrganizationRecord, observed: WorkspaceRecord, templateReference: string | null): Promise<CreatedJob> {
   const { organizationId: orgId, workspaceId } = request;
-  let workspace = newest(observed, recentlyWritten.get(workspaceId));
+  const workspace = newest(observed, recentlyWritten.get(workspaceId));
   const id = await reserveJobId(orgId);
   const at = new Date().toISOString();
   const job: JobRecord = {
@@ -100,6 +100,23 @@ async function commitJob(request: NewJob, organization: OrganizationRecord, obse
   };
   const jobPut = put({ ...keys.job(orgId, id), ...indexes.job(orgId, workspaceId, id, job.status), ...job }, conditions.absent);
   const watermark = new CommitWatermark(orgId, id);
+  try {
+    return await commitWithWatermark(watermark, jobPut, { job, organization, workspace, workspaceId });
+  } catch (error) {
+    // Release the reserved id at once, so the next creation does not wait for it to stall.
+    await watermark.abandon();
+    throw error;
+  }
+}
+
+async function commitWithWatermark(
+  watermark: CommitWatermark,
+  jobPut: ReturnType<typeof put>,
+  context: { job: JobRecord; organization: OrganizationRecord; workspace: WorkspaceRecord; workspaceId: string },
+): Promise<CreatedJob> {
+  const { job, organization, workspaceId } = context;
+  const id = job.id;
+  let workspace = context.workspace;
   for (let attempt = 1; ; attempt++) {
     const mode = joinMode(workspace);
     try {
@@ -180,6 +197,22 @@ class CommitWatermark {
       }
       const ahead = this.id - 1 - committed;
       await new Promise((r) => setTimeout(r, Math.min(100, 2 + ahead * 4) * (0.5 + Math.random())));
+    }
+  }
+
+  /** This creation failed after reserving its id: move the mark past it once its turn comes (best effort). */
+  async abandon(): Promise<void> {
+    try {
+      const deadline = Date.now() + COMMIT_STALL_MS;
+      for (;;) {
+        const committed = Number((await getItem(keys.jobCounter(this.orgId)))?.committedJobId ?? 0);
+        if (committed >= this.id) return;
+        if (committed === this.id - 1 || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await this.skip(this.id);
+    } catch {
+      // The next creation skips this id itself after COMMIT_STALL_MS.
     }
   }
 
