@@ -6,7 +6,7 @@ import { document, type ResourceObject } from '../http/jsonapi';
 import type { Audit, OrganizationRecord } from '../domain/records';
 import { organizationNotFound } from '../domain/permissions';
 import { keys, type Key } from '../store/keys';
-import { batchGet, getItem, pick, stripKeys, type Item } from '../store/table';
+import { batchGet, getItem, pick, queryAll, stripKeys, type Item } from '../store/table';
 
 export const API_PREFIX = '/api/v1';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -70,4 +70,21 @@ export async function loadWithOrganization(orgId: string, others: Key[]): Promis
 /** The attributes a PATCH actually sent (valibot leaves absent optional keys undefined). */
 export function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** The organization's items under one sort key prefix (its teams, its templates), sorted by name. */
+export async function listInOrganization<T extends { name: string }>(orgId: string, prefix: string): Promise<T[]> {
+  const items = await queryAll({
+    KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+    ExpressionAttributeValues: { ':p': `ORG#${orgId}`, ':s': prefix },
+  });
+  return items.map((i) => stripKeys<T>(i)).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The organization of the path and the child item its `{idParam}` names, read in one request. */
+export async function loadOrganizationChild<T>(req: ApiRequest, idParam: string, what: string, key: (orgId: string, id: string) => Key) {
+  const orgId = orgParam(req);
+  const id = uuidParam(req, idParam, what);
+  const { org, items } = await loadWithOrganization(orgId, [key(orgId, id)]);
+  return { orgId, id, org, item: items[0] as T | undefined };
 }

@@ -11,7 +11,6 @@ import { document, readResourceDocument, type ResourceObject } from '../http/jso
 import { requireAdmin, requireMember, type TeamFlags } from '../domain/permissions';
 import type { TeamRecord } from '../domain/records';
 import { indexes, keys, prefixes } from '../store/keys';
-import { queryAll, stripKeys } from '../store/table';
 import { conditions, guard, put, remove, update, write } from '../store/writes';
 import {
   AUDIT_ATTRIBUTES,
@@ -19,15 +18,15 @@ import {
   created,
   createdAudit,
   definedOnly,
-  loadWithOrganization,
+  listInOrganization,
   loadOrganization,
+  loadOrganizationChild,
   newId,
   noContent,
   ok,
   orgParam,
   selfLink,
   updatedAudit,
-  uuidParam,
 } from './common';
 
 const TYPE = 'team';
@@ -69,20 +68,14 @@ function setMembership(orgId: string, group: string, flags: TeamFlags) {
 }
 
 async function loadTeam(req: ApiRequest) {
-  const orgId = orgParam(req);
-  const teamId = uuidParam(req, 'teamId', 'team');
-  const { org, items } = await loadWithOrganization(orgId, [keys.team(orgId, teamId)]);
-  return { orgId, teamId, org, team: items[0] as TeamRecord | undefined };
+  const { orgId, id, org, item } = await loadOrganizationChild<TeamRecord>(req, 'teamId', 'team', keys.team);
+  return { orgId, teamId: id, org, team: item };
 }
 
 export async function listTeams(req: ApiRequest): Promise<ApiResponse> {
   const orgId = orgParam(req);
   requireMember(req.principal, await loadOrganization(orgId), orgId);
-  const items = await queryAll({
-    KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
-    ExpressionAttributeValues: { ':p': `ORG#${orgId}`, ':s': prefixes.team },
-  });
-  const teams = items.map((i) => stripKeys<TeamRecord>(i)).sort((a, b) => a.name.localeCompare(b.name));
+  const teams = await listInOrganization<TeamRecord>(orgId, prefixes.team);
   return ok(document(teams.map((t) => teamResource(req, t)), { links: selfLink(req, `/organization/${orgId}/team`) }));
 }
 

@@ -8,7 +8,6 @@ import { requireMember, requirePermission } from '../domain/permissions';
 import type { TemplateRecord } from '../domain/records';
 import { TclError, parseTcl } from '../domain/tcl';
 import { keys, prefixes } from '../store/keys';
-import { queryAll, stripKeys } from '../store/table';
 import { conditions, guard, put, remove, update, write } from '../store/writes';
 import {
   AUDIT_ATTRIBUTES,
@@ -16,15 +15,15 @@ import {
   created,
   createdAudit,
   definedOnly,
+  listInOrganization,
   loadOrganization,
-  loadWithOrganization,
+  loadOrganizationChild,
   newId,
   noContent,
   ok,
   orgParam,
   selfLink,
   updatedAudit,
-  uuidParam,
 } from './common';
 
 const TYPE = 'template';
@@ -59,20 +58,14 @@ function templateResource(req: ApiRequest, t: TemplateRecord): ResourceObject {
 }
 
 async function loadTemplate(req: ApiRequest) {
-  const orgId = orgParam(req);
-  const templateId = uuidParam(req, 'templateId', 'template');
-  const { org, items } = await loadWithOrganization(orgId, [keys.template(orgId, templateId)]);
-  return { orgId, templateId, org, template: items[0] as TemplateRecord | undefined };
+  const { orgId, id, org, item } = await loadOrganizationChild<TemplateRecord>(req, 'templateId', 'template', keys.template);
+  return { orgId, templateId: id, org, template: item };
 }
 
 export async function listTemplates(req: ApiRequest): Promise<ApiResponse> {
   const orgId = orgParam(req);
   requireMember(req.principal, await loadOrganization(orgId), orgId);
-  const items = await queryAll({
-    KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
-    ExpressionAttributeValues: { ':p': `ORG#${orgId}`, ':s': prefixes.template },
-  });
-  const templates = items.map((i) => stripKeys<TemplateRecord>(i)).sort((a, b) => a.name.localeCompare(b.name));
+  const templates = await listInOrganization<TemplateRecord>(orgId, prefixes.template);
   return ok(document(templates.map((t) => templateResource(req, t)), { links: selfLink(req, `/organization/${orgId}/template`) }));
 }
 
