@@ -8,6 +8,7 @@ import type { Access } from '../shared/routes';
 import { JobsApi } from './constructs/jobs-api';
 import { JobRunner } from './constructs/job-runner';
 import { JobsTable } from './constructs/jobs-table';
+import { Webhooks } from './constructs/webhooks';
 import { acknowledge } from './nag';
 
 export interface TerrakubeJobsStackProps extends StackProps {
@@ -25,6 +26,7 @@ export class TerrakubeJobsStack extends Stack {
   readonly table: JobsTable;
   readonly api: JobsApi;
   readonly runner: JobRunner;
+  readonly webhooks: Webhooks;
 
   constructor(scope: Construct, id: string, props: TerrakubeJobsStackProps = {}) {
     super(scope, id, props);
@@ -49,7 +51,9 @@ export class TerrakubeJobsStack extends Stack {
       timeouts: props.timeouts ?? { stepSeconds: 3600, approvalSeconds: 86_400 },
       retainData: props.tableDeletionProtection ?? true,
     });
-    const environment = { ...baseEnvironment, STATE_MACHINE_ARN: this.runner.stateMachineArn, ARTIFACT_BUCKET: this.runner.artifacts.bucket.bucketName } satisfies ApiEnv;
+    const runEnvironment = { ...baseEnvironment, STATE_MACHINE_ARN: this.runner.stateMachineArn, ARTIFACT_BUCKET: this.runner.artifacts.bucket.bucketName } satisfies ApiEnv;
+    this.webhooks = new Webhooks(this, 'Webhooks', { table: this.table, environment: runEnvironment, stateMachineArn: this.runner.stateMachineArn });
+    const environment = { ...runEnvironment, WEBHOOK_KEY_ID: this.webhooks.key.keyArn, WEBHOOK_QUEUE_URL: this.webhooks.queue.queueUrl } satisfies ApiEnv;
 
     const grant = (access: Access, grantee: iam.IGrantable) => {
       switch (access) {
@@ -63,6 +67,10 @@ export class TerrakubeJobsStack extends Stack {
           return this.runner.grantLogRead(grantee);
         case 'logs:delete':
           return this.runner.grantJobCleanup(grantee);
+        case 'webhooks:seal':
+          return this.webhooks.grantSeal(grantee);
+        case 'webhooks:receive':
+          return this.webhooks.grantReceive(grantee);
       }
     };
 

@@ -15,6 +15,10 @@ export const ApiEnv = v.object({
   STATE_MACHINE_ARN: v.optional(name),
   /** AWS: the bucket holding step logs, plans and state. */
   ARTIFACT_BUCKET: v.optional(name),
+  /** AWS: the KMS key sealing webhook secrets (unset: AES-GCM under a key derived from TERRAKUBE_PAT_SECRET). */
+  WEBHOOK_KEY_ID: v.optional(name),
+  /** AWS: the SQS queue of accepted webhook deliveries (unset: an in-process queue). */
+  WEBHOOK_QUEUE_URL: v.optional(name),
 });
 export type ApiEnv = v.InferInput<typeof ApiEnv>;
 

@@ -6,7 +6,16 @@
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /** What a function needs, turned into least-privilege IAM grants by the CDK stack. */
-export type Access = 'table:read' | 'table:write' | 'runs:control' | 'logs:read' | 'logs:delete';
+export type Access =
+  | 'table:read'
+  | 'table:write'
+  | 'runs:control'
+  | 'logs:read'
+  | 'logs:delete'
+  /** Seal webhook secrets (KMS Encrypt): creating and rotating webhooks. */
+  | 'webhooks:seal'
+  /** Open webhook secrets (KMS Decrypt) and queue accepted deliveries (SQS SendMessage). */
+  | 'webhooks:receive';
 
 export interface RouteDef {
   method: Method;
@@ -35,6 +44,7 @@ const read: Access[] = ['table:read'];
 const readWrite: Access[] = ['table:read', 'table:write'];
 const jobWrite: Access[] = ['table:read', 'table:write', 'runs:control'];
 const jobDelete: Access[] = ['table:read', 'table:write', 'logs:delete'];
+const webhookWrite: Access[] = ['table:read', 'table:write', 'webhooks:seal'];
 
 /** CRUD routes of one collection: list, create, get, update, delete. */
 function crud(collection: string, idParam: string, dir: string, writeAccess = readWrite, deleteAccess = writeAccess): RouteDef[] {
@@ -63,6 +73,13 @@ export const ROUTES: readonly RouteDef[] = [
   R('GET', `${ORG}/job/{jobId}/step`, 'steps/list', read),
   R('GET', `${ORG}/job/{jobId}/step/{stepId}`, 'steps/get', read),
   { ...R('GET', '/tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}', 'steps/log', ['table:read', 'logs:read']), name: 'GetStepLog' },
+  ...crud(`${ORG}/workspace/{workspaceId}/webhook`, 'webhookId', 'webhooks', webhookWrite, readWrite),
+  ...crud(`${ORG}/workspace/{workspaceId}/webhook/{webhookId}/events`, 'eventId', 'webhook-events'),
+  {
+    ...R('POST', '/webhook/v1/{webhookId}', 'webhooks/receive', ['table:read', 'table:write', 'webhooks:receive'], 'none'),
+    name: 'ReceiveWebhook',
+    publicReason: 'VCS webhook receiver: GitHub, GitLab and Bitbucket cannot send a bearer token; every delivery is authenticated by its signature over the raw body (or GitLab token) against the webhook\'s secret before its payload is parsed or anything is recorded.',
+  },
 ];
 
 /** Serves every request no route matched: 405 when the path exists with another method, else 404. */

@@ -10,6 +10,7 @@ import { IAC_TYPES, type WorkspaceRecord } from '../domain/records';
 import { indexes, keys } from '../store/keys';
 import { deleteAll, queryAll, stripKeys } from '../store/table';
 import { conditions, guard, put, remove, update, write } from '../store/writes';
+import { deleteWorkspaceWebhooks } from '../webhooks/store';
 import {
   AUDIT_ATTRIBUTES,
   auditAttributes,
@@ -196,5 +197,7 @@ export async function deleteWorkspace(req: ApiRequest): Promise<ApiResponse> {
   // Its variables and their guards share the workspace partition.
   const rest = await queryAll({ KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `WS#${workspaceId}` }, ProjectionExpression: 'pk, sk' });
   await deleteAll(rest.map((i) => ({ pk: String(i.pk), sk: String(i.sk) })));
+  // Webhooks are keyed by their own id (the receiver knows nothing else), so they go separately.
+  await deleteWorkspaceWebhooks(workspaceId);
   return noContent();
 }

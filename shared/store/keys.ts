@@ -57,7 +57,8 @@
  * | list webhooks of a workspace                  | Query GSI1 gsi1pk=WS#<ws>#WEBHOOK                                    |
  * | list a webhook's event rules                  | Query pk=WEBHOOK#<wh>, sk begins_with EVENT#                         |
  * | receive a delivery (webhook + all its rules)  | Query pk=WEBHOOK#<wh>, sk >= EVENT# (skips DELIVERY#), then a        |
- * |                                               | conditional Put of DELIVERY#<key> (returns the old item if it exists) |
+ * |                                               | TransactWrite: conditional Put of DELIVERY#<key> and of its body guard |
+ * |                                               | DELIVERY#digest:<sha256 of the raw body> (owner = the delivery key)   |
  * | process a delivery                            | UpdateItem claim DELIVERY#<key>, create the job, UpdateItem processed |
  * | delete a webhook / a workspace's webhooks     | Query pk=WEBHOOK#<wh> (keys only) / GSI1 WS#<ws>#WEBHOOK, BatchWrite |
  *
@@ -65,6 +66,10 @@
  * (`/webhook/v1/{id}`): one strongly consistent Query reads the webhook and every rule of it.
  * Deliveries share that partition (so deleting a webhook removes them) under DELIVERY#, which sorts
  * before EVENT#, so the receiver's Query never reads them.
+ *
+ * A replayed delivery: providers sign the body, not the delivery-id header, so the same signed body
+ * sent again under a new delivery id would look new. The body guard (owned by the first delivery id
+ * that carried those bytes) makes it a duplicate.
  *
  * Exactly once per delivery: the delivery key is the provider's delivery id (for releases the release or
  * tag identity, because providers send twin events for one release). The receiver puts the delivery

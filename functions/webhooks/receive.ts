@@ -1,0 +1,3 @@
+import { webhookReceiverHandler } from '../../shared/webhooks/http';
+
+export const handler = webhookReceiverHandler();

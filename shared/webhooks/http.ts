@@ -1,0 +1,40 @@
+/**
+ * The receiver as an API Gateway (payload 2.0) function. It is public (no authorizer: the VCS signature
+ * is the authentication), so it does not use the bearer middleware; errors are the same JSON:API
+ * documents, successes a small JSON body. The access log names the outcome, never a header value.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { errorResponse } from '../http/error-response';
+import { logger } from '../logger';
+import { receiveDelivery } from './receiver';
+
+export function webhookReceiverHandler() {
+  return async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    const started = performance.now();
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+    const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    let result: APIGatewayProxyStructuredResultV2;
+    let outcome: Record<string, unknown> = {};
+    try {
+      const answer = await receiveDelivery({ webhookId: event.pathParameters?.webhookId ?? '', headers, body });
+      outcome = answer.log;
+      result = {
+        statusCode: answer.status,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        body: JSON.stringify(answer.body),
+      };
+    } catch (error) {
+      result = errorResponse(error, context.awsRequestId);
+    }
+    const status = result.statusCode ?? 500;
+    logger[status >= 500 ? 'error' : 'info']('webhook delivery', {
+      route: event.routeKey,
+      status,
+      ms: Math.round(performance.now() - started),
+      requestId: context.awsRequestId,
+      ...outcome,
+    });
+    return result;
+  };
+}
