@@ -3,6 +3,7 @@
  * in it: what the table-driven reliability and security tests iterate over.
  */
 import { expect } from 'vitest';
+import { advance } from '../../shared/runner/advance';
 import { ROUTES, type RouteDef } from '../../shared/routes';
 import { call } from './api';
 import { createJob, createOrganization, createTeam, createWorkspace, doc, templateId } from './fixtures';
@@ -20,17 +21,20 @@ export interface World {
   event: string;
 }
 
-export async function buildWorld(admin: string, options: { teamName?: string } = {}): Promise<World> {
+/** With no runner configured the job stays where it is; its run's first task gives it its steps. */
+export async function buildWorld(admin: string): Promise<World> {
   const org = await createOrganization(admin);
-  const team = await createTeam(admin, org, options.teamName ?? `WORLD-${crypto.randomUUID().slice(0, 8)}`);
-  const workspace = await createWorkspace(admin, org, { locked: true });
+  const team = await createTeam(admin, org, `WORLD-${crypto.randomUUID().slice(0, 8)}`);
+  const workspace = await createWorkspace(admin, org);
   const variable = (await call('POST', `/api/v1/organization/${org}/workspace/${workspace}/variable`, { token: admin, body: doc('variable', { key: 'k', value: 'v' }) })).body.data.id;
   const template = await templateId(admin, org, 'Plan');
   const job = await createJob(admin, org, workspace, { templateReference: template });
+  const state = await advance({ organizationId: org, jobId: Number(job) });
   const webhook = await createWebhook(admin, org, workspace);
   const event = await createRule(admin, org, workspace, webhook.id, { event: 'PUSH', branch: 'main', templateId: template });
   expect(variable).toBeTruthy();
-  return { org, team, workspace, variable, template, job, step: crypto.randomUUID(), webhook: webhook.id, event };
+  expect(state.step?.id).toBeTruthy();
+  return { org, team, workspace, variable, template, job, step: state.step?.id as string, webhook: webhook.id, event };
 }
 
 const PARAM_OF: Record<string, keyof World> = {
