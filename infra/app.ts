@@ -13,5 +13,6 @@ new TerrakubeJobsStack(app, ctx('stackName') ?? 'TerrakubeJobs', {
   adminGroup: ctx('adminGroup'),
   oidc: issuer ? { issuer, audience: ctx('oidcAudience') ?? 'terrakube' } : undefined,
   tableDeletionProtection: ctx('tableDeletionProtection') !== 'false',
+  alarmEmail: ctx('alarmEmail'),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,5 +1,6 @@
 /** The whole service as one stack, built from one construct per concern. */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
@@ -8,6 +9,7 @@ import type { Access } from '../shared/routes';
 import { JobsApi } from './constructs/jobs-api';
 import { JobRunner } from './constructs/job-runner';
 import { JobsTable } from './constructs/jobs-table';
+import { ServiceAlarms } from './constructs/service-alarms';
 import { Webhooks } from './constructs/webhooks';
 import { acknowledge } from './nag';
 
@@ -20,6 +22,8 @@ export interface TerrakubeJobsStackProps extends StackProps {
   tableDeletionProtection?: boolean;
   /** A step is killed after this long (default 1 h); an approval not given within approvalSeconds fails the job (default 24 h). */
   timeouts?: { stepSeconds: number; approvalSeconds: number };
+  /** Who gets the alarm notifications (optional; the SNS topic exists either way). */
+  alarmEmail?: string;
 }
 
 export class TerrakubeJobsStack extends Stack {
@@ -27,6 +31,7 @@ export class TerrakubeJobsStack extends Stack {
   readonly api: JobsApi;
   readonly runner: JobRunner;
   readonly webhooks: Webhooks;
+  readonly alarms: ServiceAlarms;
 
   constructor(scope: Construct, id: string, props: TerrakubeJobsStackProps = {}) {
     super(scope, id, props);
@@ -61,6 +66,8 @@ export class TerrakubeJobsStack extends Stack {
           return this.table.grantRead(grantee);
         case 'table:write':
           return this.table.grantWrite(grantee);
+        case 'runs:start':
+          return this.runner.grantStart(grantee);
         case 'runs:control':
           return this.runner.grantControl(grantee);
         case 'logs:read':
@@ -76,5 +83,16 @@ export class TerrakubeJobsStack extends Stack {
 
     this.api = new JobsApi(this, 'Api', { adminGroup, patSecret, oidc: props.oidc, environment, grant });
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Jobs API' });
+
+    this.alarms = new ServiceAlarms(this, 'Alarms', {
+      api: this.api.api,
+      // Every function of the service, whichever construct made it.
+      functions: this.node.findAll().filter((c): c is lambda.Function => c instanceof lambda.Function),
+      stateMachine: this.runner.stateMachine,
+      deadLetterQueues: [this.runner.deadLetters, this.webhooks.deadLetters],
+      table: this.table.table,
+      email: props.alarmEmail,
+    });
+    new CfnOutput(this, 'AlarmTopic', { value: this.alarms.topic.topicArn, description: 'SNS topic of the service alarms' });
   }
 }

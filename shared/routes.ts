@@ -9,6 +9,9 @@ export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export type Access =
   | 'table:read'
   | 'table:write'
+  /** Start the run of a job that became active (creating a job, unlocking a workspace). */
+  | 'runs:start'
+  /** Start, stop and resume runs (cancel, approve, reject: then the next job starts). */
   | 'runs:control'
   | 'logs:read'
   | 'logs:delete'
@@ -42,21 +45,23 @@ const R = (method: Method, path: string, handler: string, access: Access[], auth
 
 const read: Access[] = ['table:read'];
 const readWrite: Access[] = ['table:read', 'table:write'];
-const jobWrite: Access[] = ['table:read', 'table:write', 'runs:control'];
-const jobDelete: Access[] = ['table:read', 'table:write', 'logs:delete'];
-const webhookWrite: Access[] = ['table:read', 'table:write', 'webhooks:seal'];
+const startsRuns: Access[] = [...readWrite, 'runs:start'];
+const controlsRuns: Access[] = [...readWrite, 'runs:control'];
+const deletesJobs: Access[] = [...readWrite, 'logs:delete'];
+const sealsSecrets: Access[] = [...readWrite, 'webhooks:seal'];
 
-/** CRUD routes of one collection: list, create, get, update, delete. */
-function crud(collection: string, idParam: string, dir: string, writeAccess = readWrite, deleteAccess = writeAccess): RouteDef[] {
+/** CRUD routes of one collection: list, create, get, update, delete, each with the access it needs. */
+function crud(collection: string, idParam: string, dir: string, access: Partial<Record<'post' | 'patch' | 'delete', Access[]>> = {}): RouteDef[] {
   const member = `${collection}/{${idParam}}`;
   return [
     R('GET', collection, `${dir}/list`, read),
-    R('POST', collection, `${dir}/post`, writeAccess),
+    R('POST', collection, `${dir}/post`, access.post ?? readWrite),
     R('GET', member, `${dir}/get`, read),
-    R('PATCH', member, `${dir}/patch`, writeAccess),
-    R('DELETE', member, `${dir}/delete`, deleteAccess),
+    R('PATCH', member, `${dir}/patch`, access.patch ?? readWrite),
+    R('DELETE', member, `${dir}/delete`, access.delete ?? readWrite),
   ];
 }
+const jobs = { post: startsRuns, patch: controlsRuns, delete: deletesJobs };
 
 const API = '/api/v1';
 const ORG = `${API}/organization/{orgId}`;
@@ -65,15 +70,16 @@ export const ROUTES: readonly RouteDef[] = [
   { ...R('GET', '/healthz', 'health', [], 'none'), name: 'Health', publicReason: 'Liveness probe: returns a constant and touches no data.' },
   ...crud(`${API}/organization`, 'orgId', 'organizations'),
   ...crud(`${ORG}/team`, 'teamId', 'teams'),
-  ...crud(`${ORG}/workspace`, 'workspaceId', 'workspaces', jobWrite),
+  // Unlocking a workspace starts its oldest waiting job.
+  ...crud(`${ORG}/workspace`, 'workspaceId', 'workspaces', { patch: startsRuns }),
   ...crud(`${ORG}/workspace/{workspaceId}/variable`, 'variableId', 'variables'),
   ...crud(`${ORG}/template`, 'templateId', 'templates'),
-  ...crud(`${ORG}/job`, 'jobId', 'jobs', jobWrite, jobDelete),
-  ...crud(`${API}/workspace/{workspaceId}/job`, 'jobId', 'workspace-jobs', jobWrite, jobDelete),
+  ...crud(`${ORG}/job`, 'jobId', 'jobs', jobs),
+  ...crud(`${API}/workspace/{workspaceId}/job`, 'jobId', 'workspace-jobs', jobs),
   R('GET', `${ORG}/job/{jobId}/step`, 'steps/list', read),
   R('GET', `${ORG}/job/{jobId}/step/{stepId}`, 'steps/get', read),
   { ...R('GET', '/tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}', 'steps/log', ['table:read', 'logs:read']), name: 'GetStepLog' },
-  ...crud(`${ORG}/workspace/{workspaceId}/webhook`, 'webhookId', 'webhooks', webhookWrite, readWrite),
+  ...crud(`${ORG}/workspace/{workspaceId}/webhook`, 'webhookId', 'webhooks', { post: sealsSecrets, patch: sealsSecrets }),
   ...crud(`${ORG}/workspace/{workspaceId}/webhook/{webhookId}/events`, 'eventId', 'webhook-events'),
   {
     ...R('POST', '/webhook/v1/{webhookId}', 'webhooks/receive', ['table:read', 'table:write', 'webhooks:receive'], 'none'),

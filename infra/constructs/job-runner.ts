@@ -99,7 +99,8 @@ export class JobRunner extends Construct {
     this.eventEdges(props.table);
   }
 
-  private grantStart(grantee: iam.IGrantable): void {
+  /** Functions that make a job active (creating it, unlocking its workspace) start its run. */
+  grantStart(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({ grantee, actions: ['states:StartExecution'], resourceArns: [this.stateMachineArn] });
   }
 

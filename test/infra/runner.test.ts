@@ -86,15 +86,18 @@ describe('the executor and its storage', () => {
 describe('grants', () => {
   const states = (description: string) => actionsOf(synth.template, description).filter((a) => a.startsWith('states:') || a.startsWith('s3:'));
 
-  it('lets only the routes that control runs start, stop and resume them', () => {
+  it('lets only the routes that start runs start them, and only those that control runs stop and resume them', () => {
     for (const route of ROUTES.filter((r) => r.path.startsWith('/api/'))) {
-      const actions = states(`${route.method} ${route.path}`);
-      if (route.access.includes('runs:control')) {
-        expect(actions, `${route.method} ${route.path}`).toEqual(expect.arrayContaining(['states:StartExecution', 'states:StopExecution', 'states:SendTaskSuccess']));
-      } else {
-        expect(actions.filter((a) => a.startsWith('states:')), `${route.method} ${route.path}`).toEqual([]);
-      }
+      const actions = states(`${route.method} ${route.path}`).filter((a) => a.startsWith('states:'));
+      const expected = route.access.includes('runs:control')
+        ? ['states:SendTaskFailure', 'states:SendTaskSuccess', 'states:StartExecution', 'states:StopExecution']
+        : route.access.includes('runs:start')
+          ? ['states:StartExecution']
+          : [];
+      expect(actions, `${route.method} ${route.path}`).toEqual(expected);
     }
+    expect(states('POST /api/v1/organization/{orgId}/job')).toEqual(['states:StartExecution']);
+    expect(states('PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}')).toEqual(['states:StartExecution']);
   });
 
   it('lets the log route read logs, and job deletes remove them, and nothing else touch the bucket', () => {

@@ -155,7 +155,7 @@ describe('bad ids in paths', () => {
 
 describe('forged VCS deliveries', () => {
   it('POST /webhook/v1/{id} with any body and any signature is refused', async () => {
-    const provider = fc.constantFrom(
+    const provider = fc.constantFrom<Record<string, string>>(
       { 'x-github-event': 'push', header: 'x-hub-signature-256' },
       { 'x-event-key': 'repo:push', header: 'x-hub-signature' },
       { 'x-gitlab-event': 'Push Hook', header: 'x-gitlab-token' },
@@ -165,7 +165,7 @@ describe('forged VCS deliveries', () => {
       fc.asyncProperty(provider, signature, fc.oneof(fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)), fc.string({ maxLength: 300 })), async (p, sig, body) => {
         const { header, ...eventHeader } = p;
         const headers: Record<string, string> = { ...eventHeader, 'x-github-delivery': crypto.randomUUID() };
-        if (sig !== undefined) headers[header] = encodeBytes(sig);
+        if (sig !== undefined) headers[header as string] = encodeBytes(sig);
         const res = await call('POST', `/webhook/v1/${world.webhook}`, { rawBody: body, contentType: 'application/json', headers });
         expectRefused(res, `forged delivery (${header})`);
         expect(res.status).toBe(401);

@@ -1,0 +1,98 @@
+/**
+ * Every function's IAM policy allows exactly the actions it uses, on named resources (issue 7): the
+ * route table's declared access for API functions, a fixed list for the others. No wildcard actions,
+ * no Resource "*".
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES, type Access } from '../../shared/routes';
+import { synthesize, type Synthesized } from '../helpers/cdk';
+
+type Json = Record<string, any>;
+let synth: Synthesized;
+let statementsOf: (description: string) => { actions: string[]; resources: unknown[] }[];
+let descriptions: string[];
+
+beforeAll(() => {
+  synth = synthesize();
+  const t = synth.template.toJSON() as Json;
+  const resources = Object.values(t.Resources) as Json[];
+  const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function');
+  descriptions = functions.map((f) => f.Properties.Description);
+  const policies = resources.filter((r) => r.Type === 'AWS::IAM::Policy');
+  statementsOf = (description) => {
+    const fn = functions.find((f) => f.Properties.Description === description);
+    if (!fn) throw new Error(`no function '${description}'`);
+    const role = fn.Properties.Role['Fn::GetAtt'][0];
+    return policies
+      .filter((p) => p.Properties.Roles.some((r: Json) => r.Ref === role))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Json[])
+      .map((s) => ({ actions: [].concat(s.Action), resources: [].concat(s.Resource) }));
+  };
+});
+
+const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const ACTIONS: Record<Access, string[]> = {
+  'table:read': ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+  'table:write': ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  'runs:start': ['states:StartExecution'],
+  'runs:control': ['states:SendTaskFailure', 'states:SendTaskSuccess', 'states:StartExecution', 'states:StopExecution'],
+  'logs:read': ['s3:GetObject'],
+  'logs:delete': ['s3:DeleteObject', 's3:ListBucket'],
+  'webhooks:seal': ['kms:Encrypt'],
+  'webhooks:receive': ['kms:Decrypt', 'sqs:SendMessage'],
+};
+const TABLE = [...ACTIONS['table:read'], ...ACTIONS['table:write']];
+const OTHERS: Record<string, string[]> = {
+  'Verifies bearer tokens (PAT HS256 and OIDC RS256) for the HTTP API': ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+  'Answers unknown paths (404) and unsupported methods (405)': [],
+  'Job run task: records the last step result and picks the next action': [...TABLE, 'states:StartExecution', 's3:PutObject'],
+  'Job run task: parks a job in waitingApproval with its task token': TABLE,
+  'Job run task: ends a job failed and frees its workspace': [...TABLE, 'states:StartExecution'],
+  'Fails the job of an execution that ended abnormally': [...TABLE, 'states:StartExecution'],
+  'Marks a step running when its executor build starts': TABLE,
+  'Makes sure a job handed a workspace has its execution': [
+    'states:StartExecution',
+    'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams',
+    'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage',
+  ],
+  'Creates the job of an accepted VCS webhook delivery and starts its run': [
+    ...TABLE, 'states:StartExecution',
+    'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage',
+  ],
+};
+
+const unique = (a: string[]) => [...new Set(a)].sort();
+
+describe('least privilege', () => {
+  it('knows every function of the stack', () => {
+    const known = [...ROUTES.map((r) => `${r.method} ${r.path}`), ...Object.keys(OTHERS)];
+    expect(descriptions.filter((d) => !known.includes(d))).toEqual([]);
+  });
+
+  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r.access] as const))('%s gets exactly its declared access', (description, access) => {
+    const actions = statementsOf(description).flatMap((s) => s.actions);
+    expect(unique(actions)).toEqual(unique([...LOGS, ...access.flatMap((a) => ACTIONS[a])]));
+  });
+
+  it.each(Object.entries(OTHERS))('%s gets exactly what it uses', (description, expected) => {
+    expect(unique(statementsOf(description).flatMap((s) => s.actions))).toEqual(unique([...LOGS, ...expected]));
+  });
+
+  it('grants no wildcard action and no Resource "*" to any function', () => {
+    for (const description of descriptions) {
+      for (const { actions, resources } of statementsOf(description)) {
+        for (const action of actions) expect(action, description).not.toMatch(/\*/);
+        expect(resources, description).not.toContain('*');
+      }
+    }
+  });
+
+  it('scopes table writes to the table, and index reads to named indexes', () => {
+    for (const description of descriptions) {
+      for (const { actions, resources } of statementsOf(description)) {
+        if (!actions.some((a) => a.startsWith('dynamodb:') && !a.includes('Stream'))) continue;
+        for (const resource of resources) expect(JSON.stringify(resource)).toMatch(/DataTable.*(Arn|\/index\/gsi[123])/);
+      }
+    }
+  });
+});
