@@ -55,22 +55,46 @@ describe('load', () => {
 });
 
 describe('races', () => {
-  it('concurrent approve, reject and cancel of one job: exactly one wins, the others get 409', async () => {
+  const approvalJob = async () => {
+    const ws = await createWorkspace(admin, org, { source });
+    const res = await postJob(admin, org, ws, { tcl: b64('flow:\n  - type: approval\n    step: 1\n    team: RACERS\n  - type: customScripts\n    step: 2\n    commands:\n      - { script: "true" }\n') });
+    const id = res.body.data.id as string;
+    await waitForJob(admin, org, id, hasStatus('waitingApproval'));
+    return id;
+  };
+  const patchAs = (tok: string) => (id: string, status: string) => call('PATCH', `/api/v1/organization/${org}/job/${id}`, { token: tok, body: { data: { type: 'job', id, attributes: { status } } } });
+
+  it('conflicting decisions on one job: exactly one wins, the others get 409', async () => {
     await createTeam(admin, org, 'RACERS', { manageJob: true });
-    const racer = await token('racer@example.com', ['RACERS']);
-    for (let round = 0; round < 5; round++) {
-      const ws = await createWorkspace(admin, org, { source });
-      const res = await postJob(admin, org, ws, { tcl: b64('flow:\n  - type: approval\n    step: 1\n    team: RACERS\n  - type: customScripts\n    step: 2\n    commands:\n      - { script: "true" }\n') });
-      const id = res.body.data.id as string;
-      await waitForJob(admin, org, id, hasStatus('waitingApproval'));
-      const patch = (status: string) => call('PATCH', `/api/v1/organization/${org}/job/${id}`, { token: racer, body: { data: { type: 'job', id, attributes: { status } } } });
-      const answers = await Promise.all(['approved', 'rejected', 'cancelled', 'approved', 'cancelled', 'rejected'].map(patch));
-      const statuses = answers.map((a) => a.status);
-      expect(statuses.filter((s) => s === 204), JSON.stringify(statuses)).toHaveLength(1);
-      expect(statuses.filter((s) => s === 409)).toHaveLength(5);
-      const winner = ['approved', 'rejected', 'cancelled', 'approved', 'cancelled', 'rejected'][statuses.indexOf(204)];
-      const final = await waitForJob(admin, org, id, winner === 'approved' ? ended : () => true);
-      expect(final.job.attributes.status).toBe(winner === 'approved' ? 'completed' : winner);
+    const patch = patchAs(await token('racer@example.com', ['RACERS']));
+    for (let round = 0; round < 4; round++) {
+      // Approve against reject: both need waitingApproval, so one decides and the rest find it decided.
+      const decisions = ['approved', 'rejected', 'approved', 'rejected', 'approved', 'rejected'];
+      const id = await approvalJob();
+      const answers = (await Promise.all(decisions.map((d) => patch(id, d)))).map((a) => a.status);
+      expect(answers.filter((s) => s === 204), JSON.stringify(answers)).toHaveLength(1);
+      expect(answers.filter((s) => s === 409)).toHaveLength(5);
+      const winner = decisions[answers.indexOf(204)];
+      expect((await waitForJob(admin, org, id, ended)).job.attributes.status).toBe(winner === 'approved' ? 'completed' : 'rejected');
+      // Several cancels: the first ends the job, the others find it ended.
+      const waiting = await approvalJob();
+      const cancels = (await Promise.all(Array.from({ length: 6 }, () => patch(waiting, 'cancelled')))).map((a) => a.status);
+      expect(cancels.filter((s) => s === 204), JSON.stringify(cancels)).toHaveLength(1);
+      expect(cancels.filter((s) => s === 409)).toHaveLength(5);
+    }
+  });
+
+  it('approve racing cancel: one decision per state, never a torn job', async () => {
+    const patch = patchAs(await token('racer2@example.com', ['RACERS']));
+    for (let round = 0; round < 4; round++) {
+      const id = await approvalJob();
+      const [approve, cancel] = (await Promise.all([patch(id, 'approved'), patch(id, 'cancelled')])).map((a) => a.status);
+      const final = (await waitForJob(admin, org, id, ended)).job.attributes.status;
+      // Cancel may land before the approval (approve then 409), or after it: cancelling an approved
+      // run is allowed (contract §3.2), so both can succeed, and then the job ends cancelled.
+      if (cancel === 204) expect(final).toBe('cancelled');
+      else expect([approve, cancel, final]).toEqual([204, 409, 'completed']);
+      expect(approve === 204 || cancel === 204).toBe(true);
     }
   });
 
