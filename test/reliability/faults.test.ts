@@ -65,7 +65,10 @@ describe('DynamoDB throttling', () => {
     }
     const created = answers.filter((a) => a.status === 201).length;
     expect(created).toBeGreaterThan(0);
-    expect(await expectConsistent(org, ws)).toBeGreaterThanOrEqual(created);
+    const stored = await expectConsistent(org, ws);
+    expect(stored).toBeGreaterThanOrEqual(created);
+    console.info(`throttling: ${answers.length} requests, ${faults.counter.requests} DynamoDB calls, ${faults.counter.injected} faults injected, ` +
+      `${created} jobs created (201), ${answers.filter((a) => a.status === 503).length} answered 503, ${stored} jobs stored, 0 half-written`);
   }, 90_000);
 
   it('keeps cancels whole under throttling: a cancelled job leaves the queue in the same write', async () => {
@@ -73,12 +76,15 @@ describe('DynamoDB throttling', () => {
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) ids.push((await postJob(admin, org, ws, { command: 'plan' })).body.data.id);
     const faults = injectDynamoDbFaults({ rate: 0.3 }, 2);
+    const statuses: number[] = [];
     try {
-      for (const id of ids) await call('PATCH', `/api/v1/organization/${org}/job/${id}`, { token: admin, body: { data: { type: 'job', id, attributes: { status: 'cancelled' } } } });
+      for (const id of ids) statuses.push((await call('PATCH', `/api/v1/organization/${org}/job/${id}`, { token: admin, body: { data: { type: 'job', id, attributes: { status: 'cancelled' } } } })).status);
     } finally {
       faults.restore();
     }
+    expect(statuses.every((s) => s === 204 || s === 503)).toBe(true);
     await expectConsistent(org, ws);
+    console.info(`throttled cancels: ${ids.length} cancels, ${faults.counter.injected} faults injected, ${statuses.filter((s) => s === 503).length} answered 503, 0 torn jobs`);
   });
 });
 
