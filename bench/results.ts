@@ -1,0 +1,202 @@
+/** Turns the measurements into bench/results.json (the required keys plus details) and the budget verdicts. */
+import type { ColdInitResult } from './cold-init';
+import { costModel, type CostModel } from './cost';
+import type { Machine } from './machine';
+import type { Overhead } from './overhead';
+import type { RoundTrips } from './round-trips';
+import type { JobCapacity, JobStartResult, PlanApplyResult } from './runs';
+import { median, round } from './stats';
+import type { StackInventory } from './stack-inventory';
+import type { Throughput } from './throughput';
+
+export interface Measurements {
+  machine: Machine;
+  roundTrips: RoundTrips;
+  overhead: Overhead;
+  coldInit: ColdInitResult;
+  jobStart: JobStartResult;
+  planApply: PlanApplyResult;
+  capacity: JobCapacity;
+  throughput: Throughput;
+  stack: StackInventory;
+  runSeconds: number;
+  /** 1-minute load average after each phase: other processes on the machine inflate wall-clock figures. */
+  loadAverage: Record<string, number>;
+  /** Per phase: CPU busy % (all processes, this bench included) and % stolen by the host (virtual machine). */
+  cpuDuring: Record<string, { busyPercent: number; stealPercent: number }>;
+  settings: Record<string, number>;
+  quick: boolean;
+}
+
+export interface Budget {
+  key: string;
+  label: string;
+  value: number;
+  limit: number;
+  unit: string;
+  met: boolean;
+}
+
+/** Per-function values keyed by handler module, rounded. */
+const perFunction = (c: ColdInitResult, pick: (b: ColdInitResult['bundles'][number]) => number, digits: number) =>
+  Object.fromEntries(c.bundles.map((b) => [b.entry, round(pick(b), digits)]));
+
+/** The largest parts of one bundle, with the import chain that brings each in. */
+const inputsOf = (c: ColdInitResult, entry: string) =>
+  (c.bundles.find((b) => b.entry === entry)?.inputs ?? []).slice(0, 6).map((i) => ({ ...i, kb: round(i.kb, 1) }));
+
+export function buildResults(m: Measurements) {
+  const { results, cost } = baseResults(m);
+  return { ...results, budgets: budgets(results), costModel: cost };
+}
+
+export type Results = ReturnType<typeof buildResults>;
+type BaseResults = ReturnType<typeof baseResults>['results'];
+
+function baseResults(m: Measurements) {
+  const rt = m.roundTrips;
+  const clientGets = 4;
+  const builds = m.planApply.statesEntered.Execute ?? 0;
+  const advances = m.planApply.statesEntered.Advance ?? 1;
+  const runRequests = m.capacity.postAndRun.requests - rt.createJob.total;
+  const cost: CostModel = costModel({
+    clientGets,
+    stack: m.stack,
+    statesEntered: m.planApply.statesEntered,
+    transitions: m.planApply.transitions.at(-1) ?? 0,
+    capacity: m.capacity,
+    ms: {
+      authorizer: m.overhead.authorizerMs,
+      post: Math.max(0, m.roundTrips.timings.postMs - m.overhead.authorizerMs),
+      get: m.overhead.handlerMs.median,
+      advance: median(m.planApply.advanceMs),
+    },
+    roundTrips: { post: rt.createJob.total, get: rt.getJobWithSteps.total, stepStarted: 2, advance: Math.max(0, (runRequests - 2 * builds) / advances) },
+    planStepS: median(m.planApply.planStepMs) / 1000,
+    applyStepS: median(m.planApply.applyStepMs) / 1000,
+  });
+  const createJobsPerSec = m.throughput.singleOrg.perSec;
+  const results = {
+    ddbRoundTrips: {
+      getJob: rt.getJob.total,
+      getJobWithSteps: rt.getJobWithSteps.total,
+      createJob: rt.createJob.total,
+      patchJobStatus: rt.patchJobStatus.total,
+      listJobsPage: rt.listJobsPage.total,
+      createJobByCommand: rt.createJobByCommand.total,
+      patchJobComments: rt.patchJobComments.total,
+    },
+    ddbRoundTripsByCommand: Object.fromEntries(
+      (['getJob', 'getJobWithSteps', 'createJob', 'createJobByCommand', 'patchJobStatus', 'patchJobComments', 'listJobsPage'] as const).map((k) => [k, rt[k].byCommand]),
+    ),
+    handlerOverheadRatio: {
+      getJob: round(m.overhead.ratio, 3),
+      handlerMedianMs: round(m.overhead.handlerMs.median, 3),
+      handlerP95Ms: round(m.overhead.handlerMs.p95, 3),
+      rawGetItemMedianMs: round(m.overhead.rawGetItemMs.median, 3),
+      rawGetItemP95Ms: round(m.overhead.rawGetItemMs.p95, 3),
+      addedMs: round(m.overhead.addedMs, 3),
+      rawBatchGetOrgAndJobMedianMs: round(m.overhead.rawBatchGetMs, 3),
+      authorizerMedianMs: round(m.overhead.authorizerMs, 3),
+      iterations: m.overhead.iterations,
+      warmup: m.overhead.warmup,
+    },
+    /** The slowest init over Node's own boot on the same machine: a speed-independent reading of coldInitMs.max. */
+    coldInitToNodeBootRatio: round(m.coldInit.maxInitMs / m.coldInit.nodeBootMs, 2),
+    coldInitMs: { max: round(m.coldInit.maxInitMs, 1), emptyModuleImport: round(m.coldInit.emptyImportMs, 2), nodeBoot: round(m.coldInit.nodeBootMs, 1), runs: m.coldInit.runs, ...perFunction(m.coldInit, (b) => b.initMs, 1) },
+    coldInitCpuMs: { max: round(m.coldInit.maxInitCpuMs, 1), ...perFunction(m.coldInit, (b) => b.initCpuMs, 1) },
+    coldInitSlowest: m.coldInit.maxInitEntry,
+    coldInitInputs: inputsOf(m.coldInit, m.coldInit.maxInitEntry),
+    bundleKb: { max: round(m.coldInit.maxKb, 1), ...perFunction(m.coldInit, (b) => b.kb, 1) },
+    bundleLargest: m.coldInit.maxKbEntry,
+    bundleLargestInputs: inputsOf(m.coldInit, m.coldInit.maxKbEntry),
+    jobStartMs: {
+      p50: Math.round(m.jobStart.p50),
+      p95: Math.round(m.jobStart.p95),
+      min: Math.min(...m.jobStart.samples),
+      max: Math.max(...m.jobStart.samples),
+      serverCreatedToStartedP50: Math.round(median(m.jobStart.serverSamples)),
+      jobs: m.jobStart.samples.length,
+      samples: m.jobStart.samples,
+    },
+    planApplyE2eMs: {
+      p50: Math.round(m.planApply.p50),
+      min: Math.min(...m.planApply.samples),
+      max: Math.max(...m.planApply.samples),
+      clientObservedP50: Math.round(median(m.planApply.clientSamples)),
+      planStepP50: Math.round(median(m.planApply.planStepMs)),
+      applyStepP50: Math.round(median(m.planApply.applyStepMs)),
+      /** End to end minus the two terraform steps: what the service itself adds. */
+      orchestrationP50: Math.round(median(m.planApply.samples.map((s, i) => s - (m.planApply.planStepMs[i] ?? 0) - (m.planApply.applyStepMs[i] ?? 0)))),
+      advanceTaskP50: round(median(m.planApply.advanceMs), 1),
+      runs: m.planApply.samples.length,
+      samples: m.planApply.samples,
+    },
+    sfnTransitions: { planApply: m.planApply.transitions.at(-1) ?? 0, allRuns: m.planApply.transitions, statesEntered: m.planApply.statesEntered },
+    createJobsPerSec: round(createJobsPerSec, 1),
+    rawPutItemsPerSec: round(m.throughput.rawPutItemsPerSec, 1),
+    createJobsToRawPutRatio: round(m.throughput.ratio, 3),
+    rawCreateJobRequestsPerSec: round(m.throughput.rawCreateMixPerSec, 1),
+    createJobsToRawCreateRequestsRatio: round(m.throughput.singleOrg.perSec / m.throughput.rawCreateMixPerSec, 3),
+    createJobsPerSecSixteenOrgs: round(m.throughput.multiOrg.perSec, 1),
+    load: { singleOrg: m.throughput.singleOrg, multiOrg: m.throughput.multiOrg, rawRuns: m.throughput.rawRuns },
+    ddbUnitsPerPlanApplyJob: {
+      wru: m.capacity.postAndRun.wru,
+      gsiWru: m.capacity.postAndRun.gsiWru,
+      rruRun: m.capacity.postAndRun.rru,
+      rruPerGetWithSteps: m.capacity.getWithSteps.rru,
+      requests: m.capacity.postAndRun.requests,
+      byCommand: m.capacity.postAndRun.byCommand,
+      jobItemJsonBytes: m.capacity.jobItemBytes,
+    },
+    cost: {
+      per1000PlanApplyJobsUsd: round(cost.perThousandJobsTotal, 4),
+      per1000PlanApplyJobsWithoutCodeBuildUsd: round(cost.perThousandJobsWithoutCodeBuild, 4),
+      idlePerMonthUsd: round(cost.idleTotal, 2),
+      lambdaInvocationsPerJob: cost.invocationsPerJob,
+      clientGetsPerJobAssumed: clientGets,
+    },
+    stack: { ...m.stack, synthMs: Math.round(m.stack.synthMs) },
+    machine: m.machine,
+    loadAverage: m.loadAverage,
+    cpuDuring: m.cpuDuring,
+    runSeconds: Math.round(m.runSeconds),
+    settings: m.settings,
+    quick: m.quick,
+  };
+  return { results, cost };
+}
+
+function budgets(r: BaseResults): Budget[] {
+  const b = (key: string, label: string, value: number, limit: number, unit = ''): Budget => ({ key, label, value, limit, unit, met: value <= limit });
+  return [
+    b('ddbRoundTrips.getJob', 'DynamoDB requests: GET job', r.ddbRoundTrips.getJob, 2),
+    b('ddbRoundTrips.getJobWithSteps', 'DynamoDB requests: GET job include=step', r.ddbRoundTrips.getJobWithSteps, 2),
+    b('ddbRoundTrips.createJob', 'DynamoDB requests: POST job', r.ddbRoundTrips.createJob, 4),
+    b('ddbRoundTrips.patchJobStatus', 'DynamoDB requests: PATCH status=cancelled', r.ddbRoundTrips.patchJobStatus, 3),
+    b('ddbRoundTrips.listJobsPage', 'DynamoDB requests: GET job list, one page', r.ddbRoundTrips.listJobsPage, 2),
+    b('handlerOverheadRatio.getJob', 'GET-job handler / raw GetItem (medians)', r.handlerOverheadRatio.getJob, 1.5, '×'),
+    b('coldInitMs.max', 'Slowest function module init', r.coldInitMs.max, 150, 'ms'),
+    b('bundleKb.max', 'Largest function bundle', r.bundleKb.max, 1024, 'KB'),
+    b('jobStartMs.p50', 'POST → first step running, p50', r.jobStartMs.p50, 500, 'ms'),
+    b('planApplyE2eMs.p50', 'Plan and apply, POST → completed, p50', r.planApplyE2eMs.p50, 5000, 'ms'),
+    b('sfnTransitions.planApply', 'State transitions, plan+apply', r.sfnTransitions.planApply, 25),
+  ];
+}
+
+export function printTable(r: Results, log: (s: string) => void): void {
+  const rows: [string, string, string, string][] = r.budgets.map((b) => [b.key, `${b.value}${b.unit && b.unit !== '×' ? ` ${b.unit}` : ''}`, `≤ ${b.limit}${b.unit && b.unit !== '×' ? ` ${b.unit}` : ''}`, b.met ? 'met' : 'MISSED']);
+  rows.push(['jobStartMs.p95', `${r.jobStartMs.p95} ms`, '', '']);
+  rows.push(['createJobsPerSec', `${r.createJobsPerSec} /s`, '', '']);
+  rows.push(['rawPutItemsPerSec', `${r.rawPutItemsPerSec} /s`, '', '']);
+  rows.push(['createJobsToRawPutRatio', `${r.createJobsToRawPutRatio}`, '', '']);
+  rows.push(['cost per 1,000 plan+apply jobs', `$${r.cost.per1000PlanApplyJobsUsd.toFixed(2)}`, '', '']);
+  rows.push(['idle cost per month', `$${r.cost.idlePerMonthUsd.toFixed(2)}`, '', '']);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0), ['metric', 'value', 'budget', 'status'][i]?.length ?? 0));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  log('');
+  log(line(['metric', 'value', 'budget', 'status']));
+  log(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of rows) log(line(row));
+  log('');
+}

@@ -1,0 +1,115 @@
+/**
+ * `npm run bench`: the service's performance figures against DynamoDB Local and the local engine.
+ * Prints a table, writes bench/results.json and BENCHMARKS.md. Not part of `npm test`.
+ *
+ * Phases: job runs (engine) → DynamoDB round trips → handler overhead → bundles and cold init →
+ * HTTP job creation under load → stack inventory (for the cost model). BENCH_QUICK=1 shortens every
+ * phase (for trying the script out; its figures are not for comparison).
+ */
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { createWorkspace, createWorld, gitRepo, postJob } from './api';
+import { installCapacityMeter, removeCapacityMeter } from './capacity';
+import { measureColdInit } from './cold-init';
+import { cleanup, installSignalHandlers, interrupted, ROOT, setUpEnvironment } from './env';
+import { cpuTicks, describeMachine } from './machine';
+import { measureOverhead } from './overhead';
+import { writeReport } from './report';
+import { buildResults, printTable } from './results';
+import { measureRoundTrips } from './round-trips';
+import { measureJobCapacity, measureJobStart, measurePlanApply, startEngine, stopEngine } from './runs';
+import { stackInventory } from './stack-inventory';
+import { measureThroughput } from './throughput';
+
+const quick = process.env.BENCH_QUICK === '1';
+const settings = {
+  jobStarts: quick ? 3 : 20,
+  planApplies: quick ? 2 : 7,
+  overheadIterations: quick ? 60 : 300,
+  overheadWarmup: quick ? 10 : 50,
+  coldInitRuns: quick ? 2 : 9,
+  loadSeconds: quick ? 3 : 12,
+};
+
+const started = performance.now();
+const elapsed = () => `${Math.round((performance.now() - started) / 1000)} s`;
+const log = (line: string) => process.stdout.write(`${line}\n`);
+/** Per phase: the 1-minute load average at its end, and how busy the CPUs were and how much time the host stole during it. */
+const loadAverage: Record<string, number> = {};
+const cpuDuring: Record<string, { busyPercent: number; stealPercent: number }> = {};
+let lastTicks = cpuTicks();
+function phaseDone(phase: string): void {
+  loadAverage[phase] = Math.round(loadavg()[0] * 100) / 100;
+  const now = cpuTicks();
+  if (now && lastTicks && now.total > lastTicks.total) {
+    const total = now.total - lastTicks.total;
+    cpuDuring[phase] = {
+      busyPercent: Math.round((100 * (total - (now.idle - lastTicks.idle))) / total),
+      stealPercent: Math.round((1000 * (now.steal - lastTicks.steal)) / total) / 10,
+    };
+  }
+  lastTicks = now;
+}
+
+async function main(): Promise<void> {
+  installSignalHandlers();
+  const machine = describeMachine();
+  log(`npm run bench — ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, terraform ${machine.terraform}${quick ? ' (BENCH_QUICK)' : ''}`);
+  phaseDone('start');
+  const env = await setUpEnvironment();
+  const world = await createWorld();
+  const repo = gitRepo();
+  log(`[${elapsed()}] DynamoDB Local at ${env.ddb.endpoint}, table ${env.tableName}`);
+
+  log(`[${elapsed()}] job runs on the local engine …`);
+  const engine = await startEngine(env.filesDir);
+  // One run first, so that the executor's and terraform's first-run costs are not in the samples.
+  await postJob(world, await createWorkspace(world, { source: repo }), { templateReference: world.templates.Plan });
+  await engine.idle(120_000);
+  const jobStart = await measureJobStart(engine, world, repo, settings.jobStarts, log);
+  const planApply = await measurePlanApply(engine, world, repo, settings.planApplies, log);
+  installCapacityMeter();
+  const capacity = await measureJobCapacity(engine, world, repo);
+  removeCapacityMeter();
+  await stopEngine(engine);
+  phaseDone('jobRuns');
+  const finishedJob = String(planApply.jobIds.at(-1));
+
+  log(`[${elapsed()}] DynamoDB round trips per operation …`);
+  const roundTrips = await measureRoundTrips(world, finishedJob, repo);
+  phaseDone('roundTrips');
+
+  log(`[${elapsed()}] GET-job handler vs raw GetItem (${settings.overheadIterations} iterations after ${settings.overheadWarmup}) …`);
+  const overhead = await measureOverhead(world, finishedJob, settings.overheadIterations, settings.overheadWarmup);
+  phaseDone('handlerOverhead');
+
+  log(`[${elapsed()}] bundles and cold init …`);
+  const coldInit = await measureColdInit(settings.coldInitRuns, log);
+  phaseDone('coldInit');
+
+  log(`[${elapsed()}] job creation over HTTP (autocannon, 16 connections, ${settings.loadSeconds} s per run) …`);
+  const throughput = await measureThroughput(env.ddb.endpoint, repo, settings.loadSeconds, log);
+  phaseDone('httpLoad');
+
+  log(`[${elapsed()}] stack inventory (CDK synth without bundling) for the cost model …`);
+  const stack = stackInventory();
+  phaseDone('stackInventory');
+
+  const runSeconds = (performance.now() - started) / 1000;
+  const results = buildResults({ machine, roundTrips, overhead, coldInit, jobStart, planApply, capacity, throughput, stack, runSeconds, loadAverage, cpuDuring, settings, quick });
+  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeReport(join(ROOT, 'BENCHMARKS.md'), results);
+  printTable(results, log);
+  log(`[${elapsed()}] wrote bench/results.json and BENCHMARKS.md`);
+}
+
+main()
+  .then(() => cleanup())
+  .then(() => process.exit(0))
+  .catch(async (error: Error) => {
+    if (interrupted()) return; // the signal handler is cleaning up and exits with 130
+    process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+    await cleanup();
+    process.exit(1);
+  });
