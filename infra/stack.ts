@@ -1,6 +1,5 @@
 /** The whole service as one stack, built from one construct per concern. */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
@@ -86,8 +85,6 @@ export class TerrakubeJobsStack extends Stack {
 
     this.alarms = new ServiceAlarms(this, 'Alarms', {
       api: this.api.api,
-      // Every function of the service, whichever construct made it.
-      functions: this.node.findAll().filter((c): c is lambda.Function => c instanceof lambda.Function),
       stateMachine: this.runner.stateMachine,
       deadLetterQueues: [this.runner.deadLetters, this.webhooks.deadLetters],
       table: this.table.table,

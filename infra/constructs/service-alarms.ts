@@ -1,8 +1,12 @@
 /**
  * Alarms for what must never go unnoticed (issue 7): API 5xx answers, function errors and throttles,
  * failed or timed-out job executions, messages in a dead-letter queue, and DynamoDB throttling. They
- * notify one SNS topic (subscribe an address with `-c alarmEmail=...`). Function metrics are summed in
- * groups of ten per alarm (metric math allows ten metrics), so a dozen alarms cover every function.
+ * notify one SNS topic (subscribe an address with `-c alarmEmail=...`).
+ *
+ * CloudWatch bills every metric an alarm evaluates, so they watch 9 metrics in all (inside the free
+ * tier of 10): Lambda's errors and throttles are the account-wide metrics, which cover every function of
+ * the stack in an account that runs only this service (the recommended deployment); the function name
+ * is in the function's own logs.
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -10,7 +14,7 @@ import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -19,7 +23,6 @@ import { Construct } from 'constructs';
 
 export interface ServiceAlarmsProps {
   api: apigw.HttpApi;
-  functions: lambda.IFunction[];
   stateMachine: sfn.StateMachine;
   deadLetterQueues: sqs.IQueue[];
   table: dynamodb.TableV2;
@@ -27,7 +30,6 @@ export interface ServiceAlarmsProps {
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
-const GROUP = 10;
 
 export class ServiceAlarms extends Construct {
   readonly topic: sns.Topic;
@@ -43,19 +45,15 @@ export class ServiceAlarms extends Construct {
     if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
 
     this.alarm('Api5xx', 'The API answered 5xx (a bug: every client error is a 4xx)', props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }));
-    for (let i = 0; i < props.functions.length; i += GROUP) {
-      const group = props.functions.slice(i, i + GROUP);
-      const n = i / GROUP + 1;
-      this.alarm(`FunctionErrors${n}`, `Functions ${i + 1}-${i + group.length} reported errors`, sum(group.map((f) => f.metricErrors({ period: FIVE_MINUTES }))));
-      this.alarm(`FunctionThrottles${n}`, `Functions ${i + 1}-${i + group.length} were throttled`, sum(group.map((f) => f.metricThrottles({ period: FIVE_MINUTES }))));
-    }
+    this.alarm('FunctionErrors', 'A function reported an error (the function is named in its log group)', lambda.Function.metricAllErrors({ period: FIVE_MINUTES, statistic: 'Sum' }));
+    this.alarm('FunctionThrottles', 'A function was throttled (raise the account concurrency or reserve some)', lambda.Function.metricAllThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }));
     this.alarm('RunsFailed', 'Job run executions failed (a task failed beyond its retries)', props.stateMachine.metricFailed({ period: FIVE_MINUTES }));
     this.alarm('RunsTimedOut', 'Job run executions timed out', props.stateMachine.metricTimedOut({ period: FIVE_MINUTES }));
     props.deadLetterQueues.forEach((queue, index) =>
       this.alarm(`DeadLetters${index + 1}`, 'Events waiting in a dead-letter queue (a run start, a run event or a VCS delivery was not processed)', queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' })),
     );
-    const operations = ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem'];
-    this.alarm('TableThrottled', 'DynamoDB throttled requests of the table', sum(operations.map((operation) => props.table.metric('ThrottledRequests', { dimensionsMap: { TableName: props.table.tableName, Operation: operation }, period: FIVE_MINUTES, statistic: 'Sum' }))));
+    const throttleEvents = ['ReadThrottleEvents', 'WriteThrottleEvents'].map((name) => props.table.metric(name, { period: FIVE_MINUTES, statistic: 'Sum' }));
+    this.alarm('TableThrottled', 'DynamoDB throttled reads or writes of the table', sum(throttleEvents));
   }
 
   private alarm(id: string, description: string, metric: cw.IMetric): void {
