@@ -57,7 +57,7 @@ export class TerrakubeJobsStack extends Stack {
     });
     const runEnvironment = { ...baseEnvironment, STATE_MACHINE_ARN: this.runner.stateMachineArn, ARTIFACT_BUCKET: this.runner.artifacts.bucket.bucketName } satisfies ApiEnv;
     this.webhooks = new Webhooks(this, 'Webhooks', { table: this.table, environment: runEnvironment, stateMachineArn: this.runner.stateMachineArn });
-    const environment = { ...runEnvironment, WEBHOOK_KEY_ID: this.webhooks.key.keyArn, WEBHOOK_QUEUE_URL: this.webhooks.queue.queueUrl } satisfies ApiEnv;
+    const environment = { ...runEnvironment, WEBHOOK_KEY_ID: this.webhooks.key.keyArn, WEBHOOK_PROCESSOR_FUNCTION: this.webhooks.processor.fn.functionName } satisfies ApiEnv;
 
     const grant = (access: Access, grantee: iam.IGrantable) => {
       switch (access) {

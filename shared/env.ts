@@ -17,8 +17,8 @@ export const ApiEnv = v.object({
   ARTIFACT_BUCKET: v.optional(name),
   /** AWS: the KMS key sealing webhook secrets (unset: AES-GCM under a key derived from TERRAKUBE_PAT_SECRET). */
   WEBHOOK_KEY_ID: v.optional(name),
-  /** AWS: the SQS queue of accepted webhook deliveries (unset: an in-process queue). */
-  WEBHOOK_QUEUE_URL: v.optional(name),
+  /** AWS: the function that processes accepted webhook deliveries, invoked asynchronously (unset: an in-process queue). */
+  WEBHOOK_PROCESSOR_FUNCTION: v.optional(name),
 });
 export type ApiEnv = v.InferInput<typeof ApiEnv>;
 

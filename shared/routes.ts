@@ -17,7 +17,7 @@ export type Access =
   | 'logs:delete'
   /** Seal webhook secrets (KMS Encrypt): creating and rotating webhooks. */
   | 'webhooks:seal'
-  /** Open webhook secrets (KMS Decrypt) and queue accepted deliveries (SQS SendMessage). */
+  /** Open webhook secrets (KMS Decrypt) and hand accepted deliveries to the processor (Lambda InvokeFunction, asynchronous). */
   | 'webhooks:receive';
 
 export interface RouteDef {

@@ -1,31 +1,25 @@
 /**
- * The webhook processor (SQS event source, reportBatchItemFailures): each message names one accepted
- * delivery. A message that fails is reported alone, so SQS retries only it (then the dead-letter queue
- * keeps it); processing is idempotent per delivery, so a retry or a duplicate message is harmless.
+ * The webhook processor, invoked asynchronously by the receiver with one accepted delivery. Throwing
+ * makes Lambda retry the event (then send it to the dead-letter queue); processing is idempotent per
+ * delivery, so a retry or a duplicate event is harmless.
  */
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { logger } from '../../shared/logger';
 import type { DeliveryMessage } from '../../shared/webhooks/event-queue';
 import { processDelivery } from '../../shared/webhooks/process';
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of event.Records) {
-    let message: DeliveryMessage;
-    try {
-      message = JSON.parse(record.body) as DeliveryMessage;
-      if (typeof message?.webhookId !== 'string' || typeof message.deliveryKey !== 'string') throw new Error('not a delivery message');
-    } catch (error) {
-      // Retrying cannot fix a message that is not ours: drop it, loudly.
-      logger.error('dropping an unreadable webhook queue message', { messageId: record.messageId, error });
-      continue;
-    }
-    try {
-      await processDelivery(message);
-    } catch (error) {
-      logger.warn('webhook delivery will be retried', { messageId: record.messageId, ...message, error });
-      batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
+const isDeliveryMessage = (event: unknown): event is DeliveryMessage =>
+  typeof (event as DeliveryMessage)?.webhookId === 'string' && typeof (event as DeliveryMessage)?.deliveryKey === 'string';
+
+export const handler = async (event: unknown): Promise<void> => {
+  if (!isDeliveryMessage(event)) {
+    // Retrying cannot fix an event that is not ours: drop it, loudly.
+    logger.error('dropping an unreadable webhook processor event', { type: typeof event });
+    return;
   }
-  return { batchItemFailures };
+  try {
+    await processDelivery({ webhookId: event.webhookId, deliveryKey: event.deliveryKey });
+  } catch (error) {
+    logger.warn('webhook delivery will be retried', { ...event, error });
+    throw error;
+  }
 };

@@ -1,12 +1,14 @@
 /**
- * VCS webhooks in AWS (contract §7): a KMS key that seals webhook secrets, the queue between the
- * receiver (which must answer within GitHub's 10 s) and the processor that creates the job and starts
- * its run, and that processor. The API routes get their part through `grantSeal` / `grantReceive`.
+ * VCS webhooks in AWS (contract §7): a KMS key that seals webhook secrets, and the processor that creates
+ * the job of an accepted delivery and starts its run. The receiver (which must answer within GitHub's
+ * 10 s) invokes the processor asynchronously: Lambda's event queue holds and retries the delivery, and a
+ * dead-letter queue keeps what still fails. Nothing polls, so nothing bills while no delivery comes.
+ * The API routes get their part through `grantSeal` / `grantReceive`.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ApiEnv } from '../../shared/env';
@@ -27,7 +29,6 @@ const PROCESSOR_TIMEOUT = Duration.seconds(60);
 
 export class Webhooks extends Construct {
   readonly key: kms.Key;
-  readonly queue: sqs.Queue;
   readonly deadLetters: sqs.Queue;
   readonly processor: ServiceFunction;
 
@@ -39,16 +40,7 @@ export class Webhooks extends Construct {
     });
 
     this.deadLetters = new sqs.Queue(this, 'DeadLetters', { enforceSSL: true, encryption: sqs.QueueEncryption.SQS_MANAGED, retentionPeriod: Duration.days(14) });
-    acknowledge(this.deadLetters, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the webhook deliveries queue; it has no DLQ of its own.');
-    this.queue = new sqs.Queue(this, 'Deliveries', {
-      enforceSSL: true,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      // Six times the processor's timeout (AWS's advice), and longer than a delivery's lease, so a
-      // message retried after a crashed attempt finds that attempt's lease lapsed and takes over.
-      visibilityTimeout: Duration.seconds(Math.max(6 * PROCESSOR_TIMEOUT.toSeconds(), 2 * LEASE_SECONDS)),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: 5 },
-    });
+    acknowledge(this.deadLetters, 'AwsSolutions-SQS3', 'This queue is the on-failure destination of the webhook processor; it has no DLQ of its own.');
 
     this.processor = new ServiceFunction(this, 'Processor', {
       entry: 'functions/webhooks/process.ts',
@@ -59,7 +51,14 @@ export class Webhooks extends Construct {
     props.table.grantRead(this.processor.role);
     props.table.grantWrite(this.processor.role);
     iam.Grant.addToPrincipal({ grantee: this.processor.role, actions: ['states:StartExecution'], resourceArns: [props.stateMachineArn] });
-    this.processor.fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
+    // Lambda retries a failed event after about 1 and then 2 more minutes: the last retry comes after a
+    // crashed attempt's lease has lapsed, so it takes over. Throttled events wait up to the event age.
+    if (LEASE_SECONDS >= 180) throw new Error('a delivery lease must lapse before the processor retries for the last time');
+    this.processor.fn.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(this.deadLetters),
+    });
   }
 
   /** Creating and rotating webhooks: encrypt, only with a webhookId encryption context. */
@@ -67,10 +66,10 @@ export class Webhooks extends Construct {
     this.grantKey(grantee, 'kms:Encrypt');
   }
 
-  /** The receiver: open secrets and queue accepted deliveries. */
+  /** The receiver: open secrets and hand accepted deliveries to the processor. */
   grantReceive(grantee: iam.IGrantable): void {
     this.grantKey(grantee, 'kms:Decrypt');
-    iam.Grant.addToPrincipal({ grantee, actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] });
+    iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [this.processor.fn.functionArn] });
   }
 
   private grantKey(grantee: iam.IGrantable, action: string): void {

@@ -79,7 +79,7 @@
  * job creation is not in the same transaction as the record (createJob owns its transaction), so the
  * processor claims the record with a lease (status processing, leaseUntil, conditional on nobody
  * holding an unexpired lease), creates the job, then marks it `processed` with the job id. A crash
- * between claim and job creation leaves a lease that expires, and SQS's (or a redelivery's) retry takes
+ * between claim and job creation leaves a lease that expires, and Lambda's asynchronous retry (or a redelivery) takes
  * it over. A crash after the job was created but before `processed` is the one window where a retry
  * could create a second job; a retry that takes over an expired lease therefore first looks for the job
  * of this delivery (its comments name the delivery key) among the organization's jobs created since

@@ -1,6 +1,6 @@
 /**
  * The delivery record: what makes each delivery start at most one job even though providers redeliver,
- * SQS delivers at least once, and a worker can die half-way. The full reasoning is in the key design
+ * asynchronous invocation delivers at least once, and a worker can die half-way. The full reasoning is in the key design
  * (store/keys.ts); in short: received → processing (a lease) → processed | failed.
  */
 import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';

@@ -1,8 +1,10 @@
 /**
  * The port between the receiver (answers within the provider's timeout) and the processor (creates the
- * job and starts its run). In AWS (WEBHOOK_QUEUE_URL set) an SQS queue with a dead-letter queue feeds
- * the processor function; locally an in-process queue processes in the background, retrying a few times
- * like SQS would. Messages carry only the delivery's key: the delivery record holds the rest.
+ * job and starts its run). In AWS (WEBHOOK_PROCESSOR_FUNCTION set) the receiver invokes the processor
+ * asynchronously: Lambda's own queue holds the event, retries it, and hands it to a dead-letter queue
+ * when retries run out, and nothing is polled (or billed) while no delivery comes. Locally an
+ * in-process queue processes in the background, retrying a few times the same way. Messages carry only
+ * the delivery's key: the delivery record holds the rest.
  */
 import { ApiEnv, readEnv } from '../env';
 import { logger } from '../logger';
@@ -16,28 +18,32 @@ export interface EventQueue {
   send(message: DeliveryMessage): Promise<void>;
 }
 
-let current: { url: string | undefined; queue: EventQueue } | undefined;
+let current: { target: string | undefined; queue: EventQueue } | undefined;
 
 export function eventQueue(): EventQueue {
-  const url = readEnv(ApiEnv).WEBHOOK_QUEUE_URL;
-  if (!current || current.url !== url) current = { url, queue: url ? sqsQueue(url) : localQueue };
+  const target = readEnv(ApiEnv).WEBHOOK_PROCESSOR_FUNCTION;
+  if (!current || current.target !== target) current = { target, queue: target ? lambdaQueue(target) : localQueue };
   return current.queue;
 }
 
-function sqsQueue(url: string): EventQueue {
-  let client: Promise<{ send: (body: string) => Promise<unknown> }> | undefined;
-  const sqs = () =>
-    (client ??= import('@aws-sdk/client-sqs').then(({ SQSClient, SendMessageCommand }) => {
-      const c = new SQSClient({});
-      return { send: (body: string) => c.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body })) };
+/** Loaded on the first delivery only: the receiver's cold start does not pay for the Lambda client. */
+function lambdaQueue(functionName: string): EventQueue {
+  let client: Promise<{ send: (payload: string) => Promise<unknown> }> | undefined;
+  const lambda = () =>
+    (client ??= import('@aws-sdk/client-lambda').then(({ LambdaClient, InvokeCommand }) => {
+      const c = new LambdaClient({});
+      return {
+        send: (payload: string) =>
+          c.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: new TextEncoder().encode(payload) })),
+      };
     }));
-  return { send: async (message) => void (await (await sqs()).send(JSON.stringify(message))) };
+  return { send: async (message) => void (await (await lambda()).send(JSON.stringify(message))) };
 }
 
 const LOCAL_ATTEMPTS = 5;
 const inFlight = new Set<Promise<void>>();
 
-/** Runs each message in the background (the receiver does not wait), with SQS-like retries. */
+/** Runs each message in the background (the receiver does not wait), with retries like Lambda's asynchronous invocation. */
 const localQueue: EventQueue = {
   async send(message) {
     const run = (async () => {

@@ -1,7 +1,7 @@
 /**
  * Processing one accepted delivery: create its job through the same path as the REST POST and start the
  * run of whichever job became active. Idempotent per delivery (see deliveries.ts); throws only for what a
- * retry can fix, so SQS (or the local queue) retries exactly those.
+ * retry can fix, so Lambda's asynchronous retries (or the local queue's) repeat exactly those.
  *
  * DynamoDB round trips: claim (1 UpdateItem) + createJob (its own: a BatchGet and its writes) + mark
  * processed (1 UpdateItem). A retry after a lapsed lease adds one Query (usually one page).

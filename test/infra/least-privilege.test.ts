@@ -39,7 +39,7 @@ const ACTIONS: Record<Access, string[]> = {
   'logs:read': ['s3:GetObject'],
   'logs:delete': ['s3:DeleteObject', 's3:ListBucket'],
   'webhooks:seal': ['kms:Encrypt'],
-  'webhooks:receive': ['kms:Decrypt', 'sqs:SendMessage'],
+  'webhooks:receive': ['kms:Decrypt', 'lambda:InvokeFunction'],
 };
 const TABLE = [...ACTIONS['table:read'], ...ACTIONS['table:write']];
 const OTHERS: Record<string, string[]> = {
@@ -57,7 +57,8 @@ const OTHERS: Record<string, string[]> = {
   ],
   'Creates the job of an accepted VCS webhook delivery and starts its run': [
     ...TABLE, 'states:StartExecution',
-    'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage',
+    // Its on-failure destination: Lambda sends events that ran out of retries with the function's role.
+    'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage',
   ],
 };
 

@@ -1,7 +1,7 @@
 /**
  * The processor when things go wrong half-way: a worker that died holding a delivery (lease lapsed,
  * with or without the job created), a worker still holding it, a transient DynamoDB failure, and
- * duplicate queue messages. Each delivery must end with exactly one job.
+ * duplicate events. Each delivery must end with exactly one job.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { update, write } from '../../shared/store/writes';
 import { DeliveryBusy, deliveryExpiry, deliveryMarker, recordDelivery } from '../../shared/webhooks/deliveries';
 import { drainWebhookQueue } from '../../shared/webhooks/event-queue';
 import { processDelivery } from '../../shared/webhooks/process';
+import { handler as processorFunction } from '../../functions/webhooks/process';
 import { adminToken, useTable } from '../helpers/api';
 import { createOrganization, createWorkspace, templateId } from '../helpers/fixtures';
 import { createRule, createWebhook, deliver, githubExample, jobsOf } from '../helpers/webhooks';
@@ -113,6 +114,23 @@ describe('processing a delivery', () => {
     await expect(processDelivery(message)).rejects.toThrow('throttled');
     expect(await getItem(keys.webhookDelivery(message.webhookId, message.deliveryKey))).toMatchObject({ status: 'received' });
     expect(await processDelivery(message)).toBe('created');
+    expect(await jobsOf(admin, org, ws)).toHaveLength(1);
+  });
+
+  it('the AWS processor function throws a transient failure (Lambda retries the event) and drops an event that is not a delivery', async () => {
+    const { ws, message } = await recorded();
+    const real = ddb();
+    let failures = 1;
+    setDocumentClient({
+      send: (command: { constructor: { name: string } }) =>
+        command.constructor.name === 'BatchGetCommand' && failures-- > 0
+          ? Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }))
+          : real.send(command as never),
+    } as unknown as DynamoDBDocumentClient);
+    await expect(processorFunction(message)).rejects.toThrow('throttled');
+    await expect(processorFunction(message)).resolves.toBeUndefined();
+    await expect(processorFunction(message)).resolves.toBeUndefined(); // a duplicate event: nothing more
+    await expect(processorFunction({ Records: [] })).resolves.toBeUndefined();
     expect(await jobsOf(admin, org, ws)).toHaveLength(1);
   });
 
