@@ -7,6 +7,11 @@ import { TerrakubeJobsStack } from './stack';
 const app = new App();
 const ctx = (name: string): string | undefined => app.node.tryGetContext(name) ?? process.env[`TERRAKUBE_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`];
 
+function executorCompute(value: string | undefined): 'lambda' | 'ec2' | undefined {
+  if (value === undefined || value === 'lambda' || value === 'ec2') return value;
+  throw new Error(`executorCompute must be 'lambda' or 'ec2', not '${value}'`);
+}
+
 const issuer = ctx('oidcIssuer');
 new TerrakubeJobsStack(app, ctx('stackName') ?? 'TerrakubeJobs', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
@@ -14,5 +19,6 @@ new TerrakubeJobsStack(app, ctx('stackName') ?? 'TerrakubeJobs', {
   oidc: issuer ? { issuer, audience: ctx('oidcAudience') ?? 'terrakube' } : undefined,
   tableDeletionProtection: ctx('tableDeletionProtection') !== 'false',
   alarmEmail: ctx('alarmEmail'),
+  executorCompute: executorCompute(ctx('executorCompute')),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

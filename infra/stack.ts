@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { ApiEnv } from '../shared/env';
 import type { Access } from '../shared/routes';
 import { JobsApi } from './constructs/jobs-api';
+import { type ExecutorCompute, LAMBDA_MAX_STEP_SECONDS } from './constructs/executor-project';
 import { JobRunner } from './constructs/job-runner';
 import { JobsTable } from './constructs/jobs-table';
 import { ServiceAlarms } from './constructs/service-alarms';
@@ -19,7 +20,15 @@ export interface TerrakubeJobsStackProps extends StackProps {
   oidc?: { issuer: string; audience: string };
   /** Protect the table from deletion (default true). */
   tableDeletionProtection?: boolean;
-  /** A step is killed after this long (default 1 h); an approval not given within approvalSeconds fails the job (default 24 h). */
+  /**
+   * Where terraform steps run (default `lambda`: CodeBuild on Lambda, starts in seconds, billed per
+   * second, steps up to 14 min; `ec2`: CodeBuild general1.small, for longer steps).
+   */
+  executorCompute?: ExecutorCompute;
+  /**
+   * A step is killed after stepSeconds (default 840 s on Lambda compute, 1 h on EC2); an approval not
+   * given within approvalSeconds fails the job (default 24 h).
+   */
   timeouts?: { stepSeconds: number; approvalSeconds: number };
   /** Who gets the alarm notifications (optional; the SNS topic exists either way). */
   alarmEmail?: string;
@@ -35,6 +44,7 @@ export class TerrakubeJobsStack extends Stack {
   constructor(scope: Construct, id: string, props: TerrakubeJobsStackProps = {}) {
     super(scope, id, props);
     const adminGroup = props.adminGroup ?? 'TERRAKUBE_ADMIN';
+    const executorCompute = props.executorCompute ?? 'lambda';
     this.table = new JobsTable(this, 'Data', { deletionProtection: props.tableDeletionProtection });
 
     const patSecret = new secretsmanager.Secret(this, 'PatSecret', {
@@ -52,7 +62,8 @@ export class TerrakubeJobsStack extends Stack {
     this.runner = new JobRunner(this, 'Runner', {
       table: this.table,
       environment: baseEnvironment,
-      timeouts: props.timeouts ?? { stepSeconds: 3600, approvalSeconds: 86_400 },
+      timeouts: props.timeouts ?? { stepSeconds: executorCompute === 'lambda' ? LAMBDA_MAX_STEP_SECONDS : 3600, approvalSeconds: 86_400 },
+      executorCompute,
       retainData: props.tableDeletionProtection ?? true,
     });
     const runEnvironment = { ...baseEnvironment, STATE_MACHINE_ARN: this.runner.stateMachineArn, ARTIFACT_BUCKET: this.runner.artifacts.bucket.bucketName } satisfies ApiEnv;

@@ -1,27 +1,35 @@
 /**
  * The executor build: install the workspace's terraform or tofu version, run the same executor program
  * the local engine runs, and export its result (CodeBuild exported variables reach the state machine).
+ * The binary goes to /tmp: on Lambda compute the rest of the file system is read-only. The download
+ * matches the build's CPU (arm64 on Lambda compute, amd64 on the EC2 standard image).
  */
 import { RESULT_VARIABLES } from '../../executor/contract';
 
 const DEFAULT_TERRAFORM = '1.11.4';
 const DEFAULT_TOFU = '1.9.1';
+export const IAC_BIN_DIR = '/tmp/iac-bin';
 
-export function executorBuildSpec(): Record<string, unknown> {
+export function executorBuildSpec(compute: 'lambda' | 'ec2'): Record<string, unknown> {
   return {
     version: '0.2',
     env: { shell: 'bash', 'exported-variables': Object.values(RESULT_VARIABLES) },
     phases: {
       install: {
-        'runtime-versions': { nodejs: 22 },
+        // The Lambda images carry their one runtime; runtime-versions is for the EC2 standard image.
+        ...(compute === 'ec2' ? { 'runtime-versions': { nodejs: 22 } } : {}),
         commands: [
           'set -euo pipefail',
-          `if [ "$TK_IAC" = "tofu" ]; then V="\${TK_IAC_VERSION:-${DEFAULT_TOFU}}"; URL="https://github.com/opentofu/opentofu/releases/download/v$V/tofu_\${V}_linux_amd64.zip"; BIN=tofu; else V="\${TK_IAC_VERSION:-${DEFAULT_TERRAFORM}}"; URL="https://releases.hashicorp.com/terraform/$V/terraform_\${V}_linux_amd64.zip"; BIN=terraform; fi`,
-          'curl -fsSL --retry 3 -o /tmp/iac.zip "$URL" && unzip -q -o /tmp/iac.zip "$BIN" -d /usr/local/bin && "$BIN" version',
+          'case "$(uname -m)" in aarch64|arm64) ARCH=arm64 ;; *) ARCH=amd64 ;; esac',
+          `if [ "$TK_IAC" = "tofu" ]; then V="\${TK_IAC_VERSION:-${DEFAULT_TOFU}}"; URL="https://github.com/opentofu/opentofu/releases/download/v$V/tofu_\${V}_linux_$ARCH.zip"; BIN=tofu; else V="\${TK_IAC_VERSION:-${DEFAULT_TERRAFORM}}"; URL="https://releases.hashicorp.com/terraform/$V/terraform_\${V}_linux_$ARCH.zip"; BIN=terraform; fi`,
+          `mkdir -p ${IAC_BIN_DIR} && curl -fsSL --retry 3 -o /tmp/iac.zip "$URL"`,
+          // unzip is not on every image: Python's zipfile or bsdtar open the archive as well.
+          `unzip -q -o /tmp/iac.zip "$BIN" -d ${IAC_BIN_DIR} 2>/dev/null || python3 -m zipfile -e /tmp/iac.zip ${IAC_BIN_DIR} 2>/dev/null || bsdtar -xf /tmp/iac.zip -C ${IAC_BIN_DIR} "$BIN"`,
+          `chmod +x ${IAC_BIN_DIR}/"$BIN" && ${IAC_BIN_DIR}/"$BIN" version`,
         ],
       },
       build: {
-        commands: ['node executor.mjs', 'set -a && . ./result.env && set +a'],
+        commands: [`PATH="${IAC_BIN_DIR}:$PATH" node executor.mjs`, 'set -a && . ./result.env && set +a'],
       },
     },
   };

@@ -4,29 +4,24 @@
  * when a build starts (step running) and when an execution dies (job failed), and the table's stream
  * makes sure every job handed a workspace gets its execution.
  */
-import { ArnFormat, DockerImage, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { buildSync } from 'esbuild';
-import { join } from 'node:path';
 import type { RunnerEnv } from '../../shared/env';
-import { ESBUILD_OPTIONS } from '../bundling';
 import { acknowledge, acknowledgeWildcard } from '../nag';
-import { EXECUTE_MARGIN_SECONDS, executionTimeout, jobRunDefinition, type RunTimeouts } from '../state-machine';
+import { executionTimeout, jobRunDefinition, type RunTimeouts } from '../state-machine';
 import { ArtifactsBucket } from './artifacts-bucket';
 import type { JobsTable } from './jobs-table';
-import { executorBuildSpec } from './executor-buildspec';
-import { REPO_ROOT, ServiceFunction } from './service-function';
+import { type ExecutorCompute, ExecutorProject } from './executor-project';
+import { ServiceFunction } from './service-function';
 
 export interface JobRunnerProps {
   table: JobsTable;
@@ -34,6 +29,7 @@ export interface JobRunnerProps {
   environment: Record<string, string>;
   timeouts: RunTimeouts;
   retainData: boolean;
+  executorCompute: ExecutorCompute;
 }
 
 export class JobRunner extends Construct {
@@ -79,7 +75,12 @@ export class JobRunner extends Construct {
     for (const name of ['advance', 'recordFailure', 'executionEnded', 'startClaimed'] as const) this.grantStart(this.functions[name].role);
     this.grantObjects(this.functions.advance.role, ['s3:PutObject'], 'runs/');
 
-    this.executor = this.executorProject(props.timeouts);
+    this.executor = new ExecutorProject(this, 'Executor', {
+      compute: props.executorCompute,
+      stepSeconds: props.timeouts.stepSeconds,
+      artifactBucketName: this.artifacts.bucket.bucketName,
+    }).project;
+    this.grantExecutor(this.executor);
     this.stateMachine = new sfn.StateMachine(this, 'JobRun', {
       stateMachineName: this.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -133,33 +134,8 @@ export class JobRunner extends Construct {
     acknowledgeWildcard(grantee instanceof Construct ? grantee : this, this.artifacts.objects(prefix), `Objects under ${prefix} are keyed by organization, job and step at run time.`);
   }
 
-  private executorProject(timeouts: RunTimeouts): codebuild.Project {
-    const code = new s3assets.Asset(this, 'ExecutorCode', {
-      path: join(REPO_ROOT, 'executor'),
-      bundling: {
-        image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim'),
-        local: {
-          tryBundle(outputDir: string) {
-            buildSync({ ...ESBUILD_OPTIONS, entryPoints: [join(REPO_ROOT, 'executor', 'main.ts')], outfile: join(outputDir, 'executor.mjs'), logLevel: 'error' });
-            return true;
-          },
-        },
-      },
-    });
-    const key = new kms.Key(this, 'ExecutorKey', { enableKeyRotation: true, description: 'Encrypts executor build artifacts and logs' });
-    const project = new codebuild.Project(this, 'Executor', {
-      description: 'Runs one terraform/tofu or script step of a job',
-      source: codebuild.Source.s3({ bucket: code.bucket, path: code.s3ObjectKey }),
-      environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
-      environmentVariables: {
-        TK_ARTIFACT_BUCKET: { value: this.artifacts.bucket.bucketName },
-        TK_RESULT_ENV: { value: 'result.env' },
-        TK_KILL_GRACE_MS: { value: '10000' },
-      },
-      buildSpec: codebuild.BuildSpec.fromObject(executorBuildSpec()),
-      timeout: Duration.seconds(timeouts.stepSeconds + EXECUTE_MARGIN_SECONDS),
-      encryptionKey: key,
-    });
+  /** The executor's access to the artifacts: step contexts, plans, logs and state, by prefix. */
+  private grantExecutor(project: codebuild.Project): void {
     this.grantObjects(project, ['s3:GetObject', 's3:DeleteObject'], 'runs/');
     this.grantObjects(project, ['s3:GetObject', 's3:PutObject'], 'plans/');
     this.grantObjects(project, ['s3:PutObject'], 'logs/');
@@ -167,16 +143,6 @@ export class JobRunner extends Construct {
     project.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.artifacts.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['state/*'] } } }),
     );
-    const stack = Stack.of(this);
-    acknowledgeWildcard(project, stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/codebuild/${project.projectName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-      'CodeBuild names log streams per build; the grant is limited to this project\'s log group.');
-    acknowledgeWildcard(project, stack.formatArn({ service: 'codebuild', resource: 'report-group', resourceName: `${project.projectName}-*` }), 'CDK default: report groups of this project only.');
-    acknowledge(project, 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', 'CDK grants the build the use of its own encryption key.');
-    acknowledge(project, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'CDK grants the build the use of its own encryption key.');
-    acknowledge(project, 'AwsSolutions-IAM5[Action::s3:GetObject*]', 'CDK grants the build read access to its own source asset object.');
-    acknowledge(project, 'AwsSolutions-IAM5[Action::s3:GetBucket*]', 'CDK grants the build read access to its own source asset object.');
-    acknowledge(project, 'AwsSolutions-IAM5[Action::s3:List*]', 'CDK grants the build read access to its own source asset object.');
-    return project;
   }
 
   private eventEdges(table: JobsTable): void {

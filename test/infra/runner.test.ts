@@ -9,7 +9,7 @@ import { actionsOf, synthesize, type Synthesized } from '../helpers/cdk';
 
 let synth: Synthesized;
 beforeAll(() => {
-  synth = synthesize({ timeouts: { stepSeconds: 1800, approvalSeconds: 3600 } });
+  synth = synthesize({ timeouts: { stepSeconds: 600, approvalSeconds: 3600 } });
 });
 
 type Json = Record<string, any>;
@@ -26,7 +26,7 @@ const withoutTargets = (definition: Json) =>
 describe('the job run state machine', () => {
   it('is the same definition the local engine runs, and a valid one', () => {
     const deployed = deployedDefinition();
-    const local = renderRunDefinition({ stepSeconds: 1800, approvalSeconds: 3600 });
+    const local = renderRunDefinition({ stepSeconds: 600, approvalSeconds: 3600 });
     expect(withoutTargets(deployed)).toEqual(withoutTargets(local));
     const { isValid, errorsText } = aslValidator(local as never, { checkArn: true, checkPaths: true });
     expect(isValid, errorsText('\n')).toBe(true);
@@ -41,7 +41,7 @@ describe('the job run state machine', () => {
       expect(state.TimeoutSeconds, name).toBeGreaterThan(0);
       if (name !== RUN_STATES.recordFailure) expect(state.Catch?.[0]?.Next, name).toBe(RUN_STATES.recordFailure);
     }
-    expect(States.Execute.TimeoutSeconds).toBe(1800 + 300);
+    expect(States.Execute.TimeoutSeconds).toBe(600 + 300);
     expect(States.AwaitApproval).toMatchObject({ Resource: expect.stringContaining('lambda:invoke.waitForTaskToken'), TimeoutSeconds: 3600 });
     expect(States.Execute.Resource).toContain('codebuild:startBuild.sync');
   });
@@ -57,14 +57,31 @@ describe('the job run state machine', () => {
 });
 
 describe('the executor and its storage', () => {
-  it('runs steps in an encrypted CodeBuild project that exports the executor result', () => {
-    const project = one('AWS::CodeBuild::Project').Properties;
-    expect(project.TimeoutInMinutes).toBe(35);
-    expect(project.EncryptionKey).toBeDefined();
-    const spec = JSON.parse(project.Source.BuildSpec);
+  const project = (t = synth) => (Object.values(t.template.findResources('AWS::CodeBuild::Project'))[0] as Json).Properties;
+
+  it('runs steps on CodeBuild Lambda compute (arm64), encrypted, exporting the executor result', () => {
+    const p = project();
+    expect(p.Environment).toMatchObject({ Type: 'ARM_LAMBDA_CONTAINER', ComputeType: 'BUILD_LAMBDA_2GB', Image: expect.stringContaining('nodejs22') });
+    expect(p.TimeoutInMinutes).toBeUndefined();
+    expect(p.EncryptionKey).toBeDefined();
+    // No customer managed key billed monthly for the builds: the AWS managed S3 key.
+    expect(JSON.stringify(p.EncryptionKey)).toContain('alias/aws/s3');
+    expect(Object.keys(synth.template.findResources('AWS::KMS::Key'))).toHaveLength(1); // the webhook secrets key
+    const spec = JSON.parse(p.Source.BuildSpec);
     expect(spec.env['exported-variables']).toEqual(Object.values(RESULT_VARIABLES));
-    expect(spec.phases.build.commands[0]).toBe('node executor.mjs');
-    expect(project.Environment.EnvironmentVariables.map((v: Json) => v.Name)).toEqual(expect.arrayContaining(['TK_ARTIFACT_BUCKET', 'TK_RESULT_ENV']));
+    expect(spec.phases.install['runtime-versions']).toBeUndefined();
+    expect(spec.phases.build.commands[0]).toMatch(/node executor\.mjs$/);
+    expect(p.Environment.EnvironmentVariables.map((v: Json) => v.Name)).toEqual(expect.arrayContaining(['TK_ARTIFACT_BUCKET', 'TK_RESULT_ENV']));
+  });
+
+  it('refuses a step timeout Lambda compute cannot hold, and runs long steps on EC2 compute instead', () => {
+    expect(() => synthesize({ timeouts: { stepSeconds: 3600, approvalSeconds: 3600 } })).toThrow(/executorCompute 'ec2'/);
+    const ec2 = synthesize({ executorCompute: 'ec2', timeouts: { stepSeconds: 1800, approvalSeconds: 3600 } });
+    const p = project(ec2);
+    expect(p.Environment).toMatchObject({ Type: 'LINUX_CONTAINER', ComputeType: 'BUILD_GENERAL1_SMALL' });
+    expect(p.TimeoutInMinutes).toBe(35);
+    expect(JSON.parse(p.Source.BuildSpec).phases.install['runtime-versions']).toEqual({ nodejs: 22 });
+    expect(ec2.nagViolations).toEqual([]);
   });
 
   it('keeps state, plans and logs in a private, TLS-only, encrypted, versioned bucket', () => {
