@@ -6,7 +6,7 @@
  * state machine (whose history is readable): the runner stores it in the artifact store and passes
  * only its key; the executor deletes it as soon as it has read it.
  */
-import type { Command, FlowType } from '../shared/domain/tcl';
+import type { Command, FlowType } from '../shared/domain/flow';
 
 /** Where an artifact lives: a path on disk (local) or an S3 object key (AWS). */
 export type ArtifactRef = string;

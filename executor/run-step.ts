@@ -12,7 +12,7 @@ import { constants } from 'node:os';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { pathToFileURL } from 'node:url';
-import type { Command } from '../shared/domain/tcl';
+import type { Command } from '../shared/domain/flow';
 import type { Artifacts } from './artifacts';
 import type { ExecutorContext, ExecutorResult } from './contract';
 import { maskingSink, maskSecrets, type LogSink } from './log-sink';

@@ -1,5 +1,7 @@
-/** The templates every new organization gets (Terrakube's names and flows, contract §4). */
-import { encodeTcl } from './tcl';
+/**
+ * The templates every new organization gets (Terrakube's names and flows, contract §4). Kept free of
+ * the YAML parser: the job routes import the command names from here, and a GET need not load YAML.
+ */
 
 export interface TemplateSeed {
   name: string;
@@ -45,4 +47,4 @@ export const DEFAULT_TEMPLATES: readonly TemplateSeed[] = [
 export const COMMAND_TEMPLATES = { plan: 'Plan', apply: 'Plan and apply', destroy: 'Destroy' } as const;
 export type JobCommand = keyof typeof COMMAND_TEMPLATES;
 
-export const defaultTemplateTcl = (seed: TemplateSeed) => encodeTcl(seed.yaml);
+export const defaultTemplateTcl = (seed: TemplateSeed) => Buffer.from(seed.yaml, 'utf8').toString('base64');

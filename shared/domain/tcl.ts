@@ -5,34 +5,9 @@
  * saved, not when a job runs it.
  */
 import { parseDocument } from 'yaml';
+import { FLOW_TYPES, type Command, type Flow, type FlowType } from './flow';
 
-export const FLOW_TYPES = [
-  'terraformPlan',
-  'terraformPlanDestroy',
-  'terraformApply',
-  'terraformDestroy',
-  'customScripts',
-  'approval',
-] as const;
-export type FlowType = (typeof FLOW_TYPES)[number];
-export const TERRAFORM_FLOW_TYPES: readonly FlowType[] = ['terraformPlan', 'terraformPlanDestroy', 'terraformApply', 'terraformDestroy'];
-
-export interface Command {
-  runtime: 'BASH';
-  priority: number;
-  before: boolean;
-  after: boolean;
-  script: string;
-}
-
-export interface Flow {
-  type: FlowType;
-  name: string;
-  step: number;
-  ignoreError: boolean;
-  team?: string;
-  commands: Command[];
-}
+export { FLOW_TYPES, TERRAFORM_FLOW_TYPES, type Command, type Flow, type FlowType } from './flow';
 
 export class TclError extends Error {
   constructor(message: string, readonly path: string) {

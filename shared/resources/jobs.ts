@@ -98,7 +98,7 @@ export async function postJob(req: ApiRequest, orgId: string, pathWorkspaceId?: 
   if (linkedOrg && linkedOrg.toLowerCase() !== orgId) {
     throw conflict('the organization relationship does not match the organization in the path', pointer('/data/relationships/organization/data/id'));
   }
-  if (attrs.tcl) validateTcl(attrs.tcl);
+  if (attrs.tcl) await validateTcl(attrs.tcl);
   const { job, start } = await createJob(
     { organizationId: orgId, workspaceId: workspaceId.toLowerCase(), ...attrs, createdBy: req.principal.email },
     (org) => requirePermission(req.principal, org, orgId, 'manageJob', 'creating jobs'),

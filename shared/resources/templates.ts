@@ -6,7 +6,6 @@ import { badRequest, conflict, notFound, pointer } from '../http/errors';
 import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
 import { requireMember, requirePermission } from '../domain/permissions';
 import type { TemplateRecord } from '../domain/records';
-import { TclError, parseTcl } from '../domain/tcl';
 import { keys, prefixes } from '../store/keys';
 import { conditions, guard, put, remove, update, write } from '../store/writes';
 import {
@@ -37,8 +36,12 @@ const Create = v.object({
 const Update = v.partial(Create);
 const rules = { readOnly: AUDIT_ATTRIBUTES };
 
-/** Rejects TCL that would not run, with the YAML path at fault in the detail. */
-export function validateTcl(value: string, at = '/data/attributes/tcl'): void {
+/**
+ * Rejects TCL that would not run, with the YAML path at fault in the detail. The parser is loaded on
+ * first use: most routes that share this module (every job read) never parse YAML.
+ */
+export async function validateTcl(value: string, at = '/data/attributes/tcl'): Promise<void> {
+  const { TclError, parseTcl } = await import('../domain/tcl');
   try {
     parseTcl(value);
   } catch (e) {
@@ -80,7 +83,7 @@ export async function createTemplate(req: ApiRequest): Promise<ApiResponse> {
   const orgId = orgParam(req);
   const input = readResourceDocument(req.body, { type: TYPE });
   const attrs = checkAttributes(input.attributes, Create, rules);
-  validateTcl(attrs.tcl);
+  await validateTcl(attrs.tcl);
   requirePermission(req.principal, await loadOrganization(orgId), orgId, 'manageTemplate', 'managing templates');
   const template: TemplateRecord = {
     id: newId(),
@@ -102,7 +105,7 @@ export async function updateTemplate(req: ApiRequest): Promise<ApiResponse> {
   orgParam(req);
   const input = readResourceDocument(req.body, { type: TYPE, id: req.params.templateId });
   const attrs = definedOnly(checkAttributes(input.attributes, Update, rules));
-  if (attrs.tcl !== undefined) validateTcl(attrs.tcl);
+  if (attrs.tcl !== undefined) await validateTcl(attrs.tcl);
   const { orgId, templateId, org, template } = await loadTemplate(req);
   requirePermission(req.principal, org, orgId, 'manageTemplate', 'managing templates');
   if (!template) throw notFound(`template ${templateId} does not exist`);

@@ -6,7 +6,7 @@
 import { fromExported, type ExecutorContext } from '../../executor/contract';
 import { isTerminal } from '../domain/job-status';
 import type { JobRecord, TemplateRecord, VariableRecord, WorkspaceRecord } from '../domain/records';
-import { parseTcl, type Flow } from '../domain/tcl';
+import type { Flow } from '../domain/flow';
 import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
 import { readJob, updateJobIfStatus } from '../jobs/job-writes';
 import { logger } from '../logger';
@@ -44,6 +44,8 @@ async function flowOf(job: JobRecord): Promise<{ tcl: string; flows: Flow[] } | 
   }
   if (!tcl) return { error: 'the job has no flow to run' };
   try {
+    // Loaded here, not at module scope: the task functions that share this module never parse YAML.
+    const { parseTcl } = await import('../domain/tcl');
     return { tcl, flows: parseTcl(tcl) };
   } catch (error) {
     return { error: `the job's flow is not valid: ${(error as Error).message}` };

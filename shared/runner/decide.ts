@@ -5,7 +5,7 @@
 import type { ExecutorResult } from '../../executor/contract';
 import type { JobStatus } from '../domain/job-status';
 import type { JobRecord, StepRecord } from '../domain/records';
-import { TERRAFORM_FLOW_TYPES, type Flow } from '../domain/tcl';
+import { TERRAFORM_FLOW_TYPES, type Flow } from '../domain/flow';
 
 export type Next =
   | { kind: 'execute'; step: StepRecord; flow: Flow }

@@ -1,5 +1,5 @@
 /** The data that flows through the job run state machine (JSONPath `$`). */
-import type { FlowType } from '../domain/tcl';
+import type { FlowType } from '../domain/flow';
 
 export interface RunStep {
   id: string;
