@@ -21,6 +21,11 @@ export const PRICES = {
   dynamoPitrPerGbMonth: 0.2,
   sfnStandardPerThousandTransitions: 0.025,
   codeBuildGeneral1SmallPerMinute: 0.005,
+  /**
+   * CodeBuild on Lambda compute, arm64 2 GB, per second. Taken equal to a 2 GB arm64 Lambda function's
+   * duration price (2 × $0.0000133334/GB-s): an estimate, CodeBuild lists its own rate.
+   */
+  codeBuildLambdaArm2GbPerSecond: 0.0000266668,
   s3PutPerThousand: 0.005,
   s3GetPerThousand: 0.0004,
   s3StoragePerGbMonth: 0.023,
@@ -70,7 +75,9 @@ export interface CostModel {
 /** Added to each local measurement per DynamoDB request, for the network hop to DynamoDB in a region. */
 export const AWS_DDB_LATENCY_MS = 5;
 /** Assumed CodeBuild time per build outside the step itself: queue + provisioning + install phase. */
-export const CODEBUILD_OVERHEAD_S = 45;
+export const CODEBUILD_OVERHEAD_S = { ec2: 45, lambda: 10 } as const;
+export const executorComputeOf = (stack: StackInventory): 'lambda' | 'ec2' =>
+  stack.codeBuildComputeTypes.every((t) => t.startsWith('BUILD_LAMBDA_')) ? 'lambda' : 'ec2';
 const usd = (n: number) => (n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(4)}`);
 
 /** Lambda long-polls an SQS event source continuously: 5 pollers × one 20 s ReceiveMessage each ≈ 15 requests a minute. */
@@ -107,7 +114,10 @@ export function costModel(input: CostInputs): CostModel {
   const { postAndRun, getWithSteps } = input.capacity;
   const wru = postAndRun.wru;
   const rru = postAndRun.rru + input.clientGets * getWithSteps.rru;
-  const buildMinutes = Math.ceil((input.planStepS + CODEBUILD_OVERHEAD_S) / 60) + Math.ceil((input.applyStepS + CODEBUILD_OVERHEAD_S) / 60);
+  const compute = executorComputeOf(stack);
+  const overheadS = CODEBUILD_OVERHEAD_S[compute];
+  const buildMinutes = Math.ceil((input.planStepS + overheadS) / 60) + Math.ceil((input.applyStepS + overheadS) / 60);
+  const buildSeconds = Math.ceil(input.planStepS + overheadS) + Math.ceil(input.applyStepS + overheadS);
   const s3Puts = 2 /* step contexts */ + 1 /* plan */ + 1 /* state */ + 2 * 2 /* logs: one periodic + final per step */;
   const s3Gets = 2 /* contexts */ + 1 /* plan for apply */ + 2 /* state */ + 2 /* build source */;
   const logKb = invocationsPerJob * 0.35 + apiRequests * 0.3 /* access log line per route call */ + apiRequests * 0.35 /* API Gateway access log */ +
@@ -151,11 +161,19 @@ export function costModel(input: CostInputs): CostModel {
     { item: 'CloudWatch Logs ingestion (estimate)', arithmetic: `~${round(logKb, 0)} KB/job × ${jobs} = ${round((logKb * jobs) / 1024 / 1024, 3)} GB × $${p.logsIngestPerGb}/GB`, usd: ((logKb * jobs) / 1024 / 1024) * p.logsIngestPerGb },
   ];
   const withoutCodeBuild = perThousandJobs.reduce((s, l) => s + l.usd, 0);
-  perThousandJobs.push({
-    item: 'CodeBuild general1.small (on-demand, billed per started minute)',
-    arithmetic: `${builds} builds/job: ceil((plan ${round(input.planStepS, 1)} s + ${CODEBUILD_OVERHEAD_S} s)/60) + ceil((apply ${round(input.applyStepS, 1)} s + ${CODEBUILD_OVERHEAD_S} s)/60) = ${buildMinutes} min × ${jobs} × $${p.codeBuildGeneral1SmallPerMinute}/min`,
-    usd: buildMinutes * jobs * p.codeBuildGeneral1SmallPerMinute,
-  });
+  perThousandJobs.push(
+    compute === 'lambda'
+      ? {
+          item: 'CodeBuild Lambda compute, arm64 2 GB (billed per second)',
+          arithmetic: `${builds} builds/job: ceil(plan ${round(input.planStepS, 1)} s + ${overheadS} s) + ceil(apply ${round(input.applyStepS, 1)} s + ${overheadS} s) = ${buildSeconds} s × ${jobs} × $${p.codeBuildLambdaArm2GbPerSecond}/s`,
+          usd: buildSeconds * jobs * p.codeBuildLambdaArm2GbPerSecond,
+        }
+      : {
+          item: 'CodeBuild general1.small (on-demand, billed per started minute)',
+          arithmetic: `${builds} builds/job: ceil((plan ${round(input.planStepS, 1)} s + ${overheadS} s)/60) + ceil((apply ${round(input.applyStepS, 1)} s + ${overheadS} s)/60) = ${buildMinutes} min × ${jobs} × $${p.codeBuildGeneral1SmallPerMinute}/min`,
+          usd: buildMinutes * jobs * p.codeBuildGeneral1SmallPerMinute,
+        },
+  );
 
   const sqsPollUsd = (stack.eventSources.sqs * SQS_POLL_REQUESTS_PER_MONTH * p.sqsPerMillionRequests) / 1e6;
   const idle: CostLine[] = [
@@ -171,11 +189,13 @@ export function costModel(input: CostInputs): CostModel {
       arithmetic: `${stack.alarmMetrics} alarm metrics × $${p.cloudWatchAlarmMetricPerMonth}/month (billed per metric an alarm evaluates; the first 10 are in the free tier)`,
       usd: stack.alarmMetrics * p.cloudWatchAlarmMetricPerMonth,
     },
-    {
-      item: `SQS polled by Lambda event source mappings (${stack.eventSources.sqs})`,
-      arithmetic: `${stack.eventSources.sqs} × ~${round(SQS_POLL_REQUESTS_PER_MONTH / 1e6, 2)} M empty long polls/month × $${p.sqsPerMillionRequests}/M (the first 1 M requests a month are free)`,
-      usd: sqsPollUsd,
-    },
+    stack.eventSources.sqs > 0
+      ? {
+          item: `SQS polled by Lambda event source mappings (${stack.eventSources.sqs})`,
+          arithmetic: `${stack.eventSources.sqs} × ~${round(SQS_POLL_REQUESTS_PER_MONTH / 1e6, 2)} M empty long polls/month × $${p.sqsPerMillionRequests}/M (the first 1 M requests a month are free)`,
+          usd: sqsPollUsd,
+        }
+      : { item: 'SQS (dead-letter queues only; nothing polls a queue)', arithmetic: `$${p.sqsPerMillionRequests}/M requests, only when a message is dead-lettered`, usd: 0 },
     { item: `DynamoDB stream read by Lambda (${stack.eventSources.dynamoDbStream})`, arithmetic: 'GetRecords calls made by Lambda triggers are free', usd: 0 },
     { item: 'DynamoDB storage + PITR', arithmetic: `$${p.dynamoStoragePerGbMonth} + $${p.dynamoPitrPerGbMonth} per GB-month; a job with its 3 GSI copies is ~4× its item`, usd: 0 },
     { item: 'S3 storage (state, plans 30 d, logs 365 d, access logs)', arithmetic: `$${p.s3StoragePerGbMonth}/GB-month`, usd: 0 },
@@ -196,7 +216,9 @@ export function costModel(input: CostInputs): CostModel {
       `A client makes the POST and ${input.clientGets} GETs (include=step) per job; every API request also invokes the authorizer (${authorizerCached ? `its results are cached ${stack.authorizerCacheTtlSeconds} s, so this is an upper bound` : 'its result cache TTL is 0 in the synthesized stack'}).`,
       `Lambda billed duration = the in-process median measured here + ${AWS_DDB_LATENCY_MS} ms per DynamoDB request (network hop in a region), rounded up to 1 ms; Advance also +30 ms for its S3 PutObject.`,
       'DynamoDB units are what DynamoDB Local reported (ReturnConsumedCapacity=INDEXES) for one real plan+apply job: 4 KB read units, 1 KB write units, transactional items ×2, GSI writes included.',
-      `CodeBuild: each step is its own build, billed from submission to end rounded up to whole minutes; ${CODEBUILD_OVERHEAD_S} s per build assumed for queue, provisioning and the install phase (terraform download).`,
+      compute === 'lambda'
+        ? `CodeBuild (Lambda compute, the stack's default): each step is its own build, billed per second; ${overheadS} s per build assumed for start and the install phase (terraform download). The per-second rate is an estimate (see prices).`
+        : `CodeBuild (EC2 compute): each step is its own build, billed from submission to end rounded up to whole minutes; ${overheadS} s per build assumed for queue, provisioning and the install phase (terraform download).`,
       `Stack figures (memory, architecture, alarms, keys, secrets, event sources, tracing) are read from the template CDK synthesizes from infra/ (${stack.functions} functions).`,
       'Not counted: Lambda INIT on cold starts (billed since Aug 2025; ~0.1–0.3 GB-s each, i.e. < $0.000004 per cold start), KMS requests, storage growth (see idle).',
     ],

@@ -1,5 +1,5 @@
 /** The analytic parts of BENCHMARKS.md: causes of missed budgets, the comparison, the cost model. */
-import { CODEBUILD_OVERHEAD_S, formatUsd, PRICES } from './cost';
+import { formatUsd, PRICES } from './cost';
 import { table } from './markdown';
 import type { Results } from './results';
 import { round } from './stats';
@@ -72,20 +72,19 @@ export function comparisonSection(r: Results): string {
         ['HCP Terraform', '', '23 s'],
         ['OTF', '', '11 s'],
         ['this service, **local** (measured here)', `${round(startS, 3)} s (p50)`, `${round(e2eS, 2)} s (p50, plan + apply)`],
-        ['this service, **AWS** (estimate, not measured)', `${round(startS, 1)} s + one CodeBuild start (≈ 25–70 s)`, `≈ 2 CodeBuild starts + ${round(e2eS, 1)} s ≈ 1–2.5 min`],
+        ['this service, **AWS**, Lambda compute (default; estimate, not measured)', `${round(startS, 1)} s + one CodeBuild Lambda start and terraform download (≈ 5–15 s)`, `≈ 2 such starts + ${round(e2eS, 1)} s ≈ 10–30 s`],
+        ['this service, **AWS**, `executorCompute: ec2` (estimate)', `${round(startS, 1)} s + one on-demand CodeBuild start (≈ 25–70 s)`, `≈ 1–2.5 min`],
       ],
     ),
     '',
     'The other figures are not ours to re-measure and include their runners’ start-up; ours locally do not. Read them with that in mind:',
     '',
     `- **What the service itself costs is small and machine-independent in proportion:** of a local plan+apply, the terraform steps take ${r.planApplyE2eMs.planStepP50} + ${r.planApplyE2eMs.applyStepP50} ms and the service (API, ${r.sfnTransitions.planApply} state transitions, ${r.sfnTransitions.statesEntered.Advance ?? 0} Advance tasks, step bookkeeping) ${r.planApplyE2eMs.orchestrationP50} ms, i.e. ${share} % of the run. A job reaches its first running step in ${r.jobStartMs.p50} ms locally, against the 30 s low end of Terrakube’s wait — but that gap is almost all CodeBuild’s to lose, see the next point.`,
-    '- **What AWS adds:** each step is one on-demand CodeBuild build (`general1.small`, `infra/constructs/job-runner.ts`). On-demand builds wait in QUEUED/PROVISIONING for a fresh instance, typically tens of seconds, then the install phase selects Node.js 22 and downloads terraform (`infra/constructs/executor-buildspec.ts`, a few seconds more). A plan+apply pays that twice. In AWS the job start is therefore dominated by CodeBuild (≈ 25–70 s, in Terrakube’s range) and a trivial plan+apply lands around 1–2.5 minutes: better than Terrakube’s 1 min 55 s at best, behind HCP Terraform (23 s) and OTF (11 s). Measure it on a deployed stack before quoting it.',
-    '- **Options to close that gap** (design choices for the other engineer, not made here):',
-    '  1. Run all steps of a job in **one build** (one provisioning per job; approvals would end the build and start a new one): halves the wait and the billed minutes for plan+apply.',
-    '  2. **CodeBuild reserved-capacity fleets**: warm instances start builds in seconds, but the fleet is billed per instance-minute while it exists, which ends the “nothing billed at idle” property.',
-    '  3. **CodeBuild Lambda compute** (`BUILD_LAMBDA_*` compute types): starts in seconds and bills per second; limits: 15-minute builds, no root/Docker, Lambda-sized disk — fine for small workspaces, not for all.',
-    '  4. A **custom build image with terraform baked in** (ECR): removes the download from the install phase; the provisioning wait stays.',
-    '  5. **ECS Fargate** tasks for steps: no minute rounding, but task start is also tens of seconds.',
+    '- **What AWS adds:** each step is one CodeBuild build (`infra/constructs/executor-project.ts`). By default it runs on **CodeBuild Lambda compute** (arm64, 2 GB): no instance to provision, so a build starts in seconds, and it bills per second; the install phase downloads terraform (`infra/constructs/executor-buildspec.ts`, a few seconds). Its limits: a build lasts at most 15 minutes (so a step’s timeout is capped at 840 s), no root or Docker, Lambda-sized disk. `executorCompute: ec2` (on-demand `general1.small`) lifts them at the price of tens of seconds of QUEUED/PROVISIONING per step and per-minute billing — Terrakube’s range again. Neither start has been measured on a deployed stack here: measure it before quoting it.',
+    '- **Options to go further** (not made here):',
+    '  1. Run all steps of a job in **one build** (approvals would end the build and start a new one): one start per job instead of one per step.',
+    '  2. A **custom build image with terraform baked in** (ECR): removes the download from the install phase.',
+    '  3. **CodeBuild reserved-capacity fleets** for EC2 compute: warm instances start in seconds, but a fleet bills per instance-minute while it exists, which ends the “nothing billed at idle” property.',
     `- Ratios rather than absolute numbers where the machine decides: the GET handler costs ${r.handlerOverheadRatio.getJob}× a raw GetItem; a job creation over HTTP costs ${round(1 / r.createJobsToRawPutRatio, 1)}× a raw PutItem’s throughput.`,
   ].join('\n');
 }
@@ -115,7 +114,8 @@ export function costSection(r: Results): string {
         ['Lambda (arm64)', `$${p.lambdaPerMillionRequests} per million requests + $${p.lambdaArmPerGbSecond} per GB-s`],
         ['DynamoDB on-demand', `$${p.dynamoWritePerMillionWru} per million WRU, $${p.dynamoReadPerMillionRru} per million RRU; storage $${p.dynamoStoragePerGbMonth}/GB-month, PITR $${p.dynamoPitrPerGbMonth}/GB-month`],
         ['Step Functions standard', `$${p.sfnStandardPerThousandTransitions} per 1,000 state transitions`],
-        ['CodeBuild general1.small (Linux, on-demand)', `$${p.codeBuildGeneral1SmallPerMinute} per build minute`],
+        ['CodeBuild Lambda compute, arm64 2 GB (the default executor)', `$${p.codeBuildLambdaArm2GbPerSecond} per second (estimate: a 2 GB arm64 Lambda function's duration price)`],
+        ['CodeBuild general1.small (Linux, on-demand; `executorCompute: ec2`)', `$${p.codeBuildGeneral1SmallPerMinute} per build minute`],
         ['S3 Standard', `$${p.s3PutPerThousand} per 1,000 PUT, $${p.s3GetPerThousand} per 1,000 GET, $${p.s3StoragePerGbMonth}/GB-month`],
         ['CloudWatch Logs', `$${p.logsIngestPerGb}/GB ingested, $${p.logsStoragePerGbMonth}/GB-month stored`],
         ['X-Ray', `$${p.xrayPerMillionTraces} per million traces recorded`],
@@ -136,7 +136,7 @@ export function costSection(r: Results): string {
     '',
     table(['item', 'arithmetic', 'USD'], c.perThousandJobs.map((l) => [l.item, l.arithmetic, formatUsd(l.usd)])),
     '',
-    `**≈ ${formatUsd(c.perThousandJobsTotal)} per 1,000 jobs**, of which CodeBuild ${formatUsd(codeBuild)} (${round((codeBuild / c.perThousandJobsTotal) * 100, 0)} %); everything else together ${formatUsd(c.perThousandJobsWithoutCodeBuild)}, led by Step Functions. Running both steps in one build (option 1 above) would halve the CodeBuild line; per-second billing (Lambda compute) would cut it further for steps this short.`,
+    `**≈ ${formatUsd(c.perThousandJobsTotal)} per 1,000 jobs**, of which CodeBuild ${formatUsd(codeBuild)} (${round((codeBuild / c.perThousandJobsTotal) * 100, 0)} %); everything else together ${formatUsd(c.perThousandJobsWithoutCodeBuild)}, led by Step Functions.`,
     '',
     'Measured inputs: DynamoDB units of one real plan+apply job (POST and the whole run) were ' +
       `${r.ddbUnitsPerPlanApplyJob.wru} WRU (${r.ddbUnitsPerPlanApplyJob.gsiWru} of them GSI writes: the job item carries three GSIs and every status change rewrites the status index keys) and ${r.ddbUnitsPerPlanApplyJob.rruRun} RRU over ${r.ddbUnitsPerPlanApplyJob.requests} requests ` +
@@ -146,6 +146,6 @@ export function costSection(r: Results): string {
     'Assumptions:',
     '',
     ...c.assumptions.map((a) => `- ${a}`),
-    `- CodeBuild: the step durations are this machine’s; ${CODEBUILD_OVERHEAD_S} s of queue/provisioning/install per build keeps every build of a trivial config within its first billed minute.`,
+    '- CodeBuild: the step durations are this machine’s; real configurations with providers to download take longer, and the line grows with them.',
   ].join('\n');
 }
