@@ -54,6 +54,18 @@ async function recorded() {
   return { ws, message: { webhookId: hook.id, deliveryKey } };
 }
 
+/** The next `times` BatchGets fail as throttled, after the SDK's own retries (what the processor sees). */
+function throttleBatchGets(times: number): void {
+  const real = ddb();
+  let failures = times;
+  setDocumentClient({
+    send: (command: { constructor: { name: string } }) =>
+      command.constructor.name === 'BatchGetCommand' && failures-- > 0
+        ? Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }))
+        : real.send(command as never),
+  } as unknown as DynamoDBDocumentClient);
+}
+
 /** Makes the delivery look held by a worker whose lease lapsed (or not) since `claimedAt`. */
 const heldSince = (message: { webhookId: string; deliveryKey: string }, claimedAt: string, lapsed = true) =>
   write([update(keys.webhookDelivery(message.webhookId, message.deliveryKey), {
@@ -101,16 +113,7 @@ describe('processing a delivery', () => {
 
   it('hands the delivery back after a transient failure, and the retry makes the job', async () => {
     const { ws, message } = await recorded();
-    const real = ddb();
-    let failures = 1;
-    setDocumentClient({
-      send: (command: { constructor: { name: string } }) => {
-        if (command.constructor.name === 'BatchGetCommand' && failures-- > 0) {
-          return Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
-        }
-        return real.send(command as never);
-      },
-    } as unknown as DynamoDBDocumentClient);
+    throttleBatchGets(1);
     await expect(processDelivery(message)).rejects.toThrow('throttled');
     expect(await getItem(keys.webhookDelivery(message.webhookId, message.deliveryKey))).toMatchObject({ status: 'received' });
     expect(await processDelivery(message)).toBe('created');
@@ -119,14 +122,7 @@ describe('processing a delivery', () => {
 
   it('the AWS processor function throws a transient failure (Lambda retries the event) and drops an event that is not a delivery', async () => {
     const { ws, message } = await recorded();
-    const real = ddb();
-    let failures = 1;
-    setDocumentClient({
-      send: (command: { constructor: { name: string } }) =>
-        command.constructor.name === 'BatchGetCommand' && failures-- > 0
-          ? Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }))
-          : real.send(command as never),
-    } as unknown as DynamoDBDocumentClient);
+    throttleBatchGets(1);
     await expect(processorFunction(message)).rejects.toThrow('throttled');
     await expect(processorFunction(message)).resolves.toBeUndefined();
     await expect(processorFunction(message)).resolves.toBeUndefined(); // a duplicate event: nothing more
@@ -138,14 +134,7 @@ describe('processing a delivery', () => {
     const ws = await createWorkspace(admin, org);
     const hook = await createWebhook(admin, org, ws);
     await createRule(admin, org, ws, hook.id, { event: 'PUSH', branch: 'master', templateId: plan });
-    const real = ddb();
-    let failures = 2;
-    setDocumentClient({
-      send: (command: { constructor: { name: string } }) =>
-        command.constructor.name === 'BatchGetCommand' && failures-- > 0
-          ? Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }))
-          : real.send(command as never),
-    } as unknown as DynamoDBDocumentClient);
+    throttleBatchGets(2);
     const push = githubExample('push', (p) => p.ref === 'refs/heads/master');
     expect((await deliver(hook.id, 'github', 'push', push, hook.secret)).status).toBe(202);
     await drainWebhookQueue();
