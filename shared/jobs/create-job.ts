@@ -7,20 +7,18 @@
  * contiguous without contention), and one TransactWriteItems that puts the job, joins it to its
  * workspace queue and moves the organization's commit watermark from id-1 to id.
  *
- * The watermark makes jobs commit in id order, so they join their workspace in id order and run oldest
- * first even when created at the same instant. A creation waits (briefly, re-trying its conditional
- * write) only for the creations just before it; one whose creator died after reserving its id is
- * skipped after COMMIT_STALL_MS without progress, leaving a gap instead of a blocked organization.
+ * The watermark (job-ids.ts) makes jobs commit in id order, so they join their workspace in id order
+ * and run oldest first even when created at the same instant. A creation waits (briefly, re-trying its
+ * conditional write) only for the creations just before it; a failed or dead one leaves a gap, never a
+ * blocked organization.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { badRequest, notFound, pointer } from '../http/errors';
 import { COMMAND_TEMPLATES, type JobCommand } from '../domain/default-templates';
 import type { OrganizationRecord, JobRecord, JobVia, WorkspaceRecord } from '../domain/records';
-import { ddb } from '../store/client';
 import { indexes, keys } from '../store/keys';
-import { ConditionFailed, batchGet, getItem, pick, stripKeys, tableName } from '../store/table';
-import { check, conditions, put, update, write } from '../store/writes';
-import { serviceUnavailable } from '../http/errors';
+import { ConditionFailed, batchGet, getItem, pick, stripKeys } from '../store/table';
+import { conditions, put, write } from '../store/writes';
+import { CommitWatermark, reserveJobId } from './job-ids';
 import { changeQueue, joinMode, joinWrite } from './queue';
 import { serialized } from './serialize';
 
@@ -156,95 +154,6 @@ function remember(workspace: WorkspaceRecord, jobId: number, mode: ReturnType<ty
 
 const newest = (read: WorkspaceRecord, hint: WorkspaceRecord | undefined) =>
   hint && (hint.queueVersion ?? 0) > (read.queueVersion ?? 0) ? { ...read, activeJob: hint.activeJob, queue: hint.queue, queueVersion: hint.queueVersion } : read;
-
-const COMMIT_STALL_MS = 3000;
-
-/** The organization's "jobs committed through id" mark, moved by each creation from its id-1 to its id. */
-class CommitWatermark {
-  private lastSeen = -1;
-  private lastProgressAt = Date.now();
-
-  constructor(
-    private readonly orgId: string,
-    private readonly id: number,
-  ) {}
-
-  advance() {
-    return update(keys.jobCounter(this.orgId), { committedJobId: this.id }, {
-      condition: {
-        expression: 'committedJobId = :previous OR (attribute_not_exists(committedJobId) AND :previous = :zero)',
-        values: { ':previous': this.id - 1, ':zero': 0 },
-      },
-    });
-  }
-
-  /**
-   * Waits until every earlier creation committed, reading the mark (reads never collide with the
-   * transactions in flight, while a doomed transaction would) and skipping a creation that stalls.
-   */
-  async waitForTurn(): Promise<void> {
-    for (;;) {
-      const counter = await getItem(keys.jobCounter(this.orgId));
-      const committed = Number(counter?.committedJobId ?? 0);
-      if (committed >= this.id) throw serviceUnavailable('this job creation took too long and was abandoned; retry', 1);
-      if (committed === this.id - 1) return;
-      if (committed !== this.lastSeen) {
-        this.lastSeen = committed;
-        this.lastProgressAt = Date.now();
-      } else if (Date.now() - this.lastProgressAt > COMMIT_STALL_MS) {
-        await this.skip(committed + 1);
-        continue;
-      }
-      const ahead = this.id - 1 - committed;
-      await new Promise((r) => setTimeout(r, Math.min(100, 2 + ahead * 4) * (0.5 + Math.random())));
-    }
-  }
-
-  /** This creation failed after reserving its id: move the mark past it once its turn comes (best effort). */
-  async abandon(): Promise<void> {
-    try {
-      const deadline = Date.now() + COMMIT_STALL_MS;
-      for (;;) {
-        const committed = Number((await getItem(keys.jobCounter(this.orgId)))?.committedJobId ?? 0);
-        if (committed >= this.id) return;
-        if (committed === this.id - 1 || Date.now() > deadline) break;
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      await this.skip(this.id);
-    } catch {
-      // The next creation skips this id itself after COMMIT_STALL_MS.
-    }
-  }
-
-  /** The creation of `stuck` reserved its id and never committed: move the mark past it (a gap). */
-  private async skip(stuck: number): Promise<void> {
-    try {
-      await write([
-        update(keys.jobCounter(this.orgId), { committedJobId: stuck }, {
-          condition: { expression: 'committedJobId = :previous OR (attribute_not_exists(committedJobId) AND :previous = :zero)', values: { ':previous': stuck - 1, ':zero': 0 } },
-        }),
-        check(keys.job(this.orgId, stuck), conditions.absent, () => new ConditionFailed(1)),
-      ]);
-    } catch (error) {
-      if (!(error instanceof ConditionFailed)) throw error;
-    }
-    this.lastProgressAt = Date.now();
-  }
-}
-
-/** The organization's next job id (1, 2, 3 …): an atomic counter, never contended. */
-async function reserveJobId(orgId: string): Promise<number> {
-  const res = await ddb().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.jobCounter(orgId),
-      UpdateExpression: 'ADD lastJobId :one',
-      ExpressionAttributeValues: { ':one': 1 },
-      ReturnValues: 'UPDATED_NEW',
-    }),
-  );
-  return Number(res.Attributes?.lastJobId);
-}
 
 /** Contract §3.1: templateReference, else tcl, else command, else the workspace's default template. */
 async function resolveTemplate(request: NewJob, workspace: WorkspaceRecord, found: Record<string, unknown> | undefined): Promise<string | null> {

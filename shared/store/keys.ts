@@ -26,7 +26,9 @@
  *
  * The job id counter holds `lastJobId` (ids reserved, by atomic ADD) and `committedJobId` (the commit
  * watermark: each creation moves it from its id-1 to its id in the transaction that writes the job, so
- * jobs commit — and join their workspace queue — in id order).
+ * jobs commit — and join their workspace queue — in id order), plus `abandonedJobIds`: ids whose creation
+ * failed after reserving them, which the next creation moves the watermark past in one write (see
+ * jobs/job-ids.ts).
  *
  * The organization item also carries `teams`: group name -> permission flags. It is written in the same
  * transaction as the team items, so authorizing any request in an organization is one read of one item.

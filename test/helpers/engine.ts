@@ -11,6 +11,7 @@ import { LocalEngine } from '../../local/engine';
 import { configureJobRunner } from '../../shared/jobs/runner';
 import { resetArtifactStore } from '../../shared/runner/artifacts';
 import { call } from './api';
+import { b64 } from './fixtures';
 
 export interface EngineHandle {
   engine: LocalEngine;
@@ -84,6 +85,9 @@ export async function waitForJob(token: string, org: string, id: string, done: (
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Job attributes for a one-step customScripts flow running `text` with bash. */
+export const scriptJob = (text: string) => ({ tcl: b64(`flow:\n  - type: customScripts\n    step: 1\n    commands:\n      - { script: "${text}" }\n`) });
 
 export const ended = (job: Job) => ['completed', 'failed', 'cancelled', 'rejected'].includes(job.attributes.status);
 export const hasStatus = (status: string) => (job: Job) => job.attributes.status === status;

@@ -10,8 +10,8 @@ import { keys } from '../../shared/store/keys';
 import { getItem, queryAll } from '../../shared/store/table';
 import { adminToken, call, useTable } from '../helpers/api';
 import { injectDynamoDbFaults } from '../helpers/faults';
-import { b64, createOrganization, createWorkspace, postJob } from '../helpers/fixtures';
-import { TF_CONFIG, ended, gitRepo, hasStatus, useEngine, waitForJob } from '../helpers/engine';
+import { createOrganization, createWorkspace, postJob } from '../helpers/fixtures';
+import { TF_CONFIG, ended, gitRepo, scriptJob, hasStatus, useEngine, waitForJob } from '../helpers/engine';
 
 useTable();
 const handle = useEngine();
@@ -23,8 +23,6 @@ beforeAll(async () => {
   org = await createOrganization(admin);
   source = gitRepo({ 'main.tf': TF_CONFIG }).path;
 });
-
-const script = (text: string) => ({ tcl: b64(`flow:\n  - type: customScripts\n    step: 1\n    commands:\n      - { script: "${text}" }\n`) });
 
 /** Every job is whole: it sits in its workspace's queue or holds it, or it ended; nothing dangles. */
 async function expectConsistent(orgId: string, workspaceId: string): Promise<number> {
@@ -91,8 +89,8 @@ describe('DynamoDB throttling', () => {
 describe('executor and checkout faults', () => {
   it('fails the job with a reason and frees the workspace when the executor dies mid-step', async () => {
     const ws = await createWorkspace(admin, org, { source });
-    const dying = (await postJob(admin, org, ws, script('echo working; sleep 30'))).body.data.id as string;
-    const next = (await postJob(admin, org, ws, script('echo next'))).body.data.id as string;
+    const dying = (await postJob(admin, org, ws, scriptJob('echo working; sleep 30'))).body.data.id as string;
+    const next = (await postJob(admin, org, ws, scriptJob('echo next'))).body.data.id as string;
     await waitForJob(admin, org, dying, hasStatus('running'));
     const pids = readdirSync(join(handle.filesDir, 'work', 'pids'));
     expect(pids.length).toBeGreaterThan(0);
@@ -107,7 +105,7 @@ describe('executor and checkout faults', () => {
   it('fails the job with a reason and frees the workspace when the checkout fails', async () => {
     const ws = await createWorkspace(admin, org, { source: '/nonexistent/repository' });
     const failing = (await postJob(admin, org, ws, { command: 'plan' })).body.data.id as string;
-    const next = (await postJob(admin, org, ws, script('echo fine'))).body.data.id as string;
+    const next = (await postJob(admin, org, ws, scriptJob('echo fine'))).body.data.id as string;
     const { job } = await waitForJob(admin, org, failing, ended);
     expect(job.attributes.status).toBe('failed');
     expect(job.attributes.output).toContain('checkout failed');

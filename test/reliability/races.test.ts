@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, call, token, useTable } from '../helpers/api';
 import { b64, createOrganization, createTeam, createWorkspace, postJob } from '../helpers/fixtures';
-import { TF_CONFIG, ended, gitRepo, hasStatus, readJob, useEngine, waitForJob } from '../helpers/engine';
+import { TF_CONFIG, ended, gitRepo, scriptJob, hasStatus, readJob, useEngine, waitForJob } from '../helpers/engine';
 
 useTable();
 const handle = useEngine();
@@ -17,8 +17,6 @@ beforeAll(async () => {
   org = await createOrganization(admin);
   source = gitRepo({ 'main.tf': TF_CONFIG }).path;
 });
-
-const script = (text: string) => ({ tcl: b64(`flow:\n  - type: customScripts\n    step: 1\n    commands:\n      - { script: "${text}" }\n`) });
 
 type Span = { id: number; from: number; to: number };
 async function spansOf(ids: string[]): Promise<Span[]> {
@@ -39,7 +37,7 @@ describe('load', () => {
   it('100 concurrent creations in one workspace: 100 jobs, contiguous ids, none lost, run one at a time in id order', async () => {
     const fresh = await createOrganization(admin);
     const ws = await createWorkspace(admin, fresh, { source });
-    const answers = await Promise.all(Array.from({ length: 100 }, () => postJob(admin, fresh, ws, script('true'))));
+    const answers = await Promise.all(Array.from({ length: 100 }, () => postJob(admin, fresh, ws, scriptJob('true'))));
     expect(answers.map((a) => a.status)).toEqual(Array(100).fill(201));
     const ids = answers.map((a) => Number(a.body.data.id)).sort((a, b) => a - b);
     expect(ids).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
@@ -101,14 +99,14 @@ describe('races', () => {
   it('two jobs ending and a third created at the same instant never run two at once', async () => {
     for (let round = 0; round < 3; round++) {
       const ws = await createWorkspace(admin, org, { source });
-      const first = (await postJob(admin, org, ws, script('sleep 0.4'))).body.data.id as string;
-      const second = (await postJob(admin, org, ws, script('sleep 0.4'))).body.data.id as string;
+      const first = (await postJob(admin, org, ws, scriptJob('sleep 0.4'))).body.data.id as string;
+      const second = (await postJob(admin, org, ws, scriptJob('sleep 0.4'))).body.data.id as string;
       await waitForJob(admin, org, first, hasStatus('running'));
       // The first ends by itself while the second is cancelled and a third arrives, all at once.
       const [, third] = await Promise.all([
         call('PATCH', `/api/v1/organization/${org}/job/${second}`, { token: admin, body: { data: { type: 'job', id: second, attributes: { status: 'cancelled' } } } }),
-        new Promise((r) => setTimeout(r, 350)).then(() => postJob(admin, org, ws, script('sleep 0.2'))),
-        new Promise((r) => setTimeout(r, 360)).then(() => postJob(admin, org, ws, script('sleep 0.2'))),
+        new Promise((r) => setTimeout(r, 350)).then(() => postJob(admin, org, ws, scriptJob('sleep 0.2'))),
+        new Promise((r) => setTimeout(r, 360)).then(() => postJob(admin, org, ws, scriptJob('sleep 0.2'))),
       ]);
       const ids = [first, third?.body.data.id as string];
       const spans = await spansOf(ids);

@@ -1,0 +1,139 @@
+/**
+ * Job ids of an organization: reserved by an atomic counter (`lastJobId`, never contended) and committed
+ * in id order through a watermark (`committedJobId`, moved from id-1 to id in the transaction that writes
+ * the job), so jobs join their workspace queues in id order even when created at the same instant.
+ *
+ * A creation that fails after reserving its id marks the id abandoned (`abandonedJobIds`, a number set
+ * on the same counter item): whoever waits behind it moves the watermark past every abandoned id in one
+ * write, instead of waiting for each to stall. A creator that died without marking its id (a crashed
+ * process) is skipped after COMMIT_STALL_MS without progress. Either way the id becomes a gap.
+ */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { serviceUnavailable } from '../http/errors';
+import { keys } from '../store/keys';
+import { ddb } from '../store/client';
+import { ConditionFailed, getItem, tableName, type TxItem } from '../store/table';
+import { check, conditions, write } from '../store/writes';
+import { isTransient } from '../http/error-response';
+import { logger } from '../logger';
+
+export const COMMIT_STALL_MS = 3000;
+/** At most this many ids are skipped in one transaction (each needs its own "no such job" check). */
+const MAX_SKIP = 50;
+
+/** The organization's next job id (1, 2, 3 …): an atomic counter, never contended. */
+export async function reserveJobId(orgId: string): Promise<number> {
+  const res = await ddb().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.jobCounter(orgId),
+      UpdateExpression: 'ADD lastJobId :one',
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  return Number(res.Attributes?.lastJobId);
+}
+
+type Counter = { committedJobId?: number; abandonedJobIds?: Set<number> } | undefined;
+const committedOf = (counter: Counter) => Number(counter?.committedJobId ?? 0);
+
+/** The last id of the run of abandoned ids right after the watermark, not beyond `limit` (or the watermark itself). */
+function abandonedThrough(counter: Counter, limit: number): number {
+  let last = committedOf(counter);
+  while (last < limit && last - committedOf(counter) < MAX_SKIP && counter?.abandonedJobIds?.has(last + 1)) last++;
+  return last;
+}
+
+/** The organization's "jobs committed through id" mark, as seen by the creation of job `id`. */
+export class CommitWatermark {
+  private lastSeen = -1;
+  private lastProgressAt = Date.now();
+
+  constructor(
+    private readonly orgId: string,
+    private readonly id: number,
+  ) {}
+
+  /** The write that commits this id: part of the transaction that puts the job. */
+  advance(): TxItem {
+    return this.moveTo(this.id - 1, this.id);
+  }
+
+  /**
+   * Waits until every earlier creation committed, reading the mark (reads never collide with the
+   * transactions in flight, while a doomed transaction would) and skipping abandoned or stalled ids.
+   */
+  async waitForTurn(): Promise<void> {
+    for (;;) {
+      const counter = (await getItem(keys.jobCounter(this.orgId))) as Counter;
+      const committed = committedOf(counter);
+      if (committed >= this.id) throw serviceUnavailable('this job creation took too long and was abandoned; retry', 1);
+      if (committed === this.id - 1) return;
+      const abandoned = abandonedThrough(counter, this.id - 1);
+      if (abandoned > committed) {
+        await this.skip(committed + 1, abandoned);
+        continue;
+      }
+      if (committed !== this.lastSeen) {
+        this.lastSeen = committed;
+        this.lastProgressAt = Date.now();
+      } else if (Date.now() - this.lastProgressAt > COMMIT_STALL_MS) {
+        await this.skip(committed + 1, committed + 1);
+        continue;
+      }
+      const ahead = this.id - 1 - committed;
+      await new Promise((r) => setTimeout(r, Math.min(100, 2 + ahead * 4) * (0.5 + Math.random())));
+    }
+  }
+
+  /**
+   * This creation failed after reserving its id: mark it abandoned (unless it committed after all), and
+   * when its turn has come, move the mark past it and any abandoned ids after it. Best effort: if even
+   * the mark cannot be written, the next creation skips the id once it stalls.
+   */
+  async abandon(): Promise<void> {
+    try {
+      const res = await ddb().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.jobCounter(this.orgId),
+          UpdateExpression: 'ADD abandonedJobIds :ids',
+          ConditionExpression: 'attribute_not_exists(committedJobId) OR committedJobId < :id',
+          ExpressionAttributeValues: { ':ids': new Set([this.id]), ':id': this.id },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const counter = res.Attributes as Counter;
+      if (committedOf(counter) === this.id - 1) await this.skip(this.id, abandonedThrough(counter, Number.MAX_SAFE_INTEGER));
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') logger.warn('could not release an abandoned job id', { organizationId: this.orgId, jobId: this.id, error: (error as Error).name });
+    }
+  }
+
+  /** Moves the mark from first-1 to last: ids first..last reserved a job that was never written (a gap). */
+  private async skip(first: number, last: number): Promise<void> {
+    const ids = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    try {
+      await write([this.moveTo(first - 1, last, ids), ...ids.map((id) => check(keys.job(this.orgId, id), conditions.absent, () => new ConditionFailed(1)))]);
+    } catch (error) {
+      // Someone else moved the mark (or the job exists after all): the next read shows where it is.
+      // A throttled skip is retried by the next round of the wait.
+      if (!(error instanceof ConditionFailed) && !isTransient(error)) throw error;
+    }
+    this.lastProgressAt = Date.now();
+  }
+
+  private moveTo(from: number, to: number, forget: number[] = []): TxItem {
+    return {
+      item: {
+        Update: {
+          Key: keys.jobCounter(this.orgId),
+          UpdateExpression: `SET committedJobId = :to${forget.length ? ' DELETE abandonedJobIds :forget' : ''}`,
+          ConditionExpression: 'committedJobId = :from OR (attribute_not_exists(committedJobId) AND :from = :zero)',
+          ExpressionAttributeValues: { ':to': to, ':from': from, ':zero': 0, ...(forget.length ? { ':forget': new Set(forget) } : {}) },
+        },
+      },
+    };
+  }
+}
