@@ -71,7 +71,7 @@ export function stepResource(req: ApiRequest, job: JobRecord, step: StepRecord):
     attributes: {
       name: step.name,
       stepNumber: step.stepNumber,
-      type: step.type,
+      flowType: step.type,
       status: step.status,
       output: step.output ? `${req.baseUrl}${step.output}` : null,
       startedDate: step.startedDate,

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkAnswer } from '../helpers/jsonapi-conformance';
 import { ROOT, processAlive, startServer, type RunningServer } from '../helpers/server';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'terrakube-e2e-'));
@@ -23,6 +24,7 @@ async function http(method: string, path: string, token?: string, body?: unknown
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
+  checkAnswer(method, path, res.headers.get('content-type'), text);
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
 

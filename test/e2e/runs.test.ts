@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuePersonalAccessToken } from '../../shared/auth/tokens';
 import { TF_CONFIG, gitRepo } from '../helpers/engine';
+import { checkAnswer } from '../helpers/jsonapi-conformance';
 import { startServer, type RunningServer } from '../helpers/server';
 
 const SECRET = 'e2e-runs-secret-e2e-runs-secret-e2e-runs-secret';
@@ -29,6 +30,7 @@ async function http(method: string, path: string, token: string, body?: unknown)
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
+  checkAnswer(method, path, res.headers.get('content-type'), text);
   return { status: res.status, text, body: /json/.test(res.headers.get('content-type') ?? '') && text ? JSON.parse(text) : undefined };
 }
 const create = async (path: string, type: string, attributes: Record<string, unknown>, token = ops, relationships?: unknown) => {

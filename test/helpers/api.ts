@@ -6,6 +6,7 @@ import { beforeAll } from 'vitest';
 import { issuePersonalAccessToken } from '../../shared/auth/tokens';
 import { ensureTable } from '../../local/table';
 import { dispatch } from '../../local/server';
+import { checkAnswer } from './jsonapi-conformance';
 
 export interface ApiAnswer<T = any> {
   status: number;
@@ -42,6 +43,7 @@ export async function call(method: string, pathAndQuery: string, options: CallOp
   if (body && options.contentType !== null) headers['content-type'] = options.contentType ?? 'application/vnd.api+json';
   const result = await dispatch({ method, rawPath, rawQueryString, headers, body });
   const text = Buffer.isBuffer(result.body) ? result.body.toString('utf8') : result.body;
+  checkAnswer(method, pathAndQuery, lower(result.headers)['content-type'], text);
   let parsed: unknown = text;
   if (text && /json/.test(result.headers['content-type'] ?? '')) parsed = JSON.parse(text);
   return { status: result.statusCode, headers: lower(result.headers), body: parsed, text };
