@@ -3,7 +3,7 @@
  * bundling, as the infra tests do), so the cost model follows the stack as it is: alarms, keys,
  * secrets, function memory, the authorizer's cache, the executor's compute type, tracing.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { TerrakubeJobsStack } from '../infra/stack';
@@ -13,6 +13,8 @@ type Resource = { Type: string; Properties?: Record<string, any> };
 
 export interface StackInventory {
   resourceCounts: Record<string, number>;
+  /** Resources per template (root and nested stacks), by template file. */
+  templateResources: Record<string, number>;
   alarms: number;
   /** CloudWatch bills alarms per metric they evaluate: a metric-math alarm over ten metrics is ten. */
   alarmMetrics: number;
@@ -40,7 +42,10 @@ export function stackInventory(): StackInventory {
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new TerrakubeJobsStack(app, 'Bench', { env: { account: '123456789012', region: 'us-east-1' } });
   app.synth();
-  const template = JSON.parse(readFileSync(join(outdir, `${stack.artifactId}.template.json`), 'utf8')) as { Resources: Record<string, Resource> };
+  // The root template and every nested stack's (logical ids are unique across them).
+  const files = [`${stack.artifactId}.template.json`, ...readdirSync(outdir).filter((f) => f.endsWith('.nested.template.json'))];
+  const templates = files.map((f) => JSON.parse(readFileSync(join(outdir, f), 'utf8')) as { Resources: Record<string, Resource> });
+  const template = { Resources: Object.assign({}, ...templates.map((t) => t.Resources)) as Record<string, Resource> };
   const resources = Object.values(template.Resources);
   const ofType = (type: string) => resources.filter((r) => r.Type === type);
   const count = (items: (string | number | undefined)[]) => {
@@ -64,6 +69,7 @@ export function stackInventory(): StackInventory {
       other: sourceTypes.filter((t) => t === 'other').length,
     },
     resourceCounts: count(resources.map((r) => r.Type)),
+    templateResources: Object.fromEntries(files.map((f, i) => [f, Object.keys(templates[i]?.Resources ?? {}).length])),
     alarms: alarms.length,
     customerManagedKeys: ofType('AWS::KMS::Key').length,
     secrets: ofType('AWS::SecretsManager::Secret').length,
