@@ -150,9 +150,7 @@ export function costModel(input: CostInputs): CostModel {
       arithmetic: `${input.transitions} transitions/job × ${jobs} × $${p.sfnStandardPerThousandTransitions}/1,000`,
       usd: (input.transitions * jobs * p.sfnStandardPerThousandTransitions) / 1000,
     },
-    stack.stateMachineTracing
-      ? { item: 'X-Ray traces (state machine tracing)', arithmetic: `1 trace/job × ${jobs} × $${p.xrayPerMillionTraces}/M`, usd: (jobs * p.xrayPerMillionTraces) / 1e6 }
-      : { item: 'X-Ray traces', arithmetic: 'state machine tracing is off', usd: 0 },
+    xrayLine(stack, invocations, jobs),
     {
       item: 'S3 requests (contexts, plan, state, logs, build source)',
       arithmetic: `${s3Puts} PUT × $${p.s3PutPerThousand}/1,000 + ${s3Gets} GET × $${p.s3GetPerThousand}/1,000, × ${jobs}`,
@@ -222,6 +220,23 @@ export function costModel(input: CostInputs): CostModel {
       `Stack figures (memory, architecture, alarms, keys, secrets, event sources, tracing) are read from the template CDK synthesizes from infra/ (${stack.functions} functions).`,
       'Not counted: Lambda INIT on cold starts (billed since Aug 2025; ~0.1–0.3 GB-s each, i.e. < $0.000004 per cold start), KMS requests, storage growth (see idle).',
     ],
+  };
+}
+
+/**
+ * X-Ray traces recorded per job: the execution's (its task functions join it), and one per invocation
+ * that starts its own trace (HTTP APIs pass no trace header, so each API function and the authorizer
+ * start one; so do EventBridge and stream targets). An upper bound: Lambda samples the first request
+ * each second and 5% of the rest, and the first 100,000 traces a month are free.
+ */
+function xrayLine(stack: StackInventory, invocations: Record<string, number>, jobs: number): CostLine {
+  const ownTraces = stack.tracedFunctions > 0 ? (invocations.authorizer ?? 0) + (invocations.post ?? 0) + (invocations.get ?? 0) + (invocations.stepStarted ?? 0) + (invocations.startClaimed ?? 0) : 0;
+  const traces = (stack.stateMachineTracing ? 1 : 0) + ownTraces;
+  if (traces === 0) return { item: 'X-Ray traces', arithmetic: 'tracing is off', usd: 0 };
+  return {
+    item: `X-Ray traces (state machine and ${stack.tracedFunctions} functions traced)`,
+    arithmetic: `${traces} traces/job (1 execution + ${ownTraces} invocations that start their own) × ${jobs} × $${PRICES.xrayPerMillionTraces}/M, an upper bound (sampling: 1/s + 5%; 100,000 traces/month free)`,
+    usd: (traces * jobs * PRICES.xrayPerMillionTraces) / 1e6,
   };
 }
 

@@ -10,6 +10,7 @@ import { type ExecutorCompute, LAMBDA_MAX_STEP_SECONDS } from './constructs/exec
 import { JobRunner } from './constructs/job-runner';
 import { JobsTable } from './constructs/jobs-table';
 import { ServiceAlarms } from './constructs/service-alarms';
+import { ServiceDashboard } from './constructs/service-dashboard';
 import { Webhooks } from './constructs/webhooks';
 import { acknowledge } from './nag';
 
@@ -103,6 +104,7 @@ export class TerrakubeJobsStack extends Stack {
       table: this.table.table,
       email: props.alarmEmail,
     });
+    new ServiceDashboard(this, 'Dashboard', { api: this.api.api, stateMachine: this.runner.stateMachine, alarms: this.alarms.alarms });
     new CfnOutput(this, 'AlarmTopic', { value: this.alarms.topic.topicArn, description: 'SNS topic of the service alarms' });
   }
 }

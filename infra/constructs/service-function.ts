@@ -1,19 +1,19 @@
 /**
  * Defaults for every function of the service: Node.js 22 on arm64, bundled with esbuild (local, no
- * Docker), JSON logs into a log group with a retention, and a role of its own that starts with nothing
- * but the right to write its own logs. Each function then gets only the grants its route declares.
+ * Docker; infra/function-bundles.ts) with source maps enabled, X-Ray tracing active, JSON logs into a
+ * log group with a retention, and a role of its own that starts with nothing but the right to write
+ * its own logs and traces. Each function then gets only the grants its route declares.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { resolve } from 'node:path';
-import { ESM_REQUIRE_SHIM, NODE_TARGET } from '../bundling';
+import { SOURCE_MAPS_NODE_OPTIONS } from '../bundling';
+import { functionCode, HANDLER_FILE } from '../function-bundles';
 import { acknowledge, acknowledgeWildcard } from '../nag';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+export { REPO_ROOT } from '../function-bundles';
 
 export interface ServiceFunctionProps {
   /** Handler module, relative to the repository root. */
@@ -25,7 +25,7 @@ export interface ServiceFunctionProps {
 }
 
 export class ServiceFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
@@ -43,11 +43,9 @@ export class ServiceFunction extends Construct {
     );
     acknowledgeWildcard(this.role, `${logGroup.logGroupArn}:log-stream:*`,
       'Lambda names its log streams at run time; the grant is limited to streams of this function\'s own log group.');
-    this.fn = new NodejsFunction(this, 'Function', {
-      entry: resolve(REPO_ROOT, props.entry),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
+    this.fn = new lambda.Function(this, 'Function', {
+      code: functionCode(props.entry),
+      handler: `${HANDLER_FILE.replace(/\.mjs$/, '')}.handler`,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -57,17 +55,10 @@ export class ServiceFunction extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
-      environment: { NODE_OPTIONS: '--no-warnings', ...props.environment },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: NODE_TARGET,
-        minify: true,
-        sourceMap: false,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_SHIM,
-        externalModules: [],
-      },
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { NODE_OPTIONS: `${SOURCE_MAPS_NODE_OPTIONS} --no-warnings`, ...props.environment },
     });
+    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray accepts trace segments only with Resource "*" (xray:PutTraceSegments, xray:PutTelemetryRecords, added by CDK for active tracing).');
     acknowledge(this.fn, 'AwsSolutions-L1', 'The runtime is pinned to Node.js 22, the version the test suite and benchmarks run against; upgrades are deliberate.');
   }
 }

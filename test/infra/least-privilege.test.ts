@@ -1,7 +1,7 @@
 /**
  * Every function's IAM policy allows exactly the actions it uses, on named resources (issue 7): the
  * route table's declared access for API functions, a fixed list for the others. No wildcard actions,
- * no Resource "*".
+ * no Resource "*" but X-Ray's two trace actions, which accept no other resource (issue 11).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type Access } from '../../shared/routes';
@@ -30,7 +30,9 @@ beforeAll(() => {
   };
 });
 
-const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+/** What every function's runtime does with its role: write its log streams and its traces. */
+const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents', ...XRAY];
 const ACTIONS: Record<Access, string[]> = {
   'table:read': ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'],
   'table:write': ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
@@ -79,12 +81,12 @@ describe('least privilege', () => {
     expect(unique(statementsOf(description).flatMap((s) => s.actions))).toEqual(unique([...LOGS, ...expected]));
   });
 
-  it('grants no wildcard action and no Resource "*" to any function', () => {
+  it('grants no wildcard action and no Resource "*" to any function, but the X-Ray trace actions', () => {
     for (const description of descriptions) {
-      for (const { actions, resources } of statementsOf(description)) {
-        for (const action of actions) expect(action, description).not.toMatch(/\*/);
-        expect(resources, description).not.toContain('*');
-      }
+      const statements = statementsOf(description);
+      const everywhere = statements.filter((s) => s.resources.includes('*')).map((s) => ({ ...s, actions: unique(s.actions) }));
+      expect(everywhere, description).toEqual([{ actions: XRAY, resources: ['*'] }]);
+      for (const { actions } of statements) for (const action of actions) expect(action, description).not.toMatch(/\*/);
     }
   });
 
