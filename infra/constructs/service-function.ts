@@ -4,7 +4,7 @@
  * log group with a retention, and a role of its own that starts with nothing but the right to write
  * its own logs and traces. Each function then gets only the grants its route declares.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -38,10 +38,11 @@ export class ServiceFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.description} (function role)`,
     });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}:log-stream:*`] }),
-    );
-    acknowledgeWildcard(this.role, `${logGroup.logGroupArn}:log-stream:*`,
+    // logGroupArn already ends in ':*' (it is the ARN of the group's streams), so the streams are named
+    // from the group's name: arn:…:log-group:NAME:log-stream:* (the IAM check of the cloud-assembly test caught this).
+    const streams = Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: `${logGroup.logGroupName}:log-stream:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [streams] }));
+    acknowledgeWildcard(this.role, streams,
       'Lambda names its log streams at run time; the grant is limited to streams of this function\'s own log group.');
     this.fn = new lambda.Function(this, 'Function', {
       code: functionCode(props.entry),
