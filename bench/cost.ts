@@ -5,6 +5,8 @@
  */
 import type { Capacity } from './capacity';
 import type { StackInventory } from './stack-inventory';
+import { JOB_VIA } from '../shared/domain/records';
+import { METRIC } from '../shared/observability/names';
 import { round } from './stats';
 
 /** AWS public list prices, us-east-1 (USD). Free tiers are ignored throughout. */
@@ -35,6 +37,8 @@ export const PRICES = {
   kmsCustomerKeyPerMonth: 1.0,
   secretPerMonth: 0.4,
   cloudWatchAlarmMetricPerMonth: 0.1,
+  cloudWatchCustomMetricPerMonth: 0.3,
+  cloudWatchDashboardPerMonth: 3.0,
   sqsPerMillionRequests: 0.4,
 } as const;
 
@@ -194,6 +198,8 @@ export function costModel(input: CostInputs): CostModel {
           usd: sqsPollUsd,
         }
       : { item: 'SQS (dead-letter queues only; nothing polls a queue)', arithmetic: `$${p.sqsPerMillionRequests}/M requests, only when a message is dead-lettered`, usd: 0 },
+    customMetricsLine(),
+    { item: `CloudWatch dashboards (${stack.dashboards})`, arithmetic: `$${p.cloudWatchDashboardPerMonth}/month each beyond the free tier of 3 dashboards (up to 50 metrics each)`, usd: 0 },
     { item: `DynamoDB stream read by Lambda (${stack.eventSources.dynamoDbStream})`, arithmetic: 'GetRecords calls made by Lambda triggers are free', usd: 0 },
     { item: 'DynamoDB storage + PITR', arithmetic: `$${p.dynamoStoragePerGbMonth} + $${p.dynamoPitrPerGbMonth} per GB-month; a job with its 3 GSI copies is ~4× its item`, usd: 0 },
     { item: 'S3 storage (state, plans 30 d, logs 365 d, access logs)', arithmetic: `$${p.s3StoragePerGbMonth}/GB-month`, usd: 0 },
@@ -220,6 +226,23 @@ export function costModel(input: CostInputs): CostModel {
       `Stack figures (memory, architecture, alarms, keys, secrets, event sources, tracing) are read from the template CDK synthesizes from infra/ (${stack.functions} functions).`,
       'Not counted: Lambda INIT on cold starts (billed since Aug 2025; ~0.1–0.3 GB-s each, i.e. < $0.000004 per cold start), KMS requests, storage growth (see idle).',
     ],
+  };
+}
+
+/**
+ * The functions' EMF metrics: CloudWatch bills a custom metric per hour in which it receives data
+ * ($0.30 a metric-month, prorated hourly; the first 10 are free), so idle costs nothing. Each metric is
+ * a total series plus one per `via` value.
+ */
+function customMetricsLine(): CostLine {
+  const names = Object.keys(METRIC).length;
+  const series = names * (1 + JOB_VIA.length);
+  const busyHours = 176; // 8 hours × 22 working days
+  const typical = 6 * 3 * PRICES.cloudWatchCustomMetricPerMonth * (busyHours / 730);
+  return {
+    item: `CloudWatch custom metrics (EMF: ${names} metrics, total + by via)`,
+    arithmetic: `0 while idle; about $${round(typical, 2)}/month for jobs in ${busyHours} working hours through 2 vias (6 metrics × 3 series × $${PRICES.cloudWatchCustomMetricPerMonth} × ${busyHours}/730); at most ${series} series × $${PRICES.cloudWatchCustomMetricPerMonth} = $${round(series * PRICES.cloudWatchCustomMetricPerMonth, 2)}/month if every series reported every hour`,
+    usd: 0,
   };
 }
 

@@ -29,6 +29,7 @@ export interface StackInventory {
   authorizerCacheTtlSeconds: number | undefined;
   codeBuildComputeTypes: string[];
   stateMachineTracing: boolean;
+  dashboards: number;
   /** Functions with X-Ray active tracing. */
   tracedFunctions: number;
   /** Log groups by retention in days ('never' when unset). */
@@ -81,6 +82,7 @@ export function stackInventory(): StackInventory {
     authorizerCacheTtlSeconds: ofType('AWS::ApiGatewayV2::Authorizer')[0]?.Properties?.AuthorizerResultTtlInSeconds,
     codeBuildComputeTypes: ofType('AWS::CodeBuild::Project').map((p) => String(p.Properties?.Environment?.ComputeType)),
     stateMachineTracing: ofType('AWS::StepFunctions::StateMachine').some((s) => s.Properties?.TracingConfiguration?.Enabled === true),
+    dashboards: ofType('AWS::CloudWatch::Dashboard').length,
     tracedFunctions: functions.filter((f) => f.Properties?.TracingConfig?.Mode === 'Active').length,
     logRetentionDays: count(ofType('AWS::Logs::LogGroup').map((g) => g.Properties?.RetentionInDays ?? 'never')),
     synthMs: performance.now() - started,
