@@ -174,16 +174,22 @@ export class LocalDeployment {
         });
         return (await res.json()) as Json;
       };
-      const described = await call('DescribeStream', { StreamArn: mapping.EventSourceArn });
-      const iterators = new Map<string, string>();
-      for (const shard of described.StreamDescription?.Shards ?? []) {
-        const it = await call('GetShardIterator', { StreamArn: mapping.EventSourceArn, ShardId: shard.ShardId, ShardIteratorType: mapping.StartingPosition ?? 'LATEST' });
-        iterators.set(shard.ShardId, it.ShardIterator);
-      }
+      // Like Lambda's poller: shards present at the start are read from StartingPosition, shards that
+      // appear later (DynamoDB opens them as the table is written) from their beginning.
+      const iterators = new Map<string, string | undefined>();
+      let first = true;
       while (!this.stopStream) {
+        const described = await call('DescribeStream', { StreamArn: mapping.EventSourceArn });
+        for (const shard of (described.StreamDescription?.Shards ?? []) as Json[]) {
+          if (iterators.has(shard.ShardId)) continue;
+          const it = await call('GetShardIterator', { StreamArn: mapping.EventSourceArn, ShardId: shard.ShardId, ShardIteratorType: first ? (mapping.StartingPosition ?? 'LATEST') : 'TRIM_HORIZON' });
+          iterators.set(shard.ShardId, it.ShardIterator);
+        }
+        first = false;
         for (const [shard, iterator] of iterators) {
+          if (!iterator) continue;
           const got = await call('GetRecords', { ShardIterator: iterator, Limit: mapping.BatchSize ?? 100 });
-          if (got.NextShardIterator) iterators.set(shard, got.NextShardIterator);
+          iterators.set(shard, got.NextShardIterator);
           const records = ((got.Records ?? []) as Json[]).filter((r) => filters.length === 0 || filters.some((f) => matches(f, r)));
           if (records.length) {
             const { error } = await this.runtime.invoke(fn, { Records: records.map((r) => ({ ...r, eventSourceARN: mapping.EventSourceArn })) });
