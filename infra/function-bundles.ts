@@ -8,6 +8,7 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { decode, encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildSync } from 'esbuild';
@@ -40,11 +41,33 @@ export function buildFunctions(entries: string[], outdir: string) {
   });
   for (const entry of entries) {
     const map = join(outdir, entry.replace(/\.ts$/, ''), `${HANDLER_FILE}.map`);
-    const parsed = JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] };
-    parsed.sources = parsed.sources.map((s) => relative(REPO_ROOT, resolve(dirname(map), s)).split('\\').join('/'));
-    writeFileSync(map, JSON.stringify(parsed));
+    const parsed = JSON.parse(readFileSync(map, 'utf8')) as { sources: string[]; mappings: string; names: string[] };
+    writeFileSync(map, JSON.stringify(projectOnly({ ...parsed, sources: parsed.sources.map((s) => relative(REPO_ROOT, resolve(dirname(map), s)).split('\\').join('/')) })));
   }
   return result.metafile;
+}
+
+/**
+ * The map keeps the mappings of the repository's own sources only: Node parses the whole map when the
+ * function loads (--enable-source-maps), and the dependencies' mappings are nine tenths of it while
+ * their frames are rarely what a stack trace is read for (they keep their bundle positions).
+ */
+function projectOnly(map: { sources: string[]; mappings: string; names: string[] }) {
+  const keep = map.sources.map((s) => !s.includes('node_modules/'));
+  const sourceIndex = new Map<number, number>();
+  keep.forEach((k, i) => k && sourceIndex.set(i, sourceIndex.size));
+  const names: string[] = [];
+  const nameIndex = new Map<number, number>();
+  const mappings = decode(map.mappings).map((line) =>
+    line.flatMap((segment): SourceMapSegment[] => {
+      if (segment.length === 1 || !keep[segment[1]]) return [];
+      const source = sourceIndex.get(segment[1]) as number;
+      if (segment.length === 4) return [[segment[0], source, segment[2], segment[3]]];
+      if (!nameIndex.has(segment[4])) nameIndex.set(segment[4], names.push(map.names[segment[4]] as string) - 1);
+      return [[segment[0], source, segment[2], segment[3], nameIndex.get(segment[4]) as number]];
+    }),
+  );
+  return { ...map, sources: map.sources.filter((_, i) => keep[i]), names, mappings: encode(mappings) };
 }
 
 let built: { dir: string; entries: Set<string> } | undefined;
