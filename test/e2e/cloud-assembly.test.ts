@@ -195,7 +195,7 @@ describe('the synthesized cloud assembly, deployed locally', () => {
     const invoked = (description: string) => deployment.runtime.invocations.get(deployment.runtime.functions.find((f) => f.description === description)?.name ?? '') ?? 0;
     expect(invoked('Marks a step running when its executor build starts')).toBeGreaterThan(0);
     expect(invoked('Fails the job of an execution that ended abnormally')).toBeGreaterThan(0);
-    expect(invoked('Makes sure a job handed a workspace has its execution')).toBeGreaterThan(0);
+    expect(invoked('Makes sure a job handed a workspace has its execution'), deployment.streamErrors.join('; ')).toBeGreaterThan(0);
   });
 
   it('published the job metrics as EMF, traced every invocation with its AWS SDK calls, and logged no secret', () => {

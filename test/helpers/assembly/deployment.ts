@@ -47,8 +47,12 @@ export class LocalDeployment {
   /** Asynchronous invocations that failed after Lambda's retries (they would sit in the on-failure destination). */
   readonly asyncFailures: AsyncFailure[] = [];
   readonly secrets = new Map<string, { arn: string; value: string }>();
+  /** What the stream poller was refused (it reads on from where it was). */
+  readonly streamErrors: string[] = [];
   private readonly background = new Set<Promise<unknown>>();
   private stopStream = false;
+  /** Poll rounds of the stream that found nothing new: settle() waits for the poller to catch up. */
+  private idleStreamRounds = 0;
   private streamPoller?: Promise<void>;
 
   private constructor(readonly assembly: CloudAssembly, readonly aws: LocalAws, private readonly s3: { close(): Promise<void> }, private readonly dataDir: string) {
@@ -175,28 +179,53 @@ export class LocalDeployment {
         return (await res.json()) as Json;
       };
       // Like Lambda's poller: shards present at the start are read from StartingPosition, shards that
-      // appear later (DynamoDB opens them as the table is written) from their beginning.
+      // appear later (DynamoDB opens them as the table is written) from their beginning; after an
+      // error the shard is read on from the last record processed.
       const iterators = new Map<string, string | undefined>();
+      const last = new Map<string, string>();
       let first = true;
+      const failed = (answer: Json, what: string) => {
+        if (!answer.__type) return false;
+        this.streamErrors.push(`${what}: ${answer.__type} ${answer.message ?? ''}`);
+        return true;
+      };
       while (!this.stopStream) {
+        let read = 0;
         const described = await call('DescribeStream', { StreamArn: mapping.EventSourceArn });
-        for (const shard of (described.StreamDescription?.Shards ?? []) as Json[]) {
-          if (iterators.has(shard.ShardId)) continue;
-          const it = await call('GetShardIterator', { StreamArn: mapping.EventSourceArn, ShardId: shard.ShardId, ShardIteratorType: first ? (mapping.StartingPosition ?? 'LATEST') : 'TRIM_HORIZON' });
-          iterators.set(shard.ShardId, it.ShardIterator);
+        if (!failed(described, 'DescribeStream')) {
+          for (const shard of (described.StreamDescription?.Shards ?? []) as Json[]) {
+            if (iterators.has(shard.ShardId)) continue;
+            const after = last.get(shard.ShardId);
+            const position = after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after } : { ShardIteratorType: first ? (mapping.StartingPosition ?? 'LATEST') : 'TRIM_HORIZON' };
+            const it = await call('GetShardIterator', { StreamArn: mapping.EventSourceArn, ShardId: shard.ShardId, ...position });
+            if (!failed(it, 'GetShardIterator')) iterators.set(shard.ShardId, it.ShardIterator);
+          }
+          first = false;
         }
-        first = false;
         for (const [shard, iterator] of iterators) {
           if (!iterator) continue;
-          const got = await call('GetRecords', { ShardIterator: iterator, Limit: mapping.BatchSize ?? 100 });
+          // Lambda reads as much as a shard holds and batches what passes the filter by BatchSize.
+          const got = await call('GetRecords', { ShardIterator: iterator, Limit: 1000 });
+          if (failed(got, 'GetRecords')) {
+            iterators.delete(shard);
+            continue;
+          }
           iterators.set(shard, got.NextShardIterator);
-          const records = ((got.Records ?? []) as Json[]).filter((r) => filters.length === 0 || filters.some((f) => matches(f, r)));
-          if (records.length) {
-            const { error } = await this.runtime.invoke(fn, { Records: records.map((r) => ({ ...r, eventSourceARN: mapping.EventSourceArn })) });
+          const all = (got.Records ?? []) as Json[];
+          read += all.length;
+          if (all.length) last.set(shard, all.at(-1)?.dynamodb?.SequenceNumber);
+          const records = all.filter((r) => filters.length === 0 || filters.some((f) => matches(f, r)));
+          const batch = Number(mapping.BatchSize ?? 100);
+          for (let i = 0; i < records.length; i += batch) {
+            const Records = records.slice(i, i + batch).map((r) => ({ ...r, eventSourceARN: mapping.EventSourceArn }));
+            const { error } = await this.runtime.invoke(fn, { Records });
             if (error) this.asyncFailures.push({ function: fn.description, error });
           }
         }
-        await new Promise((r) => setTimeout(r, 250));
+        if (read === 0) {
+          this.idleStreamRounds++;
+          await new Promise((r) => setTimeout(r, 250));
+        }
       }
     };
     this.streamPoller = Promise.all(mappings.filter((m) => String(m.EventSourceArn).includes('/stream/')).map(poll)).then(() => undefined);
@@ -205,6 +234,10 @@ export class LocalDeployment {
 
   async settle(ms = 30_000): Promise<void> {
     await this.stepFunctions.idle(ms);
+    await Promise.all([...this.background]);
+    const rounds = this.idleStreamRounds;
+    const deadline = Date.now() + ms;
+    while (this.streamPoller && this.idleStreamRounds < rounds + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await Promise.all([...this.background]);
   }
 
