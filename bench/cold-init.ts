@@ -1,6 +1,7 @@
 /**
  * Bundle size and module initialisation of every function, built exactly as CDK builds them
- * (esbuild with ESBUILD_OPTIONS: one minified ESM file per handler, AWS SDK included).
+ * (infra/function-bundles.ts: one esbuild call, one minified ESM file per handler with its source
+ * map, AWS SDK included), imported with the functions' NODE_OPTIONS (--enable-source-maps).
  *
  * Initialisation: a fresh `node` process records performance.now() around `await import(bundle)`;
  * each bundle runs `runs` times (rounds interleave all bundles, so drift hits all alike), the median
@@ -9,19 +10,21 @@
  * so the first request's client setup and connection are not in it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import { ESBUILD_OPTIONS } from '../infra/bundling';
+import { SOURCE_MAPS_NODE_OPTIONS } from '../infra/bundling';
+import { buildFunctions, HANDLER_FILE, functionEntries as handlerModules } from '../infra/function-bundles';
 import { AUTHORIZER_HANDLER, FALLBACK_HANDLER, ROUTES } from '../shared/routes';
-import { ROOT, WORK } from './env';
+import { WORK } from './env';
 import { median } from './stats';
 
 export interface BundleResult {
   /** Handler module, relative to the repository root. */
   entry: string;
   kb: number;
+  /** Its source map (shipped beside it, read only when a stack trace is printed or at load with --enable-source-maps). */
+  mapKb: number;
   /** The packages (or `project` for this repository's code) that make up the bundle, largest first, KB. */
   inputs: BundleInput[];
   /** Median import time minus the empty module's median, ms. */
@@ -54,15 +57,11 @@ export interface ColdInitResult {
 
 /** Every handler module under functions/ (routes, authorizer, fallback, runner tasks and event handlers). */
 export function functionEntries(): string[] {
-  const all = (readdirSync(join(ROOT, 'functions'), { recursive: true }) as string[])
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'))
-    .map((f) => `functions/${f.split('\\').join('/')}`);
+  const all = handlerModules();
   const required = new Set([...ROUTES.map((r) => r.handler), AUTHORIZER_HANDLER, FALLBACK_HANDLER]);
   for (const entry of required) if (!all.includes(entry)) throw new Error(`route handler ${entry} is not under functions/`);
   return all.sort();
 }
-
-const bundleName = (entry: string) => relative('functions', entry).replace(/\.ts$/, '').split('/').join('-');
 
 const packageOf = (path: string): string => {
   const at = path.lastIndexOf('node_modules/');
@@ -114,7 +113,7 @@ interface Sample {
 }
 
 function importOnce(file: string): Sample {
-  const res = spawnSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', LOADER, pathToFileURL(file).href], {
+  const res = spawnSync(process.execPath, [SOURCE_MAPS_NODE_OPTIONS, '--no-warnings', '--input-type=module', '-e', LOADER, pathToFileURL(file).href], {
     cwd: WORK,
     env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', TABLE_NAME: 'bench', NODE_ENV: 'production' },
     encoding: 'utf8',
@@ -130,23 +129,13 @@ export async function measureColdInit(runs: number, log: (s: string) => void): P
   mkdirSync(dir, { recursive: true });
   const entries = functionEntries();
   const built = performance.now();
-  // One esbuild call with every entry point: each output is the same file a separate build (CDK's, one
-  // per function) produces, as there is no code splitting; the sources are only parsed once.
-  const result = await build({
-    ...ESBUILD_OPTIONS,
-    absWorkingDir: ROOT,
-    entryPoints: Object.fromEntries(entries.map((entry) => [bundleName(entry), join(ROOT, entry)])),
-    outdir: dir,
-    outExtension: { '.js': '.mjs' },
-    logLevel: 'error',
-    metafile: true,
-  });
-  const outputs = Object.entries(result.metafile?.outputs ?? {});
+  const metafile = buildFunctions(entries, dir);
+  const outputs = Object.entries(metafile?.outputs ?? {});
   const files = entries.map((entry) => {
     const [path, output] = outputs.find(([, o]) => o.entryPoint === entry) ?? [];
     if (!path || !output) throw new Error(`esbuild produced no bundle for ${entry}`);
-    const inputs = byPackage(output.inputs).map((i) => ({ ...i, via: i.name === 'project' ? undefined : importChain(result.metafile?.inputs ?? {}, entry, i.name) }));
-    return { entry, outfile: join(ROOT, path), inputs };
+    const inputs = byPackage(output.inputs).map((i) => ({ ...i, via: i.name === 'project' ? undefined : importChain(metafile?.inputs ?? {}, entry, i.name) }));
+    return { entry, outfile: join(dir, entry.replace(/\.ts$/, ''), HANDLER_FILE), inputs };
   });
   const buildMs = performance.now() - built;
   const empty = join(dir, 'empty.mjs');
@@ -168,7 +157,7 @@ export async function measureColdInit(runs: number, log: (s: string) => void): P
   const emptyCpuMs = cpuTime(empty);
   const bundles = files.map(({ entry, outfile, inputs }) => {
     const rawMedianMs = wall(outfile);
-    return { entry, kb: statSync(outfile).size / 1024, inputs, rawMedianMs, initMs: rawMedianMs - emptyImportMs, initCpuMs: cpuTime(outfile) - emptyCpuMs };
+    return { entry, kb: statSync(outfile).size / 1024, mapKb: statSync(`${outfile}.map`).size / 1024, inputs, rawMedianMs, initMs: rawMedianMs - emptyImportMs, initCpuMs: cpuTime(outfile) - emptyCpuMs };
   });
   const slowest = bundles.reduce((a, b) => (b.initMs > a.initMs ? b : a));
   const largest = bundles.reduce((a, b) => (b.kb > a.kb ? b : a));

@@ -5,6 +5,8 @@
  */
 import type { Capacity } from './capacity';
 import type { StackInventory } from './stack-inventory';
+import { JOB_VIA } from '../shared/domain/records';
+import { METRIC } from '../shared/observability/names';
 import { round } from './stats';
 
 /** AWS public list prices, us-east-1 (USD). Free tiers are ignored throughout. */
@@ -35,6 +37,8 @@ export const PRICES = {
   kmsCustomerKeyPerMonth: 1.0,
   secretPerMonth: 0.4,
   cloudWatchAlarmMetricPerMonth: 0.1,
+  cloudWatchCustomMetricPerMonth: 0.3,
+  cloudWatchDashboardPerMonth: 3.0,
   sqsPerMillionRequests: 0.4,
 } as const;
 
@@ -150,9 +154,7 @@ export function costModel(input: CostInputs): CostModel {
       arithmetic: `${input.transitions} transitions/job × ${jobs} × $${p.sfnStandardPerThousandTransitions}/1,000`,
       usd: (input.transitions * jobs * p.sfnStandardPerThousandTransitions) / 1000,
     },
-    stack.stateMachineTracing
-      ? { item: 'X-Ray traces (state machine tracing)', arithmetic: `1 trace/job × ${jobs} × $${p.xrayPerMillionTraces}/M`, usd: (jobs * p.xrayPerMillionTraces) / 1e6 }
-      : { item: 'X-Ray traces', arithmetic: 'state machine tracing is off', usd: 0 },
+    xrayLine(stack, invocations, jobs),
     {
       item: 'S3 requests (contexts, plan, state, logs, build source)',
       arithmetic: `${s3Puts} PUT × $${p.s3PutPerThousand}/1,000 + ${s3Gets} GET × $${p.s3GetPerThousand}/1,000, × ${jobs}`,
@@ -196,6 +198,8 @@ export function costModel(input: CostInputs): CostModel {
           usd: sqsPollUsd,
         }
       : { item: 'SQS (dead-letter queues only; nothing polls a queue)', arithmetic: `$${p.sqsPerMillionRequests}/M requests, only when a message is dead-lettered`, usd: 0 },
+    customMetricsLine(),
+    { item: `CloudWatch dashboards (${stack.dashboards})`, arithmetic: `$${p.cloudWatchDashboardPerMonth}/month each beyond the free tier of 3 dashboards (up to 50 metrics each)`, usd: 0 },
     { item: `DynamoDB stream read by Lambda (${stack.eventSources.dynamoDbStream})`, arithmetic: 'GetRecords calls made by Lambda triggers are free', usd: 0 },
     { item: 'DynamoDB storage + PITR', arithmetic: `$${p.dynamoStoragePerGbMonth} + $${p.dynamoPitrPerGbMonth} per GB-month; a job with its 3 GSI copies is ~4× its item`, usd: 0 },
     { item: 'S3 storage (state, plans 30 d, logs 365 d, access logs)', arithmetic: `$${p.s3StoragePerGbMonth}/GB-month`, usd: 0 },
@@ -222,6 +226,40 @@ export function costModel(input: CostInputs): CostModel {
       `Stack figures (memory, architecture, alarms, keys, secrets, event sources, tracing) are read from the template CDK synthesizes from infra/ (${stack.functions} functions).`,
       'Not counted: Lambda INIT on cold starts (billed since Aug 2025; ~0.1–0.3 GB-s each, i.e. < $0.000004 per cold start), KMS requests, storage growth (see idle).',
     ],
+  };
+}
+
+/**
+ * The functions' EMF metrics: CloudWatch bills a custom metric per hour in which it receives data
+ * ($0.30 a metric-month, prorated hourly; the first 10 are free), so idle costs nothing. Each metric is
+ * a total series plus one per `via` value.
+ */
+function customMetricsLine(): CostLine {
+  const names = Object.keys(METRIC).length;
+  const series = names * (1 + JOB_VIA.length);
+  const busyHours = 176; // 8 hours × 22 working days
+  const typical = 6 * 3 * PRICES.cloudWatchCustomMetricPerMonth * (busyHours / 730);
+  return {
+    item: `CloudWatch custom metrics (EMF: ${names} metrics, total + by via)`,
+    arithmetic: `0 while idle; about $${round(typical, 2)}/month for jobs in ${busyHours} working hours through 2 vias (6 metrics × 3 series × $${PRICES.cloudWatchCustomMetricPerMonth} × ${busyHours}/730); at most ${series} series × $${PRICES.cloudWatchCustomMetricPerMonth} = $${round(series * PRICES.cloudWatchCustomMetricPerMonth, 2)}/month if every series reported every hour`,
+    usd: 0,
+  };
+}
+
+/**
+ * X-Ray traces recorded per job: the execution's (its task functions join it), and one per invocation
+ * that starts its own trace (HTTP APIs pass no trace header, so each API function and the authorizer
+ * start one; so do EventBridge and stream targets). An upper bound: Lambda samples the first request
+ * each second and 5% of the rest, and the first 100,000 traces a month are free.
+ */
+function xrayLine(stack: StackInventory, invocations: Record<string, number>, jobs: number): CostLine {
+  const ownTraces = stack.tracedFunctions > 0 ? (invocations.authorizer ?? 0) + (invocations.post ?? 0) + (invocations.get ?? 0) + (invocations.stepStarted ?? 0) + (invocations.startClaimed ?? 0) : 0;
+  const traces = (stack.stateMachineTracing ? 1 : 0) + ownTraces;
+  if (traces === 0) return { item: 'X-Ray traces', arithmetic: 'tracing is off', usd: 0 };
+  return {
+    item: `X-Ray traces (state machine and ${stack.tracedFunctions} functions traced)`,
+    arithmetic: `${traces} traces/job (1 execution + ${ownTraces} invocations that start their own) × ${jobs} × $${PRICES.xrayPerMillionTraces}/M, an upper bound (sampling: 1/s + 5%; 100,000 traces/month free)`,
+    usd: (traces * jobs * PRICES.xrayPerMillionTraces) / 1e6,
   };
 }
 

@@ -122,6 +122,8 @@ export function costSection(r: Results): string {
         ['KMS customer managed key', `$${p.kmsCustomerKeyPerMonth} per key-month`],
         ['Secrets Manager', `$${p.secretPerMonth} per secret-month`],
         ['CloudWatch alarms (standard resolution)', `$${p.cloudWatchAlarmMetricPerMonth} per alarm metric-month`],
+        ['CloudWatch custom metrics (EMF)', `$${p.cloudWatchCustomMetricPerMonth} per metric-month, prorated by the hours a metric receives data`],
+        ['CloudWatch dashboards', `$${p.cloudWatchDashboardPerMonth} per dashboard-month beyond 3`],
         ['SQS standard', `$${p.sqsPerMillionRequests} per million requests`],
       ],
     ),

@@ -3,7 +3,7 @@
  * bundling, as the infra tests do), so the cost model follows the stack as it is: alarms, keys,
  * secrets, function memory, the authorizer's cache, the executor's compute type, tracing.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { TerrakubeJobsStack } from '../infra/stack';
@@ -13,6 +13,8 @@ type Resource = { Type: string; Properties?: Record<string, any> };
 
 export interface StackInventory {
   resourceCounts: Record<string, number>;
+  /** Resources per template (root and nested stacks), by template file. */
+  templateResources: Record<string, number>;
   alarms: number;
   /** CloudWatch bills alarms per metric they evaluate: a metric-math alarm over ten metrics is ten. */
   alarmMetrics: number;
@@ -27,6 +29,9 @@ export interface StackInventory {
   authorizerCacheTtlSeconds: number | undefined;
   codeBuildComputeTypes: string[];
   stateMachineTracing: boolean;
+  dashboards: number;
+  /** Functions with X-Ray active tracing. */
+  tracedFunctions: number;
   /** Log groups by retention in days ('never' when unset). */
   logRetentionDays: Record<string, number>;
   synthMs: number;
@@ -40,7 +45,10 @@ export function stackInventory(): StackInventory {
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new TerrakubeJobsStack(app, 'Bench', { env: { account: '123456789012', region: 'us-east-1' } });
   app.synth();
-  const template = JSON.parse(readFileSync(join(outdir, `${stack.artifactId}.template.json`), 'utf8')) as { Resources: Record<string, Resource> };
+  // The root template and every nested stack's (logical ids are unique across them).
+  const files = [`${stack.artifactId}.template.json`, ...readdirSync(outdir).filter((f) => f.endsWith('.nested.template.json'))];
+  const templates = files.map((f) => JSON.parse(readFileSync(join(outdir, f), 'utf8')) as { Resources: Record<string, Resource> });
+  const template = { Resources: Object.assign({}, ...templates.map((t) => t.Resources)) as Record<string, Resource> };
   const resources = Object.values(template.Resources);
   const ofType = (type: string) => resources.filter((r) => r.Type === type);
   const count = (items: (string | number | undefined)[]) => {
@@ -64,6 +72,7 @@ export function stackInventory(): StackInventory {
       other: sourceTypes.filter((t) => t === 'other').length,
     },
     resourceCounts: count(resources.map((r) => r.Type)),
+    templateResources: Object.fromEntries(files.map((f, i) => [f, Object.keys(templates[i]?.Resources ?? {}).length])),
     alarms: alarms.length,
     customerManagedKeys: ofType('AWS::KMS::Key').length,
     secrets: ofType('AWS::SecretsManager::Secret').length,
@@ -73,6 +82,8 @@ export function stackInventory(): StackInventory {
     authorizerCacheTtlSeconds: ofType('AWS::ApiGatewayV2::Authorizer')[0]?.Properties?.AuthorizerResultTtlInSeconds,
     codeBuildComputeTypes: ofType('AWS::CodeBuild::Project').map((p) => String(p.Properties?.Environment?.ComputeType)),
     stateMachineTracing: ofType('AWS::StepFunctions::StateMachine').some((s) => s.Properties?.TracingConfiguration?.Enabled === true),
+    dashboards: ofType('AWS::CloudWatch::Dashboard').length,
+    tracedFunctions: functions.filter((f) => f.Properties?.TracingConfig?.Mode === 'Active').length,
     logRetentionDays: count(ofType('AWS::Logs::LogGroup').map((g) => g.Properties?.RetentionInDays ?? 'never')),
     synthMs: performance.now() - started,
   };

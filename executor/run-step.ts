@@ -144,11 +144,31 @@ function stepEnv(ctx: ExecutorContext): NodeJS.ProcessEnv {
 /** An HCL string literal (JSON escapes, plus template sequences neutralised). */
 const hclString = (value: string) => JSON.stringify(value).replace(/([$%])\{/g, '$1$1{');
 
-function backendOverride(backend: ExecutorContext['backend']): string {
+/**
+ * The state backend. An S3-compatible endpoint given to the executor the AWS SDK's way
+ * (AWS_ENDPOINT_URL_S3, and _STS for terraform's credential check) is passed on to terraform with
+ * path-style addressing; in AWS neither is set and terraform talks to S3 itself.
+ */
+function backendOverride(backend: ExecutorContext['backend'], env: NodeJS.ProcessEnv = process.env): string {
+  const endpoints = (['s3', 'sts'] as const).flatMap((service) => {
+    const url = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`];
+    return url ? [`${service} = ${hclString(url)}`] : [];
+  });
+  const custom = endpoints.length ? [`endpoints = { ${endpoints.join(', ')} }`, ...(env.AWS_ENDPOINT_URL_S3 ? ['use_path_style = true'] : [])] : [];
   const settings =
     backend.type === 'local'
       ? [`path = ${hclString(backend.path)}`]
-      : [`bucket = ${hclString(backend.bucket)}`, `key = ${hclString(backend.key)}`, `region = ${hclString(backend.region)}`, 'use_lockfile = true', 'encrypt = true'];
+      : [
+          `bucket = ${hclString(backend.bucket)}`,
+          `key = ${hclString(backend.key)}`,
+          // terraform lists its workspaces under this prefix at init; the executor may list only under
+          // the workspace's state/ prefix (the default, env:/, would be refused: AccessDenied).
+          `workspace_key_prefix = ${hclString(`${backend.key.split('/').slice(0, -1).join('/')}/workspaces`)}`,
+          `region = ${hclString(backend.region)}`,
+          'use_lockfile = true',
+          'encrypt = true',
+          ...custom,
+        ];
   return `terraform {\n  backend "${backend.type}" {\n${settings.map((s) => `    ${s}\n`).join('')}  }\n}\n`;
 }
 

@@ -10,10 +10,11 @@ import { patSecret } from '../shared/auth/pat-secret';
 import { TokenError, verifyToken } from '../shared/auth/tokens';
 import { AuthorizerEnv, readEnv } from '../shared/env';
 import { logger } from '../shared/logger';
+import { observed } from '../shared/observability/lambda';
 
 type Result = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 
-export const handler = async (event: APIGatewayRequestAuthorizerEventV2): Promise<Result> => {
+export const handler = observed(async (event: APIGatewayRequestAuthorizerEventV2): Promise<Result> => {
   const env = readEnv(AuthorizerEnv);
   const header = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
@@ -34,7 +35,7 @@ export const handler = async (event: APIGatewayRequestAuthorizerEventV2): Promis
     logger.error('token verification failed unexpectedly', { error });
     return refuse('the token could not be verified');
   }
-};
+});
 
 function refuse(reason: string): Result {
   logger.info('token refused', { reason });

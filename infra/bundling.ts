@@ -1,6 +1,8 @@
 /**
  * How every function is bundled: one minified ESM file per handler, AWS SDK included (so the versions
- * that ran in tests are the versions that run in Lambda). `npm run bench` builds with the same options.
+ * that ran in tests are the versions that run in Lambda), with a source map beside it that Node reads
+ * when NODE_OPTIONS has --enable-source-maps (a stack trace then names the TypeScript file and line).
+ * CDK (infra/function-bundles.ts) and `npm run bench` build with these same options.
  */
 import type { BuildOptions } from 'esbuild';
 
@@ -19,3 +21,9 @@ export const ESBUILD_OPTIONS: BuildOptions = {
   banner: { js: ESM_REQUIRE_SHIM },
   legalComments: 'none',
 };
+
+/** Functions ship a linked source map; the sources themselves stay out of it (the code is in the repo). */
+export const FUNCTION_BUILD_OPTIONS: BuildOptions = { ...ESBUILD_OPTIONS, sourcemap: 'linked', sourcesContent: false };
+
+/** What a function's environment needs for its source map to be used. */
+export const SOURCE_MAPS_NODE_OPTIONS = '--enable-source-maps';

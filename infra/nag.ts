@@ -1,13 +1,30 @@
 /** cdk-nag acknowledgements: each one sits next to the construct it concerns and says why. */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { CfnElement, Names, Reference, Stack, StringConcat, Tokenization, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 export function acknowledge(construct: IConstruct, id: string, reason: string): void {
   Validations.of(construct).acknowledge({ id, reason });
 }
 
-/** A resource ARN as cdk-nag prints it in a finding id (`<Logical.Arn>`, `<AWS::Region>` …). */
+/**
+ * A resource ARN as cdk-nag prints it in a finding id (`<Logical.Arn>`, `<AWS::Region>` …). In a
+ * nested stack, a resource of another stack arrives as a parameter CDK names after it.
+ */
 export function nagResource(scope: IConstruct, arn: string): string {
+  const stack = Stack.of(scope);
+  return Tokenization.reverseString(arn)
+    .mapTokens({
+      mapToken: (token) => {
+        if (token instanceof Reference && CfnElement.isCfnElement(token.target) && Stack.of(token.target) !== stack) {
+          return `<referenceto${Names.nodeUniqueId(token.target.node)}${token.displayName}>`;
+        }
+        return renderResolved(stack.resolve(token));
+      },
+    })
+    .join(new StringConcat()) as string;
+}
+
+function renderResolved(value: unknown): string {
   const render = (v: unknown): string => {
     if (typeof v === 'string') return v;
     const o = v as Record<string, unknown>;
@@ -19,7 +36,7 @@ export function nagResource(scope: IConstruct, arn: string): string {
     if (o['Fn::GetAtt']) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
     return JSON.stringify(v);
   };
-  return render(Stack.of(scope).resolve(arn));
+  return render(value);
 }
 
 /** Acknowledges the wildcard finding cdk-nag raises for `arn` granted to `grantee`. */

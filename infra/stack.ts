@@ -1,15 +1,16 @@
-/** The whole service as one stack, built from one construct per concern. */
+/** The whole service: a root stack built from one construct per concern, the routes in nested stacks per family. */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { ApiEnv } from '../shared/env';
-import type { Access } from '../shared/routes';
+import type { Access, RouteDef } from '../shared/routes';
 import { JobsApi } from './constructs/jobs-api';
 import { type ExecutorCompute, LAMBDA_MAX_STEP_SECONDS } from './constructs/executor-project';
 import { JobRunner } from './constructs/job-runner';
 import { JobsTable } from './constructs/jobs-table';
 import { ServiceAlarms } from './constructs/service-alarms';
+import { ServiceDashboard } from './constructs/service-dashboard';
 import { Webhooks } from './constructs/webhooks';
 import { acknowledge } from './nag';
 
@@ -32,6 +33,8 @@ export interface TerrakubeJobsStackProps extends StackProps {
   timeouts?: { stepSeconds: number; approvalSeconds: number };
   /** Who gets the alarm notifications (optional; the SNS topic exists either way). */
   alarmEmail?: string;
+  /** The routes to serve (default: the route table; tests add routes to prove the stack's headroom). */
+  routes?: readonly RouteDef[];
 }
 
 export class TerrakubeJobsStack extends Stack {
@@ -91,7 +94,7 @@ export class TerrakubeJobsStack extends Stack {
       }
     };
 
-    this.api = new JobsApi(this, 'Api', { adminGroup, patSecret, oidc: props.oidc, environment, grant });
+    this.api = new JobsApi(this, 'Api', { adminGroup, patSecret, oidc: props.oidc, environment, grant, routes: props.routes });
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Jobs API' });
 
     this.alarms = new ServiceAlarms(this, 'Alarms', {
@@ -101,6 +104,7 @@ export class TerrakubeJobsStack extends Stack {
       table: this.table.table,
       email: props.alarmEmail,
     });
+    new ServiceDashboard(this, 'Dashboard', { api: this.api.api, stateMachine: this.runner.stateMachine, alarms: this.alarms.alarms });
     new CfnOutput(this, 'AlarmTopic', { value: this.alarms.topic.topicArn, description: 'SNS topic of the service alarms' });
   }
 }

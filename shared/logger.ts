@@ -1,14 +1,19 @@
 /**
- * Structured JSON logs, one object per line. In Lambda (JSON log format) the runtime adds the request
- * id and level; locally each line is printed as JSON. Values under secret-looking keys are redacted
- * before anything is written, so a careless log call cannot leak a token or a sensitive variable.
+ * Structured JSON logs, one object per line, written by the Powertools Logger (in Lambda it adds the
+ * invocation's request id, function and cold start; see observability/lambda.ts). Values under
+ * secret-looking keys are redacted before anything reaches it, so a careless log call cannot leak a
+ * token or a sensitive variable. LOG_LEVEL (or Lambda's log level) sets the threshold, read at each call.
  */
+import { powertoolsLogger } from './observability/powertools';
+
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY = /(secret|password|token|authorization|value|signature|credential|cookie)/i;
 
-const threshold = (): number => ORDER[(process.env.LOG_LEVEL?.toLowerCase() as Level) ?? 'info'] ?? ORDER.info;
-const inLambda = (): boolean => Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
+const configured = (): Level => {
+  const level = (process.env.LOG_LEVEL ?? process.env.AWS_LAMBDA_LOG_LEVEL)?.toLowerCase() as Level | undefined;
+  return level && level in ORDER ? level : 'info';
+};
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return '[depth]';
@@ -22,15 +27,16 @@ export function redact(value: unknown, depth = 0): unknown {
   return value;
 }
 
+let applied: Level | undefined;
+
 function write(level: Level, message: string, fields: Record<string, unknown> = {}): void {
-  if (ORDER[level] < threshold()) return;
-  const record = { level: level.toUpperCase(), message, ...(redact(fields) as Record<string, unknown>) };
-  if (inLambda()) {
-    console[level](record);
-  } else {
-    const line = JSON.stringify({ time: new Date().toISOString(), ...record });
-    (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
+  const threshold = configured();
+  if (ORDER[level] < ORDER[threshold]) return;
+  if (applied !== threshold) {
+    powertoolsLogger.setLogLevel(threshold.toUpperCase() as Uppercase<Level>);
+    applied = threshold;
   }
+  powertoolsLogger[level](message, redact(fields) as Record<string, unknown>);
 }
 
 export const logger = {

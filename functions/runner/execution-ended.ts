@@ -4,11 +4,12 @@
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import { executionEnded } from '../../shared/runner/failure';
+import { observed } from '../../shared/observability/lambda';
 
 type Detail = { status: string; input?: string | null };
 
-export const handler = async (event: EventBridgeEvent<'Step Functions Execution Status Change', Detail>): Promise<void> => {
+export const handler = observed(async (event: EventBridgeEvent<'Step Functions Execution Status Change', Detail>): Promise<void> => {
   const input = JSON.parse(event.detail.input ?? '{}') as { organizationId?: string; jobId?: number };
   if (!input.organizationId || !input.jobId) return;
   await executionEnded({ organizationId: input.organizationId, jobId: input.jobId, status: event.detail.status });
-};
+});

@@ -6,8 +6,9 @@
  */
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { jobRunner } from '../../shared/jobs/runner';
+import { observed } from '../../shared/observability/lambda';
 
-export const handler = async (event: DynamoDBStreamEvent): Promise<void> => {
+export const handler = observed(async (event: DynamoDBStreamEvent): Promise<void> => {
   for (const record of event.Records) {
     const next = record.dynamodb?.NewImage;
     const before = record.dynamodb?.OldImage;
@@ -17,4 +18,4 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<void> => {
     // Throwing makes Lambda retry the batch (then the dead-letter queue keeps it for the alarm).
     await jobRunner().start({ organizationId, jobId: Number(activeJob) });
   }
-};
+});

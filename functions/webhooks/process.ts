@@ -6,11 +6,12 @@
 import { logger } from '../../shared/logger';
 import type { DeliveryMessage } from '../../shared/webhooks/event-queue';
 import { processDelivery } from '../../shared/webhooks/process';
+import { observed } from '../../shared/observability/lambda';
 
 const isDeliveryMessage = (event: unknown): event is DeliveryMessage =>
   typeof (event as DeliveryMessage)?.webhookId === 'string' && typeof (event as DeliveryMessage)?.deliveryKey === 'string';
 
-export const handler = async (event: unknown): Promise<void> => {
+export const handler = observed(async (event: unknown): Promise<void> => {
   if (!isDeliveryMessage(event)) {
     // Retrying cannot fix an event that is not ours: drop it, loudly.
     logger.error('dropping an unreadable webhook processor event', { type: typeof event });
@@ -22,4 +23,4 @@ export const handler = async (event: unknown): Promise<void> => {
     logger.warn('webhook delivery will be retried', { ...event, error });
     throw error;
   }
-};
+});

@@ -1,20 +1,22 @@
 /**
  * The HTTP API: one Lambda function per route and method of the shared route table, the token
  * authorizer in front of every bearer route, a `$default` route answering 404/405 as JSON:API, and
- * access logs. Each function gets only the grants its route declares.
+ * access logs. Each function gets only the grants its route declares. The API, its stage, authorizer
+ * and fallback live in the root stack; the routes with their functions live in one nested stack per
+ * route family (route-families.ts), so no template nears CloudFormation's 500-resource limit.
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ApiEnv, AuthorizerEnv } from '../../shared/env';
 import { AUTHORIZER_HANDLER, FALLBACK_HANDLER, ROUTES, routeId, type Access, type RouteDef } from '../../shared/routes';
 import { acknowledge } from '../nag';
+import { type RouteFamily, routesByFamily } from './route-families';
 import { ServiceFunction } from './service-function';
 
 export interface JobsApiProps {
@@ -26,12 +28,16 @@ export interface JobsApiProps {
   /** Turns a route's declared access into IAM grants. */
   grant: (access: Access, grantee: iam.IGrantable) => void;
   throttle?: { rateLimit: number; burstLimit: number };
+  /** The routes to serve (default: the route table). */
+  routes?: readonly RouteDef[];
 }
 
 export class JobsApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly authorizerFunction: ServiceFunction;
   readonly routeFunctions = new Map<RouteDef, ServiceFunction>();
+  /** The nested stack of each route family. */
+  readonly families = new Map<RouteFamily, NestedStack>();
 
   constructor(scope: Construct, id: string, props: JobsApiProps) {
     super(scope, id);
@@ -49,11 +55,7 @@ export class JobsApi extends Construct {
     props.patSecret.grantRead(this.authorizerFunction.role);
     // No identity source: the authorizer also sees requests without a token and lets the function
     // answer them with a JSON:API 401 (API Gateway's own 401 has no error document).
-    const authorizer = new HttpLambdaAuthorizer('TokenAuthorizer', this.authorizerFunction.fn, {
-      responseTypes: [HttpLambdaResponseType.SIMPLE],
-      identitySource: [],
-      resultsCacheTtl: Duration.seconds(0),
-    });
+    const authorizer = new RootAuthorizer(this, 'TokenAuthorizer', this.authorizerFunction);
 
     const fallback = new ServiceFunction(this, 'Fallback', {
       entry: FALLBACK_HANDLER,
@@ -94,27 +96,66 @@ export class JobsApi extends Construct {
       },
     });
 
-    for (const route of ROUTES) {
-      const fn = new ServiceFunction(this, routeId(route), {
-        entry: route.handler,
-        description: `${route.method} ${route.path}`,
-        environment: props.environment,
-      });
-      for (const access of route.access) props.grant(access, fn.role);
-      const [httpRoute] = this.api.addRoutes({
-        path: route.path,
-        methods: [route.method as apigw.HttpMethod],
-        integration: new HttpLambdaIntegration(`${routeId(route)}Integration`, fn.fn),
-        authorizer: route.auth === 'bearer' ? authorizer : new apigw.HttpNoneAuthorizer(),
-      });
-      if (route.auth === 'none' && httpRoute) {
-        acknowledge(httpRoute, 'AwsSolutions-APIG4', route.publicReason ?? 'public route');
+    authorizer.bindTo(this.api);
+    for (const [family, routes] of routesByFamily(props.routes ?? ROUTES)) {
+      const stack = new NestedStack(this, `${family}Routes`, { description: `Terrakube Jobs API: the ${family.toLowerCase()} routes and their functions` });
+      this.families.set(family, stack);
+      for (const route of routes) {
+        const fn = new ServiceFunction(stack, routeId(route), {
+          entry: route.handler,
+          description: `${route.method} ${route.path}`,
+          environment: props.environment,
+        });
+        for (const access of route.access) props.grant(access, fn.role);
+        const httpRoute = new apigw.HttpRoute(stack, `${routeId(route)}Route`, {
+          httpApi: this.api,
+          routeKey: apigw.HttpRouteKey.with(route.path, route.method as apigw.HttpMethod),
+          integration: new HttpLambdaIntegration(`${routeId(route)}Integration`, fn.fn),
+          authorizer: route.auth === 'bearer' ? authorizer : new apigw.HttpNoneAuthorizer(),
+        });
+        if (route.auth === 'none') acknowledge(httpRoute, 'AwsSolutions-APIG4', route.publicReason ?? 'public route');
+        this.routeFunctions.set(route, fn);
       }
-      this.routeFunctions.set(route, fn);
     }
   }
 
   get url(): string {
     return `https://${this.api.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/`;
+  }
+}
+
+/**
+ * The token authorizer, created once in the root stack (CDK's HttpLambdaAuthorizer creates itself in
+ * the stack of the first route it is bound to, which would tie every family to that one).
+ */
+class RootAuthorizer extends Construct implements apigw.IHttpRouteAuthorizer {
+  private authorizer?: apigw.HttpAuthorizer;
+
+  constructor(scope: Construct, id: string, private readonly fn: ServiceFunction) {
+    super(scope, id);
+  }
+
+  bindTo(api: apigw.HttpApi): void {
+    const stack = Stack.of(this);
+    this.authorizer = new apigw.HttpAuthorizer(this, 'Authorizer', {
+      httpApi: api,
+      authorizerName: 'TokenAuthorizer',
+      type: apigw.HttpAuthorizerType.LAMBDA,
+      identitySource: [],
+      enableSimpleResponses: true,
+      payloadFormatVersion: apigw.AuthorizerPayloadVersion.VERSION_2_0,
+      authorizerUri: `arn:${stack.partition}:apigateway:${stack.region}:lambda:path/2015-03-31/functions/${this.fn.fn.functionArn}/invocations`,
+      resultsCacheTtl: Duration.seconds(0),
+    });
+    this.fn.fn.addPermission('ApiGatewayInvoke', {
+      scope: this,
+      principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      sourceArn: stack.formatArn({ service: 'execute-api', resource: api.apiId, resourceName: `authorizers/${this.authorizer.authorizerId}` }),
+    });
+  }
+
+  bind(): apigw.HttpRouteAuthorizerConfig {
+    if (!this.authorizer) throw new Error('the token authorizer is bound to the API before any route uses it');
+    return { authorizerId: this.authorizer.authorizerId, authorizationType: 'CUSTOM' };
   }
 }

@@ -3,10 +3,13 @@
  * failed or timed-out job executions, messages in a dead-letter queue, and DynamoDB throttling. They
  * notify one SNS topic (subscribe an address with `-c alarmEmail=...`).
  *
- * CloudWatch bills every metric an alarm evaluates, so they watch 9 metrics in all (inside the free
- * tier of 10): Lambda's errors and throttles are the account-wide metrics, which cover every function of
- * the stack in an account that runs only this service (the recommended deployment); the function name
- * is in the function's own logs.
+ * The service's own metrics (issue 11, EMF from the functions) add one: jobs failing in numbers (3 or
+ * more within 15 minutes: a broken executor, lost credentials, an unreachable VCS).
+ *
+ * CloudWatch bills every metric an alarm evaluates, so they watch 10 metrics in all (the free tier):
+ * Lambda's errors and throttles are the account-wide metrics, which cover every function of the stack
+ * in an account that runs only this service (the recommended deployment); the function name is in the
+ * function's own logs.
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -20,6 +23,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/names';
 
 export interface ServiceAlarmsProps {
   api: apigw.HttpApi;
@@ -54,13 +58,19 @@ export class ServiceAlarms extends Construct {
     );
     const throttleEvents = ['ReadThrottleEvents', 'WriteThrottleEvents'].map((name) => props.table.metric(name, { period: FIVE_MINUTES, statistic: 'Sum' }));
     this.alarm('TableThrottled', 'DynamoDB throttled reads or writes of the table', sum(throttleEvents));
+    this.alarm(
+      'JobsFailing',
+      'Three or more jobs failed within 15 minutes (a broken executor, missing credentials or an unreachable VCS; the job outputs say why)',
+      serviceMetric(METRIC.jobsFailed, { period: Duration.minutes(15), statistic: 'Sum' }),
+      3,
+    );
   }
 
-  private alarm(id: string, description: string, metric: cw.IMetric): void {
+  private alarm(id: string, description: string, metric: cw.IMetric, threshold = 1): void {
     const alarm = new cw.Alarm(this, id, {
       alarmDescription: description,
       metric,
-      threshold: 1,
+      threshold,
       evaluationPeriods: 1,
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       // Nothing happening is fine: idle costs nothing and alarms nobody.
@@ -75,4 +85,17 @@ function sum(metrics: cw.IMetric[]): cw.IMetric {
   if (metrics.length === 1) return metrics[0] as cw.IMetric;
   const usingMetrics = Object.fromEntries(metrics.map((m, i) => [`m${i}`, m]));
   return new cw.MathExpression({ expression: Object.keys(usingMetrics).join(' + '), usingMetrics, period: FIVE_MINUTES });
+}
+
+/** One of the service's own metrics (published by the functions as EMF), the total or for one `via`. */
+export function serviceMetric(name: string, options: cw.MetricOptions & { via?: string } = {}): cw.Metric {
+  const { via, ...rest } = options;
+  return new cw.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { service: SERVICE_NAME, ...(via ? { via } : {}) },
+    period: FIVE_MINUTES,
+    statistic: 'Sum',
+    ...rest,
+  });
 }

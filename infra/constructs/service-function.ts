@@ -1,19 +1,19 @@
 /**
  * Defaults for every function of the service: Node.js 22 on arm64, bundled with esbuild (local, no
- * Docker), JSON logs into a log group with a retention, and a role of its own that starts with nothing
- * but the right to write its own logs. Each function then gets only the grants its route declares.
+ * Docker; infra/function-bundles.ts) with source maps enabled, X-Ray tracing active, JSON logs into a
+ * log group with a retention, and a role of its own that starts with nothing but the right to write
+ * its own logs and traces. Each function then gets only the grants its route declares.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { resolve } from 'node:path';
-import { ESM_REQUIRE_SHIM, NODE_TARGET } from '../bundling';
+import { SOURCE_MAPS_NODE_OPTIONS } from '../bundling';
+import { functionCode, HANDLER_FILE } from '../function-bundles';
 import { acknowledge, acknowledgeWildcard } from '../nag';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+export { REPO_ROOT } from '../function-bundles';
 
 export interface ServiceFunctionProps {
   /** Handler module, relative to the repository root. */
@@ -25,7 +25,7 @@ export interface ServiceFunctionProps {
 }
 
 export class ServiceFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
@@ -38,16 +38,15 @@ export class ServiceFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.description} (function role)`,
     });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}:log-stream:*`] }),
-    );
-    acknowledgeWildcard(this.role, `${logGroup.logGroupArn}:log-stream:*`,
+    // logGroupArn already ends in ':*' (it is the ARN of the group's streams), so the streams are named
+    // from the group's name: arn:…:log-group:NAME:log-stream:* (the IAM check of the cloud-assembly test caught this).
+    const streams = Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: `${logGroup.logGroupName}:log-stream:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [streams] }));
+    acknowledgeWildcard(this.role, streams,
       'Lambda names its log streams at run time; the grant is limited to streams of this function\'s own log group.');
-    this.fn = new NodejsFunction(this, 'Function', {
-      entry: resolve(REPO_ROOT, props.entry),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
+    this.fn = new lambda.Function(this, 'Function', {
+      code: functionCode(props.entry),
+      handler: `${HANDLER_FILE.replace(/\.mjs$/, '')}.handler`,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -57,17 +56,10 @@ export class ServiceFunction extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
-      environment: { NODE_OPTIONS: '--no-warnings', ...props.environment },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: NODE_TARGET,
-        minify: true,
-        sourceMap: false,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_SHIM,
-        externalModules: [],
-      },
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { NODE_OPTIONS: `${SOURCE_MAPS_NODE_OPTIONS} --no-warnings`, ...props.environment },
     });
+    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray accepts trace segments only with Resource "*" (xray:PutTraceSegments, xray:PutTelemetryRecords, added by CDK for active tracing).');
     acknowledge(this.fn, 'AwsSolutions-L1', 'The runtime is pinned to Node.js 22, the version the test suite and benchmarks run against; upgrades are deliberate.');
   }
 }

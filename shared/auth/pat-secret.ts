@@ -3,6 +3,7 @@
  * in AWS (read once per container, never logged).
  */
 import type { AuthorizerEnv } from '../env';
+import { traced } from '../observability/powertools';
 
 let fromSecretsManager: Promise<string> | undefined;
 
@@ -11,7 +12,7 @@ export async function patSecret(env: AuthorizerEnv): Promise<string | undefined>
   if (!env.PAT_SECRET_ARN) return undefined;
   fromSecretsManager ??= (async () => {
     const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-    const res = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.PAT_SECRET_ARN }));
+    const res = await traced(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: env.PAT_SECRET_ARN }));
     if (!res.SecretString) throw new Error('the PAT secret is empty');
     return res.SecretString;
   })().catch((error) => {

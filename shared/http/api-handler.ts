@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { principalFromContext, type AuthorizerContext, type Principal } from '../auth/principal';
 import { logger } from '../logger';
+import { observability } from '../observability/lambda';
 import { badRequest, payloadTooLarge, unauthorized, unsupportedMediaType, parameter } from './errors';
 import { JSONAPI_MEDIA_TYPE, type Document } from './jsonapi';
 import { errorResponse } from './error-response';
@@ -45,6 +46,7 @@ type ApiContext = Context & { api?: ApiRequest };
 
 export function apiHandler(route: (req: ApiRequest) => Promise<ApiResponse>, options: RouteOptions = {}) {
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
+    .use(observability())
     .use(accessLog())
     .use({
       before: (request) => {

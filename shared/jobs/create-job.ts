@@ -21,6 +21,7 @@ import { conditions, put, write } from '../store/writes';
 import { CommitWatermark, reserveJobId } from './job-ids';
 import { changeQueue, joinMode, joinWrite } from './queue';
 import { serialized } from './serialize';
+import { jobMetrics } from '../observability/metrics';
 
 export interface NewJob {
   organizationId: string;
@@ -119,6 +120,7 @@ async function commitWithWatermark(
     const mode = joinMode(workspace);
     try {
       await write([watermark.advance(), jobPut, joinWrite(workspaceId, id, mode)]);
+      jobMetrics.created(job);
       remember(workspace, id, mode);
       if (mode === 'claim') return { job, organization, workspace, start: id };
       const start = mode === 'append-and-settle' ? await changeQueue(workspaceId) : undefined;

@@ -13,6 +13,7 @@ import { ConditionFailed, getItem } from '../store/table';
 import { update, write } from '../store/writes';
 import { queueWrite } from './queue';
 import { startRun } from './runner';
+import { jobMetrics } from '../observability/metrics';
 
 export interface Ending {
   status: Extract<JobStatus, 'completed' | 'rejected' | 'cancelled' | 'failed'>;
@@ -62,6 +63,7 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
         }, () => new ConditionFailed(0)),
         ...(queue ? [queue.write] : []),
       ]);
+      jobMetrics.ended(job, ending.status, new Date(at));
       if (queue?.start !== undefined) await startRun({ organizationId: job.organizationId, jobId: queue.start });
       return { ...job, ...changes, steps };
     } catch (error) {

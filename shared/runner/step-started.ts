@@ -3,6 +3,7 @@ import { keys } from '../store/keys';
 import { ConditionFailed } from '../store/table';
 import { update, write } from '../store/writes';
 import { readJob, statusFields } from '../jobs/job-writes';
+import { jobMetrics } from '../observability/metrics';
 
 export async function stepStarted(organizationId: string, jobId: number, stepId: string): Promise<void> {
   const job = await readJob(organizationId, jobId);
@@ -22,6 +23,7 @@ export async function stepStarted(organizationId: string, jobId: number, stepId:
         },
       }, () => new ConditionFailed(0)),
     ]);
+    jobMetrics.started(job);
   } catch (error) {
     // Cancelled or already ended meanwhile: the newer state stands.
     if (!(error instanceof ConditionFailed)) throw error;

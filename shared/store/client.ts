@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { traced } from '../observability/powertools';
 
 export const roundTrips = {
   total: 0,
@@ -15,7 +16,7 @@ export const roundTrips = {
 };
 
 function createClient(): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({ maxAttempts: Number(process.env.DYNAMODB_MAX_ATTEMPTS ?? 4) });
+  const client = traced(new DynamoDBClient({ maxAttempts: Number(process.env.DYNAMODB_MAX_ATTEMPTS ?? 4) }));
   client.middlewareStack.add(
     (next, context) => async (args) => {
       roundTrips.total += 1;

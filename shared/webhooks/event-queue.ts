@@ -8,6 +8,7 @@
  */
 import { ApiEnv, readEnv } from '../env';
 import { logger } from '../logger';
+import { traced } from '../observability/powertools';
 
 export interface DeliveryMessage {
   webhookId: string;
@@ -31,7 +32,7 @@ function lambdaQueue(functionName: string): EventQueue {
   let client: Promise<{ send: (payload: string) => Promise<unknown> }> | undefined;
   const lambda = () =>
     (client ??= import('@aws-sdk/client-lambda').then(({ LambdaClient, InvokeCommand }) => {
-      const c = new LambdaClient({});
+      const c = traced(new LambdaClient({}));
       return {
         send: (payload: string) =>
           c.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: new TextEncoder().encode(payload) })),

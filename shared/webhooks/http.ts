@@ -6,10 +6,14 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { errorResponse } from '../http/error-response';
 import { logger } from '../logger';
+import { observed } from '../observability/lambda';
+import { webhookMetrics } from '../observability/metrics';
+import { detectProvider } from './providers';
 import { receiveDelivery } from './receiver';
+import { VIA } from './records';
 
 export function webhookReceiverHandler() {
-  return async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+  return observed(async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const started = performance.now();
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
@@ -28,6 +32,9 @@ export function webhookReceiverHandler() {
       result = errorResponse(error, context.awsRequestId);
     }
     const status = result.statusCode ?? 500;
+    // Accepted: handed to the processor; rejected: refused with a 4xx (not authentic, unknown, malformed).
+    const provider = detectProvider(headers);
+    if (status === 202 || (status >= 400 && status < 500)) webhookMetrics.delivery(status === 202 ? 'accepted' : 'rejected', provider ? VIA[provider] : 'unknown');
     logger[status >= 500 ? 'error' : 'info']('webhook delivery', {
       route: event.routeKey,
       status,
@@ -36,5 +43,5 @@ export function webhookReceiverHandler() {
       ...outcome,
     });
     return result;
-  };
+  });
 }

@@ -7,6 +7,7 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { ApiEnv, AuthorizerEnv, readEnv } from '../env';
+import { traced } from '../observability/powertools';
 
 export type SealContext = Record<string, string>;
 
@@ -60,7 +61,7 @@ function localBox(): SecretBox {
 function kmsBox(keyId: string): SecretBox {
   let client: Promise<typeof import('@aws-sdk/client-kms') & { kms: import('@aws-sdk/client-kms').KMSClient }> | undefined;
   const kms = () =>
-    (client ??= import('@aws-sdk/client-kms').then((m) => ({ ...m, kms: new m.KMSClient({}) })));
+    (client ??= import('@aws-sdk/client-kms').then((m) => ({ ...m, kms: traced(new m.KMSClient({})) })));
   return {
     async seal(plaintext, context) {
       const { kms: c, EncryptCommand } = await kms();

@@ -1,4 +1,9 @@
-/** Alarms (issue 7): API 5xx, every function's errors and throttles, run failures, dead letters, throttling. */
+/**
+ * Alarms (issue 7): API 5xx, every function's errors and throttles, run failures, dead letters, throttling;
+ * and (issue 11) jobs failing in numbers, from the functions' own metrics, with a dashboard of those metrics.
+ */
+import { JOB_VIA } from '../../shared/domain/records';
+import { METRIC } from '../../shared/observability/names';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthesize, type Synthesized } from '../helpers/cdk';
 
@@ -13,7 +18,7 @@ beforeAll(() => {
 const metricsOf = (alarm: Json): Json[] => (alarm.Metrics ? alarm.Metrics.filter((m: Json) => m.MetricStat).map((m: Json) => m.MetricStat.Metric) : [{ MetricName: alarm.MetricName, Namespace: alarm.Namespace, Dimensions: alarm.Dimensions }]);
 
 describe('alarms', () => {
-  it('watches API 5xx, every function, failed and timed-out runs, both dead-letter queues and table throttling', () => {
+  it('watches API 5xx, every function, failed and timed-out runs, both dead-letter queues, table throttling and failing jobs', () => {
     const watched = alarms.flatMap(metricsOf).map((m) => `${m.Namespace}/${m.MetricName}`);
     expect(watched.sort()).toEqual([
       'AWS/ApiGateway/5xx',
@@ -25,7 +30,11 @@ describe('alarms', () => {
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/States/ExecutionsFailed',
       'AWS/States/ExecutionsTimedOut',
+      'TerrakubeJobs/JobsFailed',
     ]);
+    // The service total (no via): the functions publish it beside the by-via series.
+    const jobsFailed = alarms.find((a) => a.MetricName === METRIC.jobsFailed) as Json;
+    expect(jobsFailed).toMatchObject({ Dimensions: [{ Name: 'service', Value: 'terrakube-jobs-api' }], Statistic: 'Sum', Period: 900, Threshold: 3 });
   });
 
   it('watches every function through the account-wide Lambda metrics, and stays in the free tier of 10 alarm metrics', () => {
@@ -39,7 +48,20 @@ describe('alarms', () => {
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toHaveLength(1);
       expect(alarm.TreatMissingData).toBe('notBreaching');
-      expect(alarm.Threshold).toBe(1);
+      expect(alarm.Threshold).toBe(alarm.MetricName === METRIC.jobsFailed ? 3 : 1);
     }
+  });
+});
+
+describe('dashboard', () => {
+  it('graphs every job and webhook metric, jobs by via and the health figures, inside the free tier of 50 metrics', () => {
+    const [dashboard] = Object.values(synth.template.findResources('AWS::CloudWatch::Dashboard')) as Json[];
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const name of Object.values(METRIC)) expect(body, name).toContain(`\\"${name}\\"`);
+    for (const via of JOB_VIA) expect(body, via).toContain(`\\"via\\",\\"${via}\\"`);
+    for (const name of ['5xx', 'Errors', 'Throttles', 'ExecutionsFailed']) expect(body, name).toContain(name);
+    const metricCount = body.match(/\\"(TerrakubeJobs|AWS\/[A-Za-z]+)\\"/g)?.length ?? 0;
+    expect(metricCount).toBeGreaterThan(20);
+    expect(metricCount).toBeLessThanOrEqual(50);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Every function's IAM policy allows exactly the actions it uses, on named resources (issue 7): the
  * route table's declared access for API functions, a fixed list for the others. No wildcard actions,
- * no Resource "*".
+ * no Resource "*" but X-Ray's two trace actions and the two task-token answers, which accept no other
+ * resource (issue 11); each function writes only its own log group's streams.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type Access } from '../../shared/routes';
@@ -30,7 +31,11 @@ beforeAll(() => {
   };
 });
 
-const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+/** What every function's runtime does with its role: write its log streams and its traces. */
+const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents', ...XRAY];
+/** Answering a task token takes no resource-level permission (the token is the capability). */
+const TASK_RESPONSES = ['states:SendTaskFailure', 'states:SendTaskSuccess'];
 const ACTIONS: Record<Access, string[]> = {
   'table:read': ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'],
   'table:write': ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
@@ -79,12 +84,22 @@ describe('least privilege', () => {
     expect(unique(statementsOf(description).flatMap((s) => s.actions))).toEqual(unique([...LOGS, ...expected]));
   });
 
-  it('grants no wildcard action and no Resource "*" to any function', () => {
+  it('grants no wildcard action and no Resource "*" to any function, but the X-Ray trace actions', () => {
     for (const description of descriptions) {
-      for (const { actions, resources } of statementsOf(description)) {
-        for (const action of actions) expect(action, description).not.toMatch(/\*/);
-        expect(resources, description).not.toContain('*');
-      }
+      const statements = statementsOf(description);
+      const everywhere = statements.filter((s) => s.resources.includes('*')).map((s) => ({ ...s, actions: unique(s.actions) }));
+      const controlsRuns = ROUTES.some((r) => `${r.method} ${r.path}` === description && r.access.includes('runs:control'));
+      expect(everywhere, description).toEqual([{ actions: XRAY, resources: ['*'] }, ...(controlsRuns ? [{ actions: TASK_RESPONSES, resources: ['*'] }] : [])]);
+      for (const { actions } of statements) for (const action of actions) expect(action, description).not.toMatch(/\*/);
+    }
+  });
+
+  it('lets each function write the log streams of its own log group (arn:…:log-group:NAME:log-stream:*)', () => {
+    for (const description of descriptions) {
+      const logs = statementsOf(description).filter((s) => s.actions.includes('logs:PutLogEvents'));
+      expect(logs, description).toHaveLength(1);
+      const resource = JSON.stringify(logs[0]?.resources);
+      expect(resource, description).toMatch(/:log-group:",\{"Ref":"[A-Za-z0-9]*Logs[A-Za-z0-9]+"\},":log-stream:\*"/);
     }
   });
 

@@ -35,14 +35,17 @@ describe('the CDK stack', () => {
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
   });
 
-  it('creates one Node.js 22 arm64 function with JSON logs per route and method, plus authorizer, fallback and runner tasks', () => {
+  it('creates one traced, source-mapped Node.js 22 arm64 function with JSON logs per route and method, plus authorizer, fallback and runner tasks', () => {
     const functions = Object.values(synth.template.findResources('AWS::Lambda::Function')) as { Properties: Record<string, any> }[];
     const descriptions = functions.map((f) => f.Properties.Description as string);
     for (const route of ROUTES) expect(descriptions.filter((d) => d === `${route.method} ${route.path}`), `${route.method} ${route.path}`).toHaveLength(1);
     // + authorizer and fallback, 6 runner tasks, the webhook processor.
     expect(functions).toHaveLength(ROUTES.length + 2 + 6 + 1);
     for (const fn of functions) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], LoggingConfig: { LogFormat: 'JSON' } });
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], LoggingConfig: { LogFormat: 'JSON' }, Handler: 'index.handler' });
+      // Traced, and stack traces name the TypeScript source (each bundle ships its source map).
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toMatch(/(^| )--enable-source-maps( |$)/);
     }
     for (const route of ROUTES) {
       synth.template.hasResourceProperties('AWS::Lambda::Function', {
@@ -75,7 +78,7 @@ describe('the CDK stack', () => {
   it('gives each function only the DynamoDB actions its route needs (no Scan anywhere)', () => {
     const read = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'];
     const write = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-    const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+    const logs = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
     for (const route of ROUTES.filter((r) => r.path.startsWith('/api/'))) {
       const actions = actionsOf(synth.template, `${route.method} ${route.path}`);
       expect(actions).not.toContain('dynamodb:Scan');

@@ -1,0 +1,227 @@
+/**
+ * What CDK synthesizes is what runs (issue 11). `cdk synth` writes the cloud assembly; this test deploys
+ * it on this machine (test/helpers/assembly/deployment.ts) and drives it as a client would: every route
+ * through its bundled function, then one real flow (organization → team → workspace with a sensitive
+ * variable → a plan, an approval and an apply through the template's state machine and the executor
+ * build, the step logs read back from S3; a cancelled job that frees its workspace for the next one).
+ * A function whose bundle does not import, whose handler is missing, whose environment lacks a
+ * variable, a route whose integration names no function, a state machine task naming a missing
+ * function, or a call its role's policies do not allow (simulated with @cloud-copilot/iam-simulate)
+ * fails here instead of in a deploy.
+ */
+import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { issuePersonalAccessToken } from '../../shared/auth/tokens';
+import { METRIC } from '../../shared/observability/names';
+import { ROUTES } from '../../shared/routes';
+import { cdkSynth, LocalDeployment } from '../helpers/assembly/deployment';
+import { TF_CONFIG, gitRepo } from '../helpers/engine';
+
+type Json = Record<string, any>;
+const outdir = mkdtempSync(join(tmpdir(), 'cloud-assembly-'));
+const SENSITIVE = `sensitive-${crypto.randomUUID()}`;
+let deployment: LocalDeployment;
+let gitDaemon: ChildProcess | undefined;
+let gitRoot = '';
+let sourceUrl = '';
+let admin = '';
+let ops = '';
+let approver = '';
+let org = '';
+
+async function http(method: string, path: string, token: string, body?: unknown) {
+  const res = await fetch(`${deployment.api.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/vnd.api+json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, text, body: /json/.test(res.headers.get('content-type') ?? '') && text ? JSON.parse(text) : undefined };
+}
+const create = async (path: string, type: string, attributes: Json, token = ops, relationships?: Json) => {
+  const res = await http('POST', `/api/v1/organization/${org}/${path}`, token, { data: { type, attributes, ...(relationships ? { relationships } : {}) } });
+  expect(res.status, res.text).toBe(201);
+  return res.body.data.id as string;
+};
+const job = (ws: string, attributes: Json) => create('job', 'job', attributes, ops, { workspace: { data: { type: 'workspace', id: ws } } });
+const read = async (id: string) => {
+  const res = await http('GET', `/api/v1/organization/${org}/job/${id}?include=step`, ops);
+  expect(res.status, res.text).toBe(200);
+  return { job: res.body.data as Json, steps: ((res.body.included ?? []) as Json[]).sort((a, b) => a.attributes.stepNumber - b.attributes.stepNumber) };
+};
+async function until(id: string, done: (j: Json) => boolean, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const got = await read(id);
+    if (done(got.job)) return got;
+    if (Date.now() > deadline) throw new Error(`job ${id} is still ${got.job.attributes.status}: ${got.job.attributes.output}; async failures: ${JSON.stringify(deployment.asyncFailures)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+const ended = (j: Json) => ['completed', 'failed', 'cancelled', 'rejected'].includes(j.attributes.status);
+const patch = (id: string, status: string, token = ops) => http('PATCH', `/api/v1/organization/${org}/job/${id}`, token, { data: { type: 'job', id, attributes: { status } } });
+const script = (text: string) => ({ tcl: Buffer.from(`flow:\n  - type: customScripts\n    step: 1\n    commands:\n      - { script: "${text}" }\n`).toString('base64') });
+
+/** A git repository served over git:// (the functions accept only remote sources in AWS). */
+async function serveRepository(): Promise<string> {
+  const repo = gitRepo({ 'main.tf': TF_CONFIG });
+  gitRoot = mkdtempSync(join(tmpdir(), 'cloud-assembly-git-'));
+  execFileSync('git', ['clone', '-q', '--bare', repo.path, join(gitRoot, 'infra.git')]);
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  gitDaemon = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${gitRoot}`, '--listen=127.0.0.1', `--port=${port}`, gitRoot], { stdio: 'ignore' });
+  const url = `git://127.0.0.1:${port}/infra.git`;
+  for (let i = 0; i < 50; i++) {
+    try {
+      execFileSync('git', ['ls-remote', url], { stdio: 'ignore' });
+      return url;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error('git daemon did not start');
+}
+
+beforeAll(async () => {
+  await cdkSynth(outdir);
+  deployment = await LocalDeployment.boot(outdir, inject('dynamoDbEndpoint'));
+  // aws-local-stepfunctions invokes a Task's function ARN with the SDK's default endpoint and
+  // credentials: the local Lambda, as the state machine's role.
+  const credentials = deployment.stateMachineCredentials();
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_LAMBDA: deployment.aws.endpoint,
+    AWS_REGION: deployment.assembly.deployment.region,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: credentials.sessionToken,
+  });
+  sourceUrl = await serveRepository();
+  const secret = [...deployment.secrets.values()][0]?.value as string;
+  const pat = (email: string, groups: string[]) => issuePersonalAccessToken({ email, groups }, secret);
+  [admin, ops, approver] = await Promise.all([pat('admin@example.com', ['TERRAKUBE_ADMIN']), pat('ops@example.com', ['OPS']), pat('cli@example.com', ['TERRAFORM_CLI'])]);
+}, 240_000);
+
+afterAll(async () => {
+  await deployment?.stop();
+  gitDaemon?.kill('SIGTERM');
+  rmSync(outdir, { recursive: true, force: true });
+  if (gitRoot) rmSync(gitRoot, { recursive: true, force: true });
+}, 60_000);
+
+describe('the synthesized cloud assembly, deployed locally', () => {
+  it('boots every function from its code asset: the handler imports, and its source map names the TypeScript source', async () => {
+    const failures: string[] = [];
+    for (const fn of deployment.runtime.functions) {
+      const root = deployment.runtime.environment(fn, { accessKeyId: 'x', secretAccessKey: 'x', sessionToken: 'x' }).LAMBDA_TASK_ROOT as string;
+      const map = JSON.parse(readFileSync(join(root, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+      if (!map.sources.some((s) => /^(functions|shared)\/.+\.ts$/.test(s))) failures.push(`${fn.description}: its source map names no TypeScript source`);
+      if (!existsSync(join(root, 'index.mjs'))) failures.push(`${fn.description}: no index.mjs in its asset`);
+    }
+    const imported = await deployment.runtime.initAll();
+    expect([...failures, ...imported]).toEqual([]);
+    // With the NODE_OPTIONS the template gives it, a function's stack trace names TypeScript lines.
+    const advance = deployment.runtime.functions.find((f) => f.description.startsWith('Job run task: records')) as (typeof deployment.runtime.functions)[number];
+    const env = deployment.runtime.environment(advance, { accessKeyId: 'x', secretAccessKey: 'x', sessionToken: 'x' });
+    const probe = `const m = await import(${JSON.stringify(join(env.LAMBDA_TASK_ROOT as string, 'index.mjs'))}); try { await m.handler({ organizationId: 'o', jobId: 1 }, {}); } catch (e) { console.log(e.stack); }`;
+    const trace = execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', NODE_OPTIONS: env.NODE_OPTIONS }, encoding: 'utf8' });
+    expect(trace).toMatch(/at \S+ \(\S+\/shared\/store\/table\.ts:\d+:\d+\)/);
+  });
+
+  it('answers every route of the route table through its bundled function, with no 5xx', async () => {
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const answers = await Promise.all(
+      ROUTES.map(async (route) => {
+        const path = route.path.replace(/\{[^}]+\}/g, (p) => (p === '{jobId}' ? '1' : missing));
+        const body = route.method === 'POST' || route.method === 'PATCH' ? { data: { type: 'x', attributes: {} } } : undefined;
+        const res = await http(route.method, path, admin, body);
+        return `${route.method} ${route.path} → ${res.status}${res.status >= 500 ? ` ${res.text}` : ''}`;
+      }),
+    );
+    expect(answers.filter((a) => / → 5\d\d/.test(a) || !/ → \d{3}/.test(a))).toEqual([]);
+    expect(answers).toContain('GET /healthz → 200');
+    expect((await http('GET', '/no/such/path', admin)).status).toBe(404);
+  }, 120_000);
+
+  describe('one real flow', () => {
+    let ws = '';
+    beforeAll(async () => {
+      const res = await http('POST', '/api/v1/organization', admin, { data: { type: 'organization', attributes: { name: `cloud-assembly-${Date.now()}` } } });
+      expect(res.status, res.text).toBe(201);
+      org = res.body.data.id;
+      await create('team', 'team', { name: 'OPS', manageWorkspace: true, manageJob: true, manageTemplate: true }, admin);
+      await create('team', 'team', { name: 'TERRAFORM_CLI' }, admin);
+      ws = await create('workspace', 'workspace', { name: `ws-${Date.now()}`, source: sourceUrl, branch: 'main', iacType: 'terraform' });
+      await create(`workspace/${ws}/variable`, 'variable', { key: 'greeting', value: SENSITIVE, category: 'TERRAFORM', sensitive: true, hcl: false });
+    }, 60_000);
+
+    it('plans, waits for the approval team, applies after the approval, and serves both step logs from S3', async () => {
+      const templates = await http('GET', `/api/v1/organization/${org}/template`, ops);
+      const cli = (templates.body.data as Json[]).find((t) => t.attributes.name === 'Terraform-Plan/Apply-Cli')?.id as string;
+      const id = await job(ws, { templateReference: cli });
+      await until(id, (j) => j.attributes.status === 'waitingApproval' || ended(j), 120_000);
+      expect((await read(id)).job.attributes.status).toBe('waitingApproval');
+      expect((await patch(id, 'approved', ops)).status).toBe(403);
+      expect((await patch(id, 'approved', approver)).status).toBe(204);
+      const done = await until(id, ended, 120_000);
+      expect(done.job.attributes, JSON.stringify(done.job.attributes.output)).toMatchObject({ status: 'completed', planChanges: true });
+      const [plan, , apply] = done.steps;
+      const log = async (step: Json) => (await http('GET', `/tfoutput/v1/organization/${org}/job/${id}/step/${step.id}`, ops)).text;
+      expect(await log(plan as Json)).toContain('Plan: 1 to add, 0 to change, 0 to destroy');
+      expect(await log(apply as Json)).toContain('Apply complete!');
+      // The state is in the bucket, where the next job's plan finds it.
+      const again = await until(await job(ws, { command: 'plan' }), ended, 120_000);
+      expect(again.job.attributes).toMatchObject({ status: 'completed', planChanges: false });
+    }, 300_000);
+
+    it('cancels a running job: its execution and build stop, and the next job of the workspace runs', async () => {
+      const sleeping = await job(ws, script('sleep 60'));
+      const next = await job(ws, script('echo next'));
+      await until(sleeping, (j) => j.attributes.status === 'running' || ended(j));
+      expect((await patch(sleeping, 'cancelled')).status).toBe(204);
+      expect((await until(next, ended)).job.attributes.status).toBe('completed');
+      expect((await read(sleeping)).job.attributes.status).toBe('cancelled');
+      await deployment.settle();
+      const stopped = [...deployment.stepFunctions.executions.values()].find((e) => e.arn.endsWith(`:${org}-${sleeping}`));
+      expect(stopped?.status).toBe('ABORTED');
+      expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain('sleep 60');
+    }, 180_000);
+  });
+
+  it('ran the EventBridge targets, the stream consumer and the asynchronous invocations without a failure', async () => {
+    await deployment.settle();
+    expect(deployment.asyncFailures).toEqual([]);
+    const invoked = (description: string) => deployment.runtime.invocations.get(deployment.runtime.functions.find((f) => f.description === description)?.name ?? '') ?? 0;
+    expect(invoked('Marks a step running when its executor build starts')).toBeGreaterThan(0);
+    expect(invoked('Fails the job of an execution that ended abnormally')).toBeGreaterThan(0);
+    expect(invoked('Makes sure a job handed a workspace has its execution'), deployment.streamErrors.join('; ')).toBeGreaterThan(0);
+  });
+
+  it('published the job metrics as EMF, traced every invocation with its AWS SDK calls, and logged no secret', () => {
+    const lines = [...deployment.runtime.logs.values()].flat();
+    const emf = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Json);
+    const names = new Set(emf.flatMap((m) => (m._aws.CloudWatchMetrics as Json[]).flatMap((c) => (c.Metrics as Json[]).map((x) => x.Name))));
+    for (const name of [METRIC.jobsCreated, METRIC.jobsStarted, METRIC.jobsCompleted, METRIC.jobsCancelled, METRIC.jobDuration]) expect([...names]).toContain(name);
+    expect(emf.every((m) => JSON.stringify(m._aws.CloudWatchMetrics[0].Dimensions) === '[["service","via"],["service"]]')).toBe(true);
+
+    const traced = new Set(deployment.runtime.segments.map((s) => deployment.runtime.traces.get(s.trace_id)).filter(Boolean));
+    const untraced = [...deployment.runtime.invocations.keys()].filter((name) => !traced.has(name));
+    expect(untraced.filter((name) => !/Health|Fallback/.test(name))).toEqual([]);
+    const services = new Set(deployment.runtime.segments.filter((s) => s.namespace === 'aws').map((s) => s.name));
+    for (const service of ['DynamoDB', 'S3', 'SFN', 'SecretsManager']) expect([...services]).toContain(service);
+
+    for (const secret of [SENSITIVE, ...[...deployment.secrets.values()].map((s) => s.value), admin, ops, approver]) {
+      expect(lines.filter((l) => l.includes(secret))).toEqual([]);
+    }
+  });
+
+  it('made only calls that the roles and resource policies in the template allow', async () => {
+    expect(deployment.aws.calls.length).toBeGreaterThan(100);
+    const callers = new Set(deployment.aws.calls.map((c) => c.identity.label));
+    expect([...callers].some((c) => c.startsWith('executor build'))).toBe(true);
+    expect([...callers].some((c) => c.startsWith('state machine'))).toBe(true);
+    const denials = await deployment.iam.denials(deployment.aws.calls);
+    expect(denials.map((d) => `${d.caller}: ${d.action} on ${d.resource} ${JSON.stringify(d.context)} (${d.decision})`)).toEqual([]);
+  }, 120_000);
+});

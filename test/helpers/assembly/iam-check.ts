@@ -1,0 +1,104 @@
+/**
+ * Were the calls the deployment made allowed? Each recorded call (caller's role, action, resource,
+ * condition context) is evaluated by @cloud-copilot/iam-simulate, a maintained IAM policy simulator,
+ * against what the template attaches: the role's policies (AWS::IAM::Policy resources naming it, its
+ * inline policies) and the resource's policy (a KMS key policy, an S3 bucket policy, the Lambda
+ * permissions of a function invoked by a service). Nothing here matches policies by hand.
+ */
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import type { CloudAssembly, Resource } from './cloud-assembly';
+import type { RecordedCall } from './local-aws';
+
+type Json = Record<string, any>;
+
+export interface Denial {
+  caller: string;
+  action: string;
+  resource: string;
+  context: Record<string, string | string[]>;
+  decision: string;
+}
+
+/** `stack/logicalId` of each role, the key the local endpoint records calls under. */
+export const roleKey = (role: Resource) => `${role.stack.name}/${role.logicalId}`;
+
+export class IamCheck {
+  private readonly roles = new Map<string, Resource>();
+
+  constructor(private readonly assembly: CloudAssembly) {
+    for (const role of assembly.resources('AWS::IAM::Role')) this.roles.set(roleKey(role), role);
+  }
+
+  /** The identity policies the template attaches to `role`. */
+  identityPolicies(role: Resource): { name: string; policy: Json }[] {
+    const name = this.assembly.physicalOf(role);
+    const inline = ((role.properties.Policies ?? []) as Json[]).map((p) => ({ name: String(p.PolicyName), policy: this.assembly.resolve(p.PolicyDocument, role.stack) as Json }));
+    if ((role.properties.ManagedPolicyArns ?? []).length) throw new Error(`${role.logicalId} has managed policies, whose statements the template does not hold`);
+    const attached = this.assembly
+      .resources('AWS::IAM::Policy')
+      .filter((p) => (this.assembly.resolve(p.properties.Roles ?? [], p.stack) as string[]).includes(name))
+      .map((p) => ({ name: p.logicalId, policy: this.assembly.resolve(p.properties.PolicyDocument, p.stack) as Json }));
+    return [...inline, ...attached];
+  }
+
+  private resourcePolicy(call: RecordedCall): Json | undefined {
+    const a = this.assembly;
+    if (call.service === 'kms') {
+      const key = a.resources('AWS::KMS::Key').find((k) => a.physicalOf(k, 'Arn') === call.resource);
+      return key ? (a.resolve(key.properties.KeyPolicy, key.stack) as Json) : undefined;
+    }
+    if (call.service === 's3') {
+      const bucket = call.resource.replace(/^arn:aws:s3:::/, '').split('/')[0];
+      const policy = a.resources('AWS::S3::BucketPolicy').find((p) => a.resolve(p.properties.Bucket, p.stack) === bucket);
+      return policy ? (a.resolve(policy.properties.PolicyDocument, policy.stack) as Json) : undefined;
+    }
+    if (call.service === 'lambda') {
+      const statements = a
+        .resources('AWS::Lambda::Permission')
+        .map((p) => a.resolve(p.properties, p.stack) as Json)
+        .filter((p) => p.FunctionName === call.resource || a.findByPhysical('AWS::Lambda::Function', p.FunctionName)?.logicalId === a.findByPhysical('AWS::Lambda::Function', call.resource)?.logicalId)
+        .map((p) => ({
+          Effect: 'Allow',
+          Principal: { Service: p.Principal },
+          Action: p.Action,
+          Resource: call.resource,
+          ...(p.SourceArn ? { Condition: { ArnLike: { 'aws:SourceArn': p.SourceArn } } } : {}),
+        }));
+      return statements.length ? { Version: '2012-10-17', Statement: statements } : undefined;
+    }
+    return undefined;
+  }
+
+  /** Every call that the template's policies do not allow (an empty list when all are). */
+  async denials(calls: RecordedCall[]): Promise<Denial[]> {
+    const { account } = this.assembly.deployment;
+    const unique = new Map<string, RecordedCall>();
+    for (const call of calls) unique.set(JSON.stringify([call.identity.roleKey, call.action, call.resource, call.context]), call);
+    const denials: Denial[] = [];
+    for (const call of unique.values()) {
+      const [service, sourceArn] = call.identity.roleKey.split('|');
+      const byService = sourceArn !== undefined;
+      const role = byService ? undefined : this.roles.get(call.identity.roleKey);
+      if (!byService && !role) throw new Error(`${call.identity.label} runs as ${call.identity.roleKey}, which is not a role of the template`);
+      const principal = byService ? (service as string) : `arn:aws:sts::${account}:assumed-role/${this.assembly.physicalOf(role as Resource)}/local`;
+      const result = await runSimulation(
+        {
+          request: {
+            principal,
+            action: call.action,
+            resource: { resource: call.resource, accountId: account },
+            contextVariables: { ...call.context, ...(byService ? { 'aws:SourceArn': sourceArn as string, 'aws:SourceAccount': account } : {}) },
+          },
+          identityPolicies: role ? this.identityPolicies(role) : [],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          resourcePolicy: this.resourcePolicy(call),
+        },
+        {},
+      );
+      const decision = result.resultType === 'error' ? `simulation error: ${JSON.stringify(result.errors)}` : result.overallResult;
+      if (decision !== 'Allowed') denials.push({ caller: call.identity.label, action: call.action, resource: call.resource, context: call.context, decision });
+    }
+    return denials;
+  }
+}
