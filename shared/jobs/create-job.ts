@@ -12,8 +12,9 @@
  * conditional write) only for the creations just before it; a failed or dead one leaves a gap, never a
  * blocked organization.
  */
-import { badRequest, notFound, pointer } from '../http/errors';
+import { Invalid, NotFound, pointer } from '../domain/errors';
 import { COMMAND_TEMPLATES, type JobCommand } from '../domain/default-templates';
+import { authorize, type JobCreator } from '../domain/permissions';
 import type { OrganizationRecord, JobRecord, JobVia, WorkspaceRecord } from '../domain/records';
 import { indexes, keys } from '../store/keys';
 import { ConditionFailed, batchGet, getItem, pick, stripKeys } from '../store/table';
@@ -46,8 +47,8 @@ export interface CreatedJob {
   start?: number;
 }
 
-/** `authorize` sees the organization before anything is written (and throws to refuse). */
-export async function createJob(request: NewJob, authorize: (org: OrganizationRecord | undefined) => OrganizationRecord): Promise<CreatedJob> {
+/** The creator is authorized against the organization before anything is written. */
+export async function createJob(request: NewJob, creator: JobCreator): Promise<CreatedJob> {
   const { organizationId: orgId, workspaceId } = request;
   const templateKey = request.templateReference
     ? keys.template(orgId, request.templateReference)
@@ -57,10 +58,10 @@ export async function createJob(request: NewJob, authorize: (org: OrganizationRe
 
   const found = await batchGet([keys.organization(orgId), keys.workspace(workspaceId), ...(templateKey ? [templateKey] : [])]);
   const orgItem = pick(found, keys.organization(orgId));
-  const organization = authorize(orgItem ? stripKeys<OrganizationRecord>(orgItem) : undefined);
+  const organization = authorize.createJob(creator, orgItem ? stripKeys<OrganizationRecord>(orgItem) : undefined, orgId);
   const wsItem = pick(found, keys.workspace(workspaceId));
   const workspace = wsItem ? stripKeys<WorkspaceRecord>(wsItem) : undefined;
-  if (!workspace || workspace.organizationId !== orgId) throw notFound(`workspace ${workspaceId} does not exist in this organization`);
+  if (!workspace || workspace.organizationId !== orgId) throw new NotFound(`workspace ${workspaceId} does not exist in this organization`);
   const templateReference = await resolveTemplate(request, workspace, templateKey ? pick(found, templateKey) : undefined);
 
   return serialized(`jobs:${orgId}`, () => commitJob(request, organization, workspace, templateReference));
@@ -132,7 +133,7 @@ async function commitWithWatermark(
       }
       // The workspace changed between the read and the write (freed, claimed, locked): read it again.
       const fresh = await getItem(keys.workspace(workspaceId));
-      if (!fresh) throw notFound(`workspace ${workspaceId} does not exist in this organization`);
+      if (!fresh) throw new NotFound(`workspace ${workspaceId} does not exist in this organization`);
       workspace = stripKeys<WorkspaceRecord>(fresh);
     }
   }
@@ -158,20 +159,20 @@ const newest = (read: WorkspaceRecord, hint: WorkspaceRecord | undefined) =>
 /** Contract §3.1: templateReference, else tcl, else command, else the workspace's default template. */
 async function resolveTemplate(request: NewJob, workspace: WorkspaceRecord, found: Record<string, unknown> | undefined): Promise<string | null> {
   if (request.templateReference) {
-    if (!found) throw notFound(`template ${request.templateReference} does not exist in this organization`);
+    if (!found) throw new NotFound(`template ${request.templateReference} does not exist in this organization`);
     return request.templateReference;
   }
   if (request.tcl) return null;
   if (request.command) {
-    if (!found) throw notFound(`this organization has no '${COMMAND_TEMPLATES[request.command]}' template for command '${request.command}'`);
+    if (!found) throw new NotFound(`this organization has no '${COMMAND_TEMPLATES[request.command]}' template for command '${request.command}'`);
     return String(found.owner);
   }
   if (workspace.defaultTemplate) {
     const template = await getItem(keys.template(workspace.organizationId, workspace.defaultTemplate));
-    if (!template) throw notFound(`the workspace's default template ${workspace.defaultTemplate} no longer exists`);
+    if (!template) throw new NotFound(`the workspace's default template ${workspace.defaultTemplate} no longer exists`);
     return workspace.defaultTemplate;
   }
-  throw badRequest(
+  throw new Invalid(
     'say which flow to run: templateReference, tcl or command (or give the workspace a defaultTemplate)',
     pointer('/data/attributes/templateReference'),
   );

@@ -4,7 +4,7 @@
  * waiting job becomes active in the same write. Used by cancel, reject, the runner's last task and
  * every failure path.
  */
-import { conflict } from '../http/errors';
+import { Conflict } from '../domain/errors';
 import type { JobStatus, StepStatus } from '../domain/job-status';
 import { isTerminal } from '../domain/job-status';
 import type { JobRecord, StepRecord } from '../domain/records';
@@ -70,7 +70,7 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
         const current = await getItem(keys.job(job.organizationId, job.id));
         const status = (current?.status as JobStatus | undefined) ?? 'cancelled';
         if (!current || isTerminal(status)) throw new JobAlreadyEnded(status);
-        throw conflict(`the job changed while it was being updated (now ${status}); retry`);
+        throw new Conflict(`the job changed while it was being updated (now ${status}); retry`);
       }
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(5 * attempt, 50)));
     }

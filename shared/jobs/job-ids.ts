@@ -8,13 +8,12 @@
  * write, instead of waiting for each to stall. A creator that died without marking its id (a crashed
  * process) is skipped after COMMIT_STALL_MS without progress. Either way the id becomes a gap.
  */
+import { Unavailable } from '../domain/errors';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { serviceUnavailable } from '../http/errors';
 import { keys } from '../store/keys';
-import { ddb } from '../store/client';
+import { send } from '../store/client';
 import { ConditionFailed, getItem, tableName, type TxItem } from '../store/table';
 import { check, conditions, write } from '../store/writes';
-import { isTransient } from '../http/error-response';
 import { logger } from '../logger';
 
 export const COMMIT_STALL_MS = 3000;
@@ -23,7 +22,7 @@ const MAX_SKIP = 50;
 
 /** The organization's next job id (1, 2, 3 …): an atomic counter, never contended. */
 export async function reserveJobId(orgId: string): Promise<number> {
-  const res = await ddb().send(
+  const res = await send(
     new UpdateCommand({
       TableName: tableName(),
       Key: keys.jobCounter(orgId),
@@ -68,7 +67,7 @@ export class CommitWatermark {
     for (;;) {
       const counter = (await getItem(keys.jobCounter(this.orgId))) as Counter;
       const committed = committedOf(counter);
-      if (committed >= this.id) throw serviceUnavailable('this job creation took too long and was abandoned; retry', 1);
+      if (committed >= this.id) throw new Unavailable('this job creation took too long and was abandoned; retry', 1);
       if (committed === this.id - 1) return;
       const abandoned = abandonedThrough(counter, this.id - 1);
       if (abandoned > committed) {
@@ -94,7 +93,7 @@ export class CommitWatermark {
    */
   async abandon(): Promise<void> {
     try {
-      const res = await ddb().send(
+      const res = await send(
         new UpdateCommand({
           TableName: tableName(),
           Key: keys.jobCounter(this.orgId),
@@ -119,7 +118,7 @@ export class CommitWatermark {
     } catch (error) {
       // Someone else moved the mark (or the job exists after all): the next read shows where it is.
       // A throttled skip is retried by the next round of the wait.
-      if (!(error instanceof ConditionFailed) && !isTransient(error)) throw error;
+      if (!(error instanceof ConditionFailed) && !(error instanceof Unavailable)) throw error;
     }
     this.lastProgressAt = Date.now();
   }

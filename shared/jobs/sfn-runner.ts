@@ -1,5 +1,6 @@
 /** The job runner in AWS: one Step Functions execution per job, named after the job (idempotent start). */
 import { SFNClient, SendTaskSuccessCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { classifyTransientErrors } from '../adapters/aws/transient';
 import type { JobRunner, RunRef } from './runner';
 
 export const executionName = (run: RunRef) => `${run.organizationId}-${run.jobId}`;
@@ -10,7 +11,7 @@ export function executionArn(stateMachineArn: string, run: RunRef): string {
 
 const EXPIRED = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
-export function sfnJobRunner(stateMachineArn: string, client = new SFNClient({})): JobRunner {
+export function sfnJobRunner(stateMachineArn: string, client = classifyTransientErrors(new SFNClient({}))): JobRunner {
   return {
     async start(run) {
       try {

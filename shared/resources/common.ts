@@ -1,7 +1,7 @@
 /** Helpers every resource service uses: ids, audit fields, responses, and loading the caller's org. */
+import { NotFound } from '../domain/errors';
 import type { Principal } from '../auth/principal';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
-import { notFound } from '../http/errors';
 import { document, type ResourceObject } from '../http/jsonapi';
 import type { Audit, OrganizationRecord } from '../domain/records';
 import { organizationNotFound } from '../domain/permissions';
@@ -30,7 +30,7 @@ export const AUDIT_ATTRIBUTES = ['createdBy', 'createdDate', 'updatedBy', 'updat
 /** A path id that cannot exist is simply not found. */
 export function uuidParam(req: ApiRequest, name: string, what: string): string {
   const value = req.params[name] ?? '';
-  if (!UUID.test(value)) throw notFound(`${what} ${value} does not exist`);
+  if (!UUID.test(value)) throw new NotFound(`${what} ${value} does not exist`);
   return value.toLowerCase();
 }
 

@@ -3,8 +3,8 @@
  * filter[job] (RSQL), sort, page[size|number|totals|cursor], fields[job], include. links.next/prev carry
  * an opaque cursor (the cheap path: one Query per source per page); page[number] skips from the start.
  */
+import { Invalid, parameter } from '../domain/errors';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
-import { badRequest, parameter } from '../http/errors';
 import { document, type ResourceObject } from '../http/jsonapi';
 import { requireMember } from '../domain/permissions';
 import { JOB_STATUSES, type JobStatus } from '../domain/job-status';
@@ -40,7 +40,7 @@ function integerParam(req: ApiRequest, name: string, min: number, max: number): 
   const raw = req.query.get(name);
   if (raw === undefined) return undefined;
   if (!/^\d{1,7}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw badRequest(`${name} must be an integer from ${min} to ${max}`, parameter(name));
+    throw new Invalid(`${name} must be an integer from ${min} to ${max}`, parameter(name));
   }
   return Number(raw);
 }
@@ -48,7 +48,7 @@ function integerParam(req: ApiRequest, name: string, min: number, max: number): 
 function sortParam(req: ApiRequest): Sort {
   const raw = req.query.get('sort') ?? '-id';
   if (!(SORTS as readonly string[]).includes(raw)) {
-    throw badRequest(`sort '${raw}' is not supported (supported: ${SORTS.join(', ')})`, parameter('sort'));
+    throw new Invalid(`sort '${raw}' is not supported (supported: ${SORTS.join(', ')})`, parameter('sort'));
   }
   return raw as Sort;
 }
@@ -58,14 +58,14 @@ function fieldsParam(req: ApiRequest): Set<string> | undefined {
   if (raw === undefined) return undefined;
   const known = [...Object.keys(jobAttributes({ steps: [] } as unknown as JobRecord)), ...RELATIONSHIPS];
   const fields = new Set(raw.split(',').map((f) => f.trim()).filter(Boolean));
-  for (const f of fields) if (!known.includes(f)) throw badRequest(`fields[job]: unknown field '${f}'`, parameter('fields[job]'));
+  for (const f of fields) if (!known.includes(f)) throw new Invalid(`fields[job]: unknown field '${f}'`, parameter('fields[job]'));
   return fields;
 }
 
 function cursorParam(req: ApiRequest, plan: Plan): Cursor | undefined {
   const raw = req.query.get('page[cursor]');
   if (raw === undefined) return undefined;
-  if (req.query.has('page[number]')) throw badRequest('use page[cursor] or page[number], not both', parameter('page[cursor]'));
+  if (req.query.has('page[number]')) throw new Invalid('use page[cursor] or page[number], not both', parameter('page[cursor]'));
   let cursor: Cursor | undefined;
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
@@ -74,8 +74,8 @@ function cursorParam(req: ApiRequest, plan: Plan): Cursor | undefined {
   } catch {
     // reported below
   }
-  if (!cursor) throw badRequest('page[cursor] is not a cursor this service issued', parameter('page[cursor]'));
-  if (cursor.f !== plan.fingerprint) throw badRequest('page[cursor] belongs to a different search; keep filter and sort unchanged while paging', parameter('page[cursor]'));
+  if (!cursor) throw new Invalid('page[cursor] is not a cursor this service issued', parameter('page[cursor]'));
+  if (cursor.f !== plan.fingerprint) throw new Invalid('page[cursor] belongs to a different search; keep filter and sort unchanged while paging', parameter('page[cursor]'));
   return cursor;
 }
 
@@ -110,7 +110,7 @@ export async function searchJobs(req: ApiRequest, scope: Scope, org: Organizatio
   const cursor = cursorParam(req, plan);
   const totals = req.query.has('page[totals]') && req.query.get('page[totals]') !== 'false';
   if (!cursor && (number - 1) * size > MAX_OFFSET) {
-    throw badRequest(`page[number] reaches past ${MAX_OFFSET} jobs; follow links.next instead`, parameter('page[number]'));
+    throw new Invalid(`page[number] reaches past ${MAX_OFFSET} jobs; follow links.next instead`, parameter('page[number]'));
   }
 
   let jobs: JobRecord[];

@@ -1,8 +1,8 @@
 /** Jobs on the organization path (contract §3): create, read, change status/comments, delete. */
+import { Conflict, Forbidden, Invalid, NotFound, pointer } from '../domain/errors';
 import * as v from 'valibot';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { bool, checkAttributes, enumOf, optionalText, uuid } from '../http/attributes';
-import { badRequest, conflict, forbidden, notFound, pointer } from '../http/errors';
 import { document, readResourceDocument } from '../http/jsonapi';
 import { COMMAND_TEMPLATES } from '../domain/default-templates';
 import { JOB_STATUSES, isTerminal, transitionRefusal } from '../domain/job-status';
@@ -51,7 +51,7 @@ const PATCH_RULES = { readOnly: [...Object.keys(JobCreate.entries), ...JOB_CREAT
 export function jobIdParam(req: ApiRequest): number {
   const raw = req.params.jobId ?? '';
   const id = /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(id)) throw notFound(`job ${raw} does not exist`);
+  if (!Number.isSafeInteger(id)) throw new NotFound(`job ${raw} does not exist`);
   return id;
 }
 
@@ -63,7 +63,7 @@ export async function loadJob(orgId: string, jobId: number) {
 export async function readableJob(req: ApiRequest, orgId: string, jobId: number): Promise<{ org: OrganizationRecord; job: JobRecord }> {
   const loaded = await loadJob(orgId, jobId);
   const org = requireMember(req.principal, loaded.org, orgId);
-  if (!loaded.job) throw notFound(`job ${jobId} does not exist`);
+  if (!loaded.job) throw new NotFound(`job ${jobId} does not exist`);
   return { org, job: loaded.job };
 }
 
@@ -90,18 +90,18 @@ export async function postJob(req: ApiRequest, orgId: string, pathWorkspaceId?: 
   const attrs = checkAttributes(input.attributes, JobCreate, JOB_CREATE_RULES);
   const linkedWorkspace = input.relationships.workspace?.id;
   if (pathWorkspaceId && linkedWorkspace && linkedWorkspace !== pathWorkspaceId) {
-    throw conflict('the workspace relationship does not match the workspace in the path', pointer('/data/relationships/workspace/data/id'));
+    throw new Conflict('the workspace relationship does not match the workspace in the path', pointer('/data/relationships/workspace/data/id'));
   }
   const workspaceId = pathWorkspaceId ?? linkedWorkspace;
-  if (!workspaceId) throw badRequest('a job needs its workspace relationship', pointer('/data/relationships/workspace'));
+  if (!workspaceId) throw new Invalid('a job needs its workspace relationship', pointer('/data/relationships/workspace'));
   const linkedOrg = input.relationships.organization?.id;
   if (linkedOrg && linkedOrg.toLowerCase() !== orgId) {
-    throw conflict('the organization relationship does not match the organization in the path', pointer('/data/relationships/organization/data/id'));
+    throw new Conflict('the organization relationship does not match the organization in the path', pointer('/data/relationships/organization/data/id'));
   }
   if (attrs.tcl) await validateTcl(attrs.tcl);
   const { job, start } = await createJob(
     { organizationId: orgId, workspaceId: workspaceId.toLowerCase(), ...attrs, createdBy: req.principal.email },
-    (org) => requirePermission(req.principal, org, orgId, 'manageJob', 'creating jobs'),
+    { principal: req.principal },
   );
   if (start !== undefined) await startRun({ organizationId: orgId, jobId: start });
   return created(req, jobResource(req, job));
@@ -113,26 +113,26 @@ export async function patchJob(req: ApiRequest, orgId: string, jobId: number, sc
   const loaded = await loadJob(orgId, jobId);
   const org = requireMember(req.principal, loaded.org, orgId);
   const job = loaded.job;
-  if (!job) throw notFound(`job ${jobId} does not exist`);
+  if (!job) throw new NotFound(`job ${jobId} does not exist`);
   scope?.(job);
   const to = attrs.status;
   if (to !== undefined) {
     const refusal = transitionRefusal(job.status, to);
-    if (refusal) throw conflict(refusal, pointer('/data/attributes/status'));
+    if (refusal) throw new Conflict(refusal, pointer('/data/attributes/status'));
     const allowed = to === 'cancelled' ? canCancel(req.principal, org, job.approvalTeam) : canApprove(req.principal, job.approvalTeam);
     if (!allowed) {
-      throw forbidden(to === 'cancelled' ? 'cancelling needs the manageJob permission or the approval team' : `only members of ${job.approvalTeam ?? 'the approval team'} may ${to === 'approved' ? 'approve' : 'reject'} this job`, pointer('/data/attributes/status'));
+      throw new Forbidden(to === 'cancelled' ? 'cancelling needs the manageJob permission or the approval team' : `only members of ${job.approvalTeam ?? 'the approval team'} may ${to === 'approved' ? 'approve' : 'reject'} this job`, pointer('/data/attributes/status'));
     }
   }
   if (attrs.comments !== undefined && !hasPermission(req.principal, org, 'manageJob')) {
-    throw forbidden('changing comments needs the manageJob permission', pointer('/data/attributes/comments'));
+    throw new Forbidden('changing comments needs the manageJob permission', pointer('/data/attributes/comments'));
   }
   if (to === 'cancelled') await cancel(job, req.principal.email, attrs.comments);
   else if (to === 'approved') await approve(job, req.principal.email);
   else if (to === 'rejected') await reject(job, req.principal.email);
   if (attrs.comments !== undefined && to !== 'cancelled') {
     await write([
-      update(keys.job(orgId, jobId), { comments: attrs.comments, ...updatedAudit(req.principal) }, { condition: conditions.exists }, () => notFound(`job ${jobId} does not exist`)),
+      update(keys.job(orgId, jobId), { comments: attrs.comments, ...updatedAudit(req.principal) }, { condition: conditions.exists }, () => new NotFound(`job ${jobId} does not exist`)),
     ]);
   }
   return noContent();
@@ -147,7 +147,7 @@ async function cancel(job: JobRecord, by: string, comments: string | null | unde
       extra: comments !== undefined ? { comments } : {},
     });
   } catch (error) {
-    if (error instanceof JobAlreadyEnded) throw conflict(error.message, pointer('/data/attributes/status'));
+    if (error instanceof JobAlreadyEnded) throw new Conflict(error.message, pointer('/data/attributes/status'));
     throw error;
   }
   await jobRunner().stop({ organizationId: job.organizationId, jobId: job.id });
@@ -157,9 +157,9 @@ export async function deleteJob(req: ApiRequest, orgId: string, jobId: number, s
   const loaded = await loadJob(orgId, jobId);
   requirePermission(req.principal, loaded.org, orgId, 'manageJob', 'deleting jobs');
   const job = loaded.job;
-  if (!job) throw notFound(`job ${jobId} does not exist`);
+  if (!job) throw new NotFound(`job ${jobId} does not exist`);
   scope?.(job);
-  const active = () => conflict(`the job is ${job.status}; cancel the job first`);
+  const active = () => new Conflict(`the job is ${job.status}; cancel the job first`);
   if (!isTerminal(job.status)) throw active();
   await write([
     remove(keys.job(orgId, jobId), {
@@ -177,7 +177,7 @@ export async function deleteJob(req: ApiRequest, orgId: string, jobId: number, s
 export async function getStepLog(req: ApiRequest): Promise<ApiResponse> {
   const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
   const step = job.steps.find((s) => s.id === req.params.stepId);
-  if (!step) throw notFound(`step ${req.params.stepId} does not exist`);
+  if (!step) throw new NotFound(`step ${req.params.stepId} does not exist`);
   const text = await artifactStore().readText(artifactStore().logRef(job.organizationId, job.id, step.id));
   return { status: 200, body: text ?? '' };
 }
@@ -190,7 +190,7 @@ export async function listSteps(req: ApiRequest): Promise<ApiResponse> {
 export async function getStep(req: ApiRequest): Promise<ApiResponse> {
   const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
   const step = job.steps.find((s) => s.id === req.params.stepId);
-  if (!step) throw notFound(`step ${req.params.stepId} does not exist`);
+  if (!step) throw new NotFound(`step ${req.params.stepId} does not exist`);
   return ok(document(stepResource(req, job, step)));
 }
 

@@ -1,8 +1,8 @@
 /** Organizations: admins create, rename and delete them; members read them (contract §2, §6). */
+import { Conflict, Forbidden } from '../domain/errors';
 import * as v from 'valibot';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { checkAttributes, nonEmptyString, optionalText } from '../http/attributes';
-import { conflict, forbidden } from '../http/errors';
 import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
 import { DEFAULT_TEMPLATES, defaultTemplateTcl } from '../domain/default-templates';
 import { requireAdmin, requireMember } from '../domain/permissions';
@@ -67,7 +67,7 @@ export async function getOrganization(req: ApiRequest): Promise<ApiResponse> {
 export async function createOrganization(req: ApiRequest): Promise<ApiResponse> {
   const input = readResourceDocument(req.body, { type: TYPE });
   const attrs = checkAttributes(input.attributes, Create, rules);
-  if (!req.principal.isAdmin) throw forbidden('creating an organization is reserved to administrators');
+  if (!req.principal.isAdmin) throw new Forbidden('creating an organization is reserved to administrators');
   const audit = createdAudit(req.principal);
   const org: OrganizationRecord = { id: newId(), name: attrs.name, description: attrs.description ?? null, teams: {}, ...audit };
   const templates: TemplateRecord[] = DEFAULT_TEMPLATES.map((seed) => ({
@@ -84,7 +84,7 @@ export async function createOrganization(req: ApiRequest): Promise<ApiResponse> 
     put({ ...keys.organization(org.id), ...indexes.organization(org.name), ...org }, conditions.absent),
     put({ ...keys.jobCounter(org.id), lastJobId: 0, committedJobId: 0 }, conditions.absent),
     put({ ...keys.organizationName(org.name), owner: org.id }, conditions.absent, () =>
-      conflict(`an organization named '${org.name}' already exists`, { pointer: '/data/attributes/name' }),
+      new Conflict(`an organization named '${org.name}' already exists`, { pointer: '/data/attributes/name' }),
     ),
     ...templates.flatMap((t) => [
       put({ ...keys.template(org.id, t.id), ...t }, conditions.absent),
@@ -105,13 +105,13 @@ export async function updateOrganization(req: ApiRequest): Promise<ApiResponse> 
       keys.organization(orgId),
       { ...attrs, ...(attrs.name !== undefined ? indexes.organization(attrs.name) : {}), ...updatedAudit(req.principal) },
       { condition: { expression: 'attribute_exists(pk) AND #n = :old', names: { '#n': 'name' }, values: { ':old': org.name } } },
-      () => conflict('the organization changed while it was being updated; retry'),
+      () => new Conflict('the organization changed while it was being updated; retry'),
     ),
     ...(renamed
       ? [
           remove(keys.organizationName(org.name)),
           put({ ...keys.organizationName(attrs.name as string), owner: orgId }, conditions.absent, () =>
-            conflict(`an organization named '${attrs.name}' already exists`, { pointer: '/data/attributes/name' }),
+            new Conflict(`an organization named '${attrs.name}' already exists`, { pointer: '/data/attributes/name' }),
           ),
         ]
       : []),
@@ -128,7 +128,7 @@ export async function deleteOrganization(req: ApiRequest): Promise<ApiResponse> 
     ExpressionAttributeValues: { ':p': `ORG#${orgId}#WS` },
     Limit: 1,
   });
-  if (workspaces.items.length > 0) throw conflict('the organization still has workspaces; delete them first');
+  if (workspaces.items.length > 0) throw new Conflict('the organization still has workspaces; delete them first');
   // The org item and its name guard go first (atomically), so the organization disappears at once;
   // the rest of its partition (teams, templates, job history) is then removed in batches.
   await write([remove(keys.organization(orgId), conditions.exists), remove(keys.organizationName(org.name))]);

@@ -3,10 +3,10 @@
  * organization. Admins manage teams; members read them. Every write also updates the organization's
  * `teams` map in the same transaction, which is what authorization reads.
  */
+import { Conflict, NotFound } from '../domain/errors';
 import * as v from 'valibot';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { bool, checkAttributes, nonEmptyString } from '../http/attributes';
-import { conflict, notFound } from '../http/errors';
 import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
 import { requireAdmin, requireMember, type TeamFlags } from '../domain/permissions';
 import type { TeamRecord } from '../domain/records';
@@ -64,7 +64,7 @@ function setMembership(orgId: string, group: string, flags: TeamFlags) {
     names: { '#teams': 'teams', '#g': group },
     values: { ':flags': flags },
     condition: conditions.exists,
-  }, () => notFound(`organization ${orgId} does not exist`));
+  }, () => new NotFound(`organization ${orgId} does not exist`));
 }
 
 async function loadTeam(req: ApiRequest) {
@@ -82,7 +82,7 @@ export async function listTeams(req: ApiRequest): Promise<ApiResponse> {
 export async function getTeam(req: ApiRequest): Promise<ApiResponse> {
   const { orgId, teamId, org, team } = await loadTeam(req);
   requireMember(req.principal, org, orgId);
-  if (!team) throw notFound(`team ${teamId} does not exist`);
+  if (!team) throw new NotFound(`team ${teamId} does not exist`);
   return ok(document(teamResource(req, team)));
 }
 
@@ -106,7 +106,7 @@ export async function updateTeam(req: ApiRequest): Promise<ApiResponse> {
   const attrs = checkAttributes(input.attributes, Update, rules);
   const { orgId, teamId, org, team } = await loadTeam(req);
   requireAdmin(req.principal, org, orgIdParam, 'managing teams');
-  if (!team) throw notFound(`team ${teamId} does not exist`);
+  if (!team) throw new NotFound(`team ${teamId} does not exist`);
   const next: TeamRecord = { ...team, ...definedOnly(attrs), ...updatedAudit(req.principal) };
   const renamed = next.name !== team.name;
   await write([
@@ -114,7 +114,7 @@ export async function updateTeam(req: ApiRequest): Promise<ApiResponse> {
       keys.team(orgId, teamId),
       { ...definedOnly(attrs), ...indexes.team(orgId, next.name), ...updatedAudit(req.principal) },
       { condition: { expression: 'attribute_exists(pk) AND #n = :old', names: { '#n': 'name' }, values: { ':old': team.name } } },
-      () => conflict('the team changed while it was being updated; retry'),
+      () => new Conflict('the team changed while it was being updated; retry'),
     ),
     ...(renamed
       ? [
@@ -136,9 +136,9 @@ export async function updateTeam(req: ApiRequest): Promise<ApiResponse> {
 export async function deleteTeam(req: ApiRequest): Promise<ApiResponse> {
   const { orgId, teamId, org, team } = await loadTeam(req);
   requireAdmin(req.principal, org, orgId, 'managing teams');
-  if (!team) throw notFound(`team ${teamId} does not exist`);
+  if (!team) throw new NotFound(`team ${teamId} does not exist`);
   await write([
-    remove(keys.team(orgId, teamId), conditions.exists, () => notFound(`team ${teamId} does not exist`)),
+    remove(keys.team(orgId, teamId), conditions.exists, () => new NotFound(`team ${teamId} does not exist`)),
     remove(keys.teamName(orgId, team.name)),
     update(keys.organization(orgId), {}, { remove: ['#teams.#g'], names: { '#teams': 'teams', '#g': team.name }, condition: conditions.exists }),
   ]);

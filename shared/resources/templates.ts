@@ -1,8 +1,8 @@
 /** Templates: named TCL flows of an organization, validated when saved (contract §2, §4). */
+import { Conflict, Invalid, NotFound, pointer } from '../domain/errors';
 import * as v from 'valibot';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { checkAttributes, nonEmptyString, optionalText } from '../http/attributes';
-import { badRequest, conflict, notFound, pointer } from '../http/errors';
 import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
 import { requireMember, requirePermission } from '../domain/permissions';
 import type { TemplateRecord } from '../domain/records';
@@ -45,7 +45,7 @@ export async function validateTcl(value: string, at = '/data/attributes/tcl'): P
   try {
     parseTcl(value);
   } catch (e) {
-    if (e instanceof TclError) throw badRequest(`invalid tcl: ${e.message}`, pointer(at));
+    if (e instanceof TclError) throw new Invalid(`invalid tcl: ${e.message}`, pointer(at));
     throw e;
   }
 }
@@ -75,7 +75,7 @@ export async function listTemplates(req: ApiRequest): Promise<ApiResponse> {
 export async function getTemplate(req: ApiRequest): Promise<ApiResponse> {
   const { orgId, templateId, org, template } = await loadTemplate(req);
   requireMember(req.principal, org, orgId);
-  if (!template) throw notFound(`template ${templateId} does not exist`);
+  if (!template) throw new NotFound(`template ${templateId} does not exist`);
   return ok(document(templateResource(req, template)));
 }
 
@@ -108,14 +108,14 @@ export async function updateTemplate(req: ApiRequest): Promise<ApiResponse> {
   if (attrs.tcl !== undefined) await validateTcl(attrs.tcl);
   const { orgId, templateId, org, template } = await loadTemplate(req);
   requirePermission(req.principal, org, orgId, 'manageTemplate', 'managing templates');
-  if (!template) throw notFound(`template ${templateId} does not exist`);
+  if (!template) throw new NotFound(`template ${templateId} does not exist`);
   const renamed = attrs.name !== undefined && attrs.name.toLowerCase() !== template.name.toLowerCase();
   await write([
     update(
       keys.template(orgId, templateId),
       { ...attrs, ...updatedAudit(req.principal) },
       { condition: { expression: 'attribute_exists(pk) AND #n = :old', names: { '#n': 'name' }, values: { ':old': template.name } } },
-      () => conflict('the template changed while it was being updated; retry'),
+      () => new Conflict('the template changed while it was being updated; retry'),
     ),
     ...(renamed
       ? [remove(keys.templateName(orgId, template.name)), guard(keys.templateName(orgId, attrs.name as string), templateId, `a template named '${attrs.name}'`)]
@@ -127,9 +127,9 @@ export async function updateTemplate(req: ApiRequest): Promise<ApiResponse> {
 export async function deleteTemplate(req: ApiRequest): Promise<ApiResponse> {
   const { orgId, templateId, org, template } = await loadTemplate(req);
   requirePermission(req.principal, org, orgId, 'manageTemplate', 'managing templates');
-  if (!template) throw notFound(`template ${templateId} does not exist`);
+  if (!template) throw new NotFound(`template ${templateId} does not exist`);
   await write([
-    remove(keys.template(orgId, templateId), conditions.exists, () => notFound(`template ${templateId} does not exist`)),
+    remove(keys.template(orgId, templateId), conditions.exists, () => new NotFound(`template ${templateId} does not exist`)),
     remove(keys.templateName(orgId, template.name)),
   ]);
   return noContent();

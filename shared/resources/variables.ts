@@ -2,10 +2,10 @@
  * Workspace variables: TERRAFORM ones become TF_VAR_<key>, ENV ones environment variables. A sensitive
  * value is write-only: no response (not even the create response) and no log line ever carries it.
  */
+import { Conflict, Invalid, NotFound, pointer } from '../domain/errors';
 import * as v from 'valibot';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { bool, checkAttributes, enumOf, optionalText } from '../http/attributes';
-import { badRequest, conflict, notFound, pointer } from '../http/errors';
 import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
 import { requireMember, requirePermission } from '../domain/permissions';
 import { VARIABLE_CATEGORIES, type VariableRecord, type WorkspaceRecord } from '../domain/records';
@@ -99,7 +99,7 @@ export async function getVariable(req: ApiRequest): Promise<ApiResponse> {
   const { orgId, workspaceId, variableId, org, workspace, variable } = await load(req, true);
   requireMember(req.principal, org, orgId);
   if (!workspace) throw workspaceNotFound(workspaceId);
-  if (!variable) throw notFound(`variable ${variableId} does not exist`);
+  if (!variable) throw new NotFound(`variable ${variableId} does not exist`);
   return ok(document(variableResource(req, variable)));
 }
 
@@ -133,9 +133,9 @@ export async function updateVariable(req: ApiRequest): Promise<ApiResponse> {
   const { orgId, workspaceId, variableId, org, workspace, variable } = await load(req, true);
   requirePermission(req.principal, org, orgId, 'manageWorkspace', 'managing variables');
   if (!workspace) throw workspaceNotFound(workspaceId);
-  if (!variable) throw notFound(`variable ${variableId} does not exist`);
+  if (!variable) throw new NotFound(`variable ${variableId} does not exist`);
   if (variable.sensitive && attrs.sensitive === false) {
-    throw badRequest('a sensitive variable cannot be made non-sensitive; delete it and create it again', pointer('/data/attributes/sensitive'));
+    throw new Invalid('a sensitive variable cannot be made non-sensitive; delete it and create it again', pointer('/data/attributes/sensitive'));
   }
   const next = { ...variable, ...attrs };
   const moved = next.key !== variable.key || next.category !== variable.category;
@@ -150,7 +150,7 @@ export async function updateVariable(req: ApiRequest): Promise<ApiResponse> {
           values: { ':k': variable.key, ':c': variable.category },
         },
       },
-      () => conflict('the variable changed while it was being updated; retry'),
+      () => new Conflict('the variable changed while it was being updated; retry'),
     ),
     ...(moved ? [remove(keys.variableKey(workspaceId, variable.category, variable.key)), keyGuard(next)] : []),
   ]);
@@ -161,9 +161,9 @@ export async function deleteVariable(req: ApiRequest): Promise<ApiResponse> {
   const { orgId, workspaceId, variableId, org, workspace, variable } = await load(req, true);
   requirePermission(req.principal, org, orgId, 'manageWorkspace', 'managing variables');
   if (!workspace) throw workspaceNotFound(workspaceId);
-  if (!variable) throw notFound(`variable ${variableId} does not exist`);
+  if (!variable) throw new NotFound(`variable ${variableId} does not exist`);
   await write([
-    remove(keys.variable(workspaceId, variableId), conditions.exists, () => notFound(`variable ${variableId} does not exist`)),
+    remove(keys.variable(workspaceId, variableId), conditions.exists, () => new NotFound(`variable ${variableId} does not exist`)),
     remove(keys.variableKey(workspaceId, variable.category, variable.key)),
   ]);
   return noContent();

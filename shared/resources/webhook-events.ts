@@ -3,10 +3,10 @@
  * and with which template of the organization. Patterns are checked when a rule is saved, so the public
  * receiver never compiles anything that could make it hang (webhooks/patterns.ts).
  */
+import { NotFound } from '../domain/errors';
 import * as v from 'valibot';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { checkAttributes, enumOf, uuid } from '../http/attributes';
-import { notFound } from '../http/errors';
 import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
 import { requireMember, requirePermission } from '../domain/permissions';
 import { keys, prefixes } from '../store/keys';
@@ -42,8 +42,8 @@ const Create = v.object({
 const Update = v.partial(Create);
 const rules = { readOnly: AUDIT_ATTRIBUTES };
 
-const eventNotFound = (id: string) => notFound(`webhook event ${id} does not exist`);
-const templateNotFound = (id: string) => notFound(`template ${id} does not exist in this organization`);
+const eventNotFound = (id: string) => new NotFound(`webhook event ${id} does not exist`);
+const templateNotFound = (id: string) => new NotFound(`template ${id} does not exist in this organization`);
 
 function eventResource(req: ApiRequest, e: WebhookEventRecord): ResourceObject {
   return {

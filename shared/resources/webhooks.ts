@@ -4,10 +4,10 @@
  * (PATCH `rotateSecret: true`, the one PATCH answering 200: it must hand the new secret back). Everywhere
  * else `secret` is null; at rest it is sealed (secret-box.ts).
  */
+import { NotFound } from '../domain/errors';
 import * as v from 'valibot';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { bool, checkAttributes, optionalText } from '../http/attributes';
-import { notFound } from '../http/errors';
 import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
 import { requireMember, requirePermission } from '../domain/permissions';
 import type { WorkspaceRecord } from '../domain/records';
@@ -38,7 +38,7 @@ const Create = v.object({ description: optionalText(1024) });
 const Update = v.object({ description: optionalText(1024), rotateSecret: v.optional(bool()) });
 const rules = { readOnly: ['url', 'secret', ...AUDIT_ATTRIBUTES] };
 
-export const webhookNotFound = (id: string) => notFound(`webhook ${id} does not exist`);
+export const webhookNotFound = (id: string) => new NotFound(`webhook ${id} does not exist`);
 export const webhookPath = (w: Pick<WebhookRecord, 'organizationId' | 'workspaceId' | 'id'>) =>
   `/organization/${w.organizationId}/workspace/${w.workspaceId}/webhook/${w.id}`;
 

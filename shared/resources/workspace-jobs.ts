@@ -2,8 +2,8 @@
  * The v1.3 job paths, /workspace/{ws}/job[/{id}]: the same jobs as the organization path, scoped by the
  * workspace (a job of another workspace is not found), the workspace relationship optional on POST.
  */
+import { NotFound } from '../domain/errors';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
-import { notFound } from '../http/errors';
 import { isMember } from '../domain/permissions';
 import type { JobRecord, OrganizationRecord, WorkspaceRecord } from '../domain/records';
 import { keys } from '../store/keys';
@@ -22,7 +22,7 @@ async function pathWorkspace(req: ApiRequest): Promise<WorkspaceRecord> {
 }
 
 const inWorkspace = (workspace: WorkspaceRecord, jobId: number) => (job: JobRecord) => {
-  if (job.workspaceId !== workspace.id) throw notFound(`job ${jobId} does not exist`);
+  if (job.workspaceId !== workspace.id) throw new NotFound(`job ${jobId} does not exist`);
 };
 
 function requireWorkspaceMember(req: ApiRequest, org: OrganizationRecord | undefined, workspace: WorkspaceRecord): OrganizationRecord {
@@ -46,7 +46,7 @@ export async function getWorkspaceJob(req: ApiRequest): Promise<ApiResponse> {
   const jobId = jobIdParam(req);
   const loaded = await loadJob(workspace.organizationId, jobId);
   const org = requireWorkspaceMember(req, loaded.org, workspace);
-  if (!loaded.job) throw notFound(`job ${jobId} does not exist`);
+  if (!loaded.job) throw new NotFound(`job ${jobId} does not exist`);
   inWorkspace(workspace, jobId)(loaded.job);
   return renderJob(req, org, loaded.job);
 }

@@ -1,9 +1,9 @@
 /** Workspaces: where jobs run (a git source, branch and folder), managed with manageWorkspace. */
+import { Conflict, Invalid, NotFound, pointer } from '../domain/errors';
 import * as v from 'valibot';
 import { ApiEnv, readEnv } from '../env';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { bool, checkAttributes, enumOf, nonEmptyString, optionalText, uuid } from '../http/attributes';
-import { badRequest, conflict, notFound, pointer } from '../http/errors';
 import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
 import { requireMember, requirePermission } from '../domain/permissions';
 import { IAC_TYPES, type WorkspaceRecord } from '../domain/records';
@@ -66,7 +66,7 @@ const LOCAL_SOURCE = /^(file:\/\/\/|\/)[^\s]*$/;
 export function validateSource(source: string): void {
   const local = readEnv(ApiEnv).TERRAKUBE_MODE === 'local';
   if (REMOTE_SOURCE.test(source) || (local && LOCAL_SOURCE.test(source))) return;
-  throw badRequest(
+  throw new Invalid(
     local ? 'source must be a git URL, a file:// URL or an absolute path' : 'source must be a git URL (https://, ssh://, git:// or user@host:path)',
     pointer('/data/attributes/source'),
   );
@@ -95,7 +95,7 @@ export function workspaceResource(req: ApiRequest, w: WorkspaceRecord): Resource
 
 /** The workspace if it exists in this organization (else undefined: another org's id is "not found"). */
 export const inOrganization = (w: WorkspaceRecord | undefined, orgId: string) => (w && w.organizationId === orgId ? w : undefined);
-export const workspaceNotFound = (id: string) => notFound(`workspace ${id} does not exist`);
+export const workspaceNotFound = (id: string) => new NotFound(`workspace ${id} does not exist`);
 
 async function loadWorkspace(req: ApiRequest, extraKeys: ReturnType<typeof keys.template>[] = []) {
   const orgId = orgParam(req);
@@ -119,7 +119,7 @@ export async function getWorkspace(req: ApiRequest): Promise<ApiResponse> {
 }
 
 function requireTemplateFound(found: unknown, templateId: string): void {
-  if (!found) throw notFound(`template ${templateId} does not exist in this organization`);
+  if (!found) throw new NotFound(`template ${templateId} does not exist in this organization`);
 }
 
 export async function createWorkspace(req: ApiRequest): Promise<ApiResponse> {
@@ -170,7 +170,7 @@ export async function updateWorkspace(req: ApiRequest): Promise<ApiResponse> {
       keys.workspace(workspaceId),
       { ...attrs, ...(attrs.name !== undefined ? indexes.workspace(orgId, attrs.name) : {}), ...updatedAudit(req.principal) },
       { condition: { expression: 'attribute_exists(pk) AND #n = :old', names: { '#n': 'name' }, values: { ':old': workspace.name } } },
-      () => conflict('the workspace changed while it was being updated; retry'),
+      () => new Conflict('the workspace changed while it was being updated; retry'),
     ),
     ...(renamed
       ? [remove(keys.workspaceName(orgId, workspace.name)), guard(keys.workspaceName(orgId, attrs.name as string), workspaceId, `a workspace named '${attrs.name}'`)]
@@ -184,7 +184,7 @@ export async function deleteWorkspace(req: ApiRequest): Promise<ApiResponse> {
   const { orgId, workspaceId, org, workspace } = await loadWorkspace(req);
   requirePermission(req.principal, org, orgId, 'manageWorkspace', 'managing workspaces');
   if (!workspace) throw workspaceNotFound(workspaceId);
-  const busy = () => conflict('the workspace has jobs that have not ended; cancel them first');
+  const busy = () => new Conflict('the workspace has jobs that have not ended; cancel them first');
   if (workspace.activeJob !== undefined || (workspace.queue?.length ?? 0) > 0) throw busy();
   await write([
     remove(keys.workspace(workspaceId), {

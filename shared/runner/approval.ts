@@ -2,7 +2,7 @@
  * Approval steps: the AwaitApproval task parks the job in waitingApproval with the task token on it;
  * an approve or reject PATCH settles the token (contract §3.2, §4.5).
  */
-import { conflict, pointer } from '../http/errors';
+import { Conflict, pointer } from '../domain/errors';
 import type { JobRecord } from '../domain/records';
 import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
 import { readJob, updateJobIfStatus } from '../jobs/job-writes';
@@ -44,13 +44,13 @@ type Waiting = JobRecord & { taskToken?: string };
 /** PATCH status=approved: the run continues with the next step. */
 export async function approve(job: Waiting, by: string): Promise<void> {
   const token = job.taskToken;
-  if (job.status !== 'waitingApproval' || !token) throw conflict(`the job is ${job.status}, not waitingApproval`, pointer('/data/attributes/status'));
+  if (job.status !== 'waitingApproval' || !token) throw new Conflict(`the job is ${job.status}, not waitingApproval`, pointer('/data/attributes/status'));
   const now = new Date().toISOString();
   const steps = job.steps.map((s) => (s.type === 'approval' && s.status === 'running' ? { ...s, status: 'completed' as const, finishedDate: now } : s));
   try {
     await write([updateJobIfStatus(job, { status: 'approved', steps, updatedBy: by, updatedDate: now }, { remove: ['taskToken'] })]);
   } catch (error) {
-    if (error instanceof ConditionFailed) throw conflict('the job changed while it was being approved; read it again', pointer('/data/attributes/status'));
+    if (error instanceof ConditionFailed) throw new Conflict('the job changed while it was being approved; read it again', pointer('/data/attributes/status'));
     throw error;
   }
   if ((await jobRunner().resume(token, { decision: 'approved' })) === 'expired') {
@@ -58,14 +58,14 @@ export async function approve(job: Waiting, by: string): Promise<void> {
     await finishJob({ ...job, status: 'approved', steps }, { status: 'failed', stepStatus: () => 'notExecuted', output: 'the approval arrived after the run had ended', updatedBy: RUNNER_IDENTITY }).catch((e) => {
       if (!(e instanceof JobAlreadyEnded)) throw e;
     });
-    throw conflict('the approval window had already closed; the job failed', pointer('/data/attributes/status'));
+    throw new Conflict('the approval window had already closed; the job failed', pointer('/data/attributes/status'));
   }
 }
 
 /** PATCH status=rejected: the job ends rejected and its workspace is freed. */
 export async function reject(job: Waiting, by: string): Promise<void> {
   const token = job.taskToken;
-  if (job.status !== 'waitingApproval') throw conflict(`the job is ${job.status}, not waitingApproval`, pointer('/data/attributes/status'));
+  if (job.status !== 'waitingApproval') throw new Conflict(`the job is ${job.status}, not waitingApproval`, pointer('/data/attributes/status'));
   try {
     await finishJob(job, {
       status: 'rejected',
@@ -74,7 +74,7 @@ export async function reject(job: Waiting, by: string): Promise<void> {
       updatedBy: by,
     });
   } catch (error) {
-    if (error instanceof JobAlreadyEnded) throw conflict(error.message, pointer('/data/attributes/status'));
+    if (error instanceof JobAlreadyEnded) throw new Conflict(error.message, pointer('/data/attributes/status'));
     throw error;
   }
   // Let the waiting run end now (Advance sees the job ended); a lost token just times out harmlessly.

@@ -5,6 +5,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ExecutorContext } from '../../executor/contract';
+import { classifyTransientErrors } from '../adapters/aws/transient';
 
 export interface ArtifactStore {
   contextRef(org: string, job: number, step: string): string;
@@ -46,7 +47,7 @@ export function localArtifactStore(root: string): ArtifactStore {
 }
 
 export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
-  const client = import('@aws-sdk/client-s3').then((s3) => ({ s3, client: new s3.S3Client({ region }) }));
+  const client = import('@aws-sdk/client-s3').then((s3) => ({ s3, client: classifyTransientErrors(new s3.S3Client({ region })) }));
   return {
     contextRef: (org, job, step) => `${jobPrefix('runs', org, job)}/${step}.json`,
     planRef: (org, job, step) => `${jobPrefix('plans', org, job)}/${step}.tfplan`,

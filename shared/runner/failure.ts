@@ -4,6 +4,7 @@
  * ends failed with the reason in its output and its workspace is freed. A job that already ended is
  * left as it is, so a late failure after a cancel changes nothing.
  */
+import { Conflict } from '../domain/errors';
 import type { StepRecord } from '../domain/records';
 import { isTerminal } from '../domain/job-status';
 import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
@@ -42,7 +43,7 @@ export async function failJob(organizationId: string, jobId: number, reason: str
       return true;
     } catch (error) {
       if (error instanceof JobAlreadyEnded) return false;
-      if ((error as { status?: number }).status !== 409) throw error;
+      if (!(error instanceof Conflict)) throw error;
     }
   }
   throw new Error(`job ${jobId}: could not record its failure`);

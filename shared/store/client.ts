@@ -3,7 +3,9 @@
  * the service sends, so tests and `npm run bench` can assert the round trips of each operation.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/lib-dynamodb';
+import type { Command } from '@smithy/types';
+import { unavailableIfTransient } from '../adapters/aws/transient';
 
 export const roundTrips = {
   total: 0,
@@ -40,4 +42,17 @@ export function ddb(): DynamoDBDocumentClient {
 /** Tests replace the client to inject faults at the SDK boundary. */
 export function setDocumentClient(client: DynamoDBDocumentClient | undefined): void {
   documentClient = client;
+}
+
+/**
+ * Sends one request. Transient failures become Unavailable; a cancelled transaction is left to the
+ * caller, which reads its reasons (and classifies what it does not handle).
+ */
+export async function send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(command: Command<ServiceInputTypes, I, ServiceOutputTypes, O, any>): Promise<O> {
+  try {
+    return await ddb().send(command);
+  } catch (error) {
+    if ((error as { name?: string }).name === 'TransactionCanceledException') throw error;
+    throw unavailableIfTransient(error);
+  }
 }

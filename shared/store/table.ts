@@ -8,7 +8,8 @@ import {
   type QueryCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ddb } from './client';
+import { unavailableIfTransient } from '../adapters/aws/transient';
+import { send } from './client';
 import { KEY_ATTRIBUTES, type Key } from './keys';
 import type { IndexName } from './table-schema';
 
@@ -23,7 +24,7 @@ export function tableName(): string {
 const keyString = (key: Key) => `${key.pk}\u0000${key.sk}`;
 
 export async function getItem(key: Key): Promise<Item | undefined> {
-  const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+  const res = await send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
   return res.Item;
 }
 
@@ -34,7 +35,7 @@ export async function batchGet(keys: Key[]): Promise<Map<string, Item>> {
   let pending: Record<string, unknown>[] = unique.map((k) => ({ pk: k.pk, sk: k.sk }));
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000)));
-    const res = await ddb().send(
+    const res = await send(
       new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } } }),
     );
     for (const item of res.Responses?.[tableName()] ?? []) found.set(keyString(item as Key), item);
@@ -56,7 +57,7 @@ export async function query(
   input: Omit<QueryCommandInput, 'TableName' | 'IndexName'> & { index?: IndexName },
 ): Promise<Page> {
   const { index, ...rest } = input;
-  const res = await ddb().send(
+  const res = await send(
     new QueryCommand({ TableName: tableName(), ...(index ? { IndexName: index } : { ConsistentRead: true }), ...rest }),
   );
   return { items: res.Items ?? [], lastKey: res.LastEvaluatedKey, scanned: res.ScannedCount ?? res.Items?.length ?? 0 };
@@ -68,7 +69,7 @@ export async function queryCount(input: Omit<Parameters<typeof query>[0], 'Selec
   let total = 0;
   let start: Record<string, unknown> | undefined;
   do {
-    const res = await ddb().send(
+    const res = await send(
       new QueryCommand({ TableName: tableName(), ...(index ? { IndexName: index } : { ConsistentRead: true }), ...rest, Select: 'COUNT', ExclusiveStartKey: start }),
     );
     total += res.Count ?? 0;
@@ -132,15 +133,15 @@ export async function transact(items: TxItem[]): Promise<void> {
   });
   for (let attempt = 1; ; attempt++) {
     try {
-      await ddb().send(new TransactWriteCommand({ TransactItems: withTable }));
+      await send(new TransactWriteCommand({ TransactItems: withTable }));
       return;
     } catch (error) {
       const reasons = (error as { name?: string; CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-      if ((error as { name?: string }).name !== 'TransactionCanceledException' || !reasons) throw error;
+      if ((error as { name?: string }).name !== 'TransactionCanceledException' || !reasons) throw unavailableIfTransient(error);
       const index = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
       if (index >= 0) throw items[index]?.onConditionFailed?.() ?? new ConditionFailed(index);
       const conflictOnly = reasons.every((r) => r.Code === 'None' || r.Code === 'TransactionConflict');
-      if (!conflictOnly || attempt >= TRANSACTION_ATTEMPTS) throw error;
+      if (!conflictOnly || attempt >= TRANSACTION_ATTEMPTS) throw unavailableIfTransient(error);
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }
   }
@@ -152,7 +153,7 @@ export async function deleteAll(keys: Key[]): Promise<void> {
     let requests: Record<string, unknown>[] = keys.slice(i, i + 25).map((k) => ({ DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } }));
     for (let attempt = 0; requests.length > 0; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000)));
-      const res = await ddb().send(new BatchWriteCommand({ RequestItems: { [tableName()]: requests as never } }));
+      const res = await send(new BatchWriteCommand({ RequestItems: { [tableName()]: requests as never } }));
       requests = (res.UnprocessedItems?.[tableName()] as Record<string, unknown>[] | undefined) ?? [];
     }
   }

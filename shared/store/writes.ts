@@ -3,9 +3,9 @@
  * as a plain Put/Update/Delete, several as one TransactWriteItems, and a failed condition raises the
  * error its builder was given.
  */
+import { Conflict } from '../domain/errors';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { conflict } from '../http/errors';
-import { ddb } from './client';
+import { send } from './client';
 import type { Key } from './keys';
 import { ConditionFailed, tableName, transact, type Item, type TxItem } from './table';
 
@@ -35,7 +35,7 @@ export function put(item: Item & Key, condition: Condition | undefined, onCondit
 
 /** A uniqueness guard: fails with 409 when the name is taken. */
 export function guard(key: Key, owner: string, what: string): TxItem {
-  return put({ ...key, owner }, absent, () => conflict(`${what} already exists`, { pointer: '/data/attributes/name' }));
+  return put({ ...key, owner }, absent, () => new Conflict(`${what} already exists`, { pointer: '/data/attributes/name' }));
 }
 
 export function remove(key: Key, condition?: Condition, onConditionFailed?: () => Error): TxItem {
@@ -88,9 +88,9 @@ export async function write(items: TxItem[]): Promise<void> {
   if (items.length !== 1 || items[0]?.item.ConditionCheck) return transact(items);
   const [{ item, onConditionFailed }] = items as [TxItem];
   try {
-    if (item.Put) await ddb().send(new PutCommand({ ...item.Put, TableName: tableName() }));
-    else if (item.Update) await ddb().send(new UpdateCommand({ ...item.Update, TableName: tableName() }));
-    else if (item.Delete) await ddb().send(new DeleteCommand({ ...item.Delete, TableName: tableName() }));
+    if (item.Put) await send(new PutCommand({ ...item.Put, TableName: tableName() }));
+    else if (item.Update) await send(new UpdateCommand({ ...item.Update, TableName: tableName() }));
+    else if (item.Delete) await send(new DeleteCommand({ ...item.Delete, TableName: tableName() }));
   } catch (error) {
     if ((error as { name?: string }).name === 'ConditionalCheckFailedException') throw onConditionFailed?.() ?? new ConditionFailed(0);
     throw error;
@@ -102,7 +102,7 @@ export async function updateReturning(txItem: TxItem): Promise<Item> {
   const upd = txItem.item.Update;
   if (!upd) throw new Error('updateReturning needs an Update');
   try {
-    const res = await ddb().send(new UpdateCommand({ ...upd, TableName: tableName(), ReturnValues: 'ALL_NEW' }));
+    const res = await send(new UpdateCommand({ ...upd, TableName: tableName(), ReturnValues: 'ALL_NEW' }));
     return res.Attributes ?? {};
   } catch (error) {
     if ((error as { name?: string }).name === 'ConditionalCheckFailedException') throw txItem.onConditionFailed?.() ?? new ConditionFailed(0);

@@ -5,7 +5,8 @@
  */
 import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { logger } from '../logger';
-import { ddb } from '../store/client';
+import { unavailableIfTransient } from '../adapters/aws/transient';
+import { send } from '../store/client';
 import { keys, prefixes } from '../store/keys';
 import { tableName } from '../store/table';
 import type { DeliveryRecord } from './records';
@@ -36,7 +37,7 @@ export type Recorded = 'recorded' | 'duplicate' | 'unfinished';
  */
 export async function recordDelivery(record: DeliveryRecord, bodyDigest: string): Promise<Recorded> {
   try {
-    await ddb().send(new TransactWriteCommand({
+    await send(new TransactWriteCommand({
       TransactItems: [
         {
           Put: {
@@ -64,7 +65,7 @@ export async function recordDelivery(record: DeliveryRecord, bodyDigest: string)
     const reasons = (error as { CancellationReasons?: { Code?: string; Item?: Record<string, { S?: string }> }[] }).CancellationReasons;
     if ((error as { name?: string }).name !== 'TransactionCanceledException' || !reasons) throw error;
     if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'duplicate';
-    if (reasons[0]?.Code !== 'ConditionalCheckFailed') throw error;
+    if (reasons[0]?.Code !== 'ConditionalCheckFailed') throw unavailableIfTransient(error);
     return rawAttribute(reasons[0], 'status') === 'processed' ? 'duplicate' : 'unfinished';
   }
 }
@@ -87,7 +88,7 @@ export type Claim =
 export async function claimDelivery(webhookId: string, deliveryKey: string): Promise<Claim> {
   const claimedAt = new Date().toISOString();
   try {
-    const res = await ddb().send(new UpdateCommand({
+    const res = await send(new UpdateCommand({
       TableName: tableName(),
       Key: keys.webhookDelivery(webhookId, deliveryKey),
       UpdateExpression: 'SET #s = :processing, claimedAt = :at, leaseUntil = :lease, attempts = if_not_exists(attempts, :zero) + :one',
@@ -117,7 +118,7 @@ async function endClaim(record: DeliveryRecord, claimedAt: string, set: Record<s
     return `#a${i} = :a${i}`;
   });
   try {
-    await ddb().send(new UpdateCommand({
+    await send(new UpdateCommand({
       TableName: tableName(),
       Key: keys.webhookDelivery(record.webhookId, record.deliveryKey),
       UpdateExpression: `SET ${sets.join(', ')} REMOVE leaseUntil`,
@@ -149,7 +150,7 @@ export async function findJobOfDelivery(organizationId: string, deliveryKey: str
   const marker = deliveryMarker(deliveryKey);
   let start: Record<string, unknown> | undefined;
   do {
-    const res = await ddb().send(new QueryCommand({
+    const res = await send(new QueryCommand({
       TableName: tableName(),
       KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
       ExpressionAttributeValues: { ':p': keys.organization(organizationId).pk, ':s': prefixes.job },

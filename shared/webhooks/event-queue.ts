@@ -6,6 +6,7 @@
  * in-process queue processes in the background, retrying a few times the same way. Messages carry only
  * the delivery's key: the delivery record holds the rest.
  */
+import { classifyTransientErrors } from '../adapters/aws/transient';
 import { ApiEnv, readEnv } from '../env';
 import { logger } from '../logger';
 
@@ -31,7 +32,7 @@ function lambdaQueue(functionName: string): EventQueue {
   let client: Promise<{ send: (payload: string) => Promise<unknown> }> | undefined;
   const lambda = () =>
     (client ??= import('@aws-sdk/client-lambda').then(({ LambdaClient, InvokeCommand }) => {
-      const c = new LambdaClient({});
+      const c = classifyTransientErrors(new LambdaClient({}));
       return {
         send: (payload: string) =>
           c.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: new TextEncoder().encode(payload) })),

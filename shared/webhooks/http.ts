@@ -5,8 +5,9 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { errorResponse } from '../http/error-response';
+import { payloadTooLarge } from '../http/errors';
 import { logger } from '../logger';
-import { receiveDelivery } from './receiver';
+import { MAX_WEBHOOK_BODY, receiveDelivery } from './receiver';
 
 export function webhookReceiverHandler() {
   return async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -17,10 +18,11 @@ export function webhookReceiverHandler() {
     let result: APIGatewayProxyStructuredResultV2;
     let outcome: Record<string, unknown> = {};
     try {
+      if (body.length > MAX_WEBHOOK_BODY) throw payloadTooLarge(`the delivery exceeds ${MAX_WEBHOOK_BODY} bytes`);
       const answer = await receiveDelivery({ webhookId: event.pathParameters?.webhookId ?? '', headers, body });
       outcome = answer.log;
       result = {
-        statusCode: answer.status,
+        statusCode: answer.queued ? 202 : 200,
         headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
         body: JSON.stringify(answer.body),
       };

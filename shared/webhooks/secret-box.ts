@@ -6,6 +6,7 @@
  * Plaintexts are never logged; callers hand them only to the signature check or the create/rotate answer.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { awsCall } from '../adapters/aws/transient';
 import { ApiEnv, AuthorizerEnv, readEnv } from '../env';
 
 export type SealContext = Record<string, string>;
@@ -64,18 +65,18 @@ function kmsBox(keyId: string): SecretBox {
   return {
     async seal(plaintext, context) {
       const { kms: c, EncryptCommand } = await kms();
-      const res = await c.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(plaintext, 'utf8'), EncryptionContext: context }));
+      const res = await awsCall(() => c.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(plaintext, 'utf8'), EncryptionContext: context })));
       if (!res.CiphertextBlob) throw new Error('KMS returned no ciphertext');
       return KMS_PREFIX + Buffer.from(res.CiphertextBlob).toString('base64');
     },
     async open(sealed, context) {
       if (!sealed.startsWith(KMS_PREFIX)) throw new Error('this webhook secret was not sealed by KMS');
       const { kms: c, DecryptCommand } = await kms();
-      const res = await c.send(new DecryptCommand({
+      const res = await awsCall(() => c.send(new DecryptCommand({
         KeyId: keyId,
         CiphertextBlob: Buffer.from(sealed.slice(KMS_PREFIX.length), 'base64'),
         EncryptionContext: context,
-      }));
+      })));
       if (!res.Plaintext) throw new Error('KMS returned no plaintext');
       return Buffer.from(res.Plaintext).toString('utf8');
     },

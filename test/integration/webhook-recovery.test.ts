@@ -114,7 +114,7 @@ describe('processing a delivery', () => {
   it('hands the delivery back after a transient failure, and the retry makes the job', async () => {
     const { ws, message } = await recorded();
     throttleBatchGets(1);
-    await expect(processDelivery(message)).rejects.toThrow('throttled');
+    await expect(processDelivery(message)).rejects.toMatchObject({ name: 'Unavailable', cause: { message: 'throttled' } });
     expect(await getItem(keys.webhookDelivery(message.webhookId, message.deliveryKey))).toMatchObject({ status: 'received' });
     expect(await processDelivery(message)).toBe('created');
     expect(await jobsOf(admin, org, ws)).toHaveLength(1);
@@ -123,7 +123,7 @@ describe('processing a delivery', () => {
   it('the AWS processor function throws a transient failure (Lambda retries the event) and drops an event that is not a delivery', async () => {
     const { ws, message } = await recorded();
     throttleBatchGets(1);
-    await expect(processorFunction(message)).rejects.toThrow('throttled');
+    await expect(processorFunction(message)).rejects.toMatchObject({ name: 'Unavailable', cause: { message: 'throttled' } });
     await expect(processorFunction(message)).resolves.toBeUndefined();
     await expect(processorFunction(message)).resolves.toBeUndefined(); // a duplicate event: nothing more
     await expect(processorFunction({ Records: [] })).resolves.toBeUndefined();
