@@ -3,12 +3,13 @@
  * id and level; locally each line is printed as JSON. Values under secret-looking keys are redacted
  * before anything is written, so a careless log call cannot leak a token or a sensitive variable.
  */
+import { logSettings } from './env';
+
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY = /(secret|password|token|authorization|value|signature|credential|cookie)/i;
 
-const threshold = (): number => ORDER[(process.env.LOG_LEVEL?.toLowerCase() as Level) ?? 'info'] ?? ORDER.info;
-const inLambda = (): boolean => Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
+const threshold = (): number => ORDER[(logSettings().level?.toLowerCase() as Level) ?? 'info'] ?? ORDER.info;
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return '[depth]';
@@ -25,7 +26,7 @@ export function redact(value: unknown, depth = 0): unknown {
 function write(level: Level, message: string, fields: Record<string, unknown> = {}): void {
   if (ORDER[level] < threshold()) return;
   const record = { level: level.toUpperCase(), message, ...(redact(fields) as Record<string, unknown>) };
-  if (inLambda()) {
+  if (logSettings().inLambda) {
     console[level](record);
   } else {
     const line = JSON.stringify({ time: new Date().toISOString(), ...record });

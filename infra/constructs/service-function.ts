@@ -10,26 +10,33 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { resolve } from 'node:path';
+import * as v from 'valibot';
+import type { EnvSchema, EnvironmentOf } from '../../shared/env';
 import { ESM_REQUIRE_SHIM, NODE_TARGET } from '../bundling';
 import { acknowledge, acknowledgeWildcard } from '../nag';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
-export interface ServiceFunctionProps {
+export interface ServiceFunctionProps<S extends EnvSchema> {
   /** Handler module, relative to the repository root. */
   entry: string;
   description: string;
-  environment: Record<string, string>;
+  /** The schema (shared/env.ts) the function's code parses its environment with when it starts. */
+  env: S;
+  /** The environment, typed by that schema: leaving out a variable the function needs does not compile. */
+  environment: EnvironmentOf<S>;
   timeout?: Duration;
   memorySize?: number;
 }
 
-export class ServiceFunction extends Construct {
+export class ServiceFunction<S extends EnvSchema = EnvSchema> extends Construct {
   readonly fn: NodejsFunction;
   readonly role: iam.Role;
 
-  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps<S>) {
     super(scope, id);
+    // The same check the function makes at start-up, made at synth (values may be tokens: still strings).
+    const environment = v.parse(props.env, props.environment) as Record<string, string | undefined>;
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -57,7 +64,7 @@ export class ServiceFunction extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
-      environment: { NODE_OPTIONS: '--no-warnings', ...props.environment },
+      environment: { NODE_OPTIONS: '--no-warnings', ...definedOnly(environment) },
       bundling: {
         format: OutputFormat.ESM,
         target: NODE_TARGET,
@@ -71,3 +78,6 @@ export class ServiceFunction extends Construct {
     acknowledge(this.fn, 'AwsSolutions-L1', 'The runtime is pinned to Node.js 22, the version the test suite and benchmarks run against; upgrades are deliberate.');
   }
 }
+
+const definedOnly = (env: Record<string, string | undefined>): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));

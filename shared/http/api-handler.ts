@@ -10,6 +10,7 @@ import { Invalid, Unauthorized, parameter } from '../domain/errors';
 import { logger } from '../logger';
 import { payloadTooLarge, unsupportedMediaType } from './errors';
 import { JSONAPI_MEDIA_TYPE, type Document } from './jsonapi';
+import { boot } from '../env';
 import { errorResponse } from './error-response';
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -45,6 +46,8 @@ export interface RouteOptions {
 type ApiContext = Context & { api?: ApiRequest };
 
 export function apiHandler(route: (req: ApiRequest) => Promise<ApiResponse>, options: RouteOptions = {}) {
+  // The function's environment is read (and checked) as it starts, before any request.
+  boot('api');
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(accessLog())
     .use({

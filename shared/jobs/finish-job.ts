@@ -12,7 +12,7 @@ import { indexes, keys } from '../store/keys';
 import { ConditionFailed, getItem } from '../store/table';
 import { update, write } from '../store/writes';
 import { queueWrite } from './queue';
-import { startRun } from './runner';
+import { startRun } from '../runs/start-run';
 
 export interface Ending {
   status: Extract<JobStatus, 'completed' | 'rejected' | 'cancelled' | 'failed'>;

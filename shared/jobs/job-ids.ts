@@ -11,8 +11,7 @@
 import { Unavailable } from '../domain/errors';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../store/keys';
-import { send } from '../store/client';
-import { ConditionFailed, getItem, tableName, type TxItem } from '../store/table';
+import { ConditionFailed, getItem, send, tableName, type TxItem } from '../store/table';
 import { check, conditions, write } from '../store/writes';
 import { logger } from '../logger';
 

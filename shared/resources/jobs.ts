@@ -10,9 +10,9 @@ import { canApprove, canCancel, hasPermission, requireMember, requirePermission 
 import { JOB_VIA, type JobRecord, type OrganizationRecord, type WorkspaceRecord } from '../domain/records';
 import { createJob } from '../jobs/create-job';
 import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
-import { jobRunner, startRun } from '../jobs/runner';
-import { approve, reject } from '../runner/approval';
-import { artifactStore } from '../runner/artifacts';
+import { startRun } from '../runs/start-run';
+import { approve, reject } from '../jobs/approval';
+import { artifactStore, runControl } from '../wiring';
 import { keys } from '../store/keys';
 import { getItem, stripKeys } from '../store/table';
 import { conditions, remove, update, write } from '../store/writes';
@@ -150,7 +150,7 @@ async function cancel(job: JobRecord, by: string, comments: string | null | unde
     if (error instanceof JobAlreadyEnded) throw new Conflict(error.message, pointer('/data/attributes/status'));
     throw error;
   }
-  await jobRunner().stop({ organizationId: job.organizationId, jobId: job.id });
+  await runControl().stop({ organizationId: job.organizationId, jobId: job.id });
 }
 
 export async function deleteJob(req: ApiRequest, orgId: string, jobId: number, scope?: (job: JobRecord) => void): Promise<ApiResponse> {

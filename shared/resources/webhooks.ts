@@ -15,7 +15,8 @@ import { indexes, keys, type Key } from '../store/keys';
 import { queryAll, stripKeys } from '../store/table';
 import { check, conditions, put, remove, update, write } from '../store/writes';
 import type { WebhookRecord } from '../webhooks/records';
-import { newWebhookSecret, secretBox } from '../webhooks/secret-box';
+import { newWebhookSecret } from '../webhooks/webhook-secret';
+import { secretBox } from '../wiring';
 import { deleteWebhookPartition } from '../webhooks/store';
 import {
   AUDIT_ATTRIBUTES,

@@ -3,7 +3,7 @@
  * waiting job at once (contract §4.1), by the same queue write every other hand-over uses.
  */
 import { changeQueue } from '../jobs/queue';
-import { startRun } from '../jobs/runner';
+import { startRun } from '../runs/start-run';
 
 export async function onWorkspaceUnlocked(organizationId: string, workspaceId: string): Promise<void> {
   const start = await changeQueue(workspaceId);

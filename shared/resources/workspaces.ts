@@ -1,7 +1,6 @@
 /** Workspaces: where jobs run (a git source, branch and folder), managed with manageWorkspace. */
 import { Conflict, Invalid, NotFound, pointer } from '../domain/errors';
 import * as v from 'valibot';
-import { ApiEnv, readEnv } from '../env';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { bool, checkAttributes, enumOf, nonEmptyString, optionalText, uuid } from '../http/attributes';
 import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
@@ -28,6 +27,7 @@ import {
   uuidParam,
 } from './common';
 import { onWorkspaceUnlocked } from './workspace-events';
+import { serviceMode } from '../wiring';
 
 const TYPE = 'workspace';
 
@@ -64,7 +64,7 @@ const LOCAL_SOURCE = /^(file:\/\/\/|\/)[^\s]*$/;
 
 /** Git URLs everywhere; file:// URLs and absolute paths only when served locally. */
 export function validateSource(source: string): void {
-  const local = readEnv(ApiEnv).TERRAKUBE_MODE === 'local';
+  const local = serviceMode() === 'local';
   if (REMOTE_SOURCE.test(source) || (local && LOCAL_SOURCE.test(source))) return;
   throw new Invalid(
     local ? 'source must be a git URL, a file:// URL or an absolute path' : 'source must be a git URL (https://, ssh://, git:// or user@host:path)',

@@ -8,17 +8,27 @@ import {
   type QueryCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/lib-dynamodb';
+import type { Command } from '@smithy/types';
 import { unavailableIfTransient } from '../adapters/aws/transient';
-import { send } from './client';
+import { documentClient, tableName } from '../wiring';
 import { KEY_ATTRIBUTES, type Key } from './keys';
 import type { IndexName } from './table-schema';
 
 export type Item = Record<string, unknown>;
+export { tableName };
 
-export function tableName(): string {
-  const name = process.env.TABLE_NAME;
-  if (!name) throw new Error('TABLE_NAME is not set');
-  return name;
+/**
+ * Sends one request. Transient failures become Unavailable; a cancelled transaction is left to the
+ * caller, which reads its reasons (and classifies what it does not handle).
+ */
+export async function send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(command: Command<ServiceInputTypes, I, ServiceOutputTypes, O, any>): Promise<O> {
+  try {
+    return await documentClient().send(command);
+  } catch (error) {
+    if ((error as { name?: string }).name === 'TransactionCanceledException') throw error;
+    throw unavailableIfTransient(error);
+  }
 }
 
 const keyString = (key: Key) => `${key.pk}\u0000${key.sk}`;

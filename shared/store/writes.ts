@@ -5,9 +5,8 @@
  */
 import { Conflict } from '../domain/errors';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { send } from './client';
 import type { Key } from './keys';
-import { ConditionFailed, tableName, transact, type Item, type TxItem } from './table';
+import { ConditionFailed, send, tableName, transact, type Item, type TxItem } from './table';
 
 export interface Condition {
   expression: string;

@@ -6,9 +6,8 @@
 import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { logger } from '../logger';
 import { unavailableIfTransient } from '../adapters/aws/transient';
-import { send } from '../store/client';
 import { keys, prefixes } from '../store/keys';
-import { tableName } from '../store/table';
+import { send, tableName } from '../store/table';
 import type { DeliveryRecord } from './records';
 
 /** Long enough for the processor's 60 s timeout, shorter than the queue's visibility timeout (6 min). */

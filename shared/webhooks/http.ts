@@ -7,9 +7,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { errorResponse } from '../http/error-response';
 import { payloadTooLarge } from '../http/errors';
 import { logger } from '../logger';
+import { boot } from '../env';
 import { MAX_WEBHOOK_BODY, receiveDelivery } from './receiver';
 
 export function webhookReceiverHandler() {
+  boot('api');
   return async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const started = performance.now();
     const headers: Record<string, string> = {};

@@ -8,10 +8,10 @@
  */
 import { isPermanent } from '../domain/errors';
 import { createJob } from '../jobs/create-job';
-import { startRun } from '../jobs/runner';
+import { startRun } from '../runs/start-run';
 import { logger } from '../logger';
 import { claimDelivery, completeDelivery, failDelivery, findJobOfDelivery, releaseDelivery } from './deliveries';
-import type { DeliveryMessage } from './event-queue';
+import type { DeliveryMessage } from '../ports/delivery-queue';
 
 export type Outcome = 'created' | 'adopted' | 'failed' | 'skipped';
 

@@ -15,12 +15,11 @@ import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import { JobCreate } from '../resources/jobs';
 import { deliveryExpiry, deliveryMarker, recordDelivery } from './deliveries';
-import { eventQueue } from './event-queue';
 import { parsePayload } from './payloads';
 import { Matcher, splitPatterns } from './patterns';
 import { detectProvider, deliveryId, eventName, signatureProblem, type Headers } from './providers';
 import { VIA, type Provider, type VcsEvent, type WebhookEventRecord, type WebhookRecord } from './records';
-import { secretBox } from './secret-box';
+import { deliveryQueue, secretBox } from '../wiring';
 import { loadWebhookWithRules } from './store';
 
 export const MAX_WEBHOOK_BODY = 5 * 1024 * 1024;
@@ -92,7 +91,7 @@ export async function receiveDelivery(req: DeliveryRequest): Promise<DeliveryAns
   }, createHash('sha256').update(req.body).digest('hex'));
   const outcome = { ...log, deliveryKey, rule: rule.id };
   if (recorded === 'duplicate') return answer(false, { accepted: false, duplicate: true, delivery: deliveryKey }, { ...outcome, outcome: 'duplicate' });
-  await eventQueue().send({ webhookId, deliveryKey });
+  await deliveryQueue().send({ webhookId, deliveryKey });
   return answer(true, { accepted: true, delivery: deliveryKey, rule: rule.id, ...(recorded === 'unfinished' ? { redelivery: true } : {}) }, { ...outcome, outcome: 'accepted' });
 }
 

@@ -1,30 +1,30 @@
-/** The job runner in AWS: one Step Functions execution per job, named after the job (idempotent start). */
+/** Run control in AWS: one Step Functions execution per job, named after the job (idempotent start). */
 import { SFNClient, SendTaskSuccessCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { classifyTransientErrors } from '../adapters/aws/transient';
-import type { JobRunner, RunRef } from './runner';
-
-export const executionName = (run: RunRef) => `${run.organizationId}-${run.jobId}`;
+import type { RunControl, RunRef } from '../../ports/run-control';
+import { executionName } from '../../runs/run-state';
+import { classifyTransientErrors } from './transient';
 
 export function executionArn(stateMachineArn: string, run: RunRef): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName(run)}`;
 }
 
 const EXPIRED = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+const nameOf = (error: unknown) => (error as { name?: string }).name ?? '';
 
-export function sfnJobRunner(stateMachineArn: string, client = classifyTransientErrors(new SFNClient({}))): JobRunner {
+export function stepFunctionsRunControl(stateMachineArn: string, client = classifyTransientErrors(new SFNClient({}))): RunControl {
   return {
     async start(run) {
       try {
         await client.send(new StartExecutionCommand({ stateMachineArn, name: executionName(run), input: JSON.stringify(run) }));
       } catch (error) {
-        if ((error as { name?: string }).name !== 'ExecutionAlreadyExists') throw error;
+        if (nameOf(error) !== 'ExecutionAlreadyExists') throw error;
       }
     },
     async stop(run) {
       try {
         await client.send(new StopExecutionCommand({ executionArn: executionArn(stateMachineArn, run), error: 'JobCancelled', cause: 'the job was cancelled' }));
       } catch (error) {
-        if ((error as { name?: string }).name !== 'ExecutionDoesNotExist') throw error;
+        if (nameOf(error) !== 'ExecutionDoesNotExist') throw error;
       }
     },
     async resume(token, output) {
@@ -32,7 +32,7 @@ export function sfnJobRunner(stateMachineArn: string, client = classifyTransient
         await client.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
         return 'ok';
       } catch (error) {
-        if (EXPIRED.has((error as { name?: string }).name ?? '')) return 'expired';
+        if (EXPIRED.has(nameOf(error))) return 'expired';
         throw error;
       }
     },

@@ -32,3 +32,6 @@ export interface ApprovalTaskInput {
 
 /** Who the service's own writes are attributed to (updatedBy). */
 export const RUNNER_IDENTITY = 'terrakube-runner';
+
+/** A run's execution is named after its job, which makes starting it idempotent (Step Functions and the local engine alike). */
+export const executionName = (run: { organizationId: string; jobId: number }) => `${run.organizationId}-${run.jobId}`;

@@ -2,7 +2,7 @@
  * The run's rules as a pure function (contract §4): given the job, its flow and the result of the step
  * that just ended, the job's new steps and fields and what happens next. Advance does the I/O.
  */
-import type { ExecutorResult } from '../../executor/contract';
+import type { ExecutorResult } from '../runs/executor-contract';
 import type { JobStatus } from '../domain/job-status';
 import type { JobRecord, StepRecord } from '../domain/records';
 import { TERRAFORM_FLOW_TYPES, type Flow } from '../domain/flow';

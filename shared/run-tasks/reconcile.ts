@@ -6,7 +6,7 @@
 import { ACTIVE_JOB_STATUSES } from '../domain/job-status';
 import { queueStateOf } from '../domain/workspace-queue';
 import { changeQueue } from '../jobs/queue';
-import type { JobRunner } from '../jobs/runner';
+import type { RunControl } from '../ports/run-control';
 import { logger } from '../logger';
 import { keys } from '../store/keys';
 import { getItem, queryAll } from '../store/table';
@@ -36,7 +36,7 @@ export async function liveJobs(): Promise<LiveJob[]> {
   return found.flat() as unknown as LiveJob[];
 }
 
-export async function reconcile(runner: JobRunner): Promise<{ resumed: number; queued: number }> {
+export async function reconcile(runner: RunControl): Promise<{ resumed: number; queued: number }> {
   const jobs = await liveJobs();
   const byWorkspace = new Map<string, LiveJob[]>();
   for (const job of jobs) byWorkspace.set(job.workspaceId, [...(byWorkspace.get(job.workspaceId) ?? []), job]);

@@ -1,43 +1,15 @@
 /**
- * Approval steps: the AwaitApproval task parks the job in waitingApproval with the task token on it;
- * an approve or reject PATCH settles the token (contract §3.2, §4.5).
+ * Approve or reject a job waiting in an approval step: the PATCH settles the task token the
+ * AwaitApproval task left on the job (run-tasks/await-approval.ts; contract §3.2, §4.5).
  */
 import { Conflict, pointer } from '../domain/errors';
 import type { JobRecord } from '../domain/records';
-import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
-import { readJob, updateJobIfStatus } from '../jobs/job-writes';
-import { jobRunner } from '../jobs/runner';
-import { isTerminal } from '../domain/job-status';
+import { RUNNER_IDENTITY } from '../runs/run-state';
 import { ConditionFailed } from '../store/table';
 import { write } from '../store/writes';
-import { RUNNER_IDENTITY, type ApprovalTaskInput } from './run-state';
-
-/** The AwaitApproval task (called with the state machine's task token). */
-export async function awaitApproval(input: ApprovalTaskInput): Promise<void> {
-  for (let attempt = 1; attempt <= 10; attempt++) {
-    const job = await readJob(input.organizationId, input.jobId);
-    // An ended job's run is being stopped; nothing waits for this token.
-    if (!job || isTerminal(job.status)) return;
-    const now = new Date().toISOString();
-    const steps = job.steps.map((s) => (s.id === input.stepId ? { ...s, status: 'running' as const, startedDate: now } : s));
-    try {
-      await write([
-        updateJobIfStatus(job, {
-          status: 'waitingApproval',
-          approvalTeam: input.team,
-          taskToken: input.token,
-          steps,
-          updatedBy: RUNNER_IDENTITY,
-          updatedDate: now,
-        }),
-      ]);
-      return;
-    } catch (error) {
-      if (!(error instanceof ConditionFailed)) throw error;
-    }
-  }
-  throw new Error(`job ${input.jobId}: could not record the approval wait`);
-}
+import { runControl } from '../wiring';
+import { finishJob, JobAlreadyEnded } from './finish-job';
+import { updateJobIfStatus } from './job-writes';
 
 type Waiting = JobRecord & { taskToken?: string };
 
@@ -53,7 +25,7 @@ export async function approve(job: Waiting, by: string): Promise<void> {
     if (error instanceof ConditionFailed) throw new Conflict('the job changed while it was being approved; read it again', pointer('/data/attributes/status'));
     throw error;
   }
-  if ((await jobRunner().resume(token, { decision: 'approved' })) === 'expired') {
+  if ((await runControl().resume(token, { decision: 'approved' })) === 'expired') {
     // The run is gone (its approval wait timed out meanwhile): end the job rather than leave it approved.
     await finishJob({ ...job, status: 'approved', steps }, { status: 'failed', stepStatus: () => 'notExecuted', output: 'the approval arrived after the run had ended', updatedBy: RUNNER_IDENTITY }).catch((e) => {
       if (!(e instanceof JobAlreadyEnded)) throw e;
@@ -78,5 +50,5 @@ export async function reject(job: Waiting, by: string): Promise<void> {
     throw error;
   }
   // Let the waiting run end now (Advance sees the job ended); a lost token just times out harmlessly.
-  if (token) await jobRunner().resume(token, { decision: 'rejected' });
+  if (token) await runControl().resume(token, { decision: 'rejected' });
 }

@@ -3,7 +3,7 @@
  * to the executor, asks for an approval, or ends the job (freeing its workspace). All job writes are
  * conditional on the status read, so a cancel that lands meanwhile always wins.
  */
-import { fromExported, type ExecutorContext } from '../../executor/contract';
+import { fromExported, type ExecutorContext } from '../runs/executor-contract';
 import { isTerminal } from '../domain/job-status';
 import type { JobRecord, TemplateRecord, VariableRecord, WorkspaceRecord } from '../domain/records';
 import type { Flow } from '../domain/flow';
@@ -14,11 +14,9 @@ import { stepLogPath } from '../resources/job-documents';
 import { keys } from '../store/keys';
 import { ConditionFailed, getItem, queryAll, stripKeys } from '../store/table';
 import { write } from '../store/writes';
-import { artifactStore } from './artifacts';
+import { artifactStore, stepTimeoutSeconds } from '../wiring';
 import { decide, initialSteps, planStepFor, type Recorded } from './decide';
-import { RUNNER_IDENTITY, type RunState } from './run-state';
-
-export const stepTimeoutSeconds = () => Number(process.env.TERRAKUBE_STEP_TIMEOUT_SECONDS ?? 3600);
+import { RUNNER_IDENTITY, type RunState } from '../runs/run-state';
 
 const end = (state: RunState): RunState => ({ organizationId: state.organizationId, jobId: state.jobId, action: 'end' });
 

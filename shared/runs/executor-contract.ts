@@ -1,12 +1,12 @@
 /**
- * What the runner hands the executor for one step, and what the executor hands back. The same
+ * What the Advance task hands the executor for one step, and what the executor hands back. The same
  * contract holds for the local child process and for the CodeBuild build in AWS.
  *
  * The context holds workspace variables, sensitive ones included, so it never travels through the
- * state machine (whose history is readable): the runner stores it in the artifact store and passes
+ * state machine (whose history is readable): Advance stores it in the artifact store and passes
  * only its key; the executor deletes it as soon as it has read it.
  */
-import type { Command, FlowType } from '../shared/domain/flow';
+import type { Command, FlowType } from '../domain/flow';
 
 /** Where an artifact lives: a path on disk (local) or an S3 object key (AWS). */
 export type ArtifactRef = string;

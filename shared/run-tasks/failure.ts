@@ -10,10 +10,8 @@ import { isTerminal } from '../domain/job-status';
 import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
 import { readJob } from '../jobs/job-writes';
 import { logger } from '../logger';
-import { stepTimeoutSeconds } from './advance';
-import { RUNNER_IDENTITY, type RunState } from './run-state';
-
-const approvalTimeoutSeconds = () => Number(process.env.TERRAKUBE_APPROVAL_TIMEOUT_SECONDS ?? 86_400);
+import { approvalTimeoutSeconds, stepTimeoutSeconds } from '../wiring';
+import { RUNNER_IDENTITY, type RunState } from '../runs/run-state';
 
 export function failureReason(state: RunState): string {
   const error = state.error?.Error ?? 'Error';
