@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { localAwsEnvironment } from '../local/config';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
-import { ensureTable } from '../local/table';
+import { ensureTable } from '../shared/store/ensure-table';
 import type { RunControl } from '../shared/ports/run-control';
 import { useRunControl } from '../shared/wiring';
 

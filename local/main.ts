@@ -11,7 +11,7 @@ import { logger } from '../shared/logger';
 import { exportServiceEnvironment, loadConfig, localAwsEnvironment } from './config';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { preloadHandlers, startHttpServer } from './server';
-import { ensureTable } from './table';
+import { ensureTable } from '../shared/store/ensure-table';
 import { join } from 'node:path';
 
 async function main(): Promise<void> {

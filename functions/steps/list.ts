@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { listSteps } from '../../shared/resources/jobs';
+import { listSteps } from '../../shared/resources/steps';
 
 export const handler = apiHandler(listSteps);

@@ -12,7 +12,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ProcessorEnv, type EnvironmentOf } from '../../shared/env';
-import { LEASE_SECONDS } from '../../shared/webhooks/deliveries';
+import { LEASE_SECONDS } from '../../shared/store/repositories/deliveries';
 import { acknowledge } from '../nag';
 import type { JobsTable } from './jobs-table';
 import { ServiceFunction } from './service-function';

@@ -5,22 +5,19 @@
 import { Conflict, pointer } from '../domain/errors';
 import type { JobRecord } from '../domain/records';
 import { RUNNER_IDENTITY } from '../runs/run-state';
-import { ConditionFailed } from '../store/table';
-import { write } from '../store/writes';
+import { planUpdateJobIfStatus } from '../store/repositories/jobs';
+import { commit, ConditionFailed } from '../store/repositories/batch';
 import { runControl } from '../wiring';
 import { finishJob, JobAlreadyEnded } from './finish-job';
-import { updateJobIfStatus } from './job-writes';
-
-type Waiting = JobRecord & { taskToken?: string };
 
 /** PATCH status=approved: the run continues with the next step. */
-export async function approve(job: Waiting, by: string): Promise<void> {
+export async function approve(job: JobRecord, by: string): Promise<void> {
   const token = job.taskToken;
   if (job.status !== 'waitingApproval' || !token) throw new Conflict(`the job is ${job.status}, not waitingApproval`, pointer('/data/attributes/status'));
   const now = new Date().toISOString();
   const steps = job.steps.map((s) => (s.type === 'approval' && s.status === 'running' ? { ...s, status: 'completed' as const, finishedDate: now } : s));
   try {
-    await write([updateJobIfStatus(job, { status: 'approved', steps, updatedBy: by, updatedDate: now }, { remove: ['taskToken'] })]);
+    await commit([planUpdateJobIfStatus(job, { status: 'approved', steps, updatedBy: by, updatedDate: now }, { remove: ['taskToken'] })]);
   } catch (error) {
     if (error instanceof ConditionFailed) throw new Conflict('the job changed while it was being approved; read it again', pointer('/data/attributes/status'));
     throw error;
@@ -35,7 +32,7 @@ export async function approve(job: Waiting, by: string): Promise<void> {
 }
 
 /** PATCH status=rejected: the job ends rejected and its workspace is freed. */
-export async function reject(job: Waiting, by: string): Promise<void> {
+export async function reject(job: JobRecord, by: string): Promise<void> {
   const token = job.taskToken;
   if (job.status !== 'waitingApproval') throw new Conflict(`the job is ${job.status}, not waitingApproval`, pointer('/data/attributes/status'));
   try {

@@ -8,11 +8,11 @@ import { Conflict } from '../domain/errors';
 import type { JobStatus, StepStatus } from '../domain/job-status';
 import { isTerminal } from '../domain/job-status';
 import type { JobRecord, StepRecord } from '../domain/records';
-import { indexes, keys } from '../store/keys';
-import { ConditionFailed, getItem } from '../store/table';
-import { update, write } from '../store/writes';
-import { queueWrite } from './queue';
 import { startRun } from '../runs/start-run';
+import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
+import { queueWrite } from '../store/repositories/workspace-queue';
+import { getWorkspace } from '../store/repositories/workspaces';
+import { commit, ConditionFailed } from '../store/repositories/batch';
 
 export interface Ending {
   status: Extract<JobStatus, 'completed' | 'rejected' | 'cancelled' | 'failed'>;
@@ -20,7 +20,7 @@ export interface Ending {
   stepStatus: (step: StepRecord) => StepStatus;
   output?: string | null;
   updatedBy: string;
-  extra?: Record<string, unknown>;
+  extra?: Partial<JobRecord>;
 }
 
 export class JobAlreadyEnded extends Error {
@@ -44,7 +44,6 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
   );
   const changes = {
     status: ending.status,
-    ...indexes.jobStatus(job.organizationId, job.workspaceId, ending.status),
     steps,
     updatedBy: ending.updatedBy,
     updatedDate: at,
@@ -52,23 +51,17 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
     ...ending.extra,
   };
   for (let attempt = 1; attempt <= 50; attempt++) {
-    const workspace = await getItem(keys.workspace(job.workspaceId));
-    const queue = workspace ? queueWrite({ ...(workspace as object), id: job.workspaceId }, { leave: job.id }) : undefined;
+    const workspace = await getWorkspace(job.workspaceId);
+    const queue = workspace ? queueWrite(workspace, { leave: job.id }) : undefined;
     try {
-      await write([
-        update(keys.job(job.organizationId, job.id), changes, {
-          condition: { expression: '#s = :from', names: { '#s': 'status' }, values: { ':from': job.status } },
-          remove: ['taskToken'],
-        }, () => new ConditionFailed(0)),
-        ...(queue ? [queue.write] : []),
-      ]);
+      await commit([planUpdateJobIfStatus(job, changes, { remove: ['taskToken'] }), ...(queue ? [queue.write] : [])]);
       if (queue?.start !== undefined) await startRun({ organizationId: job.organizationId, jobId: queue.start });
       return { ...job, ...changes, steps };
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;
       if (error.index === 0) {
-        const current = await getItem(keys.job(job.organizationId, job.id));
-        const status = (current?.status as JobStatus | undefined) ?? 'cancelled';
+        const current = await readJob(job.organizationId, job.id);
+        const status = current?.status ?? 'cancelled';
         if (!current || isTerminal(status)) throw new JobAlreadyEnded(status);
         throw new Conflict(`the job changed while it was being updated (now ${status}); retry`);
       }

@@ -60,10 +60,6 @@ export function jobResource(req: ApiRequest, job: JobRecord, fields?: ReadonlySe
   };
 }
 
-/** The URL of a step's log (contract §2: /tfoutput/v1/...). */
-export const stepLogPath = (job: Pick<JobRecord, 'organizationId' | 'id'>, stepId: string) =>
-  `/tfoutput/v1/organization/${job.organizationId}/job/${job.id}/step/${stepId}`;
-
 export function stepResource(req: ApiRequest, job: JobRecord, step: StepRecord): ResourceObject {
   return {
     type: 'step',

@@ -8,13 +8,14 @@ import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { document, type ResourceObject } from '../http/jsonapi';
 import { requireMember } from '../domain/permissions';
 import { JOB_STATUSES, type JobStatus } from '../domain/job-status';
-import type { JobRecord, OrganizationRecord, WorkspaceRecord } from '../domain/records';
+import type { JobRecord, OrganizationRecord } from '../domain/records';
 import { parseFilter } from '../jobs/search/filter';
-import { fetchJobs, countJobs, type Position } from '../jobs/search/execute';
+import { countJobs, fetchJobs, type Position } from '../store/repositories/job-search';
 import { SORTS, planSearch, type Plan, type Scope, type Sort } from '../jobs/search/plan';
-import { keys } from '../store/keys';
-import { batchGet, stripKeys } from '../store/table';
-import { API_PREFIX, loadOrganization, ok, orgParam } from './common';
+import { getOrganization } from '../store/repositories/organizations';
+import { workspaceRef } from '../store/repositories/workspaces';
+import { readMany } from '../store/repositories/batch';
+import { API_PREFIX, ok, orgParam } from './common';
 import { jobAttributes, jobResource, parseIncludes, stepResource } from './job-documents';
 import { organizationResource } from './organizations';
 import { workspaceResource } from './workspaces';
@@ -159,8 +160,8 @@ async function included(req: ApiRequest, includes: ReturnType<typeof parseInclud
   const resources: ResourceObject[] = [];
   if (includes.has('step')) resources.push(...jobs.flatMap((j) => j.steps.map((s) => stepResource(req, j, s))));
   if (includes.has('workspace') && jobs.length > 0) {
-    const found = await batchGet([...new Set(jobs.map((j) => j.workspaceId))].map((ws) => keys.workspace(ws)));
-    resources.push(...[...found.values()].map((i) => workspaceResource(req, stripKeys<WorkspaceRecord>(i))));
+    const workspaces = await readMany([...new Set(jobs.map((j) => j.workspaceId))].map(workspaceRef));
+    resources.push(...workspaces.map((w) => workspaceResource(req, w)));
   }
   if (includes.has('organization')) resources.push(organizationResource(req, org));
   return { included: resources };
@@ -168,6 +169,6 @@ async function included(req: ApiRequest, includes: ReturnType<typeof parseInclud
 
 export async function listOrganizationJobs(req: ApiRequest): Promise<ApiResponse> {
   const orgId = orgParam(req);
-  const org = requireMember(req.principal, await loadOrganization(orgId), orgId);
+  const org = requireMember(req.principal, await getOrganization(orgId), orgId);
   return searchJobs(req, { organizationId: orgId }, org, `/organization/${orgId}/job`);
 }

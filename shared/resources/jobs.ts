@@ -1,39 +1,35 @@
 /** Jobs on the organization path (contract §3): create, read, change status/comments, delete. */
-import { Conflict, Forbidden, Invalid, NotFound, pointer } from '../domain/errors';
 import * as v from 'valibot';
+import { COMMAND_TEMPLATES } from '../domain/default-templates';
+import { Conflict, Forbidden, Invalid, NotFound, pointer } from '../domain/errors';
+import { JOB_STATUSES, isTerminal, transitionRefusal } from '../domain/job-status';
+import { canApprove, canCancel, hasPermission, requireMember, requirePermission } from '../domain/permissions';
+import { JOB_VIA, type JobRecord, type OrganizationRecord } from '../domain/records';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { bool, checkAttributes, enumOf, optionalText, uuid } from '../http/attributes';
 import { document, readResourceDocument } from '../http/jsonapi';
-import { COMMAND_TEMPLATES } from '../domain/default-templates';
-import { JOB_STATUSES, isTerminal, transitionRefusal } from '../domain/job-status';
-import { canApprove, canCancel, hasPermission, requireMember, requirePermission } from '../domain/permissions';
-import { JOB_VIA, type JobRecord, type OrganizationRecord, type WorkspaceRecord } from '../domain/records';
+import { approve, reject } from '../jobs/approval';
 import { createJob } from '../jobs/create-job';
 import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
+import { JobSource } from '../jobs/job-source';
 import { startRun } from '../runs/start-run';
-import { approve, reject } from '../jobs/approval';
+import { jobRef, planDeleteEndedJob, planUpdateComments } from '../store/repositories/jobs';
+import { organizationRef } from '../store/repositories/organizations';
+import { getWorkspace } from '../store/repositories/workspaces';
+import { commit, readTogether } from '../store/repositories/batch';
 import { artifactStore, runControl } from '../wiring';
-import { keys } from '../store/keys';
-import { getItem, stripKeys } from '../store/table';
-import { conditions, remove, update, write } from '../store/writes';
-import { AUDIT_ATTRIBUTES, created, loadWithOrganization, noContent, ok, orgParam, updatedAudit } from './common';
+import { AUDIT_ATTRIBUTES, created, noContent, ok, orgParam, updatedAudit } from './common';
 import { jobResource, parseIncludes, stepResource } from './job-documents';
 import { organizationResource } from './organizations';
 import { validateTcl } from './templates';
 import { workspaceResource } from './workspaces';
 
-const gitRef = v.pipe(
-  v.string('must be a branch or tag name'),
-  v.maxLength(255, 'must be at most 255 characters'),
-  v.check((b) => /^[A-Za-z0-9._\/-]+$/.test(b) && !b.includes('..') && !b.startsWith('-'), 'must be a valid git branch or tag name'),
-);
 export const JobCreate = v.object({
   status: v.optional(v.literal('pending', "a new job's status can only be pending")),
   templateReference: v.nullish(uuid('a template')),
   tcl: v.nullish(v.pipe(v.string('must be a base64-encoded YAML flow'), v.maxLength(200_000, 'is too large'))),
   command: v.nullish(enumOf(Object.keys(COMMAND_TEMPLATES) as (keyof typeof COMMAND_TEMPLATES)[])),
-  overrideBranch: v.nullish(gitRef),
-  commitId: v.nullish(v.pipe(v.string('must be a commit hash'), v.regex(/^[0-9a-fA-F]{4,64}$/, 'must be a commit hash (4 to 64 hex digits)'))),
+  ...JobSource.entries,
   via: v.optional(enumOf(JOB_VIA), 'UI'),
   refresh: v.optional(bool(), true),
   refreshOnly: v.optional(bool(), false),
@@ -55,9 +51,10 @@ export function jobIdParam(req: ApiRequest): number {
   return id;
 }
 
+/** The organization and the job, in one read. */
 export async function loadJob(orgId: string, jobId: number) {
-  const { org, items } = await loadWithOrganization(orgId, [keys.job(orgId, jobId)]);
-  return { org, job: items[0] as JobRecord | undefined };
+  const { organization, job } = await readTogether({ organization: organizationRef(orgId), job: jobRef(orgId, jobId) });
+  return { org: organization, job };
 }
 
 export async function readableJob(req: ApiRequest, orgId: string, jobId: number): Promise<{ org: OrganizationRecord; job: JobRecord }> {
@@ -72,8 +69,8 @@ export async function renderJob(req: ApiRequest, org: OrganizationRecord, job: J
   const included = [];
   if (includes.has('step')) included.push(...job.steps.map((s) => stepResource(req, job, s)));
   if (includes.has('workspace')) {
-    const workspace = await getItem(keys.workspace(job.workspaceId));
-    if (workspace) included.push(workspaceResource(req, stripKeys<WorkspaceRecord>(workspace)));
+    const workspace = await getWorkspace(job.workspaceId);
+    if (workspace) included.push(workspaceResource(req, workspace));
   }
   if (includes.has('organization')) included.push(organizationResource(req, org));
   return ok(document(jobResource(req, job), includes.size ? { included } : {}));
@@ -131,9 +128,7 @@ export async function patchJob(req: ApiRequest, orgId: string, jobId: number, sc
   else if (to === 'approved') await approve(job, req.principal.email);
   else if (to === 'rejected') await reject(job, req.principal.email);
   if (attrs.comments !== undefined && to !== 'cancelled') {
-    await write([
-      update(keys.job(orgId, jobId), { comments: attrs.comments, ...updatedAudit(req.principal) }, { condition: conditions.exists }, () => new NotFound(`job ${jobId} does not exist`)),
-    ]);
+    await commit([planUpdateComments(job, { comments: attrs.comments, ...updatedAudit(req.principal) })]);
   }
   return noContent();
 }
@@ -159,39 +154,9 @@ export async function deleteJob(req: ApiRequest, orgId: string, jobId: number, s
   const job = loaded.job;
   if (!job) throw new NotFound(`job ${jobId} does not exist`);
   scope?.(job);
-  const active = () => new Conflict(`the job is ${job.status}; cancel the job first`);
-  if (!isTerminal(job.status)) throw active();
-  await write([
-    remove(keys.job(orgId, jobId), {
-      expression: '#s IN (:c, :r, :x, :f)',
-      names: { '#s': 'status' },
-      values: { ':c': 'completed', ':r': 'rejected', ':x': 'cancelled', ':f': 'failed' },
-    }, active),
-  ]);
+  if (!isTerminal(job.status)) throw new Conflict(`the job is ${job.status}; cancel the job first`);
+  await commit([planDeleteEndedJob(job)]);
   // Steps went with the item; logs, plans and step contexts go now.
   await artifactStore().removeJob(orgId, jobId);
   return noContent();
 }
-
-/** GET /tfoutput/v1/.../step/{stepId}: the step's log so far (text/plain), for whoever may read the job. */
-export async function getStepLog(req: ApiRequest): Promise<ApiResponse> {
-  const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
-  const step = job.steps.find((s) => s.id === req.params.stepId);
-  if (!step) throw new NotFound(`step ${req.params.stepId} does not exist`);
-  const text = await artifactStore().readText(artifactStore().logRef(job.organizationId, job.id, step.id));
-  return { status: 200, body: text ?? '' };
-}
-
-export async function listSteps(req: ApiRequest): Promise<ApiResponse> {
-  const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
-  return ok(document(job.steps.map((s) => stepResource(req, job, s))));
-}
-
-export async function getStep(req: ApiRequest): Promise<ApiResponse> {
-  const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
-  const step = job.steps.find((s) => s.id === req.params.stepId);
-  if (!step) throw new NotFound(`step ${req.params.stepId} does not exist`);
-  return ok(document(stepResource(req, job, step)));
-}
-
-export const jobFromItem = (item: Record<string, unknown>) => stripKeys<JobRecord>(item);

@@ -3,22 +3,23 @@
  * workspace (a job of another workspace is not found), the workspace relationship optional on POST.
  */
 import { NotFound } from '../domain/errors';
-import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { isMember } from '../domain/permissions';
 import type { JobRecord, OrganizationRecord, WorkspaceRecord } from '../domain/records';
-import { keys } from '../store/keys';
-import { getItem, stripKeys } from '../store/table';
-import { loadOrganization, uuidParam } from './common';
+import type { ApiRequest, ApiResponse } from '../http/api-handler';
+import { getOrganization } from '../store/repositories/organizations';
+import { getWorkspace } from '../store/repositories/workspaces';
+import { uuidParam } from './common';
 import { searchJobs } from './job-list';
 import { deleteJob, jobIdParam, loadJob, patchJob, postJob, renderJob } from './jobs';
-import { workspaceNotFound } from './workspaces';
+
+const workspaceNotFound = (id: string) => new NotFound(`workspace ${id} does not exist`);
 
 /** The workspace of the path; an outsider cannot tell it from one that does not exist. */
 async function pathWorkspace(req: ApiRequest): Promise<WorkspaceRecord> {
   const workspaceId = uuidParam(req, 'workspaceId', 'workspace');
-  const item = await getItem(keys.workspace(workspaceId));
-  if (!item) throw workspaceNotFound(workspaceId);
-  return stripKeys<WorkspaceRecord>(item);
+  const workspace = await getWorkspace(workspaceId);
+  if (!workspace) throw workspaceNotFound(workspaceId);
+  return workspace;
 }
 
 const inWorkspace = (workspace: WorkspaceRecord, jobId: number) => (job: JobRecord) => {
@@ -32,7 +33,7 @@ function requireWorkspaceMember(req: ApiRequest, org: OrganizationRecord | undef
 
 export async function listWorkspaceJobs(req: ApiRequest): Promise<ApiResponse> {
   const workspace = await pathWorkspace(req);
-  const org = requireWorkspaceMember(req, await loadOrganization(workspace.organizationId), workspace);
+  const org = requireWorkspaceMember(req, await getOrganization(workspace.organizationId), workspace);
   return searchJobs(req, { organizationId: org.id, workspaceId: workspace.id }, org, `/workspace/${workspace.id}/job`);
 }
 

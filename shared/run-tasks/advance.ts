@@ -3,20 +3,21 @@
  * to the executor, asks for an approval, or ends the job (freeing its workspace). All job writes are
  * conditional on the status read, so a cancel that lands meanwhile always wins.
  */
-import { fromExported, type ExecutorContext } from '../runs/executor-contract';
-import { isTerminal } from '../domain/job-status';
-import type { JobRecord, TemplateRecord, VariableRecord, WorkspaceRecord } from '../domain/records';
 import type { Flow } from '../domain/flow';
+import { isTerminal } from '../domain/job-status';
+import type { JobRecord } from '../domain/records';
 import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
-import { readJob, updateJobIfStatus } from '../jobs/job-writes';
 import { logger } from '../logger';
-import { stepLogPath } from '../resources/job-documents';
-import { keys } from '../store/keys';
-import { ConditionFailed, getItem, queryAll, stripKeys } from '../store/table';
-import { write } from '../store/writes';
-import { artifactStore, stepTimeoutSeconds } from '../wiring';
-import { decide, initialSteps, planStepFor, type Recorded } from './decide';
+import { fromExported } from '../runs/executor-contract';
 import { RUNNER_IDENTITY, type RunState } from '../runs/run-state';
+import { stepLogPath } from '../runs/step-log';
+import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
+import { getTemplate } from '../store/repositories/templates';
+import { getWorkspace } from '../store/repositories/workspaces';
+import { commit, ConditionFailed } from '../store/repositories/batch';
+import { artifactStore } from '../wiring';
+import { decide, initialSteps, type Recorded } from './decide';
+import { executorContext } from './executor-context';
 
 const end = (state: RunState): RunState => ({ organizationId: state.organizationId, jobId: state.jobId, action: 'end' });
 
@@ -28,17 +29,16 @@ function recordedFrom(state: RunState): Recorded | undefined {
 }
 
 async function holdsWorkspace(job: JobRecord): Promise<boolean> {
-  const workspace = await getItem(keys.workspace(job.workspaceId));
-  return workspace?.activeJob === job.id;
+  return (await getWorkspace(job.workspaceId))?.activeJob === job.id;
 }
 
 /** The flow a job runs, frozen into the job when its run starts (contract §3.1). */
 async function flowOf(job: JobRecord): Promise<{ tcl: string; flows: Flow[] } | { error: string }> {
   let tcl = job.tcl;
   if (job.steps.length === 0 && job.templateReference) {
-    const item = await getItem(keys.template(job.organizationId, job.templateReference));
-    if (!item) return { error: `template ${job.templateReference} no longer exists` };
-    tcl = stripKeys<TemplateRecord>(item).tcl;
+    const template = await getTemplate(job.organizationId, job.templateReference);
+    if (!template) return { error: `template ${job.templateReference} no longer exists` };
+    tcl = template.tcl;
   }
   if (!tcl) return { error: 'the job has no flow to run' };
   try {
@@ -88,11 +88,11 @@ export async function advance(state: RunState): Promise<RunState> {
       const { step, flow: stepFlow } = decision.next;
       const stepRef = { id: step.id, type: step.type, name: step.name, number: step.stepNumber };
       if (decision.next.kind === 'approve') {
-        await write([updateJobIfStatus(job, persisted)]);
+        await commit([planUpdateJobIfStatus(job, persisted)]);
         return { organizationId: job.organizationId, jobId: job.id, action: 'approve', step: stepRef, approval: { team: stepFlow.team ?? '' } };
       }
       const dispatched = { ...job, ...persisted } as JobRecord;
-      await write([updateJobIfStatus(job, { ...persisted, status: 'queue' })]);
+      await commit([planUpdateJobIfStatus(job, { ...persisted, status: 'queue' })]);
       const context = await executorContext(dispatched, step.id, stepFlow);
       const ref = artifactStore().contextRef(job.organizationId, job.id, step.id);
       await artifactStore().writeSecret(ref, JSON.stringify(context));
@@ -109,41 +109,4 @@ export async function advance(state: RunState): Promise<RunState> {
     }
   }
   throw new Error(`job ${state.jobId}: too many concurrent changes while advancing`);
-}
-
-/** Everything the executor needs for one step; holds the workspace's sensitive variables. */
-async function executorContext(job: JobRecord, stepId: string, flow: Flow): Promise<ExecutorContext> {
-  const items = await queryAll({ KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `WS#${job.workspaceId}` } });
-  const workspaceItem = items.find((i) => i.sk === 'WS');
-  if (!workspaceItem) throw new Error(`workspace ${job.workspaceId} of job ${job.id} no longer exists`);
-  const workspace = stripKeys<WorkspaceRecord>(workspaceItem);
-  const variables = items.filter((i) => String(i.sk).startsWith('VAR#')).map((i) => stripKeys<VariableRecord>(i));
-  const step = job.steps.find((s) => s.id === stepId);
-  const store = artifactStore();
-  const planStep = step && flow.type === 'terraformApply' ? planStepFor(job.steps, step, job.planChanges) : undefined;
-  return {
-    organizationId: job.organizationId,
-    workspaceId: job.workspaceId,
-    jobId: job.id,
-    stepId,
-    stepName: step?.name ?? flow.name,
-    stepType: flow.type,
-    source: workspace.source,
-    branch: job.overrideBranch ?? workspace.branch,
-    commitId: job.commitId,
-    folder: workspace.folder,
-    iacType: workspace.iacType,
-    terraformVersion: workspace.terraformVersion,
-    refresh: job.refresh,
-    refreshOnly: job.refreshOnly,
-    commands: flow.commands,
-    env: Object.fromEntries(variables.filter((v) => v.category === 'ENV').map((v) => [v.key, v.value])),
-    terraformVars: Object.fromEntries(variables.filter((v) => v.category === 'TERRAFORM').map((v) => [v.key, v.value])),
-    secrets: variables.filter((v) => v.sensitive).map((v) => v.value),
-    planIn: planStep ? store.planRef(job.organizationId, job.id, planStep.id) : null,
-    planOut: flow.type === 'terraformPlan' || flow.type === 'terraformPlanDestroy' ? store.planRef(job.organizationId, job.id, stepId) : null,
-    backend: store.backend(job.organizationId, job.workspaceId),
-    log: store.logRef(job.organizationId, job.id, stepId),
-    timeoutSeconds: stepTimeoutSeconds(),
-  };
 }

@@ -3,10 +3,9 @@
  * task token on it, which an approve or reject PATCH settles (jobs/approval.ts; contract §3.2, §4.5).
  */
 import { isTerminal } from '../domain/job-status';
-import { readJob, updateJobIfStatus } from '../jobs/job-writes';
 import { RUNNER_IDENTITY, type ApprovalTaskInput } from '../runs/run-state';
-import { ConditionFailed } from '../store/table';
-import { write } from '../store/writes';
+import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
+import { commit, ConditionFailed } from '../store/repositories/batch';
 
 /** The AwaitApproval task (called with the state machine's task token). */
 export async function awaitApproval(input: ApprovalTaskInput): Promise<void> {
@@ -17,8 +16,8 @@ export async function awaitApproval(input: ApprovalTaskInput): Promise<void> {
     const now = new Date().toISOString();
     const steps = job.steps.map((s) => (s.id === input.stepId ? { ...s, status: 'running' as const, startedDate: now } : s));
     try {
-      await write([
-        updateJobIfStatus(job, {
+      await commit([
+        planUpdateJobIfStatus(job, {
           status: 'waitingApproval',
           approvalTeam: input.team,
           taskToken: input.token,

@@ -8,7 +8,7 @@ import { Conflict } from '../domain/errors';
 import type { StepRecord } from '../domain/records';
 import { isTerminal } from '../domain/job-status';
 import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
-import { readJob } from '../jobs/job-writes';
+import { readJob } from '../store/repositories/jobs';
 import { logger } from '../logger';
 import { approvalTimeoutSeconds, stepTimeoutSeconds } from '../wiring';
 import { RUNNER_IDENTITY, type RunState } from '../runs/run-state';

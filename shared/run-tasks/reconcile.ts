@@ -3,37 +3,16 @@
  * gets its run started again (Advance resumes what can be resumed and fails a step that was cut off),
  * and every workspace is settled so waiting jobs start. Reads go through the status index, never a Scan.
  */
-import { ACTIVE_JOB_STATUSES } from '../domain/job-status';
 import { queueStateOf } from '../domain/workspace-queue';
-import { changeQueue } from '../jobs/queue';
-import type { RunControl } from '../ports/run-control';
 import { logger } from '../logger';
-import { keys } from '../store/keys';
-import { getItem, queryAll } from '../store/table';
-
-interface LiveJob {
-  organizationId: string;
-  workspaceId: string;
-  id: number;
-  status: string;
-}
+import type { RunControl } from '../ports/run-control';
+import { listLiveJobs, type LiveJob } from '../store/repositories/jobs';
+import { listOrganizations } from '../store/repositories/organizations';
+import { changeQueue } from '../store/repositories/workspace-queue';
+import { getWorkspace } from '../store/repositories/workspaces';
 
 export async function liveJobs(): Promise<LiveJob[]> {
-  const orgs = await queryAll({ index: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': 'ORGS' }, ProjectionExpression: 'id' });
-  const found = await Promise.all(
-    orgs.flatMap((org) =>
-      ACTIVE_JOB_STATUSES.map((status) =>
-        queryAll({
-          index: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :p',
-          ExpressionAttributeValues: { ':p': `ORG#${String(org.id)}#STATUS#${status}` },
-          ProjectionExpression: 'organizationId, workspaceId, id, #s',
-          ExpressionAttributeNames: { '#s': 'status' },
-        }),
-      ),
-    ),
-  );
-  return found.flat() as unknown as LiveJob[];
+  return listLiveJobs((await listOrganizations()).map((o) => o.id));
 }
 
 export async function reconcile(runner: RunControl): Promise<{ resumed: number; queued: number }> {
@@ -43,7 +22,7 @@ export async function reconcile(runner: RunControl): Promise<{ resumed: number; 
   let resumed = 0;
   let queued = 0;
   for (const [workspaceId, workspaceJobs] of byWorkspace) {
-    const item = await getItem(keys.workspace(workspaceId));
+    const item = await getWorkspace(workspaceId);
     const state = queueStateOf(item ?? {});
     for (const job of workspaceJobs) {
       if (state.activeJob === job.id) {

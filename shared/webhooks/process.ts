@@ -1,6 +1,6 @@
 /**
  * Processing one accepted delivery: create its job through the same path as the REST POST and start the
- * run of whichever job became active. Idempotent per delivery (see deliveries.ts); throws only for what a
+ * run of whichever job became active. Idempotent per delivery (store/repositories/deliveries.ts); throws only for what a
  * retry can fix, so Lambda's asynchronous retries (or the local queue's) repeat exactly those.
  *
  * DynamoDB round trips: claim (1 UpdateItem) + createJob (its own: a BatchGet and its writes) + mark
@@ -10,7 +10,7 @@ import { isPermanent } from '../domain/errors';
 import { createJob } from '../jobs/create-job';
 import { startRun } from '../runs/start-run';
 import { logger } from '../logger';
-import { claimDelivery, completeDelivery, failDelivery, findJobOfDelivery, releaseDelivery } from './deliveries';
+import { claimDelivery, completeDelivery, failDelivery, findJobOfDelivery, releaseDelivery } from '../store/repositories/deliveries';
 import type { DeliveryMessage } from '../ports/delivery-queue';
 
 export type Outcome = 'created' | 'adopted' | 'failed' | 'skipped';

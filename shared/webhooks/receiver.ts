@@ -10,17 +10,17 @@
  * DynamoDB round trips: 1 Query (webhook + rules) for every answer; +1 transaction (the delivery record
  * and its body guard, both conditional) for a match.
  */
-import { Invalid, NotFound, Unauthorized } from '../domain/errors';
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
-import { JobCreate } from '../resources/jobs';
-import { deliveryExpiry, deliveryMarker, recordDelivery } from './deliveries';
+import { Invalid, NotFound, Unauthorized } from '../domain/errors';
+import { JobSource } from '../jobs/job-source';
+import { deliveryExpiry, deliveryMarker, recordDelivery } from '../store/repositories/deliveries';
+import { readWebhookWithRules } from '../store/repositories/webhooks';
+import { deliveryQueue, secretBox } from '../wiring';
 import { parsePayload } from './payloads';
 import { Matcher, splitPatterns } from './patterns';
 import { detectProvider, deliveryId, eventName, signatureProblem, type Headers } from './providers';
 import { VIA, type Provider, type VcsEvent, type WebhookEventRecord, type WebhookRecord } from './records';
-import { deliveryQueue, secretBox } from '../wiring';
-import { loadWebhookWithRules } from './store';
 
 export const MAX_WEBHOOK_BODY = 5 * 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -51,7 +51,7 @@ export async function receiveDelivery(req: DeliveryRequest): Promise<DeliveryAns
   const provider = detectProvider(req.headers);
   if (!provider) throw new Invalid('unknown sender: expected an X-GitHub-Event, X-Gitlab-Event or X-Event-Key header', { header: 'X-GitHub-Event' });
 
-  const loaded = await loadWebhookWithRules(webhookId);
+  const loaded = await readWebhookWithRules(webhookId);
   if (!loaded) throw new NotFound(`webhook ${webhookId} does not exist`);
   const { webhook, rules } = loaded;
   const problem = await signatureProblem(provider, req.headers, req.body, await openSecret(webhook));
@@ -115,7 +115,7 @@ export function firstMatchingRule(rules: WebhookEventRecord[], event: VcsEvent, 
 /** The job's branch, commit and creator, held to the same rules as a REST POST of the job. */
 function jobFields(provider: Provider, event: VcsEvent): { overrideBranch: string; commitId: string | null; createdBy: string } | { invalid: string } {
   const commitId = event.commitId && /^[0-9a-fA-F]{4,64}$/.test(event.commitId) ? event.commitId : null;
-  const checked = v.safeParse(JobCreate, { overrideBranch: event.overrideBranch, commitId });
+  const checked = v.safeParse(JobSource, { overrideBranch: event.overrideBranch, commitId });
   if (!checked.success) return { invalid: `the branch '${event.overrideBranch.slice(0, 100)}' cannot be checked out by a job` };
   return { overrideBranch: event.overrideBranch, commitId, createdBy: (event.createdBy ?? `webhook@${provider}`).slice(0, 256) };
 }

@@ -5,7 +5,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CommitWatermark, reserveJobId } from '../../shared/jobs/job-ids';
+import { CommitWatermark, reserveJobId } from '../../shared/jobs/commit-watermark';
 import { roundTrips } from '../../shared/store/client';
 import { documentClient, useDocumentClient } from '../../shared/wiring';
 import { keys } from '../../shared/store/keys';

@@ -9,7 +9,7 @@ import { documentClient, useDocumentClient } from '../../shared/wiring';
 import { keys } from '../../shared/store/keys';
 import { getItem } from '../../shared/store/table';
 import { update, write } from '../../shared/store/writes';
-import { DeliveryBusy, deliveryExpiry, deliveryMarker, recordDelivery } from '../../shared/webhooks/deliveries';
+import { DeliveryBusy, deliveryExpiry, deliveryMarker, recordDelivery } from '../../shared/store/repositories/deliveries';
 import { drainWebhookQueue } from '../../shared/adapters/local/in-process-delivery-queue';
 import { processDelivery } from '../../shared/webhooks/process';
 import { handler as processorFunction } from '../../functions/webhooks/process';

@@ -1,9 +1,9 @@
 /**
- * Creates the table in DynamoDB Local when it does not exist yet, and adds any index a newer version of
- * the key design introduced to a table kept from an older version.
+ * Creates the table in DynamoDB Local (`npm start`, the tests, the bench; CDK creates it in AWS) when it
+ * does not exist yet, and adds any index a newer version of the key design introduced to an older table.
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { attributeDefinitions, createTableInput, indexDefinition, TABLE_SCHEMA } from '../shared/store/table-schema';
+import { attributeDefinitions, createTableInput, indexDefinition, TABLE_SCHEMA } from './table-schema';
 
 export async function ensureTable(tableName: string): Promise<void> {
   const client = new DynamoDBClient({});

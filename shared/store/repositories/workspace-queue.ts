@@ -1,13 +1,13 @@
 /**
- * Conditional writes of the workspace queue (see domain/workspace-queue.ts for the rules). The write is
- * returned as a transaction item so callers can commit it atomically with the job change that caused it.
+ * Conditional writes of the workspace queue, which lives on the workspace item (see
+ * domain/workspace-queue.ts for the rules). Writes are planned as TxItems so callers commit them
+ * atomically with the job change that caused them.
  */
-import { applyQueueChange, queueStateOf, type QueueChange, type QueueState } from '../domain/workspace-queue';
-import type { WorkspaceRecord } from '../domain/records';
-import { keys } from '../store/keys';
-import { getItem, ConditionFailed } from '../store/table';
-import { update, write, type Condition } from '../store/writes';
-import type { TxItem } from '../store/table';
+import { applyQueueChange, queueStateOf, type JoinMode, type QueueChange, type QueueState } from '../../domain/workspace-queue';
+import type { WorkspaceRecord } from '../../domain/records';
+import { keys } from '../keys';
+import { getItem } from '../table';
+import { ConditionFailed, update, write, type Condition, type TxItem } from '../writes';
 
 export interface QueueWrite {
   write: TxItem;
@@ -22,7 +22,8 @@ function stateCondition(state: QueueState): Condition {
   };
 }
 
-export function queueWrite(workspace: Pick<WorkspaceRecord, 'id'> & Partial<WorkspaceRecord> & { queueVersion?: number }, change: QueueChange): QueueWrite {
+/** The queue write of `change` on the workspace as read; it fails (ConditionFailed) if the queue moved since. */
+export function queueWrite(workspace: Pick<WorkspaceRecord, 'id'> & Partial<WorkspaceRecord>, change: QueueChange): QueueWrite {
   const current = queueStateOf(workspace);
   const { state, start } = applyQueueChange(current, change);
   const write = update(
@@ -33,24 +34,7 @@ export function queueWrite(workspace: Pick<WorkspaceRecord, 'id'> & Partial<Work
   return { write, start };
 }
 
-/**
- * How a new job joins its workspace, committed with the job itself. None of these conflict with each
- * other when many jobs are created at once (no read-modify-write of the queue):
- * - claim: the workspace is free, unlocked and nobody waits → the job becomes active at once;
- * - append while busy: the job queues, on condition that the workspace is held or locked at that very
- *   moment, so whoever holds it (its job's end, or the unlock) is bound to hand it over later;
- * - append and settle: anything else (the caller then settles the workspace itself).
- * Every variant bumps queueVersion, so hand-overs computed from an older read are refused and redone.
- */
-export type JoinMode = 'claim' | 'append-while-busy' | 'append-and-settle';
-
-export function joinMode(workspace: WorkspaceRecord): JoinMode {
-  const state = queueStateOf(workspace);
-  if (state.activeJob === undefined && !state.locked && state.queue.length === 0) return 'claim';
-  if (state.activeJob !== undefined || state.locked) return 'append-while-busy';
-  return 'append-and-settle';
-}
-
+/** A new job's join to its workspace (domain/workspace-queue.ts `joinMode` says which). */
 export function joinWrite(workspaceId: string, jobId: number, mode: JoinMode): TxItem {
   const key = keys.workspace(workspaceId);
   const bump = 'queueVersion = if_not_exists(queueVersion, :zero) + :one';
@@ -85,7 +69,7 @@ export async function changeQueue(workspaceId: string, change: QueueChange = {})
   for (let attempt = 1; attempt <= 50; attempt++) {
     const item = await getItem(keys.workspace(workspaceId));
     if (!item) return undefined;
-    const next = queueWrite({ ...(item as object), id: workspaceId } as WorkspaceRecord, change);
+    const next = queueWrite({ ...(item as object), id: workspaceId }, change);
     const unchanged = next.start === undefined && change.add === undefined && !inQueue(item, change.leave);
     if (unchanged) return undefined;
     try {

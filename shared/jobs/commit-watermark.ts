@@ -9,31 +9,17 @@
  * process) is skipped after COMMIT_STALL_MS without progress. Either way the id becomes a gap.
  */
 import { Unavailable } from '../domain/errors';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../store/keys';
-import { ConditionFailed, getItem, send, tableName, type TxItem } from '../store/table';
-import { check, conditions, write } from '../store/writes';
 import { logger } from '../logger';
+import { markJobIdAbandoned, planMoveWatermark, planNoJobAt, readJobCounter, type JobCounter } from '../store/repositories/job-ids';
+import { commit, ConditionFailed, type TxItem } from '../store/repositories/batch';
+
+export { reserveJobId } from '../store/repositories/job-ids';
 
 export const COMMIT_STALL_MS = 3000;
 /** At most this many ids are skipped in one transaction (each needs its own "no such job" check). */
 const MAX_SKIP = 50;
 
-/** The organization's next job id (1, 2, 3 …): an atomic counter, never contended. */
-export async function reserveJobId(orgId: string): Promise<number> {
-  const res = await send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.jobCounter(orgId),
-      UpdateExpression: 'ADD lastJobId :one',
-      ExpressionAttributeValues: { ':one': 1 },
-      ReturnValues: 'UPDATED_NEW',
-    }),
-  );
-  return Number(res.Attributes?.lastJobId);
-}
-
-type Counter = { committedJobId?: number; abandonedJobIds?: Set<number> } | undefined;
+type Counter = JobCounter | undefined;
 const committedOf = (counter: Counter) => Number(counter?.committedJobId ?? 0);
 
 /** The last id of the run of abandoned ids right after the watermark, not beyond `limit` (or the watermark itself). */
@@ -55,7 +41,7 @@ export class CommitWatermark {
 
   /** The write that commits this id: part of the transaction that puts the job. */
   advance(): TxItem {
-    return this.moveTo(this.id - 1, this.id);
+    return planMoveWatermark(this.orgId, this.id - 1, this.id);
   }
 
   /**
@@ -64,7 +50,7 @@ export class CommitWatermark {
    */
   async waitForTurn(): Promise<void> {
     for (;;) {
-      const counter = (await getItem(keys.jobCounter(this.orgId))) as Counter;
+      const counter = await readJobCounter(this.orgId);
       const committed = committedOf(counter);
       if (committed >= this.id) throw new Unavailable('this job creation took too long and was abandoned; retry', 1);
       if (committed === this.id - 1) return;
@@ -92,20 +78,10 @@ export class CommitWatermark {
    */
   async abandon(): Promise<void> {
     try {
-      const res = await send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: keys.jobCounter(this.orgId),
-          UpdateExpression: 'ADD abandonedJobIds :ids',
-          ConditionExpression: 'attribute_not_exists(committedJobId) OR committedJobId < :id',
-          ExpressionAttributeValues: { ':ids': new Set([this.id]), ':id': this.id },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      const counter = res.Attributes as Counter;
+      const counter = await markJobIdAbandoned(this.orgId, this.id);
       if (committedOf(counter) === this.id - 1) await this.skip(this.id, abandonedThrough(counter, Number.MAX_SAFE_INTEGER));
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') logger.warn('could not release an abandoned job id', { organizationId: this.orgId, jobId: this.id, error: (error as Error).name });
+      if (!(error instanceof ConditionFailed)) logger.warn('could not release an abandoned job id', { organizationId: this.orgId, jobId: this.id, error: (error as Error).name });
     }
   }
 
@@ -113,25 +89,12 @@ export class CommitWatermark {
   private async skip(first: number, last: number): Promise<void> {
     const ids = Array.from({ length: last - first + 1 }, (_, i) => first + i);
     try {
-      await write([this.moveTo(first - 1, last, ids), ...ids.map((id) => check(keys.job(this.orgId, id), conditions.absent, () => new ConditionFailed(1)))]);
+      await commit([planMoveWatermark(this.orgId, first - 1, last, ids), ...ids.map((id) => planNoJobAt(this.orgId, id, () => new ConditionFailed(1)))]);
     } catch (error) {
       // Someone else moved the mark (or the job exists after all): the next read shows where it is.
       // A throttled skip is retried by the next round of the wait.
       if (!(error instanceof ConditionFailed) && !(error instanceof Unavailable)) throw error;
     }
     this.lastProgressAt = Date.now();
-  }
-
-  private moveTo(from: number, to: number, forget: number[] = []): TxItem {
-    return {
-      item: {
-        Update: {
-          Key: keys.jobCounter(this.orgId),
-          UpdateExpression: `SET committedJobId = :to${forget.length ? ' DELETE abandonedJobIds :forget' : ''}`,
-          ConditionExpression: 'committedJobId = :from OR (attribute_not_exists(committedJobId) AND :from = :zero)',
-          ExpressionAttributeValues: { ':to': to, ':from': from, ':zero': 0, ...(forget.length ? { ':forget': new Set(forget) } : {}) },
-        },
-      },
-    };
   }
 }

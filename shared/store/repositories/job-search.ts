@@ -1,14 +1,15 @@
 /**
- * Runs a search plan one page at a time. Pages are addressed by position (the id, and for a status
- * sort the status, of the job next to the page), which becomes a bound on the sort key, so the next
- * and the previous page are each the same Query again: no offsets, no re-reading earlier pages.
+ * Runs a job search plan (jobs/search/plan.ts) one page at a time. Pages are addressed by position
+ * (the id, and for a status sort the status, of the job next to the page), which becomes a bound on
+ * the sort key, so the next and the previous page are each the same Query again: no offsets, no
+ * re-reading earlier pages.
  * Each source is asked for one more job than the page holds, which tells whether another page exists.
  */
 import type { JobStatus } from '../../domain/job-status';
 import type { JobRecord } from '../../domain/records';
-import { padJobId } from '../../store/keys';
-import { query, queryCount, stripKeys, type Item } from '../../store/table';
-import type { Plan, Source } from './plan';
+import type { Plan, Source } from '../../jobs/search/plan';
+import { padJobId } from '../keys';
+import { query, queryCount, stripKeys, type Item } from '../table';
 
 export interface Position {
   id: number;

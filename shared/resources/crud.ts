@@ -1,0 +1,218 @@
+/**
+ * The one recipe behind the list/get/create/update/delete routes of every organization resource. A
+ * resource configures it (its JSON:API type, schemas, scope, repository, permission, rendering and a
+ * few hooks); the recipe does the rest, in the same order everywhere:
+ *
+ *   path ids → document and attributes → checks that need no read → ONE read (organization, parents,
+ *   item, referenced records) → membership (404) → permission (403) → parents and item exist (404) →
+ *   checks on what was read → write plan → execute → answer.
+ *
+ * Each write is planned apart from being executed: `plan.create/update/remove` turn a request into a
+ * write plan (TxItems, each with the error its failed condition raises) plus what follows it, without
+ * sending anything. The routes execute one plan; JSON:API atomic operations can merge several plans
+ * into one transaction.
+ */
+import type * as v from 'valibot';
+import type { Principal } from '../auth/principal';
+import { Forbidden, NotFound } from '../domain/errors';
+import { requireAdmin, requireMember, requirePermission, type TeamPermission } from '../domain/permissions';
+import type { Audit, OrganizationRecord, WorkspaceRecord } from '../domain/records';
+import type { ApiRequest, ApiResponse } from '../http/api-handler';
+import { checkAttributes, type AttributeRules, type ObjectSchema } from '../http/attributes';
+import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
+import { commit, type Ref, type WritePlan } from '../store/repositories/batch';
+import type { WebhookRecord } from '../webhooks/records';
+import { created, createdAudit, definedOnly, noContent, ok, orgParam, selfLink, updatedAudit, uuidParam } from './common';
+
+/** Who may write: any member, administrators, or members of a team with this flag. */
+export type Rule = 'admin' | TeamPermission;
+export type Operation = 'create' | 'update' | 'remove';
+
+/** The path's ids, checked (an id that cannot exist is simply not found): orgId, the parents' and the item's. */
+export type Ids = Record<string, string>;
+
+/** A level of the path between the organization and the item. */
+export interface Parent {
+  param: string;
+  noun: string;
+}
+
+/** What one read returns: the organization, the parents on the path (those that belong there), the item, the referenced records. */
+export interface Loaded<R> {
+  organization?: OrganizationRecord;
+  parents: { workspace?: WorkspaceRecord; webhook?: WebhookRecord };
+  item?: R;
+  refs: Record<string, unknown>;
+}
+
+/** The scope a request resolved to, once the caller may act on it (no organization: the collection of organizations). */
+export interface Scope<R> extends Loaded<R> {
+  ids: Ids;
+  principal: Principal;
+}
+
+/** What the recipe needs of a resource's repository (store/repositories/, or an in-memory fake in unit tests). */
+export interface CrudRepository<R> {
+  /** The organization, the parents and, when `id` is given, the item, plus `refs`: one read. */
+  load(ids: Ids, id: string | undefined, refs: Record<string, Ref<unknown> | undefined>): Promise<Loaded<R>>;
+  list(scope: Scope<R>): Promise<R[]>;
+  create(record: R): WritePlan;
+  update(before: R, after: R, changes: Partial<R>): WritePlan;
+  remove(record: R): WritePlan;
+}
+
+/** A write, planned: executing it sends `writes` (all or nothing), then runs `after` (what cannot be in one transaction). */
+export interface Planned<T> {
+  writes: WritePlan;
+  after: (() => Promise<void>)[];
+  result: T;
+}
+
+/** What a create or an update hands the response: the record, and a secret shown this once (webhooks). */
+export interface Written<R> {
+  record: R;
+  secret?: string;
+}
+
+export interface ResourceSpec<R extends { id: string }, C extends ObjectSchema, U extends ObjectSchema> {
+  type: string;
+  noun: string;
+  /** Organizations themselves: the item is the organization, and its collection has no scope. */
+  root?: boolean;
+  parents: readonly Parent[];
+  /** The path parameter of the item's id. */
+  idParam: string;
+  schemas: { create: C; update: U; rules: AttributeRules };
+  /** Who may write, and what the refusal calls the action (per operation where it differs). */
+  access: { write: Rule; action: string | Record<Operation, string> };
+  repository: CrudRepository<R>;
+  render(req: ApiRequest, record: R, secret?: string): ResourceObject;
+  collectionPath(ids: Ids): string;
+  /** The new record. */
+  build(scope: Scope<R>, attributes: v.InferOutput<C>, audit: Audit): R | Promise<Written<R>>;
+  /** The stored changes of an update (default: the attributes sent, and the audit fields). */
+  changes?(scope: Scope<R>, item: R, attributes: Partial<v.InferOutput<U>>): Promise<Written<Partial<R>>>;
+  /** Checks that need no read, before anything is read (TCL, git sources). */
+  validate?(attributes: Partial<v.InferOutput<C>>): void | Promise<void>;
+  /** Records the attributes name, read with the scope. */
+  references?(ids: Ids, attributes: Partial<v.InferOutput<C>>): Record<string, Ref<unknown> | undefined>;
+  /** Checks on what was read, once the caller may write. */
+  check?(scope: Scope<R>, attributes: Partial<v.InferOutput<C>>): void | Promise<void>;
+  /** What must hold before a delete (no job holds the workspace …); the delete's conditions check it again. */
+  checkRemove?(scope: Scope<R>, item: R): void | Promise<void>;
+  /** What follows a committed update (an unlock starts the next job). */
+  afterUpdate?(before: R, after: R): Promise<void>;
+  /** What follows a committed delete (the rest of its partition, its webhooks). */
+  afterRemove?(record: R): Promise<void>;
+}
+
+export async function execute<T>(planned: Planned<T>): Promise<T> {
+  await commit(planned.writes);
+  for (const next of planned.after) await next();
+  return planned.result;
+}
+
+const actionOf = (access: ResourceSpec<never, ObjectSchema, ObjectSchema>['access'], op: Operation) => (typeof access.action === 'string' ? access.action : access.action[op]);
+
+export function crud<R extends { id: string }, C extends ObjectSchema, U extends ObjectSchema>(spec: ResourceSpec<R, C, U>) {
+  const pathIds = (req: ApiRequest, member: boolean): Ids => {
+    if (spec.root) return member ? { orgId: orgParam(req) } : {};
+    const ids: Ids = { orgId: orgParam(req) };
+    for (const p of spec.parents) ids[p.param] = uuidParam(req, p.param, p.noun);
+    if (member) ids[spec.idParam] = uuidParam(req, spec.idParam, spec.noun);
+    return ids;
+  };
+
+  /** The one read, then membership (or the permission to write), then the parents and the item. */
+  async function resolve(req: ApiRequest, ids: Ids, member: boolean, op?: Operation, refs: Record<string, Ref<unknown> | undefined> = {}): Promise<Scope<R>> {
+    const { principal } = req;
+    if (spec.root && !member) {
+      // Any caller may list organizations (the repository picks theirs); only administrators create one.
+      if (op && !principal.isAdmin) throw new Forbidden(`${actionOf(spec.access, op)} is reserved to administrators`);
+      return { ids, principal, parents: {}, refs: {} };
+    }
+    const orgId = ids.orgId as string;
+    const loaded = await spec.repository.load(ids, member ? ids[spec.idParam] : undefined, refs);
+    const organization = !op
+      ? requireMember(principal, loaded.organization, orgId)
+      : spec.access.write === 'admin'
+        ? requireAdmin(principal, loaded.organization, orgId, actionOf(spec.access, op))
+        : requirePermission(principal, loaded.organization, orgId, spec.access.write, actionOf(spec.access, op));
+    for (const p of spec.parents) {
+      if (!loaded.parents[p.noun as keyof Loaded<R>['parents']]) throw new NotFound(`${p.noun} ${ids[p.param]} does not exist`);
+    }
+    if (member && !loaded.item) throw new NotFound(`${spec.noun} ${ids[spec.idParam]} does not exist`);
+    return { ...loaded, ids, principal, organization };
+  }
+
+  const plan = {
+    async create(req: ApiRequest): Promise<Planned<Written<R>>> {
+      const ids = pathIds(req, false);
+      const input = readResourceDocument(req.body, { type: spec.type });
+      const attributes = checkAttributes(input.attributes, spec.schemas.create, spec.schemas.rules);
+      await spec.validate?.(attributes);
+      const scope = await resolve(req, ids, false, 'create', spec.references?.(ids, attributes));
+      await spec.check?.(scope, attributes);
+      const built = await spec.build(scope, attributes, createdAudit(req.principal));
+      const written = 'record' in built ? built : { record: built };
+      return { writes: spec.repository.create(written.record), after: [], result: written };
+    },
+
+    async update(req: ApiRequest): Promise<Planned<Written<R>>> {
+      const ids = pathIds(req, true);
+      const input = readResourceDocument(req.body, { type: spec.type, id: req.params[spec.idParam] });
+      const attributes = definedOnly(checkAttributes(input.attributes, spec.schemas.update, spec.schemas.rules)) as Partial<v.InferOutput<U>>;
+      await spec.validate?.(attributes);
+      const scope = await resolve(req, ids, true, 'update', spec.references?.(ids, attributes));
+      const before = scope.item as R;
+      await spec.check?.(scope, attributes);
+      const { record: changes, secret } = spec.changes
+        ? await spec.changes(scope, before, attributes)
+        : { record: { ...attributes, ...updatedAudit(req.principal) } as Partial<R>, secret: undefined };
+      const after = { ...before, ...changes };
+      const afterUpdate = spec.afterUpdate;
+      return {
+        writes: spec.repository.update(before, after, changes),
+        after: afterUpdate ? [() => afterUpdate(before, after)] : [],
+        result: { record: after, ...(secret ? { secret } : {}) },
+      };
+    },
+
+    async remove(req: ApiRequest): Promise<Planned<R>> {
+      const ids = pathIds(req, true);
+      const scope = await resolve(req, ids, true, 'remove');
+      const record = scope.item as R;
+      await spec.checkRemove?.(scope, record);
+      const afterRemove = spec.afterRemove;
+      return { writes: spec.repository.remove(record), after: afterRemove ? [() => afterRemove(record)] : [], result: record };
+    },
+  };
+
+  return {
+    plan,
+    async list(req: ApiRequest): Promise<ApiResponse> {
+      const ids = pathIds(req, false);
+      const scope = await resolve(req, ids, false);
+      const records = await spec.repository.list(scope);
+      return ok(document(records.map((r) => spec.render(req, r)), { links: selfLink(req, spec.collectionPath(ids)) }));
+    },
+    async get(req: ApiRequest): Promise<ApiResponse> {
+      const scope = await resolve(req, pathIds(req, true), true);
+      return ok(document(spec.render(req, scope.item as R)));
+    },
+    async create(req: ApiRequest): Promise<ApiResponse> {
+      const { record, secret } = await execute(await plan.create(req));
+      return created(req, spec.render(req, record, secret));
+    },
+    /** 204, or 200 with the document when the update made a secret the client must see (a webhook's rotation). */
+    async update(req: ApiRequest): Promise<ApiResponse> {
+      const { record, secret } = await execute(await plan.update(req));
+      return secret ? ok(document(spec.render(req, record, secret))) : noContent();
+    },
+    async remove(req: ApiRequest): Promise<ApiResponse> {
+      await execute(await plan.remove(req));
+      return noContent();
+    },
+  };
+}
+
