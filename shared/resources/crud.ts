@@ -74,7 +74,8 @@ export interface Written<R> {
   secret?: string;
 }
 
-export interface ResourceSpec<R extends { id: string }, C extends ObjectSchema, U extends ObjectSchema> {
+/** What a resource is: configured once, then each route is made from it (resource().list() …). */
+export interface ResourceSpec<R extends { id: string }> {
   type: string;
   noun: string;
   /** Organizations themselves: the item is the organization, and its collection has no scope. */
@@ -82,29 +83,48 @@ export interface ResourceSpec<R extends { id: string }, C extends ObjectSchema, 
   parents: readonly Parent[];
   /** The path parameter of the item's id. */
   idParam: string;
-  schemas: { create: C; update: U; rules: AttributeRules };
+  /** Attributes clients may not write (the audit fields, a webhook's url …). */
+  rules: AttributeRules;
   /** Who may write, and what the refusal calls the action (per operation where it differs). */
   access: { write: Rule; action: string | Record<Operation, string> };
   repository: CrudRepository<R>;
   render(req: ApiRequest, record: R, secret?: string): ResourceObject;
   collectionPath(ids: Ids): string;
-  /** The new record. */
-  build(scope: Scope<R>, attributes: v.InferOutput<C>, audit: Audit): R | Promise<Written<R>>;
-  /** The stored changes of an update (default: the attributes sent, and the audit fields). */
-  changes?(scope: Scope<R>, item: R, attributes: Partial<v.InferOutput<U>>): Promise<Written<Partial<R>>>;
-  /** Checks that need no read, before anything is read (TCL, git sources). */
-  validate?(attributes: Partial<v.InferOutput<C>>): void | Promise<void>;
-  /** Records the attributes name, read with the scope. */
-  references?(ids: Ids, attributes: Partial<v.InferOutput<C>>): Record<string, Ref<unknown> | undefined>;
-  /** Checks on what was read, once the caller may write. */
-  check?(scope: Scope<R>, attributes: Partial<v.InferOutput<C>>): void | Promise<void>;
-  /** What must hold before a delete (no job holds the workspace …); the delete's conditions check it again. */
-  checkRemove?(scope: Scope<R>, item: R): void | Promise<void>;
-  /** What follows a committed update (an unlock starts the next job). */
-  afterUpdate?(before: R, after: R): Promise<void>;
-  /** What follows a committed delete (the rest of its partition, its webhooks). */
-  afterRemove?(record: R): Promise<void>;
 }
+
+/** Hooks of a create or an update, in the order they run. */
+interface WriteHooks<R, S extends ObjectSchema> {
+  schema: S;
+  /** Checks that need no read, before anything is read (TCL, git sources). */
+  validate?(attributes: Partial<v.InferOutput<S>>): void | Promise<void>;
+  /** Records the attributes name, read with the scope. */
+  references?(ids: Ids, attributes: Partial<v.InferOutput<S>>): Record<string, Ref<unknown> | undefined>;
+  /** Checks on what was read, once the caller may write. */
+  check?(scope: Scope<R>, attributes: Partial<v.InferOutput<S>>): void | Promise<void>;
+}
+
+export interface CreateHooks<R, C extends ObjectSchema> extends WriteHooks<R, C> {
+  /** The new record (with the secret to show once, if it made one). */
+  build(scope: Scope<R>, attributes: v.InferOutput<C>, audit: Audit): R | Promise<Written<R>>;
+}
+
+export interface UpdateHooks<R, U extends ObjectSchema> extends WriteHooks<R, U> {
+  /** The stored changes (default: the attributes sent, and the audit fields). */
+  changes?(scope: Scope<R>, item: R, attributes: Partial<v.InferOutput<U>>): Promise<Written<Partial<R>>>;
+  /** What follows a committed update (an unlock starts the next job). */
+  after?(before: R, after: R): Promise<void>;
+}
+
+export interface RemoveHooks<R> {
+  /** What must hold before a delete (no job holds the workspace …); the delete's conditions check it again. */
+  check?(scope: Scope<R>, item: R): void | Promise<void>;
+  /** What follows a committed delete (the rest of its partition, its webhooks). */
+  after?(record: R): Promise<void>;
+}
+
+export type Route = (req: ApiRequest) => Promise<ApiResponse>;
+/** A route whose write can also be planned without being executed. */
+export type PlannedRoute<T> = Route & { plan(req: ApiRequest): Promise<Planned<T>> };
 
 export async function execute<T>(planned: Planned<T>): Promise<T> {
   await commit(planned.writes);
@@ -112,9 +132,15 @@ export async function execute<T>(planned: Planned<T>): Promise<T> {
   return planned.result;
 }
 
-const actionOf = (access: ResourceSpec<never, ObjectSchema, ObjectSchema>['access'], op: Operation) => (typeof access.action === 'string' ? access.action : access.action[op]);
+const actionOf = (access: ResourceSpec<never>['access'], op: Operation) => (typeof access.action === 'string' ? access.action : access.action[op]);
+const planned = <T>(plan: (req: ApiRequest) => Promise<Planned<T>>, answer: (req: ApiRequest, result: T) => ApiResponse): PlannedRoute<T> =>
+  Object.assign(async (req: ApiRequest) => answer(req, await execute(await plan(req))), { plan });
 
-export function crud<R extends { id: string }, C extends ObjectSchema, U extends ObjectSchema>(spec: ResourceSpec<R, C, U>) {
+/**
+ * The routes of a resource. Each is made on its own (`resource(spec).get()`), so a function's bundle
+ * carries only the hooks of its own route (a GET does not load the YAML parser a template's POST needs).
+ */
+export function resource<R extends { id: string }>(spec: ResourceSpec<R>) {
   const pathIds = (req: ApiRequest, member: boolean): Ids => {
     if (spec.root) return member ? { orgId: orgParam(req) } : {};
     const ids: Ids = { orgId: orgParam(req) };
@@ -145,74 +171,66 @@ export function crud<R extends { id: string }, C extends ObjectSchema, U extends
     return { ...loaded, ids, principal, organization };
   }
 
-  const plan = {
-    async create(req: ApiRequest): Promise<Planned<Written<R>>> {
-      const ids = pathIds(req, false);
-      const input = readResourceDocument(req.body, { type: spec.type });
-      const attributes = checkAttributes(input.attributes, spec.schemas.create, spec.schemas.rules);
-      await spec.validate?.(attributes);
-      const scope = await resolve(req, ids, false, 'create', spec.references?.(ids, attributes));
-      await spec.check?.(scope, attributes);
-      const built = await spec.build(scope, attributes, createdAudit(req.principal));
-      const written = 'record' in built ? built : { record: built };
-      return { writes: spec.repository.create(written.record), after: [], result: written };
-    },
-
-    async update(req: ApiRequest): Promise<Planned<Written<R>>> {
-      const ids = pathIds(req, true);
-      const input = readResourceDocument(req.body, { type: spec.type, id: req.params[spec.idParam] });
-      const attributes = definedOnly(checkAttributes(input.attributes, spec.schemas.update, spec.schemas.rules)) as Partial<v.InferOutput<U>>;
-      await spec.validate?.(attributes);
-      const scope = await resolve(req, ids, true, 'update', spec.references?.(ids, attributes));
-      const before = scope.item as R;
-      await spec.check?.(scope, attributes);
-      const { record: changes, secret } = spec.changes
-        ? await spec.changes(scope, before, attributes)
-        : { record: { ...attributes, ...updatedAudit(req.principal) } as Partial<R>, secret: undefined };
-      const after = { ...before, ...changes };
-      const afterUpdate = spec.afterUpdate;
-      return {
-        writes: spec.repository.update(before, after, changes),
-        after: afterUpdate ? [() => afterUpdate(before, after)] : [],
-        result: { record: after, ...(secret ? { secret } : {}) },
-      };
-    },
-
-    async remove(req: ApiRequest): Promise<Planned<R>> {
-      const ids = pathIds(req, true);
-      const scope = await resolve(req, ids, true, 'remove');
-      const record = scope.item as R;
-      await spec.checkRemove?.(scope, record);
-      const afterRemove = spec.afterRemove;
-      return { writes: spec.repository.remove(record), after: afterRemove ? [() => afterRemove(record)] : [], result: record };
-    },
-  };
-
   return {
-    plan,
-    async list(req: ApiRequest): Promise<ApiResponse> {
+    list: (): Route => async (req) => {
       const ids = pathIds(req, false);
-      const scope = await resolve(req, ids, false);
-      const records = await spec.repository.list(scope);
+      const records = await spec.repository.list(await resolve(req, ids, false));
       return ok(document(records.map((r) => spec.render(req, r)), { links: selfLink(req, spec.collectionPath(ids)) }));
     },
-    async get(req: ApiRequest): Promise<ApiResponse> {
-      const scope = await resolve(req, pathIds(req, true), true);
-      return ok(document(spec.render(req, scope.item as R)));
-    },
-    async create(req: ApiRequest): Promise<ApiResponse> {
-      const { record, secret } = await execute(await plan.create(req));
-      return created(req, spec.render(req, record, secret));
-    },
+
+    get: (): Route => async (req) => ok(document(spec.render(req, (await resolve(req, pathIds(req, true), true)).item as R))),
+
+    create: <C extends ObjectSchema>(hooks: CreateHooks<R, C>): PlannedRoute<Written<R>> =>
+      planned(
+        async (req) => {
+          const ids = pathIds(req, false);
+          const input = readResourceDocument(req.body, { type: spec.type });
+          const attributes = checkAttributes(input.attributes, hooks.schema, spec.rules);
+          await hooks.validate?.(attributes);
+          const scope = await resolve(req, ids, false, 'create', hooks.references?.(ids, attributes));
+          await hooks.check?.(scope, attributes);
+          const built = await hooks.build(scope, attributes, createdAudit(req.principal));
+          const written = 'record' in built ? built : { record: built };
+          return { writes: spec.repository.create(written.record), after: [], result: written };
+        },
+        (req, { record, secret }) => created(req, spec.render(req, record, secret)),
+      ),
+
     /** 204, or 200 with the document when the update made a secret the client must see (a webhook's rotation). */
-    async update(req: ApiRequest): Promise<ApiResponse> {
-      const { record, secret } = await execute(await plan.update(req));
-      return secret ? ok(document(spec.render(req, record, secret))) : noContent();
-    },
-    async remove(req: ApiRequest): Promise<ApiResponse> {
-      await execute(await plan.remove(req));
-      return noContent();
-    },
+    update: <U extends ObjectSchema>(hooks: UpdateHooks<R, U>): PlannedRoute<Written<R>> =>
+      planned(
+        async (req) => {
+          const ids = pathIds(req, true);
+          const input = readResourceDocument(req.body, { type: spec.type, id: req.params[spec.idParam] });
+          const attributes = definedOnly(checkAttributes(input.attributes, hooks.schema, spec.rules)) as Partial<v.InferOutput<U>>;
+          await hooks.validate?.(attributes);
+          const scope = await resolve(req, ids, true, 'update', hooks.references?.(ids, attributes));
+          const before = scope.item as R;
+          await hooks.check?.(scope, attributes);
+          const { record: changes, secret } = hooks.changes
+            ? await hooks.changes(scope, before, attributes)
+            : { record: { ...attributes, ...updatedAudit(req.principal) } as Partial<R>, secret: undefined };
+          const after = { ...before, ...changes };
+          const follow = hooks.after;
+          return {
+            writes: spec.repository.update(before, after, changes),
+            after: follow ? [() => follow(before, after)] : [],
+            result: { record: after, ...(secret ? { secret } : {}) },
+          };
+        },
+        (req, { record, secret }) => (secret ? ok(document(spec.render(req, record, secret))) : noContent()),
+      ),
+
+    remove: (hooks: RemoveHooks<R> = {}): PlannedRoute<R> =>
+      planned(
+        async (req) => {
+          const scope = await resolve(req, pathIds(req, true), true, 'remove');
+          const record = scope.item as R;
+          await hooks.check?.(scope, record);
+          const follow = hooks.after;
+          return { writes: spec.repository.remove(record), after: follow ? [() => follow(record)] : [], result: record };
+        },
+        () => noContent(),
+      ),
   };
 }
-

@@ -160,3 +160,10 @@ export async function deleteJob(req: ApiRequest, orgId: string, jobId: number, s
   await artifactStore().removeJob(orgId, jobId);
   return noContent();
 }
+
+/** The routes of /organization/{orgId}/job[/{jobId}]. */
+export { listOrganizationJobs as list } from './job-list';
+export const get = getJob;
+export const create = (req: ApiRequest) => postJob(req, orgParam(req));
+export const update = (req: ApiRequest) => patchJob(req, orgParam(req), jobIdParam(req));
+export const remove = (req: ApiRequest) => deleteJob(req, orgParam(req), jobIdParam(req));

@@ -19,7 +19,7 @@ import { readScope } from '../store/repositories/scope';
 import { planCreateTemplate } from '../store/repositories/templates';
 import { organizationHasWorkspaces } from '../store/repositories/workspaces';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
-import { crud } from './crud';
+import { resource } from './crud';
 
 const Create = v.object({ name: nonEmptyString(128, 'a name'), description: optionalText(1024) });
 const Update = v.partial(Create);
@@ -48,13 +48,13 @@ const defaultTemplates = (org: OrganizationRecord): TemplateRecord[] =>
     updatedDate: org.updatedDate,
   }));
 
-export const organizations = crud({
+const organizations = /* @__PURE__ */ resource({
   type: 'organization',
   noun: 'organization',
   root: true,
   parents: [],
   idParam: 'orgId',
-  schemas: { create: Create, update: Update, rules: { readOnly: AUDIT_ATTRIBUTES } },
+  rules: { readOnly: AUDIT_ATTRIBUTES },
   access: { write: 'admin', action: { create: 'creating an organization', update: 'updating an organization', remove: 'deleting an organization' } },
   repository: {
     load: async (ids) => {
@@ -74,10 +74,19 @@ export const organizations = crud({
   },
   render: organizationResource,
   collectionPath: () => '/organization',
+});
+
+export const list = /* @__PURE__ */ organizations.list();
+export const get = /* @__PURE__ */ organizations.get();
+export const create = /* @__PURE__ */ organizations.create({
+  schema: Create,
   build: (_scope, attrs, audit) => ({ id: newId(), name: attrs.name, description: attrs.description ?? null, teams: {}, ...audit }),
-  checkRemove: async (scope) => {
+});
+export const update = /* @__PURE__ */ organizations.update({ schema: Update });
+export const remove = /* @__PURE__ */ organizations.remove({
+  check: async (scope) => {
     if (await organizationHasWorkspaces(scope.ids.orgId as string)) throw new Conflict('the organization still has workspaces; delete them first');
   },
   // The organization is gone at once; the rest of its partition (teams, templates, job history) goes after.
-  afterRemove: (org) => removeOrganizationPartition(org.id),
+  after: (org) => removeOrganizationPartition(org.id),
 });

@@ -11,7 +11,7 @@ import type { ResourceObject } from '../http/jsonapi';
 import { readScope } from '../store/repositories/scope';
 import { listTeams, planCreateTeam, planDeleteTeam, planUpdateTeam, teamFlags, teamRef } from '../store/repositories/teams';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
-import { crud } from './crud';
+import { resource } from './crud';
 
 const groupName = v.pipe(nonEmptyString(256, 'a group name'), v.regex(/^[^\s,]+$/, 'must be a group name without spaces or commas'));
 const Create = v.object({
@@ -37,12 +37,12 @@ function teamResource(req: ApiRequest, t: TeamRecord): ResourceObject {
   };
 }
 
-export const teams = crud({
+const teams = /* @__PURE__ */ resource({
   type: 'team',
   noun: 'team',
   parents: [],
   idParam: 'teamId',
-  schemas: { create: Create, update: Update, rules: { readOnly: AUDIT_ATTRIBUTES } },
+  rules: { readOnly: AUDIT_ATTRIBUTES },
   access: { write: 'admin', action: 'managing teams' },
   repository: {
     load: (ids, id, refs) => readScope({ orgId: ids.orgId as string }, id ? teamRef(ids.orgId as string, id) : undefined, refs),
@@ -53,5 +53,13 @@ export const teams = crud({
   },
   render: teamResource,
   collectionPath: (ids) => `/organization/${ids.orgId}/team`,
+});
+
+export const list = /* @__PURE__ */ teams.list();
+export const get = /* @__PURE__ */ teams.get();
+export const create = /* @__PURE__ */ teams.create({
+  schema: Create,
   build: (scope, attrs, audit) => ({ id: newId(), organizationId: scope.ids.orgId as string, ...attrs, ...audit }),
 });
+export const update = /* @__PURE__ */ teams.update({ schema: Update });
+export const remove = /* @__PURE__ */ teams.remove();

@@ -8,7 +8,7 @@ import type { ResourceObject } from '../http/jsonapi';
 import { readScope } from '../store/repositories/scope';
 import { listTemplates, planCreateTemplate, planDeleteTemplate, planUpdateTemplate, templateRef } from '../store/repositories/templates';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
-import { crud } from './crud';
+import { resource } from './crud';
 
 const tcl = v.pipe(v.string('must be a base64-encoded YAML flow'), v.maxLength(200_000, 'is too large'));
 const Create = v.object({
@@ -43,12 +43,12 @@ function templateResource(req: ApiRequest, t: TemplateRecord): ResourceObject {
   };
 }
 
-export const templates = crud({
+const templates = /* @__PURE__ */ resource({
   type: 'template',
   noun: 'template',
   parents: [],
   idParam: 'templateId',
-  schemas: { create: Create, update: Update, rules: { readOnly: AUDIT_ATTRIBUTES } },
+  rules: { readOnly: AUDIT_ATTRIBUTES },
   access: { write: 'manageTemplate', action: 'managing templates' },
   repository: {
     load: (ids, id, refs) => readScope({ orgId: ids.orgId as string }, id ? templateRef(ids.orgId as string, id) : undefined, refs),
@@ -59,9 +59,17 @@ export const templates = crud({
   },
   render: templateResource,
   collectionPath: (ids) => `/organization/${ids.orgId}/template`,
-  validate: async (attrs) => {
-    if (attrs.tcl !== undefined) await validateTcl(attrs.tcl);
-  },
+});
+
+const validate = async (attrs: { tcl?: string }) => {
+  if (attrs.tcl !== undefined) await validateTcl(attrs.tcl);
+};
+
+export const list = /* @__PURE__ */ templates.list();
+export const get = /* @__PURE__ */ templates.get();
+export const create = /* @__PURE__ */ templates.create({
+  schema: Create,
+  validate,
   build: (scope, attrs, audit) => ({
     id: newId(),
     organizationId: scope.ids.orgId as string,
@@ -72,3 +80,5 @@ export const templates = crud({
     ...audit,
   }),
 });
+export const update = /* @__PURE__ */ templates.update({ schema: Update, validate });
+export const remove = /* @__PURE__ */ templates.remove();

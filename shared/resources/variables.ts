@@ -11,7 +11,7 @@ import type { ResourceObject } from '../http/jsonapi';
 import { readScope } from '../store/repositories/scope';
 import { listVariables, planCreateVariable, planDeleteVariable, planUpdateVariable, variableRef } from '../store/repositories/variables';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
-import { crud } from './crud';
+import { resource } from './crud';
 
 const variableKey = v.pipe(
   v.string('must be a string'),
@@ -45,12 +45,12 @@ function variableResource(req: ApiRequest, x: VariableRecord): ResourceObject {
   };
 }
 
-export const variables = crud({
+const variables = /* @__PURE__ */ resource({
   type: 'variable',
   noun: 'variable',
   parents: [{ param: 'workspaceId', noun: 'workspace' }],
   idParam: 'variableId',
-  schemas: { create: Create, update: Update, rules: { readOnly: AUDIT_ATTRIBUTES } },
+  rules: { readOnly: AUDIT_ATTRIBUTES },
   access: { write: 'manageWorkspace', action: 'managing variables' },
   repository: {
     load: (ids, id, refs) => {
@@ -64,11 +64,12 @@ export const variables = crud({
   },
   render: variableResource,
   collectionPath: (ids) => `/organization/${ids.orgId}/workspace/${ids.workspaceId}/variable`,
-  check: (scope, attrs) => {
-    if (scope.item?.sensitive && attrs.sensitive === false) {
-      throw new Invalid('a sensitive variable cannot be made non-sensitive; delete it and create it again', pointer('/data/attributes/sensitive'));
-    }
-  },
+});
+
+export const list = /* @__PURE__ */ variables.list();
+export const get = /* @__PURE__ */ variables.get();
+export const create = /* @__PURE__ */ variables.create({
+  schema: Create,
   build: (scope, attrs, audit) => ({
     id: newId(),
     organizationId: scope.ids.orgId as string,
@@ -78,3 +79,12 @@ export const variables = crud({
     ...audit,
   }),
 });
+export const update = /* @__PURE__ */ variables.update({
+  schema: Update,
+  check: (scope, attrs) => {
+    if (scope.item?.sensitive && attrs.sensitive === false) {
+      throw new Invalid('a sensitive variable cannot be made non-sensitive; delete it and create it again', pointer('/data/attributes/sensitive'));
+    }
+  },
+});
+export const remove = /* @__PURE__ */ variables.remove();

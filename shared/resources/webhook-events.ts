@@ -14,7 +14,7 @@ import { listWebhookEvents, planCreateWebhookEvent, planDeleteWebhookEvent, plan
 import { patternListProblem } from '../webhooks/patterns';
 import { WEBHOOK_EVENT_KINDS, type WebhookEventRecord } from '../webhooks/records';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink, updatedAudit } from './common';
-import { crud } from './crud';
+import { resource } from './crud';
 import { webhookPath } from './webhooks';
 
 /** Comma-separated regexes, each checked for syntax and for backtracking risk (patterns.ts). */
@@ -50,7 +50,7 @@ function eventResource(req: ApiRequest, e: WebhookEventRecord): ResourceObject {
   };
 }
 
-export const webhookEvents = crud({
+const webhookEvents = /* @__PURE__ */ resource({
   type: 'webhook_event',
   noun: 'webhook event',
   parents: [
@@ -58,7 +58,7 @@ export const webhookEvents = crud({
     { param: 'webhookId', noun: 'webhook' },
   ],
   idParam: 'eventId',
-  schemas: { create: Create, update: Update, rules: { readOnly: AUDIT_ATTRIBUTES } },
+  rules: { readOnly: AUDIT_ATTRIBUTES },
   access: { write: 'manageWorkspace', action: 'managing webhooks' },
   repository: {
     load: (ids, id, refs) => {
@@ -72,10 +72,20 @@ export const webhookEvents = crud({
   },
   render: eventResource,
   collectionPath: eventsPath,
-  references: (ids, attrs) => ({ template: attrs.templateId ? templateRef(ids.orgId as string, attrs.templateId) : undefined }),
-  check: (scope, attrs) => {
-    if (attrs.templateId && !scope.refs.template) throw new NotFound(`template ${attrs.templateId} does not exist in this organization`);
-  },
+});
+
+// The rule's template must be one of the organization's, read with the scope.
+const references = (ids: Record<string, string>, attrs: { templateId?: string }) => ({ template: attrs.templateId ? templateRef(ids.orgId as string, attrs.templateId) : undefined });
+const check = (scope: { refs: Record<string, unknown> }, attrs: { templateId?: string }) => {
+  if (attrs.templateId && !scope.refs.template) throw new NotFound(`template ${attrs.templateId} does not exist in this organization`);
+};
+
+export const list = /* @__PURE__ */ webhookEvents.list();
+export const get = /* @__PURE__ */ webhookEvents.get();
+export const create = /* @__PURE__ */ webhookEvents.create({
+  schema: Create,
+  references,
+  check,
   build: (scope, attrs, audit) => ({
     id: newId(),
     organizationId: scope.ids.orgId as string,
@@ -85,7 +95,13 @@ export const webhookEvents = crud({
     path: attrs.path?.trim() || null,
     ...audit,
   }),
+});
+export const update = /* @__PURE__ */ webhookEvents.update({
+  schema: Update,
+  references,
+  check,
   changes: async (scope, _event, attrs) => ({
     record: { ...attrs, ...('path' in attrs ? { path: attrs.path?.trim() || null } : {}), ...updatedAudit(scope.principal) },
   }),
 });
+export const remove = /* @__PURE__ */ webhookEvents.remove();

@@ -14,7 +14,7 @@ import type { WebhookRecord } from '../webhooks/records';
 import { newWebhookSecret } from '../webhooks/webhook-secret';
 import { secretBox } from '../wiring';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink, updatedAudit } from './common';
-import { crud } from './crud';
+import { resource } from './crud';
 
 const Create = v.object({ description: optionalText(1024) });
 const Update = v.object({ description: optionalText(1024), rotateSecret: v.optional(bool()) });
@@ -33,12 +33,12 @@ function webhookResource(req: ApiRequest, w: WebhookRecord, secret: string | nul
   };
 }
 
-export const webhooks = crud({
+const webhooks = /* @__PURE__ */ resource({
   type: 'webhook',
   noun: 'webhook',
   parents: [{ param: 'workspaceId', noun: 'workspace' }],
   idParam: 'webhookId',
-  schemas: { create: Create, update: Update, rules: { readOnly: ['url', 'secret', ...AUDIT_ATTRIBUTES] } },
+  rules: { readOnly: ['url', 'secret', ...AUDIT_ATTRIBUTES] },
   access: { write: 'manageWorkspace', action: 'managing webhooks' },
   repository: {
     // A webhook of another workspace is "not found", like a workspace of another organization.
@@ -51,6 +51,12 @@ export const webhooks = crud({
   },
   render: webhookResource,
   collectionPath: (ids) => `/organization/${ids.orgId}/workspace/${ids.workspaceId}/webhook`,
+});
+
+export const list = /* @__PURE__ */ webhooks.list();
+export const get = /* @__PURE__ */ webhooks.get();
+export const create = /* @__PURE__ */ webhooks.create({
+  schema: Create,
   async build(scope, attrs, audit) {
     const id = newId();
     const secret = newWebhookSecret();
@@ -64,6 +70,9 @@ export const webhooks = crud({
     };
     return { record, secret };
   },
+});
+export const update = /* @__PURE__ */ webhooks.update({
+  schema: Update,
   async changes(scope, webhook, attrs) {
     const secret = attrs.rotateSecret ? newWebhookSecret() : undefined;
     const record = {
@@ -73,6 +82,6 @@ export const webhooks = crud({
     };
     return { record, secret };
   },
-  // The webhook item went first (from then on deliveries are 404); then its rules and delivery records.
-  afterRemove: (w) => removeWebhookPartition(w.id),
 });
+// The webhook item goes first (from then on deliveries are 404); then its rules and delivery records.
+export const remove = /* @__PURE__ */ webhooks.remove({ after: (w) => removeWebhookPartition(w.id) });

@@ -63,3 +63,6 @@ export async function deleteWorkspaceJob(req: ApiRequest): Promise<ApiResponse> 
   const jobId = jobIdParam(req);
   return deleteJob(req, workspace.organizationId, jobId, inWorkspace(workspace, jobId));
 }
+
+/** The routes of /workspace/{workspaceId}/job[/{jobId}]. */
+export { listWorkspaceJobs as list, getWorkspaceJob as get, postWorkspaceJob as create, patchWorkspaceJob as update, deleteWorkspaceJob as remove };

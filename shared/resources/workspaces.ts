@@ -13,7 +13,7 @@ import { changeQueue } from '../store/repositories/workspace-queue';
 import { listWorkspaces, planCreateWorkspace, planDeleteWorkspace, planUpdateWorkspace, removeWorkspacePartition, workspaceBusy, workspaceRef } from '../store/repositories/workspaces';
 import { serviceMode } from '../wiring';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
-import { crud } from './crud';
+import { resource } from './crud';
 
 const branchName = v.pipe(
   nonEmptyString(255, 'a branch name'),
@@ -82,12 +82,12 @@ async function onUnlocked(w: WorkspaceRecord): Promise<void> {
   if (start !== undefined) await startRun({ organizationId: w.organizationId, jobId: start });
 }
 
-export const workspaces = crud({
+const workspaces = /* @__PURE__ */ resource({
   type: 'workspace',
   noun: 'workspace',
   parents: [],
   idParam: 'workspaceId',
-  schemas: { create: Create, update: Update, rules: { readOnly: AUDIT_ATTRIBUTES } },
+  rules: { readOnly: AUDIT_ATTRIBUTES },
   access: { write: 'manageWorkspace', action: 'managing workspaces' },
   repository: {
     load: (ids, id, refs) => readScope({ orgId: ids.orgId as string }, id ? workspaceRef(id) : undefined, refs, (w) => w.organizationId === ids.orgId),
@@ -98,16 +98,27 @@ export const workspaces = crud({
   },
   render: workspaceResource,
   collectionPath: (ids) => `/organization/${ids.orgId}/workspace`,
-  validate: (attrs) => {
-    if (attrs.source !== undefined) validateSource(attrs.source);
-  },
-  references: (ids, attrs) => ({ template: attrs.defaultTemplate ? templateRef(ids.orgId as string, attrs.defaultTemplate) : undefined }),
-  check: (scope, attrs) => {
-    if (attrs.defaultTemplate && !scope.refs.template) throw new NotFound(`template ${attrs.defaultTemplate} does not exist in this organization`);
-  },
-  checkRemove: (_scope, w) => {
-    if (w.activeJob !== undefined || (w.queue?.length ?? 0) > 0) throw workspaceBusy();
-  },
+});
+
+// A source is checked without any read; a default template must be one of the organization's, read with the scope.
+// (Hooks are passed one by one, never spread: a spread argument would keep every route's hooks in every bundle.)
+const validate = (attrs: { source?: string }) => {
+  if (attrs.source !== undefined) validateSource(attrs.source);
+};
+const references = (ids: Record<string, string>, attrs: { defaultTemplate?: string | null }) => ({
+  template: attrs.defaultTemplate ? templateRef(ids.orgId as string, attrs.defaultTemplate) : undefined,
+});
+const check = (scope: { refs: Record<string, unknown> }, attrs: { defaultTemplate?: string | null }) => {
+  if (attrs.defaultTemplate && !scope.refs.template) throw new NotFound(`template ${attrs.defaultTemplate} does not exist in this organization`);
+};
+
+export const list = /* @__PURE__ */ workspaces.list();
+export const get = /* @__PURE__ */ workspaces.get();
+export const create = /* @__PURE__ */ workspaces.create({
+  schema: Create,
+  validate,
+  references,
+  check,
   build: (scope, attrs, audit) => ({
     id: newId(),
     organizationId: scope.ids.orgId as string,
@@ -124,10 +135,22 @@ export const workspaces = crud({
     queueVersion: 0,
     ...audit,
   }),
-  afterUpdate: async (before, after) => {
+});
+export const update = /* @__PURE__ */ workspaces.update({
+  schema: Update,
+  validate,
+  references,
+  check,
+  after: async (before, after) => {
     if (before.locked && !after.locked) await onUnlocked(after);
   },
-  afterRemove: async (w) => {
+});
+export const remove = /* @__PURE__ */ workspaces.remove({
+  // No job may hold or wait for the workspace (the delete's condition checks it again).
+  check: (_scope, w) => {
+    if (w.activeJob !== undefined || (w.queue?.length ?? 0) > 0) throw workspaceBusy();
+  },
+  after: async (w) => {
     // Its variables and their guards share the workspace partition; webhooks are keyed by their own id.
     await removeWorkspacePartition(w.id);
     await removeWorkspaceWebhooks(w.id);

@@ -4,11 +4,11 @@
  * documents, successes a small JSON body. The access log names the outcome, never a header value.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { errorResponse } from '../http/error-response';
-import { payloadTooLarge } from '../http/errors';
-import { logger } from '../logger';
 import { boot } from '../env';
-import { MAX_WEBHOOK_BODY, receiveDelivery } from './receiver';
+import { logger } from '../logger';
+import { MAX_WEBHOOK_BODY, receiveDelivery } from '../webhooks/receiver';
+import { errorResponse } from './error-response';
+import { payloadTooLarge } from './errors';
 
 export function webhookReceiverHandler() {
   boot('api');
@@ -24,6 +24,7 @@ export function webhookReceiverHandler() {
       const answer = await receiveDelivery({ webhookId: event.pathParameters?.webhookId ?? '', headers, body });
       outcome = answer.log;
       result = {
+        // 202: recorded and queued, a job is being created; 200: anything else the receiver answered.
         statusCode: answer.queued ? 202 : 200,
         headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
         body: JSON.stringify(answer.body),
