@@ -58,7 +58,9 @@ export function runControl(): RunControl {
 export function artifactStore(): ArtifactStore {
   const env = environment();
   return (built.artifacts ??=
-    env.mode === 'aws' ? s3ArtifactStore(env.require('ARTIFACT_BUCKET'), env.get('AWS_REGION') ?? 'us-east-1') : fileArtifactStore(env.require('TERRAKUBE_FILES_DIR')));
+    env.mode === 'aws'
+      ? s3ArtifactStore(env.require('ARTIFACT_BUCKET'), env.get('AWS_REGION') ?? 'us-east-1')
+      : fileArtifactStore(env.require('TERRAKUBE_FILES_DIR')));
 }
 
 export function secretBox(): SecretBox {
@@ -68,10 +70,7 @@ export function secretBox(): SecretBox {
 
 export function deliveryQueue(): DeliveryQueue {
   const env = environment();
-  return (built.deliveries ??=
-    env.mode === 'aws'
-      ? lambdaDeliveryQueue(env.require('WEBHOOK_PROCESSOR_FUNCTION'))
-      : inProcessDeliveryQueue());
+  return (built.deliveries ??= env.mode === 'aws' ? lambdaDeliveryQueue(env.require('WEBHOOK_PROCESSOR_FUNCTION')) : inProcessDeliveryQueue());
 }
 
 /** The run control of this process: the local engine (`npm start`), or a test's. */

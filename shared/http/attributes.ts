@@ -15,11 +15,7 @@ export interface AttributeRules {
   forbidden?: readonly string[];
 }
 
-export function checkAttributes<S extends ObjectSchema>(
-  attributes: Record<string, unknown>,
-  schema: S,
-  rules: AttributeRules = {},
-): v.InferOutput<S> {
+export function checkAttributes<S extends ObjectSchema>(attributes: Record<string, unknown>, schema: S, rules: AttributeRules = {}): v.InferOutput<S> {
   const errors: DomainError[] = [];
   for (const key of Object.keys(attributes)) {
     const at = pointer(`/data/attributes/${key}`);
@@ -29,7 +25,8 @@ export function checkAttributes<S extends ObjectSchema>(
     else errors.push(new Invalid(`unknown attribute '${key}'`, at));
   }
   // A forbidden attribute leads: it decides the answer (403), the rest are reported with it.
-  if (errors.length > 0) throw errors.length === 1 ? errors[0] : new Problems([...errors].sort((a, b) => Number(b instanceof Forbidden) - Number(a instanceof Forbidden)));
+  if (errors.length > 0)
+    throw errors.length === 1 ? errors[0] : new Problems([...errors].sort((a, b) => Number(b instanceof Forbidden) - Number(a instanceof Forbidden)));
 
   const result = v.safeParse(schema, attributes);
   if (result.success) return result.output;
@@ -53,19 +50,12 @@ export function invalidAttributes(issues: readonly v.BaseIssue<unknown>[]): Prob
 
 // Reusable value schemas with messages written for API clients.
 export const nonEmptyString = (max: number, what = 'a string') =>
-  v.pipe(
-    v.string(`must be ${what}`),
-    v.trim(),
-    v.nonEmpty('must not be empty'),
-    v.maxLength(max, `must be at most ${max} characters`),
-  );
+  v.pipe(v.string(`must be ${what}`), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(max, `must be at most ${max} characters`));
 
-export const optionalText = (max: number) =>
-  v.nullish(v.pipe(v.string('must be a string'), v.maxLength(max, `must be at most ${max} characters`)));
+export const optionalText = (max: number) => v.nullish(v.pipe(v.string('must be a string'), v.maxLength(max, `must be at most ${max} characters`)));
 
 export const bool = () => v.boolean('must be true or false');
 
 export const uuid = (what: string) => v.pipe(v.string(`must be ${what} id`), v.uuid(`must be ${what} id (a UUID)`));
 
-export const enumOf = <T extends string>(values: readonly T[]) =>
-  v.picklist(values, `must be one of ${values.join(', ')}`);
+export const enumOf = <T extends string>(values: readonly T[]) => v.picklist(values, `must be one of ${values.join(', ')}`);

@@ -41,7 +41,11 @@ function statusOf(error: DomainError): number {
 function render(error: DomainError | TransportError): Rendered {
   if (error instanceof TransportError) return { status: error.status, detail: error.message, source: error.source, headers: error.headers };
   const headers: Record<string, string> =
-    error instanceof Unauthorized && error.scheme ? { 'www-authenticate': error.scheme } : error instanceof Unavailable ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    error instanceof Unauthorized && error.scheme
+      ? { 'www-authenticate': error.scheme }
+      : error instanceof Unavailable
+        ? { 'retry-after': String(error.retryAfterSeconds) }
+        : {};
   return { status: statusOf(error), detail: error.message, source: error.source, headers };
 }
 
@@ -66,7 +70,12 @@ export function errorResponse(error: unknown, requestId: string): APIGatewayProx
     },
     body: JSON.stringify({
       jsonapi: { version: '1.1' },
-      errors: errors.map((e) => ({ status: String(e.status), title: TITLES[e.status] ?? 'Error', detail: e.detail, ...(e.source ? { source: e.source } : {}) })),
+      errors: errors.map((e) => ({
+        status: String(e.status),
+        title: TITLES[e.status] ?? 'Error',
+        detail: e.detail,
+        ...(e.source ? { source: e.source } : {}),
+      })),
     }),
   };
 }

@@ -24,7 +24,10 @@ export async function approve(job: JobRecord, by: string): Promise<void> {
   }
   if ((await runControl().resume(token, { decision: 'approved' })) === 'expired') {
     // The run is gone (its approval wait timed out meanwhile): end the job rather than leave it approved.
-    await finishJob({ ...job, status: 'approved', steps }, { status: 'failed', stepStatus: () => 'notExecuted', output: 'the approval arrived after the run had ended', updatedBy: RUNNER_IDENTITY }).catch((e) => {
+    await finishJob(
+      { ...job, status: 'approved', steps },
+      { status: 'failed', stepStatus: () => 'notExecuted', output: 'the approval arrived after the run had ended', updatedBy: RUNNER_IDENTITY },
+    ).catch((e) => {
       if (!(e instanceof JobAlreadyEnded)) throw e;
     });
     throw new Conflict('the approval window had already closed; the job failed', pointer('/data/attributes/status'));

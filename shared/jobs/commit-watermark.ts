@@ -81,7 +81,8 @@ export class CommitWatermark {
       const counter = await markJobIdAbandoned(this.orgId, this.id);
       if (committedOf(counter) === this.id - 1) await this.skip(this.id, abandonedThrough(counter, Number.MAX_SAFE_INTEGER));
     } catch (error) {
-      if (!(error instanceof ConditionFailed)) logger.warn('could not release an abandoned job id', { organizationId: this.orgId, jobId: this.id, error: (error as Error).name });
+      if (!(error instanceof ConditionFailed))
+        logger.warn('could not release an abandoned job id', { organizationId: this.orgId, jobId: this.id, error: (error as Error).name });
     }
   }
 

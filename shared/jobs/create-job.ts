@@ -148,16 +148,25 @@ const recentlyWritten = new Map<string, WorkspaceRecord>();
 function remember(workspace: WorkspaceRecord, jobId: number, mode: JoinMode): void {
   const version = (workspace.queueVersion ?? 0) + 1;
   const next: WorkspaceRecord =
-    mode === 'claim' ? { ...workspace, activeJob: jobId, queueVersion: version } : { ...workspace, queue: [...(workspace.queue ?? []), jobId], queueVersion: version };
+    mode === 'claim'
+      ? { ...workspace, activeJob: jobId, queueVersion: version }
+      : { ...workspace, queue: [...(workspace.queue ?? []), jobId], queueVersion: version };
   recentlyWritten.set(workspace.id, next);
   if (recentlyWritten.size > 1000) recentlyWritten.delete(recentlyWritten.keys().next().value as string);
 }
 
 const newest = (read: WorkspaceRecord, hint: WorkspaceRecord | undefined) =>
-  hint && (hint.queueVersion ?? 0) > (read.queueVersion ?? 0) ? { ...read, activeJob: hint.activeJob, queue: hint.queue, queueVersion: hint.queueVersion } : read;
+  hint && (hint.queueVersion ?? 0) > (read.queueVersion ?? 0)
+    ? { ...read, activeJob: hint.activeJob, queue: hint.queue, queueVersion: hint.queueVersion }
+    : read;
 
 /** Contract §3.1: templateReference, else tcl, else command, else the workspace's default template. */
-async function resolveTemplate(request: NewJob, workspace: WorkspaceRecord, templateFound: boolean, templateIdByName: string | undefined): Promise<string | null> {
+async function resolveTemplate(
+  request: NewJob,
+  workspace: WorkspaceRecord,
+  templateFound: boolean,
+  templateIdByName: string | undefined,
+): Promise<string | null> {
   if (request.templateReference) {
     if (!templateFound) throw new NotFound(`template ${request.templateReference} does not exist in this organization`);
     return request.templateReference;
@@ -168,8 +177,12 @@ async function resolveTemplate(request: NewJob, workspace: WorkspaceRecord, temp
     return templateIdByName;
   }
   if (workspace.defaultTemplate) {
-    if (!(await getTemplate(workspace.organizationId, workspace.defaultTemplate))) throw new NotFound(`the workspace's default template ${workspace.defaultTemplate} no longer exists`);
+    if (!(await getTemplate(workspace.organizationId, workspace.defaultTemplate)))
+      throw new NotFound(`the workspace's default template ${workspace.defaultTemplate} no longer exists`);
     return workspace.defaultTemplate;
   }
-  throw new Invalid('say which flow to run: templateReference, tcl or command (or give the workspace a defaultTemplate)', pointer('/data/attributes/templateReference'));
+  throw new Invalid(
+    'say which flow to run: templateReference, tcl or command (or give the workspace a defaultTemplate)',
+    pointer('/data/attributes/templateReference'),
+  );
 }

@@ -38,9 +38,7 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
   if (isTerminal(job.status)) throw new JobAlreadyEnded(job.status);
   const at = new Date().toISOString();
   const steps = job.steps.map((s) =>
-    s.status === 'pending' || s.status === 'running'
-      ? { ...s, status: ending.stepStatus(s), finishedDate: s.status === 'running' ? at : s.finishedDate }
-      : s,
+    s.status === 'pending' || s.status === 'running' ? { ...s, status: ending.stepStatus(s), finishedDate: s.status === 'running' ? at : s.finishedDate } : s,
   );
   const changes = {
     status: ending.status,

@@ -105,7 +105,7 @@ interface WriteHooks<R, S extends ObjectSchema> {
 
 export interface CreateHooks<R, C extends ObjectSchema> extends WriteHooks<R, C> {
   /** The new record (with the secret to show once, if it made one). */
-  build(scope: Scope<R>, attributes: v.InferOutput<C>, audit: Audit): R | Promise<Written<R>>;
+  build(scope: Scope<R>, attributes: v.InferOutput<C>, audit: Audit): R | Written<R> | Promise<R | Written<R>>;
 }
 
 export interface UpdateHooks<R, U extends ObjectSchema> extends WriteHooks<R, U> {
@@ -175,7 +175,12 @@ export function resource<R extends { id: string }>(spec: ResourceSpec<R>) {
     list: (): Route => async (req) => {
       const ids = pathIds(req, false);
       const records = await spec.repository.list(await resolve(req, ids, false));
-      return ok(document(records.map((r) => spec.render(req, r)), { links: selfLink(req, spec.collectionPath(ids)) }));
+      return ok(
+        document(
+          records.map((r) => spec.render(req, r)),
+          { links: selfLink(req, spec.collectionPath(ids)) },
+        ),
+      );
     },
 
     get: (): Route => async (req) => ok(document(spec.render(req, (await resolve(req, pathIds(req, true), true)).item as R))),

@@ -58,7 +58,12 @@ function fieldsParam(req: ApiRequest): Set<string> | undefined {
   const raw = req.query.get('fields[job]');
   if (raw === undefined) return undefined;
   const known = [...Object.keys(jobAttributes({ steps: [] } as unknown as JobRecord)), ...RELATIONSHIPS];
-  const fields = new Set(raw.split(',').map((f) => f.trim()).filter(Boolean));
+  const fields = new Set(
+    raw
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean),
+  );
   for (const f of fields) if (!known.includes(f)) throw new Invalid(`fields[job]: unknown field '${f}'`, parameter('fields[job]'));
   return fields;
 }
@@ -71,12 +76,14 @@ function cursorParam(req: ApiRequest, plan: Plan): Cursor | undefined {
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
     const validStatus = c.s === undefined || (JOB_STATUSES as readonly string[]).includes(c.s);
-    if ((c.d === 'a' || c.d === 'b') && Number.isSafeInteger(c.i) && c.i > 0 && Number.isSafeInteger(c.n) && c.n > 0 && validStatus && typeof c.f === 'string') cursor = c;
+    if ((c.d === 'a' || c.d === 'b') && Number.isSafeInteger(c.i) && c.i > 0 && Number.isSafeInteger(c.n) && c.n > 0 && validStatus && typeof c.f === 'string')
+      cursor = c;
   } catch {
     // reported below
   }
   if (!cursor) throw new Invalid('page[cursor] is not a cursor this service issued', parameter('page[cursor]'));
-  if (cursor.f !== plan.fingerprint) throw new Invalid('page[cursor] belongs to a different search; keep filter and sort unchanged while paging', parameter('page[cursor]'));
+  if (cursor.f !== plan.fingerprint)
+    throw new Invalid('page[cursor] belongs to a different search; keep filter and sort unchanged while paging', parameter('page[cursor]'));
   return cursor;
 }
 
@@ -152,7 +159,12 @@ export async function searchJobs(req: ApiRequest, scope: Scope, org: Organizatio
     page.totalRecords = await countJobs(plan);
     page.totalPages = Math.ceil(page.totalRecords / size);
   }
-  return ok(document(jobs.map((j) => jobResource(req, j, fields)), { links, meta: { page }, ...(await included(req, includes, jobs, org)) }));
+  return ok(
+    document(
+      jobs.map((j) => jobResource(req, j, fields)),
+      { links, meta: { page }, ...(await included(req, includes, jobs, org)) },
+    ),
+  );
 }
 
 async function included(req: ApiRequest, includes: ReturnType<typeof parseIncludes>, jobs: JobRecord[], org: OrganizationRecord) {

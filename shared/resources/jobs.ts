@@ -41,7 +41,9 @@ export const JOB_CREATE_RULES = {
   readOnly: ['planChanges', 'output', 'terraformPlan', ...AUDIT_ATTRIBUTES],
   forbidden: ['approvalTeam'],
 };
-const PATCH_RULES = { readOnly: [...Object.keys(JobCreate.entries), ...JOB_CREATE_RULES.readOnly, 'approvalTeam'].filter((k) => k !== 'status' && k !== 'comments') };
+const PATCH_RULES = {
+  readOnly: [...Object.keys(JobCreate.entries), ...JOB_CREATE_RULES.readOnly, 'approvalTeam'].filter((k) => k !== 'status' && k !== 'comments'),
+};
 
 /** A path job id: a positive integer, else the job cannot exist. */
 export function jobIdParam(req: ApiRequest): number {
@@ -118,7 +120,12 @@ export async function patchJob(req: ApiRequest, orgId: string, jobId: number, sc
     if (refusal) throw new Conflict(refusal, pointer('/data/attributes/status'));
     const allowed = to === 'cancelled' ? canCancel(req.principal, org, job.approvalTeam) : canApprove(req.principal, job.approvalTeam);
     if (!allowed) {
-      throw new Forbidden(to === 'cancelled' ? 'cancelling needs the manageJob permission or the approval team' : `only members of ${job.approvalTeam ?? 'the approval team'} may ${to === 'approved' ? 'approve' : 'reject'} this job`, pointer('/data/attributes/status'));
+      throw new Forbidden(
+        to === 'cancelled'
+          ? 'cancelling needs the manageJob permission or the approval team'
+          : `only members of ${job.approvalTeam ?? 'the approval team'} may ${to === 'approved' ? 'approve' : 'reject'} this job`,
+        pointer('/data/attributes/status'),
+      );
     }
   }
   if (attrs.comments !== undefined && !hasPermission(req.principal, org, 'manageJob')) {

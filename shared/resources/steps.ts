@@ -28,5 +28,4 @@ export async function getStep(req: ApiRequest): Promise<ApiResponse> {
   return ok(document(stepResource(req, job, step)));
 }
 
-
 export { listSteps as list, getStep as get, getStepLog as log };

@@ -10,7 +10,13 @@ import { enumOf, uuid } from '../http/attributes';
 import type { ResourceObject } from '../http/jsonapi';
 import { readScope } from '../store/repositories/scope';
 import { templateRef } from '../store/repositories/templates';
-import { listWebhookEvents, planCreateWebhookEvent, planDeleteWebhookEvent, planUpdateWebhookEvent, webhookEventRef } from '../store/repositories/webhook-events';
+import {
+  listWebhookEvents,
+  planCreateWebhookEvent,
+  planDeleteWebhookEvent,
+  planUpdateWebhookEvent,
+  webhookEventRef,
+} from '../store/repositories/webhook-events';
 import { patternListProblem } from '../webhooks/patterns';
 import { WEBHOOK_EVENT_KINDS, type WebhookEventRecord } from '../webhooks/records';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink, updatedAudit } from './common';
@@ -34,11 +40,20 @@ const Create = v.object({
   /** null or absent: no condition on changed files. */
   path: v.nullish(patterns(true)),
   templateId: uuid('a template'),
-  priority: v.optional(v.pipe(v.number('must be an integer'), v.integer('must be an integer'), v.minValue(0, 'must be 0 or more'), v.maxValue(1_000_000, 'must be at most 1000000')), 1),
+  priority: v.optional(
+    v.pipe(
+      v.number('must be an integer'),
+      v.integer('must be an integer'),
+      v.minValue(0, 'must be 0 or more'),
+      v.maxValue(1_000_000, 'must be at most 1000000'),
+    ),
+    1,
+  ),
 });
 const Update = v.partial(Create);
 
-const eventsPath = (ids: Record<string, string>) => `${webhookPath({ organizationId: ids.orgId as string, workspaceId: ids.workspaceId as string, id: ids.webhookId as string })}/events`;
+const eventsPath = (ids: Record<string, string>) =>
+  `${webhookPath({ organizationId: ids.orgId as string, workspaceId: ids.workspaceId as string, id: ids.webhookId as string })}/events`;
 
 function eventResource(req: ApiRequest, e: WebhookEventRecord): ResourceObject {
   return {
@@ -75,7 +90,9 @@ const webhookEvents = /* @__PURE__ */ resource({
 });
 
 // The rule's template must be one of the organization's, read with the scope.
-const references = (ids: Record<string, string>, attrs: { templateId?: string }) => ({ template: attrs.templateId ? templateRef(ids.orgId as string, attrs.templateId) : undefined });
+const references = (ids: Record<string, string>, attrs: { templateId?: string }) => ({
+  template: attrs.templateId ? templateRef(ids.orgId as string, attrs.templateId) : undefined,
+});
 const check = (scope: { refs: Record<string, unknown> }, attrs: { templateId?: string }) => {
   if (attrs.templateId && !scope.refs.template) throw new NotFound(`template ${attrs.templateId} does not exist in this organization`);
 };

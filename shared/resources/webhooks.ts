@@ -43,7 +43,12 @@ const webhooks = /* @__PURE__ */ resource({
   repository: {
     // A webhook of another workspace is "not found", like a workspace of another organization.
     load: (ids, id, refs) =>
-      readScope({ orgId: ids.orgId as string, workspaceId: ids.workspaceId as string }, id ? webhookRef(id) : undefined, refs, (w) => w.workspaceId === ids.workspaceId),
+      readScope(
+        { orgId: ids.orgId as string, workspaceId: ids.workspaceId as string },
+        id ? webhookRef(id) : undefined,
+        refs,
+        (w) => w.workspaceId === ids.workspaceId,
+      ),
     list: (scope) => listWebhooks(scope.ids.workspaceId as string),
     create: planCreateWebhook,
     update: (before, _after, changes) => planUpdateWebhook(before, changes),

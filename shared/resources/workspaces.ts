@@ -10,14 +10,25 @@ import { readScope } from '../store/repositories/scope';
 import { templateRef } from '../store/repositories/templates';
 import { removeWorkspaceWebhooks } from '../store/repositories/webhooks';
 import { changeQueue } from '../store/repositories/workspace-queue';
-import { listWorkspaces, planCreateWorkspace, planDeleteWorkspace, planUpdateWorkspace, removeWorkspacePartition, workspaceBusy, workspaceRef } from '../store/repositories/workspaces';
+import {
+  listWorkspaces,
+  planCreateWorkspace,
+  planDeleteWorkspace,
+  planUpdateWorkspace,
+  removeWorkspacePartition,
+  workspaceBusy,
+  workspaceRef,
+} from '../store/repositories/workspaces';
 import { serviceMode } from '../wiring';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
 import { resource } from './crud';
 
 const branchName = v.pipe(
   nonEmptyString(255, 'a branch name'),
-  v.check((b) => /^[A-Za-z0-9._/-]+$/.test(b) && !b.includes('..') && !b.startsWith('-') && !b.startsWith('/') && !b.endsWith('/'), 'must be a valid git branch name'),
+  v.check(
+    (b) => /^[A-Za-z0-9._/-]+$/.test(b) && !b.includes('..') && !b.startsWith('-') && !b.startsWith('/') && !b.endsWith('/'),
+    'must be a valid git branch name',
+  ),
 );
 const folder = v.pipe(
   v.string('must be a folder path'),
@@ -27,7 +38,16 @@ const folder = v.pipe(
 );
 const terraformVersion = v.nullish(v.pipe(v.string('must be a version string'), v.regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/, 'must look like 1.11.4')));
 // Terrakube clients send locked as "true"/"false" too.
-const lockedFlag = v.union([bool(), v.pipe(v.picklist(['true', 'false'], 'must be true or false'), v.transform((s) => s === 'true'))], 'must be true or false');
+const lockedFlag = v.union(
+  [
+    bool(),
+    v.pipe(
+      v.picklist(['true', 'false'], 'must be true or false'),
+      v.transform((s) => s === 'true'),
+    ),
+  ],
+  'must be true or false',
+);
 
 const Create = v.object({
   name: v.pipe(nonEmptyString(256, 'a name'), v.regex(/^[A-Za-z0-9._ -]+$/, 'may contain letters, digits, spaces, dots, dashes and underscores')),

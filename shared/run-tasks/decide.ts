@@ -100,9 +100,7 @@ export function decide(job: JobRecord, flows: Flow[], recorded: Recorded | undef
 /** The plan an apply step applies: the latest plan step before it that saved changes. */
 export function planStepFor(steps: StepRecord[], apply: StepRecord, planChanges: boolean): StepRecord | undefined {
   if (!planChanges) return undefined;
-  return steps
-    .filter((s) => isPlan(s.type) && s.status === 'completed' && s.stepNumber < apply.stepNumber)
-    .sort((a, b) => b.stepNumber - a.stepNumber)[0];
+  return steps.filter((s) => isPlan(s.type) && s.status === 'completed' && s.stepNumber < apply.stepNumber).sort((a, b) => b.stepNumber - a.stepNumber)[0];
 }
 
 export const runsTerraform = (type: string) => (TERRAFORM_FLOW_TYPES as readonly string[]).includes(type);

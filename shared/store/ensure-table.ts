@@ -17,18 +17,22 @@ export async function ensureTable(tableName: string): Promise<void> {
     }
     if (!existing) {
       await client.send(new CreateTableCommand(createTableInput(tableName)));
-      await client.send(new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.timeToLiveAttribute, Enabled: true },
-      }));
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.timeToLiveAttribute, Enabled: true },
+        }),
+      );
       return;
     }
     for (const index of TABLE_SCHEMA.globalSecondaryIndexes.filter((i) => !existing.includes(i.indexName))) {
-      await client.send(new UpdateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: attributeDefinitions(),
-        GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }],
-      }));
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: attributeDefinitions(),
+          GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }],
+        }),
+      );
     }
   } finally {
     client.destroy();

@@ -139,7 +139,11 @@ export const partitions = {
   webhooksOfWorkspace: (ws: string): Partition => ({ index: 'gsi1', pk: ['gsi1pk', `WS#${ws}#WEBHOOK`] }),
   jobsOfOrganization: (org: string): Partition => ({ pk: ['pk', `ORG#${org}`], sk: ['sk', prefixes.job] }),
   jobsOfWorkspace: (ws: string): Partition => ({ index: 'gsi1', pk: ['gsi1pk', `WS#${ws}#JOB`], sk: ['gsi1sk', ''] }),
-  jobsOfOrganizationWithStatus: (org: string, status: string): Partition => ({ index: 'gsi2', pk: ['gsi2pk', `ORG#${org}#STATUS#${status}`], sk: ['gsi2sk', ''] }),
+  jobsOfOrganizationWithStatus: (org: string, status: string): Partition => ({
+    index: 'gsi2',
+    pk: ['gsi2pk', `ORG#${org}#STATUS#${status}`],
+    sk: ['gsi2sk', ''],
+  }),
   jobsOfWorkspaceWithStatus: (ws: string, status: string): Partition => ({ index: 'gsi3', pk: ['gsi3pk', `WS#${ws}#STATUS#${status}`], sk: ['gsi3sk', ''] }),
 };
 

@@ -8,6 +8,7 @@ import {
   GetCommand,
   QueryCommand,
   type QueryCommandInput,
+  type DynamoDBDocumentClientResolvedConfig,
   type ServiceInputTypes,
   type ServiceOutputTypes,
 } from '@aws-sdk/lib-dynamodb';
@@ -24,7 +25,9 @@ export { tableName };
  * Sends one request. Transient failures become Unavailable; a cancelled transaction is left to the
  * caller, which reads its reasons (and classifies what it does not handle).
  */
-export async function send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(command: Command<ServiceInputTypes, I, ServiceOutputTypes, O, any>): Promise<O> {
+export async function send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(
+  command: Command<ServiceInputTypes, I, ServiceOutputTypes, O, DynamoDBDocumentClientResolvedConfig>,
+): Promise<O> {
   try {
     return await documentClient().send(command);
   } catch (error) {
@@ -127,7 +130,13 @@ export async function queryCount(input: Omit<QueryInput, 'Select' | 'ExclusiveSt
   let start: Record<string, unknown> | undefined;
   do {
     const res = await send(
-      new QueryCommand({ TableName: tableName(), ...(index ? { IndexName: index } : { ConsistentRead: true }), ...rest, Select: 'COUNT', ExclusiveStartKey: start }),
+      new QueryCommand({
+        TableName: tableName(),
+        ...(index ? { IndexName: index } : { ConsistentRead: true }),
+        ...rest,
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+      }),
     );
     total += res.Count ?? 0;
     start = res.LastEvaluatedKey;
@@ -151,7 +160,10 @@ export async function queryAll(input: QueryInput): Promise<Item[]> {
  * The items of a partition (see keys.ts), all pages: those whose sort key begins with `prefix`, or is
  * at least `from`; `keysOnly` reads just pk and sk (for deleting them).
  */
-export function readPartition(partition: Partition, options: { prefix?: string; from?: string; keysOnly?: boolean; projection?: string } = {}): Promise<Item[]> {
+export function readPartition(
+  partition: Partition,
+  options: { prefix?: string; from?: string; keysOnly?: boolean; projection?: string } = {},
+): Promise<Item[]> {
   const [pkName, pkValue] = partition.pk;
   const skName = partition.sk?.[0] ?? 'sk';
   const skCondition = options.prefix !== undefined ? ' AND begins_with(#sk, :sk)' : options.from !== undefined ? ' AND #sk >= :sk' : '';

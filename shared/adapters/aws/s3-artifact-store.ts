@@ -31,7 +31,9 @@ export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
       for (const kind of JOB_ARTIFACT_KINDS) {
         let token: string | undefined;
         do {
-          const listed = await client.send(new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: `${artifactPaths.job(kind, org, job)}/`, ContinuationToken: token }));
+          const listed = await client.send(
+            new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: `${artifactPaths.job(kind, org, job)}/`, ContinuationToken: token }),
+          );
           const objects = (listed.Contents ?? []).map((o) => ({ Key: o.Key as string }));
           if (objects.length) await client.send(new s3.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
           token = listed.NextContinuationToken;

@@ -22,7 +22,9 @@ export function stepFunctionsRunControl(stateMachineArn: string, client = classi
     },
     async stop(run) {
       try {
-        await client.send(new StopExecutionCommand({ executionArn: executionArn(stateMachineArn, run), error: 'JobCancelled', cause: 'the job was cancelled' }));
+        await client.send(
+          new StopExecutionCommand({ executionArn: executionArn(stateMachineArn, run), error: 'JobCancelled', cause: 'the job was cancelled' }),
+        );
       } catch (error) {
         if (nameOf(error) !== 'ExecutionDoesNotExist') throw error;
       }

@@ -4,6 +4,7 @@
  * errors through `unavailableIfTransient`, so callers see an Unavailable (and retry, or answer 503)
  * whatever the service.
  */
+import type { MiddlewareStack } from '@smithy/types';
 import { Unavailable } from '../../domain/errors';
 
 const TRANSIENT = new Set([
@@ -42,12 +43,14 @@ export async function awsCall<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-interface MiddlewareClient {
-  middlewareStack: { add(middleware: (next: (args: any) => Promise<any>) => (args: any) => Promise<any>, options: { step: 'initialize'; name: string }): void };
+/** Makes every call of an SDK client (after the SDK's own retries) fail with Unavailable when the failure is transient. */
+export function classifyTransientErrors<C extends { middlewareStack: object }>(client: C): C {
+  addClassifier(client.middlewareStack as StackOf<C>);
+  return client;
 }
 
-/** Makes every call of an SDK client (after the SDK's own retries) fail with Unavailable when the failure is transient. */
-export function classifyTransientErrors<C extends MiddlewareClient>(client: C): C {
-  client.middlewareStack.add((next) => (args) => awsCall(() => next(args)), { step: 'initialize', name: 'classifyTransientErrors' });
-  return client;
+type StackOf<C> = C extends { middlewareStack: MiddlewareStack<infer I extends object, infer O extends object> } ? MiddlewareStack<I, O> : never;
+
+function addClassifier<I extends object, O extends object>(stack: MiddlewareStack<I, O>): void {
+  stack.add((next) => (args) => awsCall(() => next(args)), { step: 'initialize', name: 'classifyTransientErrors' });
 }

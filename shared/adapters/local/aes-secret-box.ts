@@ -9,7 +9,14 @@ const LOCAL_PREFIX = 'local:v1:';
 
 /** Canonical associated data: the same context in any key order gives the same bytes. */
 export const contextBytes = (context: SealContext) =>
-  Buffer.from(JSON.stringify(Object.keys(context).sort().map((k) => [k, context[k]])), 'utf8');
+  Buffer.from(
+    JSON.stringify(
+      Object.keys(context)
+        .sort()
+        .map((k) => [k, context[k]]),
+    ),
+    'utf8',
+  );
 
 export function aesSecretBox(patSecret: string): SecretBox {
   const key = Buffer.from(hkdfSync('sha256', patSecret, 'terrakube-webhook-secrets', 'aes-256-gcm', 32));

@@ -49,18 +49,24 @@ export async function recordDelivery(record: DeliveryRecord, bodyDigest: string)
   try {
     await write([
       {
-        ...put({ ...keys.webhookDelivery(record.webhookId, record.deliveryKey), ...record }, {
-          expression: 'attribute_not_exists(pk) OR #s IN (:received, :failed)',
-          names: STATUS,
-          values: { ':received': 'received', ':failed': 'failed' },
-        }),
+        ...put(
+          { ...keys.webhookDelivery(record.webhookId, record.deliveryKey), ...record },
+          {
+            expression: 'attribute_not_exists(pk) OR #s IN (:received, :failed)',
+            names: STATUS,
+            values: { ':received': 'received', ':failed': 'failed' },
+          },
+        ),
         returnOldOnFailure: true,
       },
-      put({ ...keys.webhookDelivery(record.webhookId, `digest:${bodyDigest}`), owner: record.deliveryKey, expiresAt: record.expiresAt }, {
-        expression: 'attribute_not_exists(pk) OR #o = :owner',
-        names: { '#o': 'owner' },
-        values: { ':owner': record.deliveryKey },
-      }),
+      put(
+        { ...keys.webhookDelivery(record.webhookId, `digest:${bodyDigest}`), owner: record.deliveryKey, expiresAt: record.expiresAt },
+        {
+          expression: 'attribute_not_exists(pk) OR #o = :owner',
+          names: { '#o': 'owner' },
+          values: { ':owner': record.deliveryKey },
+        },
+      ),
     ]);
     return 'recorded';
   } catch (error) {
@@ -78,8 +84,7 @@ export class DeliveryBusy extends Error {
 }
 
 export type Claim =
-  | { type: 'claimed'; record: DeliveryRecord; claimedAt: string; lapsedClaimAt?: string }
-  | { type: 'skip'; reason: 'missing' | 'processed' | 'failed' };
+  { type: 'claimed'; record: DeliveryRecord; claimedAt: string; lapsedClaimAt?: string } | { type: 'skip'; reason: 'missing' | 'processed' | 'failed' };
 
 /**
  * Takes the delivery for processing: a `received` record, or one whose previous worker's lease lapsed
@@ -90,11 +95,23 @@ export async function claimDelivery(webhookId: string, deliveryKey: string): Pro
   try {
     const old = (await updateReturning(
       {
-        ...update(keys.webhookDelivery(webhookId, deliveryKey), {}, {
-          extraSet: ['#s = :processing', 'claimedAt = :at', 'leaseUntil = :lease', 'attempts = if_not_exists(attempts, :zero) + :one'],
-          condition: { expression: '#s = :received OR (#s = :processing AND leaseUntil < :now)', names: STATUS },
-          values: { ':processing': 'processing', ':received': 'received', ':at': claimedAt, ':lease': epoch() + LEASE_SECONDS, ':now': epoch(), ':zero': 0, ':one': 1 },
-        }),
+        ...update(
+          keys.webhookDelivery(webhookId, deliveryKey),
+          {},
+          {
+            extraSet: ['#s = :processing', 'claimedAt = :at', 'leaseUntil = :lease', 'attempts = if_not_exists(attempts, :zero) + :one'],
+            condition: { expression: '#s = :received OR (#s = :processing AND leaseUntil < :now)', names: STATUS },
+            values: {
+              ':processing': 'processing',
+              ':received': 'received',
+              ':at': claimedAt,
+              ':lease': epoch() + LEASE_SECONDS,
+              ':now': epoch(),
+              ':zero': 0,
+              ':one': 1,
+            },
+          },
+        ),
         returnOldOnFailure: true,
       },
       'ALL_OLD',
@@ -114,7 +131,11 @@ async function endClaim(record: DeliveryRecord, claimedAt: string, set: Record<s
     await write([
       update(keys.webhookDelivery(record.webhookId, record.deliveryKey), set, {
         remove: ['leaseUntil'],
-        condition: { expression: '#s = :processing AND claimedAt = :claimedAt', names: STATUS, values: { ':processing': 'processing', ':claimedAt': claimedAt } },
+        condition: {
+          expression: '#s = :processing AND claimedAt = :claimedAt',
+          names: STATUS,
+          values: { ':processing': 'processing', ':claimedAt': claimedAt },
+        },
       }),
     ]);
   } catch (error) {
@@ -125,7 +146,8 @@ async function endClaim(record: DeliveryRecord, claimedAt: string, set: Record<s
 
 export const completeDelivery = (record: DeliveryRecord, claimedAt: string, jobId: number) =>
   endClaim(record, claimedAt, { status: 'processed', jobId, processedAt: new Date().toISOString() });
-export const failDelivery = (record: DeliveryRecord, claimedAt: string, error: string) => endClaim(record, claimedAt, { status: 'failed', error: error.slice(0, 1000) });
+export const failDelivery = (record: DeliveryRecord, claimedAt: string, error: string) =>
+  endClaim(record, claimedAt, { status: 'failed', error: error.slice(0, 1000) });
 /** A transient failure: hand the delivery back so the next attempt needs no lease to lapse. */
 export const releaseDelivery = (record: DeliveryRecord, claimedAt: string) => endClaim(record, claimedAt, { status: 'received' });
 
@@ -133,6 +155,7 @@ export const releaseDelivery = (record: DeliveryRecord, claimedAt: string) => en
 export const deliveryMarker = (deliveryKey: string) => `(delivery ${deliveryKey})`;
 
 /** The job a lapsed attempt may have created: one of the organization's jobs since the lapsed claim, carrying the marker. */
-export const findJobOfDelivery = (organizationId: string, deliveryKey: string, since: string) => findRecentJobByComment(organizationId, deliveryMarker(deliveryKey), since);
+export const findJobOfDelivery = (organizationId: string, deliveryKey: string, since: string) =>
+  findRecentJobByComment(organizationId, deliveryMarker(deliveryKey), since);
 
 export const deliveryExpiry = () => epoch() + DELIVERY_TTL_SECONDS;

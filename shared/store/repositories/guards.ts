@@ -4,8 +4,7 @@ import type { Key } from '../keys';
 import { guard, type TxItem } from '../writes';
 
 /** A uniqueness guard for a name (written with the item it protects; fails with 409 naming it). */
-export const nameGuard = (key: Key, owner: string, what: string): TxItem =>
-  guard(key, owner, () => new Conflict(`${what} already exists`, attribute('name')));
+export const nameGuard = (key: Key, owner: string, what: string): TxItem => guard(key, owner, () => new Conflict(`${what} already exists`, attribute('name')));
 
 /** An update conditional on what was read lost a race. */
 export const changedMeanwhile = (noun: string) => () => new Conflict(`the ${noun} changed while it was being updated; retry`);

@@ -14,7 +14,10 @@ export const jobRef = (org: string, id: number): Ref<JobRecord> => ref(keys.job(
 
 export const readJob = (org: string, id: number) => read(jobRef(org, id));
 
-const statusFields = (job: Pick<JobRecord, 'organizationId' | 'workspaceId'>, status: JobStatus) => ({ status, ...indexes.jobStatus(job.organizationId, job.workspaceId, status) });
+const statusFields = (job: Pick<JobRecord, 'organizationId' | 'workspaceId'>, status: JobStatus) => ({
+  status,
+  ...indexes.jobStatus(job.organizationId, job.workspaceId, status),
+});
 
 /** A new job: its item with every index key, written only if the id is free. */
 export function planPutJob(job: JobRecord): TxItem {
@@ -37,16 +40,21 @@ export function planUpdateJobIfStatus(job: JobRecord, changes: Partial<JobRecord
 
 /** The executor started step `index` of a queued job: job and step become running (only if nothing moved meanwhile). */
 export function planStepStarted(job: JobRecord, index: number, stepId: string, now: string): TxItem {
-  return update(keys.job(job.organizationId, job.id), { ...statusFields(job, 'running'), updatedDate: now }, {
-    extraSet: [`steps[${index}].#st = :running`, `steps[${index}].startedDate = :now`],
-    names: { '#st': 'status', '#sid': 'id' },
-    values: { ':running': 'running', ':now': now, ':sid': stepId, ':pending': 'pending' },
-    condition: {
-      expression: `#s = :queue AND steps[${index}].#sid = :sid AND steps[${index}].#st = :pending`,
-      names: { '#s': 'status' },
-      values: { ':queue': 'queue' },
+  return update(
+    keys.job(job.organizationId, job.id),
+    { ...statusFields(job, 'running'), updatedDate: now },
+    {
+      extraSet: [`steps[${index}].#st = :running`, `steps[${index}].startedDate = :now`],
+      names: { '#st': 'status', '#sid': 'id' },
+      values: { ':running': 'running', ':now': now, ':sid': stepId, ':pending': 'pending' },
+      condition: {
+        expression: `#s = :queue AND steps[${index}].#sid = :sid AND steps[${index}].#st = :pending`,
+        names: { '#s': 'status' },
+        values: { ':queue': 'queue' },
+      },
     },
-  }, () => new ConditionFailed(0));
+    () => new ConditionFailed(0),
+  );
 }
 
 export function planUpdateComments(job: Pick<JobRecord, 'organizationId' | 'id'>, changes: Pick<JobRecord, 'comments' | 'updatedBy' | 'updatedDate'>): TxItem {

@@ -50,7 +50,10 @@ export function planUpdateOrganization(before: OrganizationRecord, changes: Part
       changedMeanwhile('organization'),
     ),
     ...(renamed
-      ? [remove(keys.organizationName(before.name)), put({ ...keys.organizationName(changes.name as string), owner: before.id }, conditions.absent, nameTaken(changes.name as string))]
+      ? [
+          remove(keys.organizationName(before.name)),
+          put({ ...keys.organizationName(changes.name as string), owner: before.id }, conditions.absent, nameTaken(changes.name as string)),
+        ]
       : []),
   ];
 }

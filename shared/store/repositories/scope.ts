@@ -30,7 +30,13 @@ export async function readScope<R>(
   refs: Record<string, Ref<unknown> | undefined> = {},
   belongs: (item: R) => boolean = () => true,
 ): Promise<ReadScope<R>> {
-  const { organization, workspace: ws, webhook: wh, item: found, ...others } = (await readTogether<Record<string, Ref<unknown> | undefined>>({
+  const {
+    organization,
+    workspace: ws,
+    webhook: wh,
+    item: found,
+    ...others
+  } = (await readTogether<Record<string, Ref<unknown> | undefined>>({
     ...refs,
     organization: organizationRef(ids.orgId),
     workspace: ids.workspaceId ? workspaceRef(ids.workspaceId) : undefined,

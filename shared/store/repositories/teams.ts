@@ -19,7 +19,8 @@ export async function listTeams(org: string): Promise<TeamRecord[]> {
   return items.map((i) => teamRef(org, '').decode(i)).sort((a, b) => a.name.localeCompare(b.name));
 }
 
-const groupGuard = (team: Pick<TeamRecord, 'organizationId' | 'id' | 'name'>) => nameGuard(keys.teamName(team.organizationId, team.name), team.id, `a team for group '${team.name}'`);
+const groupGuard = (team: Pick<TeamRecord, 'organizationId' | 'id' | 'name'>) =>
+  nameGuard(keys.teamName(team.organizationId, team.name), team.id, `a team for group '${team.name}'`);
 
 /** The organization's map entry for a group, written with the team item. */
 function setMembership(orgId: string, group: string, flags: TeamFlags): TxItem {
@@ -43,18 +44,27 @@ export function planUpdateTeam(before: TeamRecord, after: TeamRecord, changes: P
   const org = before.organizationId;
   const renamed = after.name !== before.name;
   return [
-    update(keys.team(org, before.id), { ...changes, ...indexes.team(org, after.name) }, { condition: unchanged({ name: before.name }) }, changedMeanwhile('team')),
+    update(
+      keys.team(org, before.id),
+      { ...changes, ...indexes.team(org, after.name) },
+      { condition: unchanged({ name: before.name }) },
+      changedMeanwhile('team'),
+    ),
     ...(renamed
       ? [
           remove(keys.teamName(org, before.name)),
           groupGuard(after),
-          update(keys.organization(org), {}, {
-            extraSet: ['#teams.#new = :flags'],
-            remove: ['#teams.#old'],
-            names: { '#teams': 'teams', '#new': after.name, '#old': before.name },
-            values: { ':flags': teamFlags(after) },
-            condition: conditions.exists,
-          }),
+          update(
+            keys.organization(org),
+            {},
+            {
+              extraSet: ['#teams.#new = :flags'],
+              remove: ['#teams.#old'],
+              names: { '#teams': 'teams', '#new': after.name, '#old': before.name },
+              values: { ':flags': teamFlags(after) },
+              condition: conditions.exists,
+            },
+          ),
         ]
       : [setMembership(org, after.name, teamFlags(after))]),
   ];

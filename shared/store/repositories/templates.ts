@@ -18,7 +18,8 @@ export async function listTemplates(org: string): Promise<TemplateRecord[]> {
   return items.map((i) => templateRef(org, '').decode(i)).sort((a, b) => a.name.localeCompare(b.name));
 }
 
-const nameOf = (t: Pick<TemplateRecord, 'organizationId' | 'id' | 'name'>) => nameGuard(keys.templateName(t.organizationId, t.name), t.id, `a template named '${t.name}'`);
+const nameOf = (t: Pick<TemplateRecord, 'organizationId' | 'id' | 'name'>) =>
+  nameGuard(keys.templateName(t.organizationId, t.name), t.id, `a template named '${t.name}'`);
 
 /** `what` names the template in the conflict (the default templates of a new organization say it differently). */
 export function planCreateTemplate(t: TemplateRecord, what = `a template named '${t.name}'`): WritePlan {

@@ -28,7 +28,12 @@ export function planCreateVariable(x: VariableRecord): WritePlan {
 export function planUpdateVariable(before: VariableRecord, after: VariableRecord, changes: Partial<VariableRecord>): WritePlan {
   const moved = after.key !== before.key || after.category !== before.category;
   return [
-    update(keys.variable(before.workspaceId, before.id), changes, { condition: unchanged({ key: before.key, category: before.category }) }, changedMeanwhile('variable')),
+    update(
+      keys.variable(before.workspaceId, before.id),
+      changes,
+      { condition: unchanged({ key: before.key, category: before.category }) },
+      changedMeanwhile('variable'),
+    ),
     ...(moved ? [remove(keys.variableKey(before.workspaceId, before.category, before.key)), keyGuard(after)] : []),
   ];
 }

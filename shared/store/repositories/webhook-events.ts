@@ -18,7 +18,10 @@ export async function listWebhookEvents(webhook: string): Promise<WebhookEventRe
 
 /** The rule, and a check that its webhook still exists. */
 export function planCreateWebhookEvent(e: WebhookEventRecord): WritePlan {
-  return [put({ ...keys.webhookEvent(e.webhookId, e.id), ...e }, conditions.absent), check(keys.webhook(e.webhookId), conditions.exists, () => webhookNotFound(e.webhookId))];
+  return [
+    put({ ...keys.webhookEvent(e.webhookId, e.id), ...e }, conditions.absent),
+    check(keys.webhook(e.webhookId), conditions.exists, () => webhookNotFound(e.webhookId)),
+  ];
 }
 
 export function planUpdateWebhookEvent(e: WebhookEventRecord, changes: Partial<WebhookEventRecord>): WritePlan {

@@ -39,25 +39,33 @@ export function joinWrite(workspaceId: string, jobId: number, mode: JoinMode): T
   const key = keys.workspace(workspaceId);
   const bump = 'queueVersion = if_not_exists(queueVersion, :zero) + :one';
   if (mode === 'claim') {
-    return update(key, { activeJob: jobId }, {
-      extraSet: [bump],
-      values: { ':zero': 0, ':one': 1 },
-      condition: {
-        expression: 'attribute_exists(pk) AND attribute_not_exists(activeJob) AND locked = :false AND (attribute_not_exists(#q) OR size(#q) = :zero)',
-        names: { '#q': 'queue' },
-        values: { ':false': false },
+    return update(
+      key,
+      { activeJob: jobId },
+      {
+        extraSet: [bump],
+        values: { ':zero': 0, ':one': 1 },
+        condition: {
+          expression: 'attribute_exists(pk) AND attribute_not_exists(activeJob) AND locked = :false AND (attribute_not_exists(#q) OR size(#q) = :zero)',
+          names: { '#q': 'queue' },
+          values: { ':false': false },
+        },
       },
-    });
+    );
   }
-  return update(key, {}, {
-    extraSet: ['#q = list_append(if_not_exists(#q, :empty), :ids)', bump],
-    names: { '#q': 'queue' },
-    values: { ':empty': [], ':ids': [jobId], ':zero': 0, ':one': 1 },
-    condition:
-      mode === 'append-while-busy'
-        ? { expression: 'attribute_exists(pk) AND (attribute_exists(activeJob) OR locked = :true)', values: { ':true': true } }
-        : { expression: 'attribute_exists(pk)' },
-  });
+  return update(
+    key,
+    {},
+    {
+      extraSet: ['#q = list_append(if_not_exists(#q, :empty), :ids)', bump],
+      names: { '#q': 'queue' },
+      values: { ':empty': [], ':ids': [jobId], ':zero': 0, ':one': 1 },
+      condition:
+        mode === 'append-while-busy'
+          ? { expression: 'attribute_exists(pk) AND (attribute_exists(activeJob) OR locked = :true)', values: { ':true': true } }
+          : { expression: 'attribute_exists(pk)' },
+    },
+  );
 }
 
 /**

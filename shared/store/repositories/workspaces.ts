@@ -32,7 +32,8 @@ export async function readWorkspaceWithVariables(id: string): Promise<{ workspac
   };
 }
 
-const nameOf = (w: Pick<WorkspaceRecord, 'organizationId' | 'id' | 'name'>) => nameGuard(keys.workspaceName(w.organizationId, w.name), w.id, `a workspace named '${w.name}'`);
+const nameOf = (w: Pick<WorkspaceRecord, 'organizationId' | 'id' | 'name'>) =>
+  nameGuard(keys.workspaceName(w.organizationId, w.name), w.id, `a workspace named '${w.name}'`);
 
 export function planCreateWorkspace(w: WorkspaceRecord): WritePlan {
   return [put({ ...keys.workspace(w.id), ...indexes.workspace(w.organizationId, w.name), ...w }, conditions.absent), nameOf(w)];
@@ -58,7 +59,11 @@ export function planDeleteWorkspace(w: WorkspaceRecord): WritePlan {
   return [
     remove(
       keys.workspace(w.id),
-      { expression: 'attribute_exists(pk) AND attribute_not_exists(activeJob) AND (attribute_not_exists(#q) OR size(#q) = :zero)', names: { '#q': 'queue' }, values: { ':zero': 0 } },
+      {
+        expression: 'attribute_exists(pk) AND attribute_not_exists(activeJob) AND (attribute_not_exists(#q) OR size(#q) = :zero)',
+        names: { '#q': 'queue' },
+        values: { ':zero': 0 },
+      },
       workspaceBusy,
     ),
     remove(keys.workspaceName(w.organizationId, w.name)),
