@@ -36,7 +36,9 @@ export class ServiceFunction<S extends EnvSchema = EnvSchema> extends Construct 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps<S>) {
     super(scope, id);
     // The same check the function makes at start-up, made at synth (values may be tokens: still strings).
-    const environment = v.parse(props.env, props.environment) as Record<string, string | undefined>;
+    const parsed = v.safeParse(props.env, props.environment);
+    if (!parsed.success) throw new Error(`${id}: its environment lacks what its code reads: ${parsed.issues.map((i) => v.getDotPath(i)).join(', ')}`);
+    const environment = parsed.output as Record<string, string | undefined>;
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,

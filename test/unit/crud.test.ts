@@ -29,7 +29,10 @@ const organization: OrganizationRecord = {
   id: ORG,
   name: 'acme',
   description: null,
-  teams: { BUILDERS: { manageWorkspace: true, manageTemplate: false, manageJob: false }, READERS: { manageWorkspace: false, manageTemplate: false, manageJob: false } },
+  teams: {
+    BUILDERS: { manageWorkspace: true, manageTemplate: false, manageJob: false },
+    READERS: { manageWorkspace: false, manageTemplate: false, manageJob: false },
+  },
   ...audit,
 };
 const workspace = { id: WS, organizationId: ORG } as WorkspaceRecord;
@@ -58,7 +61,12 @@ const widgetResource = resource<Widget>({
   rules: { readOnly: AUDIT_ATTRIBUTES },
   access: { write: 'manageWorkspace', action: 'managing widgets' },
   repository,
-  render: (req, w, secret) => ({ type: 'widget', id: w.id, attributes: { name: w.name, size: w.size, ...(secret ? { secret } : {}) }, links: selfLink(req, `/widget/${w.id}`) }),
+  render: (req, w, secret) => ({
+    type: 'widget',
+    id: w.id,
+    attributes: { name: w.name, size: w.size, ...(secret ? { secret } : {}) },
+    links: selfLink(req, `/widget/${w.id}`),
+  }),
   collectionPath: (ids) => `/organization/${ids.orgId}/workspace/${ids.workspaceId}/widget`,
 });
 const Create = v.object({ name: nonEmptyString(20, 'a name'), size: v.optional(v.number(), 1) });
@@ -69,7 +77,10 @@ const routes = {
   create: widgetResource.create({
     schema: Create,
     validate: (attrs) => void calls.push(`validate ${attrs.name}`),
-    build: (scope, attrs, a) => ({ record: { id: newId(), organizationId: ORG, workspaceId: scope.ids.workspaceId as string, ...attrs, ...a }, secret: 'shown-once' }),
+    build: (scope, attrs, a) => ({
+      record: { id: newId(), organizationId: ORG, workspaceId: scope.ids.workspaceId as string, ...attrs, ...a },
+      secret: 'shown-once',
+    }),
   }),
   update: widgetResource.update({ schema: Update, after: async (before, after) => void calls.push(`after update ${before.size}→${after.size}`) }),
   remove: widgetResource.remove({
@@ -86,12 +97,24 @@ const reader = principal(['READERS']);
 const outsider = principal(['NOBODY']);
 
 function request(who: Principal, params: Record<string, string>, body?: unknown): ApiRequest {
-  return { method: 'X', path: '/', params: { orgId: ORG, workspaceId: WS, ...params }, query: new Map(), body, principal: who, baseUrl: 'http://test', requestId: 'r' };
+  return {
+    method: 'X',
+    path: '/',
+    params: { orgId: ORG, workspaceId: WS, ...params },
+    query: new Map(),
+    body,
+    principal: who,
+    baseUrl: 'http://test',
+    requestId: 'r',
+  };
 }
 const doc = (attributes: Record<string, unknown>, id?: string) => ({ data: { type: 'widget', ...(id ? { id } : {}), attributes } });
 
 /** The answer, or the error document the HTTP layer would send. */
-async function answer(route: (req: ApiRequest) => Promise<ApiResponse>, req: ApiRequest): Promise<{ status: number; body?: any; headers?: Record<string, string>; detail?: string; pointer?: string }> {
+async function answer(
+  route: (req: ApiRequest) => Promise<ApiResponse>,
+  req: ApiRequest,
+): Promise<{ status: number; body?: any; headers?: Record<string, string>; detail?: string; pointer?: string }> {
   try {
     const res = await route(req);
     return { status: res.status, body: res.body, headers: res.headers };
@@ -120,9 +143,15 @@ describe('the CRUD recipe', () => {
     expect(list.status).toBe(200);
     expect(list.body.data.map((x: { id: string }) => x.id)).toEqual([w.id]);
     expect(list.body.links.self).toBe(`http://test/api/v1/organization/${ORG}/workspace/${WS}/widget`);
-    expect(await answer(routes.get, request(reader, { widgetId: w.id }))).toMatchObject({ status: 200, body: { data: { id: w.id, attributes: { name: 'one' } } } });
+    expect(await answer(routes.get, request(reader, { widgetId: w.id }))).toMatchObject({
+      status: 200,
+      body: { data: { id: w.id, attributes: { name: 'one' } } },
+    });
     expect(await answer(routes.list, request(outsider, {}))).toMatchObject({ status: 404, detail: `organization ${ORG} does not exist` });
-    expect(await answer(routes.list, request(reader, { workspaceId: OTHER_WS }))).toMatchObject({ status: 404, detail: `workspace ${OTHER_WS} does not exist` });
+    expect(await answer(routes.list, request(reader, { workspaceId: OTHER_WS }))).toMatchObject({
+      status: 404,
+      detail: `workspace ${OTHER_WS} does not exist`,
+    });
     expect(await answer(routes.get, request(reader, { widgetId: newId() }))).toMatchObject({ status: 404 });
     // An id that cannot exist is not even read.
     calls.length = 0;
@@ -131,11 +160,20 @@ describe('the CRUD recipe', () => {
   });
 
   it('creates: document and attributes first, then the checks without a read, one read, the permission, the plan', async () => {
-    expect(await answer(routes.create, request(builder, {}, doc({ name: 'x', colour: 'red' })))).toMatchObject({ status: 400, pointer: '/data/attributes/colour' });
+    expect(await answer(routes.create, request(builder, {}, doc({ name: 'x', colour: 'red' })))).toMatchObject({
+      status: 400,
+      pointer: '/data/attributes/colour',
+    });
     expect(await answer(routes.create, request(builder, {}, doc({ name: '' })))).toMatchObject({ status: 400, pointer: '/data/attributes/name' });
-    expect(await answer(routes.create, request(builder, {}, { data: { type: 'gadget', attributes: {} } }))).toMatchObject({ status: 409, pointer: '/data/type' });
+    expect(await answer(routes.create, request(builder, {}, { data: { type: 'gadget', attributes: {} } }))).toMatchObject({
+      status: 409,
+      pointer: '/data/type',
+    });
     expect(calls).toEqual([]);
-    expect(await answer(routes.create, request(reader, {}, doc({ name: 'x' })))).toMatchObject({ status: 403, detail: 'managing widgets needs the manageWorkspace permission' });
+    expect(await answer(routes.create, request(reader, {}, doc({ name: 'x' })))).toMatchObject({
+      status: 403,
+      detail: 'managing widgets needs the manageWorkspace permission',
+    });
     expect(await answer(routes.create, request(outsider, {}, doc({ name: 'x' })))).toMatchObject({ status: 404 });
     expect(calls).toEqual(['validate x', 'load -', 'validate x', 'load -']);
     calls.length = 0;
@@ -157,13 +195,20 @@ describe('the CRUD recipe', () => {
   it('updates what was sent (and the audit fields), then runs what follows the commit', async () => {
     const w = seed({ name: 'old', size: 2 });
     expect(await answer(routes.update, request(builder, { widgetId: w.id }, doc({ size: 5 }, newId())))).toMatchObject({ status: 409, pointer: '/data/id' });
-    expect(await answer(routes.update, request(builder, { widgetId: w.id }, doc({ createdBy: 'me' }, w.id)))).toMatchObject({ status: 400, pointer: '/data/attributes/createdBy' });
+    expect(await answer(routes.update, request(builder, { widgetId: w.id }, doc({ createdBy: 'me' }, w.id)))).toMatchObject({
+      status: 400,
+      pointer: '/data/attributes/createdBy',
+    });
     calls.length = 0;
     const planned = await routes.update.plan(request(builder, { widgetId: w.id }, doc({ size: 5 }, w.id)));
     expect(planned.result.record).toMatchObject({ name: 'old', size: 5, updatedBy: 'me@example.com' });
     expect(calls).toEqual(['load ' + w.id, 'plan update old→old']);
     calls.length = 0;
-    expect(await answer(routes.update, request(builder, { widgetId: w.id }, doc({ size: 5 }, w.id)))).toEqual({ status: 204, body: undefined, headers: undefined });
+    expect(await answer(routes.update, request(builder, { widgetId: w.id }, doc({ size: 5 }, w.id)))).toEqual({
+      status: 204,
+      body: undefined,
+      headers: undefined,
+    });
     expect(calls).toEqual(['load ' + w.id, 'plan update old→old', 'after update 2→5']);
   });
 

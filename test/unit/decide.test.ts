@@ -6,7 +6,14 @@ import { decide, initialSteps, planStepFor, runsTerraform } from '../../shared/r
 import type { ExecutorResult } from '../../shared/runs/executor-contract';
 
 const NOW = '2026-12-01T10:00:00.000Z';
-const flow = (step: number, type: Flow['type'], extra: Partial<Flow> = {}): Flow => ({ type, name: `${type} ${step}`, step, ignoreError: false, commands: [], ...extra });
+const flow = (step: number, type: Flow['type'], extra: Partial<Flow> = {}): Flow => ({
+  type,
+  name: `${type} ${step}`,
+  step,
+  ignoreError: false,
+  commands: [],
+  ...extra,
+});
 const PLAN_APPROVE_APPLY = [flow(100, 'terraformPlan'), flow(150, 'approval', { team: 'OPS' }), flow(200, 'terraformApply')];
 
 let ids = 0;
@@ -61,7 +68,12 @@ describe('run decision', () => {
   it('records a plan with changes (plan file, commit, output line), then asks for the approval', () => {
     const j = job(PLAN_APPROVE_APPLY);
     const plan = j.steps[0] as StepRecord;
-    const d = decide(j, PLAN_APPROVE_APPLY, { stepId: plan.id, executed: result({ exitCode: 2, planChanges: true, commitId: 'abc1234', message: 'plan saved' }) }, NOW);
+    const d = decide(
+      j,
+      PLAN_APPROVE_APPLY,
+      { stepId: plan.id, executed: result({ exitCode: 2, planChanges: true, commitId: 'abc1234', message: 'plan saved' }) },
+      NOW,
+    );
     expect(statuses(d.steps)).toEqual(['completed', 'pending', 'pending']);
     expect(d.steps[0]).toMatchObject({ startedDate: NOW, finishedDate: NOW });
     expect(d.fields).toEqual({ commitId: 'abc1234', planChanges: true, terraformPlan: `plans/org/7/${plan.id}.tfplan`, output: `${plan.name}: plan saved` });
@@ -86,7 +98,12 @@ describe('run decision', () => {
   it('continues after an approval, and completes when every step did', () => {
     const j = job(PLAN_APPROVE_APPLY);
     const [plan, approval, apply] = j.steps as [StepRecord, StepRecord, StepRecord];
-    const afterApproval = decide(withSteps(j, [{ ...plan, status: 'completed' }, { ...approval, status: 'running' }, apply]), PLAN_APPROVE_APPLY, { stepId: approval.id, approved: true }, NOW);
+    const afterApproval = decide(
+      withSteps(j, [{ ...plan, status: 'completed' }, { ...approval, status: 'running' }, apply]),
+      PLAN_APPROVE_APPLY,
+      { stepId: approval.id, approved: true },
+      NOW,
+    );
     expect(statuses(afterApproval.steps)).toEqual(['completed', 'completed', 'pending']);
     expect(afterApproval.fields.output).toBe('approval 150: approved');
     expect(afterApproval.next).toMatchObject({ kind: 'execute', step: { id: apply.id } });
@@ -126,7 +143,15 @@ describe('run decision', () => {
     expect(cut.next).toEqual({ kind: 'finish', status: 'failed', reason });
     expect(cut.steps[0]).toMatchObject({ status: 'failed', finishedDate: NOW });
     expect(cut.fields.output).toBe(reason);
-    const waiting = decide(withSteps(j, [{ ...script, status: 'completed' }, { ...approval, status: 'running' }]), flows, undefined, NOW);
+    const waiting = decide(
+      withSteps(j, [
+        { ...script, status: 'completed' },
+        { ...approval, status: 'running' },
+      ]),
+      flows,
+      undefined,
+      NOW,
+    );
     expect(waiting.next).toMatchObject({ kind: 'approve', step: { id: approval.id } });
   });
 

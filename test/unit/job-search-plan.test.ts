@@ -6,7 +6,8 @@ import { toErrors } from '../../shared/http/error-response';
 
 const ORG = { organizationId: 'org' };
 const WS = '0b0c0d0e-0000-4000-8000-000000000001';
-const plan = (filter: string | undefined, sort: Sort = '-id', scope: { organizationId: string; workspaceId?: string } = ORG) => planSearch(scope, parseFilter(filter), sort, filter ?? '');
+const plan = (filter: string | undefined, sort: Sort = '-id', scope: { organizationId: string; workspaceId?: string } = ORG) =>
+  planSearch(scope, parseFilter(filter), sort, filter ?? '');
 const keyOf = (p: ReturnType<typeof plan>) => p.sources.map((s) => `${s.index ?? 'table'}:${s.pk[1]}:${s.sk[1]}`);
 
 describe('job search plan', () => {

@@ -1,6 +1,14 @@
 /** The status changes a client may ask for (contract §3.2), as pure rules. */
 import { describe, expect, it } from 'vitest';
-import { ACTIVE_JOB_STATUSES, JOB_STATUSES, REQUESTABLE_STATUSES, TERMINAL_JOB_STATUSES, isTerminal, transitionRefusal, type JobStatus } from '../../shared/domain/job-status';
+import {
+  ACTIVE_JOB_STATUSES,
+  JOB_STATUSES,
+  REQUESTABLE_STATUSES,
+  TERMINAL_JOB_STATUSES,
+  isTerminal,
+  transitionRefusal,
+  type JobStatus,
+} from '../../shared/domain/job-status';
 
 const ENDED: JobStatus[] = ['completed', 'rejected', 'cancelled', 'failed'];
 const LIVE: JobStatus[] = ['pending', 'queue', 'running', 'waitingApproval', 'approved'];
@@ -31,6 +39,7 @@ describe('job statuses', () => {
   it('refuses every status the service sets itself', () => {
     const serviceSet = JOB_STATUSES.filter((s) => !(REQUESTABLE_STATUSES as readonly string[]).includes(s));
     expect(serviceSet.sort()).toEqual(['completed', 'failed', 'pending', 'queue', 'running', 'waitingApproval']);
-    for (const to of serviceSet) for (const from of JOB_STATUSES) expect(transitionRefusal(from, to)).toBe(`status '${to}' is set by the service, not by a client`);
+    for (const to of serviceSet)
+      for (const from of JOB_STATUSES) expect(transitionRefusal(from, to)).toBe(`status '${to}' is set by the service, not by a client`);
   });
 });

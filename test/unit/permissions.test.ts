@@ -2,7 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../shared/auth/principal';
 import { Forbidden, NotFound } from '../../shared/domain/errors';
-import { authorize, canApprove, canCancel, hasPermission, isMember, requireAdmin, requireMember, requirePermission, type OrganizationAccess } from '../../shared/domain/permissions';
+import {
+  authorize,
+  canApprove,
+  canCancel,
+  hasPermission,
+  isMember,
+  requireAdmin,
+  requireMember,
+  requirePermission,
+  type OrganizationAccess,
+} from '../../shared/domain/permissions';
 
 const org: OrganizationAccess = {
   id: 'org-1',
