@@ -7,10 +7,13 @@
  *   item, referenced records) → membership (404) → permission (403) → parents and item exist (404) →
  *   checks on what was read → write plan → execute → answer.
  *
- * Each write is planned apart from being executed: `plan.create/update/remove` turn a request into a
- * write plan (TxItems, each with the error its failed condition raises) plus what follows it, without
- * sending anything. The routes execute one plan; JSON:API atomic operations can merge several plans
- * into one transaction.
+ * Each write is planned apart from being executed: a create, update or remove route's `plan(req)` turns
+ * the request into a write plan (TxItems, each with the error its failed condition raises), what
+ * follows it, and its result, without sending anything. The route itself executes its one plan;
+ * JSON:API atomic operations can plan several and execute them merged into one transaction.
+ *
+ * Each route is made on its own (`export const get = resource.get()` …, annotated pure), so a
+ * function's bundle carries only its own route's hooks.
  */
 import type * as v from 'valibot';
 import type { Principal } from '../auth/principal';

@@ -26,7 +26,7 @@
  * reads them.
  */
 import { logger } from '../../logger';
-import type { DeliveryRecord } from '../../webhooks/records';
+import type { DeliveryBodyGuard, DeliveryRecord } from '../../webhooks/records';
 import { keys } from '../keys';
 import { ConditionFailed, oldAttribute, put, update, updateReturning, write } from '../writes';
 import { findRecentJobByComment } from './jobs';
@@ -60,7 +60,10 @@ export async function recordDelivery(record: DeliveryRecord, bodyDigest: string)
         returnOldOnFailure: true,
       },
       put(
-        { ...keys.webhookDelivery(record.webhookId, `digest:${bodyDigest}`), owner: record.deliveryKey, expiresAt: record.expiresAt },
+        {
+          ...keys.webhookDelivery(record.webhookId, `digest:${bodyDigest}`),
+          ...({ owner: record.deliveryKey, expiresAt: record.expiresAt } satisfies DeliveryBodyGuard),
+        },
         {
           expression: 'attribute_not_exists(pk) OR #o = :owner',
           names: { '#o': 'owner' },

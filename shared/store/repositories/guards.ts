@@ -3,6 +3,11 @@ import { Conflict, attribute } from '../../domain/errors';
 import type { Key } from '../keys';
 import { guard, type TxItem } from '../writes';
 
+/** What a name guard item holds besides its key: the id of the item whose name it is. */
+export interface NameGuardRecord {
+  owner: string;
+}
+
 /** A uniqueness guard for a name (written with the item it protects; fails with 409 naming it). */
 export const nameGuard = (key: Key, owner: string, what: string): TxItem => guard(key, owner, () => new Conflict(`${what} already exists`, attribute('name')));
 

@@ -4,12 +4,13 @@ import type { TemplateRecord } from '../../domain/records';
 import { keys, partitions, prefixes } from '../keys';
 import { read, readPartition, ref, type Ref } from '../table';
 import { conditions, put, remove, update, type WritePlan } from '../writes';
-import { changedMeanwhile, nameGuard, unchanged } from './guards';
+import { changedMeanwhile, nameGuard, unchanged, type NameGuardRecord } from './guards';
 
 export const templateRef = (org: string, id: string): Ref<TemplateRecord> => ref(keys.template(org, id));
 
 /** The id of the organization's template with this name (case-insensitive): its name guard's owner. */
-export const templateIdByNameRef = (org: string, name: string): Ref<string> => ref(keys.templateName(org, name), (item) => String(item.owner));
+export const templateIdByNameRef = (org: string, name: string): Ref<string> =>
+  ref(keys.templateName(org, name), (item) => (item as unknown as NameGuardRecord).owner);
 
 export const getTemplate = (org: string, id: string) => read(templateRef(org, id));
 
