@@ -1,9 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: `unit` (test/unit: the pure core, no Java, no DynamoDB Local; `npm run test:unit`) and
+ * `integration` (everything else, against the one DynamoDB Local the global setup starts). `npm test`
+ * runs both.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/setup/global.ts'],
     setupFiles: ['test/setup/env.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
@@ -11,5 +14,9 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default'],
     env: { LOG_LEVEL: 'warn' },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: ['test/unit/**'], globalSetup: ['test/setup/global.ts'] } },
+    ],
   },
 });

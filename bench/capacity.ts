@@ -4,7 +4,7 @@
  * which applies the on-demand rules: 4 KB reads, 1 KB writes, transactions ×2, GSI writes) reports.
  * Installed only while measuring; the service code is untouched.
  */
-import { ddb } from '../shared/store/client';
+import { documentClient } from '../shared/wiring';
 
 const NAME = 'benchConsumedCapacity';
 /** Command names as the low-level client's middleware sees them (the document client wraps these). */
@@ -48,7 +48,7 @@ function add(command: string, consumed: Consumed[] | Consumed | undefined): void
 }
 
 export function installCapacityMeter(): void {
-  const stack = ddb().middlewareStack;
+  const stack = documentClient().middlewareStack;
   stack.remove(NAME);
   stack.add(
     (next, context) => async (args) => {
@@ -63,7 +63,7 @@ export function installCapacityMeter(): void {
 }
 
 export function removeCapacityMeter(): void {
-  ddb().middlewareStack.remove(NAME);
+  documentClient().middlewareStack.remove(NAME);
 }
 
 /** Runs `action` with the meter on and returns what its requests consumed. */

@@ -112,10 +112,25 @@ interface Sample {
   bootMs: number;
 }
 
+/** What the stack gives the functions (every role's variables; each function parses its own role's at init). */
+const FUNCTION_ENV = {
+  AWS_REGION: 'us-east-1',
+  NODE_ENV: 'production',
+  TABLE_NAME: 'bench',
+  TERRAKUBE_MODE: 'aws',
+  STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:bench',
+  ARTIFACT_BUCKET: 'bench',
+  WEBHOOK_KEY_ID: 'arn:aws:kms:us-east-1:000000000000:key/bench',
+  WEBHOOK_PROCESSOR_FUNCTION: 'bench',
+  TERRAKUBE_STEP_TIMEOUT_SECONDS: '840',
+  TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: '86400',
+  PAT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench',
+};
+
 function importOnce(file: string): Sample {
   const res = spawnSync(process.execPath, [SOURCE_MAPS_NODE_OPTIONS, '--no-warnings', '--input-type=module', '-e', LOADER, pathToFileURL(file).href], {
     cwd: WORK,
-    env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', TABLE_NAME: 'bench', NODE_ENV: 'production' },
+    env: { PATH: process.env.PATH ?? '', ...FUNCTION_ENV },
     encoding: 'utf8',
     timeout: 30_000,
   });

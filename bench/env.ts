@@ -8,7 +8,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { localAwsEnvironment } from '../local/config';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
-import { ensureTable } from '../local/table';
+import { ensureTable } from '../shared/store/ensure-table';
+import type { RunControl } from '../shared/ports/run-control';
+import { useRunControl } from '../shared/wiring';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const WORK = join(ROOT, 'bench', '.work');
@@ -71,6 +73,9 @@ export function installSignalHandlers(): void {
   });
 }
 
+/** Starts nothing: as in AWS, where starting a run is a Step Functions call, not part of the API's work. */
+export const noRuns: RunControl = { start: async () => undefined, stop: async () => undefined, resume: async () => 'expired' };
+
 export interface BenchEnv {
   ddb: DynamoDbLocal;
   tableName: string;
@@ -103,5 +108,7 @@ export async function setUpEnvironment(): Promise<BenchEnv> {
     LOG_LEVEL: 'error',
   });
   await ensureTable(tableName);
+  // Runs start only while a phase runs the engine (runs.ts).
+  useRunControl(noRuns);
   return { ddb, tableName, patSecret, filesDir };
 }

@@ -11,8 +11,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { authorizerEvent, lambdaContext, requestEvent, type HttpRequestLike } from '../local/apigw';
-import { handler as authorize } from '../functions/authorizer';
-import { handler as getJobHandler } from '../functions/jobs/get';
 import type { AuthorizerContext } from '../shared/auth/principal';
 import { keys } from '../shared/store/keys';
 import type { World } from './api';
@@ -35,6 +33,9 @@ export interface Overhead {
 type Invoke = (event: unknown, context: unknown) => Promise<unknown>;
 
 export async function measureOverhead(world: World, jobId: string, iterations = 300, warmup = 50): Promise<Overhead> {
+  // Handler modules boot their role's environment when loaded: load them once the bench set it.
+  const { handler: authorize } = await import('../functions/authorizer');
+  const { handler: getJobHandler } = await import('../functions/jobs/get');
   const rawPath = `/api/v1/organization/${world.org}/job/${jobId}`;
   const routeKey = 'GET /api/v1/organization/{orgId}/job/{jobId}';
   const pathParameters = { orgId: world.org, jobId };

@@ -32,7 +32,7 @@ const CAUSES: Record<string, (r: Results) => string> = {
     `In CPU time the slowest init is ${r.coldInitCpuMs.max} ms (load average after this phase: ${r.loadAverage.coldInit ?? '?'} on ${r.machine.cores} cores).`,
   'bundleKb.max': (r) => bundleCause(r.bundleLargest, r.bundleLargestInputs, 'Size'),
   'jobStartMs.p50': (r) =>
-    `POST → first step running is the POST itself, then the first Advance task (shared/runner/advance.ts \`advance\`: read the job, read its template, write steps + status queue, ` +
+    `POST → first step running is the POST itself, then the first Advance task (shared/run-tasks/advance.ts \`advance\`: read the job, read its template, write steps + status queue, ` +
     `query the workspace partition for the executor context, write the context — p50 ${r.planApplyE2eMs.advanceTaskP50} ms per Advance here), two state transitions and spawning the executor; ` +
     `the step-started write happens on spawn (local/engine.ts).`,
   'planApplyE2eMs.p50': (r) =>

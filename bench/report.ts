@@ -74,7 +74,7 @@ function machine(r: Results): string {
 function method(r: Results): string {
   const s = r.settings;
   return [
-    'Everything runs on this machine: DynamoDB Local (in memory) started by the bench, the table from `local/table.ts`,',
+    'Everything runs on this machine: DynamoDB Local (in memory) started by the bench, the table from `shared/store/ensure-table.ts`,',
     'the handler modules of `functions/`, the local engine running the state machine definition that CDK synthesizes',
     '(`infra/state-machine.ts`) with aws-local-stepfunctions, and the executor as a child process running real git and',
     'terraform on a `terraform_data` config (no provider download). The caller is a non-admin member of a team with',

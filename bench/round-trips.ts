@@ -7,7 +7,8 @@
  * Step Functions call (StartExecution / StopExecution), not a DynamoDB request. Without it, the local
  * engine's Advance task would run in this same process and be counted as part of the POST.
  */
-import { configureJobRunner, type JobRunner } from '../shared/jobs/runner';
+import { useRunControl } from '../shared/wiring';
+import { noRuns } from './env';
 import { roundTrips } from '../shared/store/client';
 import { median } from './stats';
 import { call, createWorkspace, expectStatus, jobDocument, postJob, type Answer, type World } from './api';
@@ -29,8 +30,6 @@ export interface RoundTrips {
   timings: { postMs: number; getWithStepsMs: number; timedCalls: number };
 }
 
-const noRuns: JobRunner = { start: async () => undefined, stop: async () => undefined, resume: async () => 'expired' };
-
 async function counted(action: () => Promise<Answer>, status: number, what: string): Promise<Counted> {
   roundTrips.reset();
   expectStatus(await action(), status, what);
@@ -45,7 +44,7 @@ async function warmThenCount(warm: () => Promise<Answer>, measure: () => Promise
 
 /** `jobWithSteps`: a finished plan+apply job (it has two steps). */
 export async function measureRoundTrips(world: World, jobWithSteps: string, source: string): Promise<RoundTrips> {
-  configureJobRunner(() => noRuns);
+  useRunControl(noRuns);
   try {
     const { org, operator } = world;
     const jobPath = `/api/v1/organization/${org}/job/${jobWithSteps}`;
@@ -94,6 +93,6 @@ export async function measureRoundTrips(world: World, jobWithSteps: string, sour
       ),
     };
   } finally {
-    configureJobRunner(undefined);
+    useRunControl(noRuns);
   }
 }

@@ -8,11 +8,11 @@
  * so they are one clock; unlike polling, this has no polling interval in the number.
  */
 import { LocalEngine, type EngineEvent } from '../local/engine';
-import { configureJobRunner } from '../shared/jobs/runner';
-import { executionName } from '../shared/jobs/sfn-runner';
+import { executionName } from '../shared/runs/run-state';
+import { useRunControl } from '../shared/wiring';
 import { call, createWorkspace, expectStatus, postJob, type World } from './api';
 import { measureCapacity, type Capacity } from './capacity';
-import { forget, onCleanup } from './env';
+import { forget, noRuns, onCleanup } from './env';
 import { median, percentile } from './stats';
 
 export interface StepTiming {
@@ -32,7 +32,7 @@ interface FinishedJob {
 
 export async function startEngine(filesDir: string): Promise<LocalEngine> {
   const engine = await LocalEngine.create({ filesDir, timeouts: { stepSeconds: 300, approvalSeconds: 600 }, killGraceMs: 2000 });
-  configureJobRunner(() => engine);
+  useRunControl(engine);
   onCleanup('local engine', () => engine.shutdown());
   return engine;
 }
@@ -41,7 +41,7 @@ export async function stopEngine(engine: LocalEngine): Promise<void> {
   await engine.idle(60_000);
   await engine.shutdown();
   forget('local engine');
-  configureJobRunner(undefined);
+  useRunControl(noRuns);
 }
 
 async function readJob(world: World, id: string): Promise<FinishedJob> {

@@ -8,7 +8,7 @@ import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ArtifactRef } from './contract';
+import type { ArtifactRef } from '../shared/runs/executor-contract';
 
 export interface Artifacts {
   /** Copies an artifact to a local file; false when the artifact does not exist. */

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { localArtifacts, s3Artifacts } from './artifacts';
-import { toExported, type ExecutorContext, type ExecutorResult } from './contract';
+import { toExported, type ExecutorContext, type ExecutorResult } from '../shared/runs/executor-contract';
 import { fileLogSink, maskSecrets, s3LogSink } from './log-sink';
 import { runStep } from './run-step';
 
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     artifacts,
     signal: abort.signal,
     workRoot: process.env.TK_WORK_ROOT || tmpdir(),
+    environment: process.env,
     killGraceMs: Number.isFinite(graceMs) && graceMs >= 0 && process.env.TK_KILL_GRACE_MS ? graceMs : 10_000,
   });
   try {

@@ -14,7 +14,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { pathToFileURL } from 'node:url';
 import type { Command } from '../shared/domain/flow';
 import type { Artifacts } from './artifacts';
-import type { ExecutorContext, ExecutorResult } from './contract';
+import type { ExecutorContext, ExecutorResult } from '../shared/runs/executor-contract';
 import { maskingSink, maskSecrets, type LogSink } from './log-sink';
 
 export interface StepIO {
@@ -25,6 +25,8 @@ export interface StepIO {
   workRoot: string;
   /** How long a stopped child gets between SIGINT and SIGKILL (default 10 s). */
   killGraceMs?: number;
+  /** The executor's own environment (main.ts passes process.env): children see only INHERITED names of it. */
+  environment: NodeJS.ProcessEnv;
 }
 
 /** Ends the step as failed with this (secret-free) message. */
@@ -127,14 +129,14 @@ class ChildProcesses {
 /** Variables of the executor's own environment that children may see (never its secrets). */
 const INHERITED = /^(PATH|HOME|LANG|LC_ALL|TMPDIR|USER|SHELL|TF_PLUGIN_CACHE_DIR|TF_CLI_CONFIG_FILE|AWS_\w+|SSL_\w+|(HTTPS?|NO|ALL)_PROXY)$/i;
 
-function inheritedEnv(): NodeJS.ProcessEnv {
+function inheritedEnv(own: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { GIT_TERMINAL_PROMPT: '0' };
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && INHERITED.test(key)) env[key] = value;
+  for (const [key, value] of Object.entries(own)) if (value !== undefined && INHERITED.test(key)) env[key] = value;
   return env;
 }
 
-function stepEnv(ctx: ExecutorContext): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...inheritedEnv(), TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...ctx.env };
+function stepEnv(ctx: ExecutorContext, own: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...inheritedEnv(own), TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...ctx.env };
   for (const [key, value] of Object.entries(ctx.terraformVars)) env[`TF_VAR_${key}`] = value;
   // terraform warns on every command about a CLI config file that does not exist
   if (env.TF_CLI_CONFIG_FILE && !existsSync(env.TF_CLI_CONFIG_FILE)) delete env.TF_CLI_CONFIG_FILE;
@@ -190,7 +192,7 @@ class StepRun {
   constructor(private readonly ctx: ExecutorContext, private readonly io: StepIO) {
     this.log = maskingSink(io.log, ctx.secrets);
     this.children = new ChildProcesses(io.signal, ctx.timeoutSeconds, io.killGraceMs ?? 10_000);
-    this.env = stepEnv(ctx);
+    this.env = stepEnv(ctx, io.environment);
     this.bin = ctx.iacType === 'tofu' ? 'tofu' : 'terraform';
   }
 
@@ -259,7 +261,7 @@ class StepRun {
     const { branch, commitId } = this.ctx;
     const workDir = this.workDir!;
     const repo = join(workDir, 'repo');
-    const env = inheritedEnv();
+    const env = inheritedEnv(this.io.environment);
     const tryGit = (args: string[], cwd: string, label = args.join(' ')) =>
       this.exec(['git', '-c', 'advice.detachedHead=false', ...args], cwd, env, `git ${label}`);
     const git = async (args: string[], cwd: string, label?: string) => {

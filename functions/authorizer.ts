@@ -1,43 +1,4 @@
-/**
- * HTTP API Lambda authorizer (simple responses). It verifies the bearer token and passes the caller to
- * the route's function. A missing or bad token is still "authorized" with an `error` in the context, so
- * the function answers with the contract's JSON:API 401 document instead of API Gateway's bare 403;
- * every API function refuses a request whose context has no verified caller.
- */
-import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
-import type { AuthorizerContext } from '../shared/auth/principal';
-import { patSecret } from '../shared/auth/pat-secret';
-import { TokenError, verifyToken } from '../shared/auth/tokens';
-import { AuthorizerEnv, readEnv } from '../shared/env';
-import { logger } from '../shared/logger';
-import { observed } from '../shared/observability/lambda';
+/** HTTP API Lambda authorizer (simple responses): verifies the bearer token, passes the caller on. */
+import { authorizerHandler } from '../shared/auth/authorizer';
 
-type Result = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
-
-export const handler = observed(async (event: APIGatewayRequestAuthorizerEventV2): Promise<Result> => {
-  const env = readEnv(AuthorizerEnv);
-  const header = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!match) return refuse(header ? 'malformed Authorization header; expected Bearer <token>' : 'missing bearer token');
-  try {
-    const claims = await verifyToken(match[1] as string, {
-      patSecret: await patSecret(env),
-      oidc: env.TERRAKUBE_OIDC_ISSUER
-        ? { issuer: env.TERRAKUBE_OIDC_ISSUER, audience: env.TERRAKUBE_OIDC_AUDIENCE ?? '', jwksUrl: env.TERRAKUBE_OIDC_JWKS_URL }
-        : undefined,
-    });
-    return {
-      isAuthorized: true,
-      context: { email: claims.email, groups: JSON.stringify(claims.groups), admin: claims.groups.includes(env.TERRAKUBE_ADMIN_GROUP) },
-    };
-  } catch (error) {
-    if (error instanceof TokenError) return refuse(error.message);
-    logger.error('token verification failed unexpectedly', { error });
-    return refuse('the token could not be verified');
-  }
-});
-
-function refuse(reason: string): Result {
-  logger.info('token refused', { reason });
-  return { isAuthorized: true, context: { error: reason } };
-}
+export const handler = authorizerHandler();

@@ -1,7 +1,8 @@
 /** Every request no route matched ($default route): 405 with Allow when the path exists, else 404. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { errorResponse } from '../shared/http/error-response';
-import { methodNotAllowed, notFound } from '../shared/http/errors';
+import { NotFound } from '../shared/domain/errors';
+import { methodNotAllowed } from '../shared/http/errors';
 import { ROUTES, matchPath } from '../shared/routes';
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -9,6 +10,6 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
   const allowed = ROUTES.filter((r) => matchPath(r.path, path)).map((r) => r.method);
   const error = allowed.length
     ? methodNotAllowed(`${event.requestContext.http.method} is not supported on this path`, [...new Set(allowed)])
-    : notFound(`no resource at ${event.rawPath}`);
+    : new NotFound(`no resource at ${event.rawPath}`);
   return errorResponse(error, event.requestContext.requestId);
 };

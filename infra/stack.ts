@@ -3,7 +3,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import type { ApiEnv } from '../shared/env';
+import type { ApiEnv, EnvironmentOf, ProcessorEnv } from '../shared/env';
 import type { Access, RouteDef } from '../shared/routes';
 import { JobsApi } from './constructs/jobs-api';
 import { type ExecutorCompute, LAMBDA_MAX_STEP_SECONDS } from './constructs/executor-project';
@@ -57,11 +57,7 @@ export class TerrakubeJobsStack extends Stack {
     acknowledge(patSecret, 'AwsSolutions-SMG4',
       'Rotating the PAT signing secret revokes every personal access token at once; it is rotated on demand, not on a schedule.');
 
-    const baseEnvironment = {
-      TABLE_NAME: this.table.table.tableName,
-      TERRAKUBE_ADMIN_GROUP: adminGroup,
-      TERRAKUBE_MODE: 'aws',
-    } satisfies ApiEnv;
+    const baseEnvironment = { TABLE_NAME: this.table.table.tableName, TERRAKUBE_MODE: 'aws' } as const;
     this.runner = new JobRunner(this, 'Runner', {
       table: this.table,
       environment: baseEnvironment,
@@ -69,9 +65,14 @@ export class TerrakubeJobsStack extends Stack {
       executorCompute,
       retainData: props.tableDeletionProtection ?? true,
     });
-    const runEnvironment = { ...baseEnvironment, STATE_MACHINE_ARN: this.runner.stateMachineArn, ARTIFACT_BUCKET: this.runner.artifacts.bucket.bucketName } satisfies ApiEnv;
-    this.webhooks = new Webhooks(this, 'Webhooks', { table: this.table, environment: runEnvironment, stateMachineArn: this.runner.stateMachineArn });
-    const environment = { ...runEnvironment, WEBHOOK_KEY_ID: this.webhooks.key.keyArn, WEBHOOK_PROCESSOR_FUNCTION: this.webhooks.processor.fn.functionName } satisfies ApiEnv;
+    const processorEnvironment: EnvironmentOf<typeof ProcessorEnv> = { ...baseEnvironment, STATE_MACHINE_ARN: this.runner.stateMachineArn };
+    this.webhooks = new Webhooks(this, 'Webhooks', { table: this.table, environment: processorEnvironment, stateMachineArn: this.runner.stateMachineArn });
+    const environment: EnvironmentOf<typeof ApiEnv> = {
+      ...processorEnvironment,
+      ARTIFACT_BUCKET: this.runner.artifacts.bucket.bucketName,
+      WEBHOOK_KEY_ID: this.webhooks.key.keyArn,
+      WEBHOOK_PROCESSOR_FUNCTION: this.webhooks.processor.fn.functionName,
+    };
 
     const grant = (access: Access, grantee: iam.IGrantable) => {
       switch (access) {

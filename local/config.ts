@@ -16,6 +16,9 @@ export interface LocalConfig {
   /** The secret was generated (and kept in the data dir), not given by the user. */
   generatedSecret: boolean;
   timeouts: { stepSeconds: number; approvalSeconds: number };
+  /** A DynamoDB (Local) already running, used instead of starting one (TERRAKUBE_DYNAMODB_ENDPOINT). */
+  dynamoDbEndpoint?: string;
+  adminGroup: string;
 }
 
 function seconds(name: string, fallback: number): number {
@@ -66,6 +69,33 @@ export function loadConfig(): LocalConfig {
       stepSeconds: seconds('TERRAKUBE_STEP_TIMEOUT_SECONDS', 3600),
       approvalSeconds: seconds('TERRAKUBE_APPROVAL_TIMEOUT_SECONDS', 86_400),
     },
+    dynamoDbEndpoint: process.env.TERRAKUBE_DYNAMODB_ENDPOINT || undefined,
+    adminGroup: process.env.TERRAKUBE_ADMIN_GROUP ?? 'TERRAKUBE_ADMIN',
+  };
+}
+
+/** What the service's own code reads (shared/env.ts, local schema): `npm start` runs every role in this process. */
+export function exportServiceEnvironment(config: LocalConfig, dynamoDbEndpoint: string): void {
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+    TABLE_NAME: config.tableName,
+    TERRAKUBE_PAT_SECRET: config.patSecret,
+    TERRAKUBE_MODE: 'local',
+    TERRAKUBE_FILES_DIR: config.filesDir,
+    TERRAKUBE_STEP_TIMEOUT_SECONDS: String(config.timeouts.stepSeconds),
+    TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: String(config.timeouts.approvalSeconds),
+  });
+}
+
+/** What an executor child process inherits from `npm start` (never the service's secrets). */
+export function executorBaseEnvironment(): Record<string, string> {
+  const pick = (name: string) => (process.env[name] ? { [name]: process.env[name] as string } : {});
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    LANG: process.env.LANG ?? 'C.UTF-8',
+    ...pick('TF_CLI_CONFIG_FILE'),
+    ...pick('TF_PLUGIN_CACHE_DIR'),
   };
 }
 

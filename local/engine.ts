@@ -1,24 +1,23 @@
 /**
  * The local job engine: runs the state machine definition CDK synthesizes with aws-local-stepfunctions,
- * every Task overridden by the local implementation of the same port the Lambda uses (the very handler
- * modules for Advance, AwaitApproval and RecordFailure; the executor as a child process for Execute).
+ * every Task overridden by the local implementation of the same port the Lambda uses (the very task
+ * functions the Advance, AwaitApproval and RecordFailure handlers are; the executor as a child process
+ * for Execute).
  * Task tokens, stop-execution and the event log work as in Step Functions.
  */
 import './polyfills';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { toExported } from '../executor/contract';
-import { handler as advanceTask } from '../functions/runner/advance';
-import { handler as awaitApprovalTask } from '../functions/runner/await-approval';
-import { handler as recordFailureTask } from '../functions/runner/record-failure';
+import { toExported } from '../shared/runs/executor-contract';
+import { advance as advanceTask } from '../shared/run-tasks/advance';
+import { awaitApproval as awaitApprovalTask } from '../shared/run-tasks/await-approval';
 import { RUN_STATES, renderRunDefinition, type RunTimeouts } from '../infra/state-machine';
-import { executionName } from '../shared/jobs/sfn-runner';
-import type { JobRunner, RunRef } from '../shared/jobs/runner';
+import type { RunControl, RunRef } from '../shared/ports/run-control';
 import { logger } from '../shared/logger';
-import { executionEnded } from '../shared/runner/failure';
-import type { ApprovalTaskInput, RunState } from '../shared/runner/run-state';
-import { stepStarted } from '../shared/runner/step-started';
+import { executionEnded, recordFailure as recordFailureTask } from '../shared/run-tasks/failure';
+import { executionName, type ApprovalTaskInput, type RunState } from '../shared/runs/run-state';
+import { stepStarted } from '../shared/run-tasks/step-started';
 import { bundleExecutor, reapStaleExecutors, startExecutor, type RunningExecutor } from './executor-process';
 
 type TaskOverride = (input: unknown) => Promise<unknown>;
@@ -55,7 +54,7 @@ export interface LocalEngineOptions {
   killGraceMs?: number;
 }
 
-export class LocalEngine implements JobRunner {
+export class LocalEngine implements RunControl {
   private readonly executions = new Map<string, Execution>();
   private readonly waiters = new Map<string, Waiter>();
   /** Event logs of finished executions, kept for `npm run bench` (transition counts). */

@@ -8,7 +8,8 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { ESBUILD_OPTIONS } from '../infra/bundling';
-import type { ExecutorResult } from '../executor/contract';
+import type { ExecutorResult } from '../shared/runs/executor-contract';
+import { executorBaseEnvironment } from './config';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -59,11 +60,7 @@ export function startExecutor(bundle: string, env: Record<string, string>, optio
   const resultFile = join(options.workRoot, `result-${crypto.randomUUID()}.json`);
   const child = spawn(process.execPath, [bundle], {
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      LANG: process.env.LANG ?? 'C.UTF-8',
-      ...(process.env.TF_CLI_CONFIG_FILE ? { TF_CLI_CONFIG_FILE: process.env.TF_CLI_CONFIG_FILE } : {}),
-      ...(process.env.TF_PLUGIN_CACHE_DIR ? { TF_PLUGIN_CACHE_DIR: process.env.TF_PLUGIN_CACHE_DIR } : {}),
+      ...executorBaseEnvironment(),
       ...env,
       TK_RESULT_FILE: resultFile,
       TK_WORK_ROOT: options.workRoot,

@@ -4,14 +4,14 @@
  * the same handler modules as the Lambda functions. SIGINT/SIGTERM stop everything, java included.
  */
 import { issuePersonalAccessToken } from '../shared/auth/tokens';
-import { configureJobRunner } from '../shared/jobs/runner';
-import { reconcile } from '../shared/runner/reconcile';
+import { useRunControl } from '../shared/wiring';
+import { reconcile } from '../shared/run-tasks/reconcile';
 import { LocalEngine } from './engine';
 import { logger } from '../shared/logger';
-import { loadConfig, localAwsEnvironment } from './config';
+import { exportServiceEnvironment, loadConfig, localAwsEnvironment } from './config';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { preloadHandlers, startHttpServer } from './server';
-import { ensureTable } from './table';
+import { ensureTable } from '../shared/store/ensure-table';
 import { join } from 'node:path';
 
 async function main(): Promise<void> {
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   localAwsEnvironment();
   const config = loadConfig();
   // TERRAKUBE_DYNAMODB_ENDPOINT: use a DynamoDB (Local) that is already running instead of starting one.
-  const external = process.env.TERRAKUBE_DYNAMODB_ENDPOINT;
+  const external = config.dynamoDbEndpoint;
   const ddb = external
     ? { endpoint: external, stop: async () => undefined }
     : await startDynamoDbLocal({ dbPath: config.dynamoDbPath, pidFile: config.dataDir ? join(config.dataDir, 'dynamodb.pid') : undefined });
@@ -39,16 +39,10 @@ async function main(): Promise<void> {
   });
 
   try {
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-      TABLE_NAME: config.tableName,
-      TERRAKUBE_PAT_SECRET: config.patSecret,
-      TERRAKUBE_MODE: 'local',
-      TERRAKUBE_FILES_DIR: config.filesDir,
-    });
+    exportServiceEnvironment(config, ddb.endpoint);
     await ensureTable(config.tableName);
     const engine = await LocalEngine.create({ filesDir: config.filesDir, timeouts: config.timeouts });
-    configureJobRunner(() => engine);
+    useRunControl(engine);
     stops.push(() => engine.shutdown());
     // Jobs that were running when the previous process stopped are resumed or failed, never left stuck.
     await reconcile(engine);
@@ -61,7 +55,7 @@ async function main(): Promise<void> {
       `data: ${config.dataDir ?? 'in memory'}`,
     ];
     if (config.generatedSecret) {
-      const token = await issuePersonalAccessToken({ email: 'admin@local', groups: [process.env.TERRAKUBE_ADMIN_GROUP ?? 'TERRAKUBE_ADMIN'] }, config.patSecret);
+      const token = await issuePersonalAccessToken({ email: 'admin@local', groups: [config.adminGroup] }, config.patSecret);
       lines.push('admin token (30 days; more with `npm run token -- --email you@example.com --groups TERRAKUBE_ADMIN`):', token);
     }
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,64 +1,156 @@
 /**
- * Environment of each function role, typed once: the CDK stack builds these objects (so a missing
- * variable is a compile error there) and the runtime parses process.env with the same schemas.
+ * The environment of every function, typed once. Each role has its schema: the CDK stack builds each
+ * function's environment against it (so a function deployed without a variable it needs is a compile
+ * error) and the function's code parses process.env with the same schema when it starts (wiring.ts).
+ * `npm start` and the tests run every role in one process, with the local schema.
+ *
+ * This module and the wiring are the only ones that read process.env (besides local/config.ts for
+ * `npm start`'s own settings, the executor's entry point and the CDK app).
  */
 import * as v from 'valibot';
 
 const name = v.pipe(v.string(), v.nonEmpty());
+const seconds = v.pipe(v.string(), v.regex(/^[1-9]\d*$/, 'must be a whole number of seconds'));
+const aws = v.optional(v.literal('aws'), 'aws');
 
-export const ApiEnv = v.object({
+const table = {
   TABLE_NAME: name,
-  TERRAKUBE_ADMIN_GROUP: v.optional(name, 'TERRAKUBE_ADMIN'),
-  /** `local` when served by `npm start` (allows file:// and absolute-path workspace sources). */
-  TERRAKUBE_MODE: v.optional(v.picklist(['aws', 'local']), 'aws'),
-  /** AWS: the job run state machine (runs are started, stopped and resumed there). */
-  STATE_MACHINE_ARN: v.optional(name),
-  /** AWS: the bucket holding step logs, plans and state. */
-  ARTIFACT_BUCKET: v.optional(name),
-  /** AWS: the KMS key sealing webhook secrets (unset: AES-GCM under a key derived from TERRAKUBE_PAT_SECRET). */
-  WEBHOOK_KEY_ID: v.optional(name),
-  /** AWS: the function that processes accepted webhook deliveries, invoked asynchronously (unset: an in-process queue). */
-  WEBHOOK_PROCESSOR_FUNCTION: v.optional(name),
-});
-export type ApiEnv = v.InferInput<typeof ApiEnv>;
+  /** The SDK's attempts per DynamoDB request (default 4). */
+  DYNAMODB_MAX_ATTEMPTS: v.optional(v.pipe(v.string(), v.regex(/^[1-9]\d?$/))),
+};
+/** Set by Lambda itself (never by the stack). */
+const region = { AWS_REGION: v.optional(name) };
 
-/** The runner's task functions: the API environment plus the timeouts of a step and of an approval. */
+/** Every API route's function (and the webhook receiver). */
+export const ApiEnv = v.object({
+  ...table,
+  TERRAKUBE_MODE: aws,
+  /** The job run state machine: runs are started, stopped and resumed there. */
+  STATE_MACHINE_ARN: name,
+  /** The bucket holding step logs, plans and state. */
+  ARTIFACT_BUCKET: name,
+  /** The KMS key sealing webhook secrets. */
+  WEBHOOK_KEY_ID: name,
+  /** The function that processes accepted webhook deliveries, invoked asynchronously. */
+  WEBHOOK_PROCESSOR_FUNCTION: name,
+  ...region,
+});
+
+/** The job run's functions: the state machine's tasks and the handlers of run events. */
 export const RunnerEnv = v.object({
-  ...ApiEnv.entries,
-  TERRAKUBE_STEP_TIMEOUT_SECONDS: v.optional(v.pipe(v.string(), v.regex(/^\d+$/))),
-  TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: v.optional(v.pipe(v.string(), v.regex(/^\d+$/))),
+  ...table,
+  TERRAKUBE_MODE: aws,
+  STATE_MACHINE_ARN: name,
+  ARTIFACT_BUCKET: name,
+  TERRAKUBE_STEP_TIMEOUT_SECONDS: seconds,
+  TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: seconds,
+  ...region,
 });
-export type RunnerEnv = v.InferInput<typeof RunnerEnv>;
 
-export const AuthorizerEnv = v.object({
+/** The webhook processor: it creates the job of a delivery and starts its run. */
+export const ProcessorEnv = v.object({ ...table, TERRAKUBE_MODE: aws, STATE_MACHINE_ARN: name, ...region });
+
+const tokens = {
   TERRAKUBE_ADMIN_GROUP: v.optional(name, 'TERRAKUBE_ADMIN'),
-  /** AWS: the Secrets Manager secret holding the PAT signing secret. */
-  PAT_SECRET_ARN: v.optional(name),
-  /** Local: the PAT signing secret itself. */
-  TERRAKUBE_PAT_SECRET: v.optional(name),
   TERRAKUBE_OIDC_ISSUER: v.optional(name),
   TERRAKUBE_OIDC_AUDIENCE: v.optional(name),
   /** Optional override of the issuer's discovered JWKS URL. */
   TERRAKUBE_OIDC_JWKS_URL: v.optional(name),
+};
+
+/** The token authorizer. */
+export const AuthorizerEnv = v.object({
+  ...tokens,
+  /** The Secrets Manager secret holding the PAT signing secret. */
+  PAT_SECRET_ARN: name,
 });
-export type AuthorizerEnv = v.InferInput<typeof AuthorizerEnv>;
 
-const cache = new Map<unknown, unknown>();
+/** Functions that read nothing from their environment (the fallback route). */
+export const NoEnv = v.object({});
 
-/** Parses process.env once per schema; a misconfigured function fails at its first request, loudly. */
-export function readEnv<S extends v.GenericSchema>(schema: S): v.InferOutput<S> {
-  if (!cache.has(schema)) {
-    const result = v.safeParse(schema, process.env);
-    if (!result.success) {
-      const names = result.issues.map((i) => v.getDotPath(i)).join(', ');
-      throw new Error(`function environment is invalid: ${names}`);
-    }
-    cache.set(schema, result.output);
-  }
-  return cache.get(schema) as v.InferOutput<S>;
+/** `npm start` and the tests: every role in one process, with local stand-ins for the AWS services. */
+export const LocalEnv = v.object({
+  ...table,
+  ...tokens,
+  TERRAKUBE_MODE: v.literal('local'),
+  /** Where logs, plans, state and step contexts are kept. */
+  TERRAKUBE_FILES_DIR: name,
+  /** Signs personal access tokens, and the key sealing webhook secrets is derived from it. */
+  TERRAKUBE_PAT_SECRET: name,
+  TERRAKUBE_STEP_TIMEOUT_SECONDS: v.optional(seconds, '3600'),
+  TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: v.optional(seconds, '86400'),
+});
+
+export const ROLES = { api: ApiEnv, runner: RunnerEnv, processor: ProcessorEnv, authorizer: AuthorizerEnv } as const;
+export type Role = keyof typeof ROLES;
+
+/** A function's environment schema, and what the stack must give a function that parses it. */
+export type EnvSchema = (typeof ROLES)[Role] | typeof NoEnv;
+export type EnvironmentOf<S extends EnvSchema> = v.InferInput<S>;
+
+type AnyEnv = v.InferOutput<typeof ApiEnv> & v.InferOutput<typeof RunnerEnv> & v.InferOutput<typeof AuthorizerEnv> & v.InferOutput<typeof LocalEnv>;
+export type EnvName = Extract<keyof AnyEnv, string>;
+
+/** One function's parsed environment. */
+export interface Environment {
+  role: Role | 'local';
+  mode: 'aws' | 'local';
+  get(name: EnvName): string | undefined;
+  /** A variable this code cannot do without; its absence is a bug in how the function was deployed. */
+  require(name: EnvName): string;
 }
 
+const cache = new Map<string, Environment>();
+
+/**
+ * Parses process.env against the role's schema (locally: the local schema, whatever the role), once.
+ * An invalid environment throws at once, naming every variable at fault.
+ */
+export function readEnvironment(role: Role | undefined): Environment {
+  const local = process.env.TERRAKUBE_MODE === 'local';
+  if (!local && !role) throw new Error('no function role: the entry point must boot the wiring with its role first');
+  const key = local ? 'local' : (role as Role);
+  let environment = cache.get(key);
+  if (!environment) {
+    const schema = local ? LocalEnv : ROLES[role as Role];
+    const result = v.safeParse(schema, process.env);
+    if (!result.success) {
+      const names = result.issues.map((i) => `${v.getDotPath(i) ?? '?'} (${i.message})`).join(', ');
+      throw new Error(`the ${key} function's environment is invalid: ${names}`);
+    }
+    const values = result.output as Partial<Record<EnvName, string>>;
+    environment = {
+      role: local ? 'local' : (role as Role),
+      mode: local ? 'local' : 'aws',
+      get: (name) => values[name],
+      require(name) {
+        const value = values[name];
+        if (value === undefined) throw new Error(`${name} is not part of the ${key} function's environment`);
+        return value;
+      },
+    };
+    cache.set(key, environment);
+  }
+  return environment;
+}
+
+let currentRole: Role | undefined;
+
+/** The entry point of a function: its role's environment is read now, and must be complete. */
+export function boot(role: Role): void {
+  currentRole = role;
+  readEnvironment(role);
+}
+
+/** The environment of the role this process was booted with (locally: the local one). */
+export const environment = (): Environment => readEnvironment(currentRole);
+
 /** Tests and the local server change the environment between runs. */
-export function resetEnvCache(): void {
+export function resetEnvironment(): void {
   cache.clear();
+}
+
+/** Logging settings, read live: a test may raise the level for a while. */
+export function logSettings(): { level: string | undefined } {
+  return { level: process.env.LOG_LEVEL ?? process.env.AWS_LAMBDA_LOG_LEVEL };
 }

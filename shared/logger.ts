@@ -4,6 +4,7 @@
  * secret-looking keys are redacted before anything reaches it, so a careless log call cannot leak a
  * token or a sensitive variable. LOG_LEVEL (or Lambda's log level) sets the threshold, read at each call.
  */
+import { logSettings } from './env';
 import { powertoolsLogger } from './observability/powertools';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -11,7 +12,7 @@ const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 
 const SECRET_KEY = /(secret|password|token|authorization|value|signature|credential|cookie)/i;
 
 const configured = (): Level => {
-  const level = (process.env.LOG_LEVEL ?? process.env.AWS_LAMBDA_LOG_LEVEL)?.toLowerCase() as Level | undefined;
+  const level = logSettings().level?.toLowerCase() as Level | undefined;
   return level && level in ORDER ? level : 'info';
 };
 

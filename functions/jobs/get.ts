@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { getJob } from '../../shared/resources/jobs';
+import * as jobs from '../../shared/resources/jobs';
 
-export const handler = apiHandler(getJob, { query: ['include'] });
+export const handler = apiHandler(jobs.get, { query: ['include'] });

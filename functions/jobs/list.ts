@@ -1,4 +1,5 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { JOB_LIST_QUERY, listOrganizationJobs } from '../../shared/resources/job-list';
+import { JOB_LIST_QUERY } from '../../shared/resources/job-list';
+import * as jobs from '../../shared/resources/jobs';
 
-export const handler = apiHandler(listOrganizationJobs, { query: JOB_LIST_QUERY });
+export const handler = apiHandler(jobs.list, { query: JOB_LIST_QUERY });

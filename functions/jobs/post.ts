@@ -1,5 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { orgParam } from '../../shared/resources/common';
-import { postJob } from '../../shared/resources/jobs';
+import * as jobs from '../../shared/resources/jobs';
 
-export const handler = apiHandler((req) => postJob(req, orgParam(req)), { body: true });
+export const handler = apiHandler(jobs.create, { body: true });

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { deleteOrganization } from '../../shared/resources/organizations';
+import * as organizations from '../../shared/resources/organizations';
 
-export const handler = apiHandler(deleteOrganization);
+export const handler = apiHandler(organizations.remove);

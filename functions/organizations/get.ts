@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { getOrganization } from '../../shared/resources/organizations';
+import * as organizations from '../../shared/resources/organizations';
 
-export const handler = apiHandler(getOrganization);
+export const handler = apiHandler(organizations.get);

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { listOrganizations } from '../../shared/resources/organizations';
+import * as organizations from '../../shared/resources/organizations';
 
-export const handler = apiHandler(listOrganizations);
+export const handler = apiHandler(organizations.list);

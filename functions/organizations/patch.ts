@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { updateOrganization } from '../../shared/resources/organizations';
+import * as organizations from '../../shared/resources/organizations';
 
-export const handler = apiHandler(updateOrganization, { body: true });
+export const handler = apiHandler(organizations.update, { body: true });

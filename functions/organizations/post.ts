@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { createOrganization } from '../../shared/resources/organizations';
+import * as organizations from '../../shared/resources/organizations';
 
-export const handler = apiHandler(createOrganization, { body: true });
+export const handler = apiHandler(organizations.create, { body: true });

@@ -1,6 +1,5 @@
 /** State machine task Advance: record the last step's result, pick the next action. */
-import { advance } from '../../shared/runner/advance';
-import type { RunState } from '../../shared/runner/run-state';
-import { observed } from '../../shared/observability/lambda';
+import { advance } from '../../shared/run-tasks/advance';
+import { taskHandler } from '../../shared/run-tasks/handlers';
 
-export const handler = observed((state: RunState): Promise<RunState> => advance(state));
+export const handler = taskHandler(advance);

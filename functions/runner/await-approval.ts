@@ -1,6 +1,5 @@
 /** State machine task AwaitApproval (lambda:invoke.waitForTaskToken): park the job with its token. */
-import { awaitApproval } from '../../shared/runner/approval';
-import type { ApprovalTaskInput } from '../../shared/runner/run-state';
-import { observed } from '../../shared/observability/lambda';
+import { awaitApproval } from '../../shared/run-tasks/await-approval';
+import { taskHandler } from '../../shared/run-tasks/handlers';
 
-export const handler = observed((input: ApprovalTaskInput): Promise<void> => awaitApproval(input));
+export const handler = taskHandler(awaitApproval);

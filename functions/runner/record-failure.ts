@@ -1,6 +1,5 @@
 /** State machine task RecordFailure (every Catch leads here): end the job failed, free its workspace. */
-import { recordFailure } from '../../shared/runner/failure';
-import type { RunState } from '../../shared/runner/run-state';
-import { observed } from '../../shared/observability/lambda';
+import { recordFailure } from '../../shared/run-tasks/failure';
+import { taskHandler } from '../../shared/run-tasks/handlers';
 
-export const handler = observed((state: RunState) => recordFailure(state));
+export const handler = taskHandler(recordFailure);

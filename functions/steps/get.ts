@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { getStep } from '../../shared/resources/jobs';
+import * as steps from '../../shared/resources/steps';
 
-export const handler = apiHandler(getStep);
+export const handler = apiHandler(steps.get);

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { getStepLog } from '../../shared/resources/jobs';
+import * as steps from '../../shared/resources/steps';
 
-export const handler = apiHandler(getStepLog);
+export const handler = apiHandler(steps.log);

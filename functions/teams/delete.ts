@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { deleteTeam } from '../../shared/resources/teams';
+import * as teams from '../../shared/resources/teams';
 
-export const handler = apiHandler(deleteTeam);
+export const handler = apiHandler(teams.remove);

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { getTeam } from '../../shared/resources/teams';
+import * as teams from '../../shared/resources/teams';
 
-export const handler = apiHandler(getTeam);
+export const handler = apiHandler(teams.get);

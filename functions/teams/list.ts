@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { listTeams } from '../../shared/resources/teams';
+import * as teams from '../../shared/resources/teams';
 
-export const handler = apiHandler(listTeams);
+export const handler = apiHandler(teams.list);

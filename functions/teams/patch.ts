@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { updateTeam } from '../../shared/resources/teams';
+import * as teams from '../../shared/resources/teams';
 
-export const handler = apiHandler(updateTeam, { body: true });
+export const handler = apiHandler(teams.update, { body: true });

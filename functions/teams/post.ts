@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { createTeam } from '../../shared/resources/teams';
+import * as teams from '../../shared/resources/teams';
 
-export const handler = apiHandler(createTeam, { body: true });
+export const handler = apiHandler(teams.create, { body: true });

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { getTemplate } from '../../shared/resources/templates';
+import * as templates from '../../shared/resources/templates';
 
-export const handler = apiHandler(getTemplate);
+export const handler = apiHandler(templates.get);

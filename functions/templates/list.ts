@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { listTemplates } from '../../shared/resources/templates';
+import * as templates from '../../shared/resources/templates';
 
-export const handler = apiHandler(listTemplates);
+export const handler = apiHandler(templates.list);

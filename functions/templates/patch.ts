@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { updateTemplate } from '../../shared/resources/templates';
+import * as templates from '../../shared/resources/templates';
 
-export const handler = apiHandler(updateTemplate, { body: true });
+export const handler = apiHandler(templates.update, { body: true });

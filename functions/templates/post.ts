@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { createTemplate } from '../../shared/resources/templates';
+import * as templates from '../../shared/resources/templates';
 
-export const handler = apiHandler(createTemplate, { body: true });
+export const handler = apiHandler(templates.create, { body: true });

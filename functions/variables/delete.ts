@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { deleteVariable } from '../../shared/resources/variables';
+import * as variables from '../../shared/resources/variables';
 
-export const handler = apiHandler(deleteVariable);
+export const handler = apiHandler(variables.remove);

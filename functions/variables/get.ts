@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { getVariable } from '../../shared/resources/variables';
+import * as variables from '../../shared/resources/variables';
 
-export const handler = apiHandler(getVariable);
+export const handler = apiHandler(variables.get);

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { listVariables } from '../../shared/resources/variables';
+import * as variables from '../../shared/resources/variables';
 
-export const handler = apiHandler(listVariables);
+export const handler = apiHandler(variables.list);

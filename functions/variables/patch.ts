@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { updateVariable } from '../../shared/resources/variables';
+import * as variables from '../../shared/resources/variables';
 
-export const handler = apiHandler(updateVariable, { body: true });
+export const handler = apiHandler(variables.update, { body: true });

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { createVariable } from '../../shared/resources/variables';
+import * as variables from '../../shared/resources/variables';
 
-export const handler = apiHandler(createVariable, { body: true });
+export const handler = apiHandler(variables.create, { body: true });

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { deleteWebhookEvent } from '../../shared/resources/webhook-events';
+import * as webhookEvents from '../../shared/resources/webhook-events';
 
-export const handler = apiHandler(deleteWebhookEvent);
+export const handler = apiHandler(webhookEvents.remove);

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { updateWebhookEvent } from '../../shared/resources/webhook-events';
+import * as webhookEvents from '../../shared/resources/webhook-events';
 
-export const handler = apiHandler(updateWebhookEvent, { body: true });
+export const handler = apiHandler(webhookEvents.update, { body: true });

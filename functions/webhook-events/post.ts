@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { createWebhookEvent } from '../../shared/resources/webhook-events';
+import * as webhookEvents from '../../shared/resources/webhook-events';
 
-export const handler = apiHandler(createWebhookEvent, { body: true });
+export const handler = apiHandler(webhookEvents.create, { body: true });

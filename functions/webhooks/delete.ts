@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { deleteWebhook } from '../../shared/resources/webhooks';
+import * as webhooks from '../../shared/resources/webhooks';
 
-export const handler = apiHandler(deleteWebhook);
+export const handler = apiHandler(webhooks.remove);

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { getWebhook } from '../../shared/resources/webhooks';
+import * as webhooks from '../../shared/resources/webhooks';
 
-export const handler = apiHandler(getWebhook);
+export const handler = apiHandler(webhooks.get);

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { listWebhooks } from '../../shared/resources/webhooks';
+import * as webhooks from '../../shared/resources/webhooks';
 
-export const handler = apiHandler(listWebhooks);
+export const handler = apiHandler(webhooks.list);

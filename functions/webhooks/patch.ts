@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { updateWebhook } from '../../shared/resources/webhooks';
+import * as webhooks from '../../shared/resources/webhooks';
 
-export const handler = apiHandler(updateWebhook, { body: true });
+export const handler = apiHandler(webhooks.update, { body: true });

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { createWebhook } from '../../shared/resources/webhooks';
+import * as webhooks from '../../shared/resources/webhooks';
 
-export const handler = apiHandler(createWebhook, { body: true });
+export const handler = apiHandler(webhooks.create, { body: true });

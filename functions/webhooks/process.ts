@@ -1,26 +1,4 @@
-/**
- * The webhook processor, invoked asynchronously by the receiver with one accepted delivery. Throwing
- * makes Lambda retry the event (then send it to the dead-letter queue); processing is idempotent per
- * delivery, so a retry or a duplicate event is harmless.
- */
-import { logger } from '../../shared/logger';
-import type { DeliveryMessage } from '../../shared/webhooks/event-queue';
-import { processDelivery } from '../../shared/webhooks/process';
-import { observed } from '../../shared/observability/lambda';
+/** The webhook processor: creates the job of one accepted delivery and starts its run. */
+import { deliveryProcessorHandler } from '../../shared/webhooks/processor-handler';
 
-const isDeliveryMessage = (event: unknown): event is DeliveryMessage =>
-  typeof (event as DeliveryMessage)?.webhookId === 'string' && typeof (event as DeliveryMessage)?.deliveryKey === 'string';
-
-export const handler = observed(async (event: unknown): Promise<void> => {
-  if (!isDeliveryMessage(event)) {
-    // Retrying cannot fix an event that is not ours: drop it, loudly.
-    logger.error('dropping an unreadable webhook processor event', { type: typeof event });
-    return;
-  }
-  try {
-    await processDelivery({ webhookId: event.webhookId, deliveryKey: event.deliveryKey });
-  } catch (error) {
-    logger.warn('webhook delivery will be retried', { ...event, error });
-    throw error;
-  }
-});
+export const handler = deliveryProcessorHandler();

@@ -1,3 +1,3 @@
-import { webhookReceiverHandler } from '../../shared/webhooks/http';
+import { webhookReceiverHandler } from '../../shared/http/webhook-handler';
 
 export const handler = webhookReceiverHandler();

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { deleteWorkspaceJob } from '../../shared/resources/workspace-jobs';
+import * as workspaceJobs from '../../shared/resources/workspace-jobs';
 
-export const handler = apiHandler(deleteWorkspaceJob);
+export const handler = apiHandler(workspaceJobs.remove);

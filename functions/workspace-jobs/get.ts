@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { getWorkspaceJob } from '../../shared/resources/workspace-jobs';
+import * as workspaceJobs from '../../shared/resources/workspace-jobs';
 
-export const handler = apiHandler(getWorkspaceJob, { query: ['include'] });
+export const handler = apiHandler(workspaceJobs.get, { query: ['include'] });

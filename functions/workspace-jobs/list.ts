@@ -1,5 +1,5 @@
 import { apiHandler } from '../../shared/http/api-handler';
 import { JOB_LIST_QUERY } from '../../shared/resources/job-list';
-import { listWorkspaceJobs } from '../../shared/resources/workspace-jobs';
+import * as workspaceJobs from '../../shared/resources/workspace-jobs';
 
-export const handler = apiHandler(listWorkspaceJobs, { query: JOB_LIST_QUERY });
+export const handler = apiHandler(workspaceJobs.list, { query: JOB_LIST_QUERY });

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { patchWorkspaceJob } from '../../shared/resources/workspace-jobs';
+import * as workspaceJobs from '../../shared/resources/workspace-jobs';
 
-export const handler = apiHandler(patchWorkspaceJob, { body: true });
+export const handler = apiHandler(workspaceJobs.update, { body: true });

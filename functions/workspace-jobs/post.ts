@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { postWorkspaceJob } from '../../shared/resources/workspace-jobs';
+import * as workspaceJobs from '../../shared/resources/workspace-jobs';
 
-export const handler = apiHandler(postWorkspaceJob, { body: true });
+export const handler = apiHandler(workspaceJobs.create, { body: true });

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { deleteWorkspace } from '../../shared/resources/workspaces';
+import * as workspaces from '../../shared/resources/workspaces';
 
-export const handler = apiHandler(deleteWorkspace);
+export const handler = apiHandler(workspaces.remove);

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { listWorkspaces } from '../../shared/resources/workspaces';
+import * as workspaces from '../../shared/resources/workspaces';
 
-export const handler = apiHandler(listWorkspaces);
+export const handler = apiHandler(workspaces.list);

@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { updateWorkspace } from '../../shared/resources/workspaces';
+import * as workspaces from '../../shared/resources/workspaces';
 
-export const handler = apiHandler(updateWorkspace, { body: true });
+export const handler = apiHandler(workspaces.update, { body: true });

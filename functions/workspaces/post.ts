@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
-import { createWorkspace } from '../../shared/resources/workspaces';
+import * as workspaces from '../../shared/resources/workspaces';
 
-export const handler = apiHandler(createWorkspace, { body: true });
+export const handler = apiHandler(workspaces.create, { body: true });

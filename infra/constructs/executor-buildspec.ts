@@ -4,7 +4,7 @@
  * The binary goes to /tmp: on Lambda compute the rest of the file system is read-only. The download
  * matches the build's CPU (arm64 on Lambda compute, amd64 on the EC2 standard image).
  */
-import { RESULT_VARIABLES } from '../../executor/contract';
+import { RESULT_VARIABLES } from '../../shared/runs/executor-contract';
 
 const DEFAULT_TERRAFORM = '1.11.4';
 const DEFAULT_TOFU = '1.9.1';

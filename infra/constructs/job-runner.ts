@@ -15,7 +15,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { RunnerEnv } from '../../shared/env';
+import { RunnerEnv, type EnvironmentOf } from '../../shared/env';
 import { acknowledge, acknowledgeWildcard } from '../nag';
 import { executionTimeout, jobRunDefinition, type RunTimeouts } from '../state-machine';
 import { ArtifactsBucket } from './artifacts-bucket';
@@ -25,8 +25,8 @@ import { ServiceFunction } from './service-function';
 
 export interface JobRunnerProps {
   table: JobsTable;
-  /** Environment shared with the API functions (table, admin group …). */
-  environment: Record<string, string>;
+  /** The table the run's functions work on (the rest of their environment is the runner's own). */
+  environment: Pick<EnvironmentOf<typeof RunnerEnv>, 'TABLE_NAME' | 'TERRAKUBE_MODE'>;
   timeouts: RunTimeouts;
   retainData: boolean;
   executorCompute: ExecutorCompute;
@@ -51,15 +51,15 @@ export class JobRunner extends Construct {
     this.deadLetters = new sqs.Queue(this, 'DeadLetters', { enforceSSL: true, encryption: sqs.QueueEncryption.SQS_MANAGED, retentionPeriod: Duration.days(14) });
     acknowledge(this.deadLetters, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the run events and the table stream; it has no DLQ of its own.');
 
-    const env: RunnerEnv & Record<string, string> = {
-      ...(props.environment as RunnerEnv & Record<string, string>),
+    const env: EnvironmentOf<typeof RunnerEnv> = {
+      ...props.environment,
       STATE_MACHINE_ARN: this.stateMachineArn,
       ARTIFACT_BUCKET: this.artifacts.bucket.bucketName,
       TERRAKUBE_STEP_TIMEOUT_SECONDS: String(props.timeouts.stepSeconds),
       TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: String(props.timeouts.approvalSeconds),
     };
     const fn = (name: string, entry: string, description: string) =>
-      new ServiceFunction(this, name, { entry: `functions/runner/${entry}.ts`, description, environment: env, timeout: Duration.seconds(60) });
+      new ServiceFunction(this, name, { entry: `functions/runner/${entry}.ts`, description, env: RunnerEnv, environment: env, timeout: Duration.seconds(60) });
     this.functions = {
       advance: fn('Advance', 'advance', 'Job run task: records the last step result and picks the next action'),
       awaitApproval: fn('AwaitApproval', 'await-approval', 'Job run task: parks a job in waitingApproval with its task token'),

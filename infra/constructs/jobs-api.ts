@@ -13,7 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { ApiEnv, AuthorizerEnv } from '../../shared/env';
+import { ApiEnv, AuthorizerEnv, NoEnv, type EnvironmentOf } from '../../shared/env';
 import { AUTHORIZER_HANDLER, FALLBACK_HANDLER, ROUTES, routeId, type Access, type RouteDef } from '../../shared/routes';
 import { acknowledge } from '../nag';
 import { type RouteFamily, routesByFamily } from './route-families';
@@ -23,8 +23,8 @@ export interface JobsApiProps {
   adminGroup: string;
   patSecret: secretsmanager.ISecret;
   oidc?: { issuer: string; audience: string };
-  /** Environment every API function gets (the table name, the runner's ARN …). */
-  environment: ApiEnv & Record<string, string>;
+  /** Environment every API function gets (the table name, the state machine's ARN …). */
+  environment: EnvironmentOf<typeof ApiEnv>;
   /** Turns a route's declared access into IAM grants. */
   grant: (access: Access, grantee: iam.IGrantable) => void;
   throttle?: { rateLimit: number; burstLimit: number };
@@ -41,7 +41,7 @@ export class JobsApi extends Construct {
 
   constructor(scope: Construct, id: string, props: JobsApiProps) {
     super(scope, id);
-    const authorizerEnv: AuthorizerEnv = {
+    const authorizerEnv: EnvironmentOf<typeof AuthorizerEnv> = {
       TERRAKUBE_ADMIN_GROUP: props.adminGroup,
       PAT_SECRET_ARN: props.patSecret.secretArn,
       ...(props.oidc ? { TERRAKUBE_OIDC_ISSUER: props.oidc.issuer, TERRAKUBE_OIDC_AUDIENCE: props.oidc.audience } : {}),
@@ -49,7 +49,8 @@ export class JobsApi extends Construct {
     this.authorizerFunction = new ServiceFunction(this, 'Authorizer', {
       entry: AUTHORIZER_HANDLER,
       description: 'Verifies bearer tokens (PAT HS256 and OIDC RS256) for the HTTP API',
-      environment: authorizerEnv as Record<string, string>,
+      env: AuthorizerEnv,
+      environment: authorizerEnv,
       timeout: Duration.seconds(5),
     });
     props.patSecret.grantRead(this.authorizerFunction.role);
@@ -60,6 +61,7 @@ export class JobsApi extends Construct {
     const fallback = new ServiceFunction(this, 'Fallback', {
       entry: FALLBACK_HANDLER,
       description: 'Answers unknown paths (404) and unsupported methods (405)',
+      env: NoEnv,
       environment: {},
       timeout: Duration.seconds(5),
     });
@@ -104,6 +106,7 @@ export class JobsApi extends Construct {
         const fn = new ServiceFunction(stack, routeId(route), {
           entry: route.handler,
           description: `${route.method} ${route.path}`,
+          env: ApiEnv,
           environment: props.environment,
         });
         for (const access of route.access) props.grant(access, fn.role);

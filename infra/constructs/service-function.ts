@@ -9,27 +9,36 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import * as v from 'valibot';
+import type { EnvSchema, EnvironmentOf } from '../../shared/env';
 import { SOURCE_MAPS_NODE_OPTIONS } from '../bundling';
 import { functionCode, HANDLER_FILE } from '../function-bundles';
 import { acknowledge, acknowledgeWildcard } from '../nag';
 
 export { REPO_ROOT } from '../function-bundles';
 
-export interface ServiceFunctionProps {
+export interface ServiceFunctionProps<S extends EnvSchema> {
   /** Handler module, relative to the repository root. */
   entry: string;
   description: string;
-  environment: Record<string, string>;
+  /** The schema (shared/env.ts) the function's code parses its environment with when it starts. */
+  env: S;
+  /** The environment, typed by that schema: leaving out a variable the function needs does not compile. */
+  environment: EnvironmentOf<S>;
   timeout?: Duration;
   memorySize?: number;
 }
 
-export class ServiceFunction extends Construct {
+export class ServiceFunction<S extends EnvSchema = EnvSchema> extends Construct {
   readonly fn: lambda.Function;
   readonly role: iam.Role;
 
-  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps<S>) {
     super(scope, id);
+    // The same check the function makes at start-up, made at synth (values may be tokens: still strings).
+    const parsed = v.safeParse(props.env, props.environment);
+    if (!parsed.success) throw new Error(`${id}: its environment lacks what its code reads: ${parsed.issues.map((i) => v.getDotPath(i)).join(', ')}`);
+    const environment = parsed.output as Record<string, string | undefined>;
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -57,9 +66,12 @@ export class ServiceFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       tracing: lambda.Tracing.ACTIVE,
-      environment: { NODE_OPTIONS: `${SOURCE_MAPS_NODE_OPTIONS} --no-warnings`, ...props.environment },
+      environment: { NODE_OPTIONS: `${SOURCE_MAPS_NODE_OPTIONS} --no-warnings`, ...definedOnly(environment) },
     });
     acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray accepts trace segments only with Resource "*" (xray:PutTraceSegments, xray:PutTelemetryRecords, added by CDK for active tracing).');
     acknowledge(this.fn, 'AwsSolutions-L1', 'The runtime is pinned to Node.js 22, the version the test suite and benchmarks run against; upgrades are deliberate.');
   }
 }
+
+const definedOnly = (env: Record<string, string | undefined>): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));

@@ -11,16 +11,16 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { ApiEnv } from '../../shared/env';
-import { LEASE_SECONDS } from '../../shared/webhooks/deliveries';
+import { ProcessorEnv, type EnvironmentOf } from '../../shared/env';
+import { LEASE_SECONDS } from '../../shared/store/repositories/deliveries';
 import { acknowledge } from '../nag';
 import type { JobsTable } from './jobs-table';
 import { ServiceFunction } from './service-function';
 
 export interface WebhooksProps {
   table: JobsTable;
-  /** The API functions' environment (table, state machine …): the processor creates jobs like they do. */
-  environment: ApiEnv & Record<string, string>;
+  /** The processor's environment (table, state machine): it creates jobs and starts their runs. */
+  environment: EnvironmentOf<typeof ProcessorEnv>;
   /** The job run state machine: the processor starts the run of the job it created. */
   stateMachineArn: string;
 }
@@ -45,6 +45,7 @@ export class Webhooks extends Construct {
     this.processor = new ServiceFunction(this, 'Processor', {
       entry: 'functions/webhooks/process.ts',
       description: 'Creates the job of an accepted VCS webhook delivery and starts its run',
+      env: ProcessorEnv,
       environment: props.environment,
       timeout: PROCESSOR_TIMEOUT,
     });

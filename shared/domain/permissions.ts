@@ -4,7 +4,7 @@
  * organization (no existence leak); members without the needed flag get 403.
  */
 import type { Principal } from '../auth/principal';
-import { forbidden, notFound } from '../http/errors';
+import { Forbidden, NotFound } from './errors';
 
 export interface TeamFlags {
   manageWorkspace: boolean;
@@ -26,7 +26,7 @@ export function hasPermission(principal: Principal, org: OrganizationAccess, per
   return principal.isAdmin || principal.groups.some((g) => Object.hasOwn(org.teams, g) && org.teams[g]?.[permission] === true);
 }
 
-export const organizationNotFound = (orgId: string) => notFound(`organization ${orgId} does not exist`);
+export const organizationNotFound = (orgId: string) => new NotFound(`organization ${orgId} does not exist`);
 
 /** Resolves an organization for a caller: absent and not-a-member look the same (404). */
 export function requireMember<T extends OrganizationAccess>(principal: Principal, org: T | undefined, orgId: string): T {
@@ -42,13 +42,13 @@ export function requirePermission<T extends OrganizationAccess>(
   action: string,
 ): T {
   const member = requireMember(principal, org, orgId);
-  if (!hasPermission(principal, member, permission)) throw forbidden(`${action} needs the ${permission} permission`);
+  if (!hasPermission(principal, member, permission)) throw new Forbidden(`${action} needs the ${permission} permission`);
   return member;
 }
 
 export function requireAdmin<T extends OrganizationAccess>(principal: Principal, org: T | undefined, orgId: string, action: string): T {
   const member = requireMember(principal, org, orgId);
-  if (!principal.isAdmin) throw forbidden(`${action} is reserved to administrators`);
+  if (!principal.isAdmin) throw new Forbidden(`${action} is reserved to administrators`);
   return member;
 }
 
@@ -61,3 +61,17 @@ export function canApprove(principal: Principal, approvalTeam: string | null | u
 export function canCancel(principal: Principal, org: OrganizationAccess, approvalTeam: string | null | undefined): boolean {
   return hasPermission(principal, org, 'manageJob') || canApprove(principal, approvalTeam);
 }
+
+/**
+ * Who creates a job: a caller (who needs manageJob), or one of the service's own triggers (a VCS
+ * webhook delivery, authenticated by its signature), for which the organization only has to exist.
+ */
+export type JobCreator = { principal: Principal } | { trigger: 'webhook' };
+
+export const authorize = {
+  createJob<T extends OrganizationAccess>(creator: JobCreator, org: T | undefined, orgId: string): T {
+    if ('principal' in creator) return requirePermission(creator.principal, org, orgId, 'manageJob', 'creating jobs');
+    if (!org) throw new NotFound(`organization ${orgId} no longer exists`);
+    return org;
+  },
+};

@@ -106,4 +106,6 @@ export interface JobRecord extends Audit {
   output: string | null;
   terraformPlan: string | null;
   steps: StepRecord[];
+  /** While waitingApproval: the state machine's task token that the approve or reject settles (never rendered). */
+  taskToken?: string;
 }

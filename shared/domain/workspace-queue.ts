@@ -53,3 +53,21 @@ export function queueStateOf(item: { activeJob?: unknown; queue?: unknown; locke
 export function sameQueueState(a: QueueState, b: QueueState): boolean {
   return a.activeJob === b.activeJob && a.locked === b.locked && a.queue.length === b.queue.length && a.queue.every((id, i) => id === b.queue[i]);
 }
+
+/**
+ * How a new job joins its workspace, committed with the job itself. None of these conflict with each
+ * other when many jobs are created at once (no read-modify-write of the queue):
+ * - claim: the workspace is free, unlocked and nobody waits → the job becomes active at once;
+ * - append while busy: the job queues, on condition that the workspace is held or locked at that very
+ *   moment, so whoever holds it (its job's end, or the unlock) is bound to hand it over later;
+ * - append and settle: anything else (the caller then settles the workspace itself).
+ * Every variant bumps queueVersion, so hand-overs computed from an older read are refused and redone.
+ */
+export type JoinMode = 'claim' | 'append-while-busy' | 'append-and-settle';
+
+export function joinMode(workspace: { activeJob?: unknown; queue?: unknown; locked?: unknown; queueVersion?: unknown }): JoinMode {
+  const state = queueStateOf(workspace);
+  if (state.activeJob === undefined && !state.locked && state.queue.length === 0) return 'claim';
+  if (state.activeJob !== undefined || state.locked) return 'append-while-busy';
+  return 'append-and-settle';
+}

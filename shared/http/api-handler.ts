@@ -6,10 +6,12 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { principalFromContext, type AuthorizerContext, type Principal } from '../auth/principal';
+import { Invalid, Unauthorized, parameter } from '../domain/errors';
 import { logger } from '../logger';
 import { observability } from '../observability/lambda';
-import { badRequest, payloadTooLarge, unauthorized, unsupportedMediaType, parameter } from './errors';
+import { payloadTooLarge, unsupportedMediaType } from './errors';
 import { JSONAPI_MEDIA_TYPE, type Document } from './jsonapi';
+import { boot } from '../env';
 import { errorResponse } from './error-response';
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -45,6 +47,8 @@ export interface RouteOptions {
 type ApiContext = Context & { api?: ApiRequest };
 
 export function apiHandler(route: (req: ApiRequest) => Promise<ApiResponse>, options: RouteOptions = {}) {
+  // The function's environment is read (and checked) as it starts, before any request.
+  boot('api');
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(observability())
     .use(accessLog())
@@ -86,7 +90,7 @@ function accessLog(): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext
 
 function toApiRequest(event: ApiEvent, context: Context, options: RouteOptions): ApiRequest {
   const principal = principalFromContext(event.requestContext.authorizer?.lambda);
-  if ('error' in principal) throw unauthorized(principal.error);
+  if ('error' in principal) throw new Unauthorized(principal.error, 'Bearer');
   const headers = lowerCaseKeys(event.headers ?? {});
   return {
     method: event.requestContext.http.method,
@@ -122,8 +126,8 @@ function decodeParams(params: Record<string, string | undefined>): Record<string
 export function parseQuery(raw: string, allowed: readonly string[]): Map<string, string> {
   const query = new Map<string, string>();
   for (const [key, value] of new URLSearchParams(raw)) {
-    if (!allowed.includes(key)) throw badRequest(`query parameter '${key}' is not supported here`, parameter(key));
-    if (query.has(key)) throw badRequest(`query parameter '${key}' is given more than once`, parameter(key));
+    if (!allowed.includes(key)) throw new Invalid(`query parameter '${key}' is not supported here`, parameter(key));
+    if (query.has(key)) throw new Invalid(`query parameter '${key}' is given more than once`, parameter(key));
     query.set(key, value);
   }
   return query;
@@ -145,11 +149,11 @@ function parseBody(event: ApiEvent, headers: Record<string, string>): unknown {
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   if (bytes.length > MAX_BODY_BYTES) throw payloadTooLarge(`the request body exceeds ${MAX_BODY_BYTES} bytes`);
-  if (bytes.length === 0) throw badRequest('a JSON:API document is required in the request body', { pointer: '' });
+  if (bytes.length === 0) throw new Invalid('a JSON:API document is required in the request body', { pointer: '' });
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch {
-    throw badRequest('the request body is not valid JSON', { pointer: '' });
+    throw new Invalid('the request body is not valid JSON', { pointer: '' });
   }
 }
 

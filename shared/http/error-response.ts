@@ -1,43 +1,65 @@
-/** Maps any thrown value to a JSON:API error response. Only HttpErrors carry details to the client. */
+/**
+ * The one place where errors become HTTP answers: each domain error class has its status, transport
+ * errors carry theirs, and anything else is a bug, answered 500 without details.
+ */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { Conflict, DomainError, Forbidden, Invalid, NotFound, Problems, Unauthorized, Unavailable, type ErrorSource } from '../domain/errors';
 import { logger } from '../logger';
-import { HttpError, HttpErrors, serviceUnavailable } from './errors';
+import { TransportError } from './errors';
 import { JSONAPI_MEDIA_TYPE } from './jsonapi';
 
-/** DynamoDB and Step Functions errors that mean "try again shortly", not "this request is wrong". */
-const TRANSIENT = new Set([
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'TransactionConflictException',
-  'TransactionInProgressException',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-  'RetryableConcurrencyError',
-]);
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 
-export function isTransient(error: unknown): boolean {
-  const name = (error as { name?: string })?.name ?? '';
-  if (TRANSIENT.has(name)) return true;
-  if (name === 'TransactionCanceledException') {
-    const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-    return reasons.some((r) => r.Code === 'ThrottlingError' || r.Code === 'TransactionConflict' || r.Code === 'ProvisionedThroughputExceeded');
-  }
-  return (error as { $retryable?: unknown })?.$retryable !== undefined;
+interface Rendered {
+  status: number;
+  detail: string;
+  source?: ErrorSource;
+  headers: Record<string, string>;
+}
+
+function statusOf(error: DomainError): number {
+  if (error instanceof NotFound) return 404;
+  if (error instanceof Conflict) return 409;
+  if (error instanceof Forbidden) return 403;
+  if (error instanceof Invalid) return 400;
+  if (error instanceof Unauthorized) return 401;
+  if (error instanceof Unavailable) return 503;
+  return 500;
+}
+
+function render(error: DomainError | TransportError): Rendered {
+  if (error instanceof TransportError) return { status: error.status, detail: error.message, source: error.source, headers: error.headers };
+  const headers: Record<string, string> =
+    error instanceof Unauthorized && error.scheme
+      ? { 'www-authenticate': error.scheme }
+      : error instanceof Unavailable
+        ? { 'retry-after': String(error.retryAfterSeconds) }
+        : {};
+  return { status: statusOf(error), detail: error.message, source: error.source, headers };
+}
+
+/** The error objects (and the answer's status, that of the first) of anything thrown while serving a request. */
+export function toErrors(error: unknown, requestId: string): Rendered[] {
+  if (error instanceof Problems) return error.problems.map(render);
+  if (error instanceof Unavailable) logger.warn('transient backend error', { requestId, error: (error.cause as Error | undefined)?.name ?? error.name });
+  if (error instanceof DomainError || error instanceof TransportError) return [render(error)];
+  logger.error('unhandled error', { requestId, error });
+  return [{ status: 500, detail: `internal error; reference ${requestId}`, headers: {} }];
 }
 
 export function errorResponse(error: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
-  let errors: HttpError[];
-  if (error instanceof HttpErrors) errors = error.errors;
-  else if (error instanceof HttpError) errors = [error];
-  else if (isTransient(error)) {
-    logger.warn('transient backend error', { requestId, error: (error as Error)?.name });
-    errors = [serviceUnavailable('the service is busy; retry shortly', 1)];
-  } else {
-    logger.error('unhandled error', { requestId, error });
-    errors = [new HttpError(500, `internal error; reference ${requestId}`)];
-  }
+  const errors = toErrors(error, requestId);
   const status = errors[0]?.status ?? 500;
   return {
     statusCode: status,
@@ -46,6 +68,14 @@ export function errorResponse(error: unknown, requestId: string): APIGatewayProx
       'cache-control': 'no-store',
       ...Object.assign({}, ...errors.map((e) => e.headers)),
     },
-    body: JSON.stringify({ jsonapi: { version: '1.1' }, errors: errors.map((e) => e.toErrorObject()) }),
+    body: JSON.stringify({
+      jsonapi: { version: '1.1' },
+      errors: errors.map((e) => ({
+        status: String(e.status),
+        title: TITLES[e.status] ?? 'Error',
+        detail: e.detail,
+        ...(e.source ? { source: e.source } : {}),
+      })),
+    }),
   };
 }

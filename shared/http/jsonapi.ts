@@ -2,7 +2,7 @@
  * JSON:API 1.1 documents: building responses and checking the shape of request documents.
  * Attribute values are checked by each resource's valibot schema (see shared/resources).
  */
-import { badRequest, conflict, forbidden, pointer } from './errors';
+import { Conflict, Forbidden, Invalid, pointer } from '../domain/errors';
 
 export const JSONAPI_MEDIA_TYPE = 'application/vnd.api+json';
 
@@ -70,51 +70,51 @@ const ALLOWED_DATA_MEMBERS = new Set(['type', 'id', 'lid', 'attributes', 'relati
 
 /** Checks a request document's structure; returns its attributes and to-one relationship linkages. */
 export function readResourceDocument(body: unknown, options: IncomingOptions): IncomingResource {
-  if (!isPlainObject(body)) throw badRequest('the request body must be a JSON:API document object', pointer(''));
+  if (!isPlainObject(body)) throw new Invalid('the request body must be a JSON:API document object', pointer(''));
   for (const key of Object.keys(body)) {
-    if (!ALLOWED_TOP_LEVEL.has(key)) throw badRequest(`unsupported top-level member '${key}'`, pointer(`/${key}`));
+    if (!ALLOWED_TOP_LEVEL.has(key)) throw new Invalid(`unsupported top-level member '${key}'`, pointer(`/${key}`));
   }
   const data = body.data;
-  if (!isPlainObject(data)) throw badRequest('the document must have a primary data object', pointer('/data'));
+  if (!isPlainObject(data)) throw new Invalid('the document must have a primary data object', pointer('/data'));
   for (const key of Object.keys(data)) {
-    if (!ALLOWED_DATA_MEMBERS.has(key)) throw badRequest(`unsupported member '${key}' in data`, pointer(`/data/${key}`));
+    if (!ALLOWED_DATA_MEMBERS.has(key)) throw new Invalid(`unsupported member '${key}' in data`, pointer(`/data/${key}`));
   }
-  if (typeof data.type !== 'string' || data.type === '') throw badRequest('data.type is required', pointer('/data/type'));
+  if (typeof data.type !== 'string' || data.type === '') throw new Invalid('data.type is required', pointer('/data/type'));
   if (data.type !== options.type) {
-    throw conflict(`data.type '${data.type}' does not match this collection's type '${options.type}'`, pointer('/data/type'));
+    throw new Conflict(`data.type '${data.type}' does not match this collection's type '${options.type}'`, pointer('/data/type'));
   }
   if (options.id === undefined) {
-    if (data.id !== undefined) throw forbidden('client-generated ids are not supported', pointer('/data/id'));
+    if (data.id !== undefined) throw new Forbidden('client-generated ids are not supported', pointer('/data/id'));
   } else {
-    if (data.id === undefined) throw badRequest('data.id is required when updating a resource', pointer('/data/id'));
-    if (typeof data.id !== 'string') throw badRequest('data.id must be a string', pointer('/data/id'));
-    if (data.id !== options.id) throw conflict(`data.id '${data.id}' does not match the id in the path`, pointer('/data/id'));
+    if (data.id === undefined) throw new Invalid('data.id is required when updating a resource', pointer('/data/id'));
+    if (typeof data.id !== 'string') throw new Invalid('data.id must be a string', pointer('/data/id'));
+    if (data.id !== options.id) throw new Conflict(`data.id '${data.id}' does not match the id in the path`, pointer('/data/id'));
   }
   const attributes = data.attributes ?? {};
-  if (!isPlainObject(attributes)) throw badRequest('data.attributes must be an object', pointer('/data/attributes'));
+  if (!isPlainObject(attributes)) throw new Invalid('data.attributes must be an object', pointer('/data/attributes'));
   return { attributes, relationships: readRelationships(data.relationships, options.relationships ?? {}) };
 }
 
 function readRelationships(raw: unknown, accepted: Record<string, string>): Record<string, ResourceIdentifier | null> {
   if (raw === undefined) return {};
-  if (!isPlainObject(raw)) throw badRequest('data.relationships must be an object', pointer('/data/relationships'));
+  if (!isPlainObject(raw)) throw new Invalid('data.relationships must be an object', pointer('/data/relationships'));
   const result: Record<string, ResourceIdentifier | null> = {};
   for (const [name, value] of Object.entries(raw)) {
     const at = `/data/relationships/${name}`;
     const expectedType = Object.hasOwn(accepted, name) ? accepted[name] : undefined;
-    if (expectedType === undefined) throw badRequest(`unknown or read-only relationship '${name}'`, pointer(at));
-    if (!isPlainObject(value) || !('data' in value)) throw badRequest(`relationship '${name}' must have a data member`, pointer(at));
+    if (expectedType === undefined) throw new Invalid(`unknown or read-only relationship '${name}'`, pointer(at));
+    if (!isPlainObject(value) || !('data' in value)) throw new Invalid(`relationship '${name}' must have a data member`, pointer(at));
     const linkage = value.data;
     if (linkage === null) {
       result[name] = null;
       continue;
     }
-    if (!isPlainObject(linkage)) throw badRequest(`relationship '${name}' must link one resource`, pointer(`${at}/data`));
+    if (!isPlainObject(linkage)) throw new Invalid(`relationship '${name}' must link one resource`, pointer(`${at}/data`));
     if (linkage.type !== expectedType) {
-      throw conflict(`relationship '${name}' must link a resource of type '${expectedType}'`, pointer(`${at}/data/type`));
+      throw new Conflict(`relationship '${name}' must link a resource of type '${expectedType}'`, pointer(`${at}/data/type`));
     }
     if (typeof linkage.id !== 'string' || linkage.id === '') {
-      throw badRequest(`relationship '${name}' needs a string id`, pointer(`${at}/data/id`));
+      throw new Invalid(`relationship '${name}' needs a string id`, pointer(`${at}/data/id`));
     }
     result[name] = { type: expectedType, id: linkage.id };
   }

@@ -7,20 +7,24 @@
  * contiguous without contention), and one TransactWriteItems that puts the job, joins it to its
  * workspace queue and moves the organization's commit watermark from id-1 to id.
  *
- * The watermark (job-ids.ts) makes jobs commit in id order, so they join their workspace in id order
- * and run oldest first even when created at the same instant. A creation waits (briefly, re-trying its
- * conditional write) only for the creations just before it; a failed or dead one leaves a gap, never a
- * blocked organization.
+ * The watermark (commit-watermark.ts) makes jobs commit in id order, so they join their workspace in id
+ * order and run oldest first even when created at the same instant. A creation waits (briefly,
+ * re-trying its conditional write) only for the creations just before it; a failed or dead one leaves
+ * a gap, never a blocked organization.
  */
-import { badRequest, notFound, pointer } from '../http/errors';
 import { COMMAND_TEMPLATES, type JobCommand } from '../domain/default-templates';
-import type { OrganizationRecord, JobRecord, JobVia, WorkspaceRecord } from '../domain/records';
-import { indexes, keys } from '../store/keys';
-import { ConditionFailed, batchGet, getItem, pick, stripKeys } from '../store/table';
-import { conditions, put, write } from '../store/writes';
-import { CommitWatermark, reserveJobId } from './job-ids';
-import { changeQueue, joinMode, joinWrite } from './queue';
-import { serialized } from './serialize';
+import { Invalid, NotFound, pointer } from '../domain/errors';
+import { authorize, type JobCreator } from '../domain/permissions';
+import type { JobRecord, JobVia, OrganizationRecord, WorkspaceRecord } from '../domain/records';
+import { joinMode, type JoinMode } from '../domain/workspace-queue';
+import { planPutJob } from '../store/repositories/jobs';
+import { organizationRef } from '../store/repositories/organizations';
+import { getTemplate, templateIdByNameRef, templateRef } from '../store/repositories/templates';
+import { changeQueue, joinWrite } from '../store/repositories/workspace-queue';
+import { getWorkspace, workspaceRef } from '../store/repositories/workspaces';
+import { commit, ConditionFailed, readTogether, type TxItem } from '../store/repositories/batch';
+import { CommitWatermark, reserveJobId } from './commit-watermark';
+import { withKeyLock } from './keyed-lock';
 import { jobMetrics } from '../observability/metrics';
 
 export interface NewJob {
@@ -47,24 +51,22 @@ export interface CreatedJob {
   start?: number;
 }
 
-/** `authorize` sees the organization before anything is written (and throws to refuse). */
-export async function createJob(request: NewJob, authorize: (org: OrganizationRecord | undefined) => OrganizationRecord): Promise<CreatedJob> {
+/** The creator is authorized against the organization before anything is written. */
+export async function createJob(request: NewJob, creator: JobCreator): Promise<CreatedJob> {
   const { organizationId: orgId, workspaceId } = request;
-  const templateKey = request.templateReference
-    ? keys.template(orgId, request.templateReference)
-    : !request.tcl && request.command
-      ? keys.templateName(orgId, COMMAND_TEMPLATES[request.command])
-      : undefined;
+  const byCommand = !request.templateReference && !request.tcl && request.command ? COMMAND_TEMPLATES[request.command] : undefined;
+  const found = await readTogether({
+    organization: organizationRef(orgId),
+    workspace: workspaceRef(workspaceId),
+    template: request.templateReference ? templateRef(orgId, request.templateReference) : undefined,
+    templateIdByName: byCommand ? templateIdByNameRef(orgId, byCommand) : undefined,
+  });
+  const organization = authorize.createJob(creator, found.organization, orgId);
+  const workspace = found.workspace;
+  if (!workspace || workspace.organizationId !== orgId) throw new NotFound(`workspace ${workspaceId} does not exist in this organization`);
+  const templateReference = await resolveTemplate(request, workspace, found.template !== undefined, found.templateIdByName);
 
-  const found = await batchGet([keys.organization(orgId), keys.workspace(workspaceId), ...(templateKey ? [templateKey] : [])]);
-  const orgItem = pick(found, keys.organization(orgId));
-  const organization = authorize(orgItem ? stripKeys<OrganizationRecord>(orgItem) : undefined);
-  const wsItem = pick(found, keys.workspace(workspaceId));
-  const workspace = wsItem ? stripKeys<WorkspaceRecord>(wsItem) : undefined;
-  if (!workspace || workspace.organizationId !== orgId) throw notFound(`workspace ${workspaceId} does not exist in this organization`);
-  const templateReference = await resolveTemplate(request, workspace, templateKey ? pick(found, templateKey) : undefined);
-
-  return serialized(`jobs:${orgId}`, () => commitJob(request, organization, workspace, templateReference));
+  return withKeyLock(`jobs:${orgId}`, () => commitJob(request, organization, workspace, templateReference));
 }
 
 async function commitJob(request: NewJob, organization: OrganizationRecord, observed: WorkspaceRecord, templateReference: string | null): Promise<CreatedJob> {
@@ -97,10 +99,9 @@ async function commitJob(request: NewJob, organization: OrganizationRecord, obse
     updatedBy: request.createdBy,
     updatedDate: at,
   };
-  const jobPut = put({ ...keys.job(orgId, id), ...indexes.job(orgId, workspaceId, id, job.status), ...job }, conditions.absent);
   const watermark = new CommitWatermark(orgId, id);
   try {
-    return await commitWithWatermark(watermark, jobPut, { job, organization, workspace, workspaceId });
+    return await commitWithWatermark(watermark, planPutJob(job), { job, organization, workspace, workspaceId });
   } catch (error) {
     // Release the reserved id at once, so the next creation does not wait for it to stall.
     await watermark.abandon();
@@ -110,7 +111,7 @@ async function commitJob(request: NewJob, organization: OrganizationRecord, obse
 
 async function commitWithWatermark(
   watermark: CommitWatermark,
-  jobPut: ReturnType<typeof put>,
+  jobPut: TxItem,
   context: { job: JobRecord; organization: OrganizationRecord; workspace: WorkspaceRecord; workspaceId: string },
 ): Promise<CreatedJob> {
   const { job, organization, workspaceId } = context;
@@ -119,7 +120,7 @@ async function commitWithWatermark(
   for (let attempt = 1; ; attempt++) {
     const mode = joinMode(workspace);
     try {
-      await write([watermark.advance(), jobPut, joinWrite(workspaceId, id, mode)]);
+      await commit([watermark.advance(), jobPut, joinWrite(workspaceId, id, mode)]);
       jobMetrics.created(job);
       remember(workspace, id, mode);
       if (mode === 'claim') return { job, organization, workspace, start: id };
@@ -133,9 +134,9 @@ async function commitWithWatermark(
         continue;
       }
       // The workspace changed between the read and the write (freed, claimed, locked): read it again.
-      const fresh = await getItem(keys.workspace(workspaceId));
-      if (!fresh) throw notFound(`workspace ${workspaceId} does not exist in this organization`);
-      workspace = stripKeys<WorkspaceRecord>(fresh);
+      const fresh = await getWorkspace(workspaceId);
+      if (!fresh) throw new NotFound(`workspace ${workspaceId} does not exist in this organization`);
+      workspace = fresh;
     }
   }
 }
@@ -146,34 +147,43 @@ async function commitWithWatermark(
  */
 const recentlyWritten = new Map<string, WorkspaceRecord>();
 
-function remember(workspace: WorkspaceRecord, jobId: number, mode: ReturnType<typeof joinMode>): void {
+function remember(workspace: WorkspaceRecord, jobId: number, mode: JoinMode): void {
   const version = (workspace.queueVersion ?? 0) + 1;
   const next: WorkspaceRecord =
-    mode === 'claim' ? { ...workspace, activeJob: jobId, queueVersion: version } : { ...workspace, queue: [...(workspace.queue ?? []), jobId], queueVersion: version };
+    mode === 'claim'
+      ? { ...workspace, activeJob: jobId, queueVersion: version }
+      : { ...workspace, queue: [...(workspace.queue ?? []), jobId], queueVersion: version };
   recentlyWritten.set(workspace.id, next);
   if (recentlyWritten.size > 1000) recentlyWritten.delete(recentlyWritten.keys().next().value as string);
 }
 
 const newest = (read: WorkspaceRecord, hint: WorkspaceRecord | undefined) =>
-  hint && (hint.queueVersion ?? 0) > (read.queueVersion ?? 0) ? { ...read, activeJob: hint.activeJob, queue: hint.queue, queueVersion: hint.queueVersion } : read;
+  hint && (hint.queueVersion ?? 0) > (read.queueVersion ?? 0)
+    ? { ...read, activeJob: hint.activeJob, queue: hint.queue, queueVersion: hint.queueVersion }
+    : read;
 
 /** Contract §3.1: templateReference, else tcl, else command, else the workspace's default template. */
-async function resolveTemplate(request: NewJob, workspace: WorkspaceRecord, found: Record<string, unknown> | undefined): Promise<string | null> {
+async function resolveTemplate(
+  request: NewJob,
+  workspace: WorkspaceRecord,
+  templateFound: boolean,
+  templateIdByName: string | undefined,
+): Promise<string | null> {
   if (request.templateReference) {
-    if (!found) throw notFound(`template ${request.templateReference} does not exist in this organization`);
+    if (!templateFound) throw new NotFound(`template ${request.templateReference} does not exist in this organization`);
     return request.templateReference;
   }
   if (request.tcl) return null;
   if (request.command) {
-    if (!found) throw notFound(`this organization has no '${COMMAND_TEMPLATES[request.command]}' template for command '${request.command}'`);
-    return String(found.owner);
+    if (!templateIdByName) throw new NotFound(`this organization has no '${COMMAND_TEMPLATES[request.command]}' template for command '${request.command}'`);
+    return templateIdByName;
   }
   if (workspace.defaultTemplate) {
-    const template = await getItem(keys.template(workspace.organizationId, workspace.defaultTemplate));
-    if (!template) throw notFound(`the workspace's default template ${workspace.defaultTemplate} no longer exists`);
+    if (!(await getTemplate(workspace.organizationId, workspace.defaultTemplate)))
+      throw new NotFound(`the workspace's default template ${workspace.defaultTemplate} no longer exists`);
     return workspace.defaultTemplate;
   }
-  throw badRequest(
+  throw new Invalid(
     'say which flow to run: templateReference, tcl or command (or give the workspace a defaultTemplate)',
     pointer('/data/attributes/templateReference'),
   );

@@ -4,15 +4,15 @@
  * waiting job becomes active in the same write. Used by cancel, reject, the runner's last task and
  * every failure path.
  */
-import { conflict } from '../http/errors';
+import { Conflict } from '../domain/errors';
 import type { JobStatus, StepStatus } from '../domain/job-status';
 import { isTerminal } from '../domain/job-status';
 import type { JobRecord, StepRecord } from '../domain/records';
-import { indexes, keys } from '../store/keys';
-import { ConditionFailed, getItem } from '../store/table';
-import { update, write } from '../store/writes';
-import { queueWrite } from './queue';
-import { startRun } from './runner';
+import { startRun } from '../runs/start-run';
+import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
+import { queueWrite } from '../store/repositories/workspace-queue';
+import { getWorkspace } from '../store/repositories/workspaces';
+import { commit, ConditionFailed } from '../store/repositories/batch';
 import { jobMetrics } from '../observability/metrics';
 
 export interface Ending {
@@ -21,7 +21,7 @@ export interface Ending {
   stepStatus: (step: StepRecord) => StepStatus;
   output?: string | null;
   updatedBy: string;
-  extra?: Record<string, unknown>;
+  extra?: Partial<JobRecord>;
 }
 
 export class JobAlreadyEnded extends Error {
@@ -39,13 +39,10 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
   if (isTerminal(job.status)) throw new JobAlreadyEnded(job.status);
   const at = new Date().toISOString();
   const steps = job.steps.map((s) =>
-    s.status === 'pending' || s.status === 'running'
-      ? { ...s, status: ending.stepStatus(s), finishedDate: s.status === 'running' ? at : s.finishedDate }
-      : s,
+    s.status === 'pending' || s.status === 'running' ? { ...s, status: ending.stepStatus(s), finishedDate: s.status === 'running' ? at : s.finishedDate } : s,
   );
   const changes = {
     status: ending.status,
-    ...indexes.jobStatus(job.organizationId, job.workspaceId, ending.status),
     steps,
     updatedBy: ending.updatedBy,
     updatedDate: at,
@@ -53,26 +50,20 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
     ...ending.extra,
   };
   for (let attempt = 1; attempt <= 50; attempt++) {
-    const workspace = await getItem(keys.workspace(job.workspaceId));
-    const queue = workspace ? queueWrite({ ...(workspace as object), id: job.workspaceId }, { leave: job.id }) : undefined;
+    const workspace = await getWorkspace(job.workspaceId);
+    const queue = workspace ? queueWrite(workspace, { leave: job.id }) : undefined;
     try {
-      await write([
-        update(keys.job(job.organizationId, job.id), changes, {
-          condition: { expression: '#s = :from', names: { '#s': 'status' }, values: { ':from': job.status } },
-          remove: ['taskToken'],
-        }, () => new ConditionFailed(0)),
-        ...(queue ? [queue.write] : []),
-      ]);
+      await commit([planUpdateJobIfStatus(job, changes, { remove: ['taskToken'] }), ...(queue ? [queue.write] : [])]);
       jobMetrics.ended(job, ending.status, new Date(at));
       if (queue?.start !== undefined) await startRun({ organizationId: job.organizationId, jobId: queue.start });
       return { ...job, ...changes, steps };
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;
       if (error.index === 0) {
-        const current = await getItem(keys.job(job.organizationId, job.id));
-        const status = (current?.status as JobStatus | undefined) ?? 'cancelled';
+        const current = await readJob(job.organizationId, job.id);
+        const status = current?.status ?? 'cancelled';
         if (!current || isTerminal(status)) throw new JobAlreadyEnded(status);
-        throw conflict(`the job changed while it was being updated (now ${status}); retry`);
+        throw new Conflict(`the job changed while it was being updated (now ${status}); retry`);
       }
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(5 * attempt, 50)));
     }

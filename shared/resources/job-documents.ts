@@ -1,6 +1,6 @@
 /** JSON:API rendering of jobs and steps, and the `include` parameter they support. */
+import { Invalid, parameter } from '../domain/errors';
 import type { ApiRequest } from '../http/api-handler';
-import { badRequest, parameter } from '../http/errors';
 import type { ResourceObject } from '../http/jsonapi';
 import type { JobRecord, StepRecord } from '../domain/records';
 import { auditAttributes, selfLink } from './common';
@@ -14,7 +14,7 @@ export function parseIncludes(req: ApiRequest): Set<JobInclude> {
   if (raw === undefined) return result;
   for (const part of raw.split(',').map((s) => s.trim())) {
     if (!(JOB_INCLUDES as readonly string[]).includes(part)) {
-      throw badRequest(`include '${part}' is not supported (supported: ${JOB_INCLUDES.join(', ')})`, parameter('include'));
+      throw new Invalid(`include '${part}' is not supported (supported: ${JOB_INCLUDES.join(', ')})`, parameter('include'));
     }
     result.add(part as JobInclude);
   }
@@ -59,10 +59,6 @@ export function jobResource(req: ApiRequest, job: JobRecord, fields?: ReadonlySe
     links: selfLink(req, jobPath(job)),
   };
 }
-
-/** The URL of a step's log (contract §2: /tfoutput/v1/...). */
-export const stepLogPath = (job: Pick<JobRecord, 'organizationId' | 'id'>, stepId: string) =>
-  `/tfoutput/v1/organization/${job.organizationId}/job/${job.id}/step/${stepId}`;
 
 export function stepResource(req: ApiRequest, job: JobRecord, step: StepRecord): ResourceObject {
   return {

@@ -3,18 +3,19 @@
  * filter[job] (RSQL), sort, page[size|number|totals|cursor], fields[job], include. links.next/prev carry
  * an opaque cursor (the cheap path: one Query per source per page); page[number] skips from the start.
  */
+import { Invalid, parameter } from '../domain/errors';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
-import { badRequest, parameter } from '../http/errors';
 import { document, type ResourceObject } from '../http/jsonapi';
 import { requireMember } from '../domain/permissions';
 import { JOB_STATUSES, type JobStatus } from '../domain/job-status';
-import type { JobRecord, OrganizationRecord, WorkspaceRecord } from '../domain/records';
+import type { JobRecord, OrganizationRecord } from '../domain/records';
 import { parseFilter } from '../jobs/search/filter';
-import { fetchJobs, countJobs, type Position } from '../jobs/search/execute';
+import { countJobs, fetchJobs, type Position } from '../store/repositories/job-search';
 import { SORTS, planSearch, type Plan, type Scope, type Sort } from '../jobs/search/plan';
-import { keys } from '../store/keys';
-import { batchGet, stripKeys } from '../store/table';
-import { API_PREFIX, loadOrganization, ok, orgParam } from './common';
+import { getOrganization } from '../store/repositories/organizations';
+import { workspaceRef } from '../store/repositories/workspaces';
+import { readMany } from '../store/repositories/batch';
+import { API_PREFIX, ok, orgParam } from './common';
 import { jobAttributes, jobResource, parseIncludes, stepResource } from './job-documents';
 import { organizationResource } from './organizations';
 import { workspaceResource } from './workspaces';
@@ -40,7 +41,7 @@ function integerParam(req: ApiRequest, name: string, min: number, max: number): 
   const raw = req.query.get(name);
   if (raw === undefined) return undefined;
   if (!/^\d{1,7}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw badRequest(`${name} must be an integer from ${min} to ${max}`, parameter(name));
+    throw new Invalid(`${name} must be an integer from ${min} to ${max}`, parameter(name));
   }
   return Number(raw);
 }
@@ -48,7 +49,7 @@ function integerParam(req: ApiRequest, name: string, min: number, max: number): 
 function sortParam(req: ApiRequest): Sort {
   const raw = req.query.get('sort') ?? '-id';
   if (!(SORTS as readonly string[]).includes(raw)) {
-    throw badRequest(`sort '${raw}' is not supported (supported: ${SORTS.join(', ')})`, parameter('sort'));
+    throw new Invalid(`sort '${raw}' is not supported (supported: ${SORTS.join(', ')})`, parameter('sort'));
   }
   return raw as Sort;
 }
@@ -57,25 +58,32 @@ function fieldsParam(req: ApiRequest): Set<string> | undefined {
   const raw = req.query.get('fields[job]');
   if (raw === undefined) return undefined;
   const known = [...Object.keys(jobAttributes({ steps: [] } as unknown as JobRecord)), ...RELATIONSHIPS];
-  const fields = new Set(raw.split(',').map((f) => f.trim()).filter(Boolean));
-  for (const f of fields) if (!known.includes(f)) throw badRequest(`fields[job]: unknown field '${f}'`, parameter('fields[job]'));
+  const fields = new Set(
+    raw
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean),
+  );
+  for (const f of fields) if (!known.includes(f)) throw new Invalid(`fields[job]: unknown field '${f}'`, parameter('fields[job]'));
   return fields;
 }
 
 function cursorParam(req: ApiRequest, plan: Plan): Cursor | undefined {
   const raw = req.query.get('page[cursor]');
   if (raw === undefined) return undefined;
-  if (req.query.has('page[number]')) throw badRequest('use page[cursor] or page[number], not both', parameter('page[cursor]'));
+  if (req.query.has('page[number]')) throw new Invalid('use page[cursor] or page[number], not both', parameter('page[cursor]'));
   let cursor: Cursor | undefined;
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
     const validStatus = c.s === undefined || (JOB_STATUSES as readonly string[]).includes(c.s);
-    if ((c.d === 'a' || c.d === 'b') && Number.isSafeInteger(c.i) && c.i > 0 && Number.isSafeInteger(c.n) && c.n > 0 && validStatus && typeof c.f === 'string') cursor = c;
+    if ((c.d === 'a' || c.d === 'b') && Number.isSafeInteger(c.i) && c.i > 0 && Number.isSafeInteger(c.n) && c.n > 0 && validStatus && typeof c.f === 'string')
+      cursor = c;
   } catch {
     // reported below
   }
-  if (!cursor) throw badRequest('page[cursor] is not a cursor this service issued', parameter('page[cursor]'));
-  if (cursor.f !== plan.fingerprint) throw badRequest('page[cursor] belongs to a different search; keep filter and sort unchanged while paging', parameter('page[cursor]'));
+  if (!cursor) throw new Invalid('page[cursor] is not a cursor this service issued', parameter('page[cursor]'));
+  if (cursor.f !== plan.fingerprint)
+    throw new Invalid('page[cursor] belongs to a different search; keep filter and sort unchanged while paging', parameter('page[cursor]'));
   return cursor;
 }
 
@@ -110,7 +118,7 @@ export async function searchJobs(req: ApiRequest, scope: Scope, org: Organizatio
   const cursor = cursorParam(req, plan);
   const totals = req.query.has('page[totals]') && req.query.get('page[totals]') !== 'false';
   if (!cursor && (number - 1) * size > MAX_OFFSET) {
-    throw badRequest(`page[number] reaches past ${MAX_OFFSET} jobs; follow links.next instead`, parameter('page[number]'));
+    throw new Invalid(`page[number] reaches past ${MAX_OFFSET} jobs; follow links.next instead`, parameter('page[number]'));
   }
 
   let jobs: JobRecord[];
@@ -151,7 +159,12 @@ export async function searchJobs(req: ApiRequest, scope: Scope, org: Organizatio
     page.totalRecords = await countJobs(plan);
     page.totalPages = Math.ceil(page.totalRecords / size);
   }
-  return ok(document(jobs.map((j) => jobResource(req, j, fields)), { links, meta: { page }, ...(await included(req, includes, jobs, org)) }));
+  return ok(
+    document(
+      jobs.map((j) => jobResource(req, j, fields)),
+      { links, meta: { page }, ...(await included(req, includes, jobs, org)) },
+    ),
+  );
 }
 
 async function included(req: ApiRequest, includes: ReturnType<typeof parseIncludes>, jobs: JobRecord[], org: OrganizationRecord) {
@@ -159,8 +172,8 @@ async function included(req: ApiRequest, includes: ReturnType<typeof parseInclud
   const resources: ResourceObject[] = [];
   if (includes.has('step')) resources.push(...jobs.flatMap((j) => j.steps.map((s) => stepResource(req, j, s))));
   if (includes.has('workspace') && jobs.length > 0) {
-    const found = await batchGet([...new Set(jobs.map((j) => j.workspaceId))].map((ws) => keys.workspace(ws)));
-    resources.push(...[...found.values()].map((i) => workspaceResource(req, stripKeys<WorkspaceRecord>(i))));
+    const workspaces = await readMany([...new Set(jobs.map((j) => j.workspaceId))].map(workspaceRef));
+    resources.push(...workspaces.map((w) => workspaceResource(req, w)));
   }
   if (includes.has('organization')) resources.push(organizationResource(req, org));
   return { included: resources };
@@ -168,6 +181,6 @@ async function included(req: ApiRequest, includes: ReturnType<typeof parseInclud
 
 export async function listOrganizationJobs(req: ApiRequest): Promise<ApiResponse> {
   const orgId = orgParam(req);
-  const org = requireMember(req.principal, await loadOrganization(orgId), orgId);
+  const org = requireMember(req.principal, await getOrganization(orgId), orgId);
   return searchJobs(req, { organizationId: orgId }, org, `/organization/${orgId}/job`);
 }

@@ -1,39 +1,35 @@
 /** Jobs on the organization path (contract §3): create, read, change status/comments, delete. */
 import * as v from 'valibot';
-import type { ApiRequest, ApiResponse } from '../http/api-handler';
-import { bool, checkAttributes, enumOf, optionalText, uuid } from '../http/attributes';
-import { badRequest, conflict, forbidden, notFound, pointer } from '../http/errors';
-import { document, readResourceDocument } from '../http/jsonapi';
 import { COMMAND_TEMPLATES } from '../domain/default-templates';
+import { Conflict, Forbidden, Invalid, NotFound, pointer } from '../domain/errors';
 import { JOB_STATUSES, isTerminal, transitionRefusal } from '../domain/job-status';
 import { canApprove, canCancel, hasPermission, requireMember, requirePermission } from '../domain/permissions';
-import { JOB_VIA, type JobRecord, type OrganizationRecord, type WorkspaceRecord } from '../domain/records';
+import { JOB_VIA, type JobRecord, type OrganizationRecord } from '../domain/records';
+import type { ApiRequest, ApiResponse } from '../http/api-handler';
+import { bool, checkAttributes, enumOf, optionalText, uuid } from '../http/attributes';
+import { document, readResourceDocument } from '../http/jsonapi';
+import { approve, reject } from '../jobs/approval';
 import { createJob } from '../jobs/create-job';
 import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
-import { jobRunner, startRun } from '../jobs/runner';
-import { approve, reject } from '../runner/approval';
-import { artifactStore } from '../runner/artifacts';
-import { keys } from '../store/keys';
-import { getItem, stripKeys } from '../store/table';
-import { conditions, remove, update, write } from '../store/writes';
-import { AUDIT_ATTRIBUTES, created, loadWithOrganization, noContent, ok, orgParam, updatedAudit } from './common';
+import { JobSource } from '../jobs/job-source';
+import { startRun } from '../runs/start-run';
+import { jobRef, planDeleteEndedJob, planUpdateComments } from '../store/repositories/jobs';
+import { organizationRef } from '../store/repositories/organizations';
+import { getWorkspace } from '../store/repositories/workspaces';
+import { commit, readTogether } from '../store/repositories/batch';
+import { artifactStore, runControl } from '../wiring';
+import { AUDIT_ATTRIBUTES, created, noContent, ok, orgParam, updatedAudit } from './common';
 import { jobResource, parseIncludes, stepResource } from './job-documents';
 import { organizationResource } from './organizations';
 import { validateTcl } from './templates';
 import { workspaceResource } from './workspaces';
 
-const gitRef = v.pipe(
-  v.string('must be a branch or tag name'),
-  v.maxLength(255, 'must be at most 255 characters'),
-  v.check((b) => /^[A-Za-z0-9._\/-]+$/.test(b) && !b.includes('..') && !b.startsWith('-'), 'must be a valid git branch or tag name'),
-);
 export const JobCreate = v.object({
   status: v.optional(v.literal('pending', "a new job's status can only be pending")),
   templateReference: v.nullish(uuid('a template')),
   tcl: v.nullish(v.pipe(v.string('must be a base64-encoded YAML flow'), v.maxLength(200_000, 'is too large'))),
   command: v.nullish(enumOf(Object.keys(COMMAND_TEMPLATES) as (keyof typeof COMMAND_TEMPLATES)[])),
-  overrideBranch: v.nullish(gitRef),
-  commitId: v.nullish(v.pipe(v.string('must be a commit hash'), v.regex(/^[0-9a-fA-F]{4,64}$/, 'must be a commit hash (4 to 64 hex digits)'))),
+  ...JobSource.entries,
   via: v.optional(enumOf(JOB_VIA), 'UI'),
   refresh: v.optional(bool(), true),
   refreshOnly: v.optional(bool(), false),
@@ -45,25 +41,28 @@ export const JOB_CREATE_RULES = {
   readOnly: ['planChanges', 'output', 'terraformPlan', ...AUDIT_ATTRIBUTES],
   forbidden: ['approvalTeam'],
 };
-const PATCH_RULES = { readOnly: [...Object.keys(JobCreate.entries), ...JOB_CREATE_RULES.readOnly, 'approvalTeam'].filter((k) => k !== 'status' && k !== 'comments') };
+const PATCH_RULES = {
+  readOnly: [...Object.keys(JobCreate.entries), ...JOB_CREATE_RULES.readOnly, 'approvalTeam'].filter((k) => k !== 'status' && k !== 'comments'),
+};
 
 /** A path job id: a positive integer, else the job cannot exist. */
 export function jobIdParam(req: ApiRequest): number {
   const raw = req.params.jobId ?? '';
   const id = /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(id)) throw notFound(`job ${raw} does not exist`);
+  if (!Number.isSafeInteger(id)) throw new NotFound(`job ${raw} does not exist`);
   return id;
 }
 
+/** The organization and the job, in one read. */
 export async function loadJob(orgId: string, jobId: number) {
-  const { org, items } = await loadWithOrganization(orgId, [keys.job(orgId, jobId)]);
-  return { org, job: items[0] as JobRecord | undefined };
+  const { organization, job } = await readTogether({ organization: organizationRef(orgId), job: jobRef(orgId, jobId) });
+  return { org: organization, job };
 }
 
 export async function readableJob(req: ApiRequest, orgId: string, jobId: number): Promise<{ org: OrganizationRecord; job: JobRecord }> {
   const loaded = await loadJob(orgId, jobId);
   const org = requireMember(req.principal, loaded.org, orgId);
-  if (!loaded.job) throw notFound(`job ${jobId} does not exist`);
+  if (!loaded.job) throw new NotFound(`job ${jobId} does not exist`);
   return { org, job: loaded.job };
 }
 
@@ -72,8 +71,8 @@ export async function renderJob(req: ApiRequest, org: OrganizationRecord, job: J
   const included = [];
   if (includes.has('step')) included.push(...job.steps.map((s) => stepResource(req, job, s)));
   if (includes.has('workspace')) {
-    const workspace = await getItem(keys.workspace(job.workspaceId));
-    if (workspace) included.push(workspaceResource(req, stripKeys<WorkspaceRecord>(workspace)));
+    const workspace = await getWorkspace(job.workspaceId);
+    if (workspace) included.push(workspaceResource(req, workspace));
   }
   if (includes.has('organization')) included.push(organizationResource(req, org));
   return ok(document(jobResource(req, job), includes.size ? { included } : {}));
@@ -90,18 +89,18 @@ export async function postJob(req: ApiRequest, orgId: string, pathWorkspaceId?: 
   const attrs = checkAttributes(input.attributes, JobCreate, JOB_CREATE_RULES);
   const linkedWorkspace = input.relationships.workspace?.id;
   if (pathWorkspaceId && linkedWorkspace && linkedWorkspace !== pathWorkspaceId) {
-    throw conflict('the workspace relationship does not match the workspace in the path', pointer('/data/relationships/workspace/data/id'));
+    throw new Conflict('the workspace relationship does not match the workspace in the path', pointer('/data/relationships/workspace/data/id'));
   }
   const workspaceId = pathWorkspaceId ?? linkedWorkspace;
-  if (!workspaceId) throw badRequest('a job needs its workspace relationship', pointer('/data/relationships/workspace'));
+  if (!workspaceId) throw new Invalid('a job needs its workspace relationship', pointer('/data/relationships/workspace'));
   const linkedOrg = input.relationships.organization?.id;
   if (linkedOrg && linkedOrg.toLowerCase() !== orgId) {
-    throw conflict('the organization relationship does not match the organization in the path', pointer('/data/relationships/organization/data/id'));
+    throw new Conflict('the organization relationship does not match the organization in the path', pointer('/data/relationships/organization/data/id'));
   }
   if (attrs.tcl) await validateTcl(attrs.tcl);
   const { job, start } = await createJob(
     { organizationId: orgId, workspaceId: workspaceId.toLowerCase(), ...attrs, createdBy: req.principal.email },
-    (org) => requirePermission(req.principal, org, orgId, 'manageJob', 'creating jobs'),
+    { principal: req.principal },
   );
   if (start !== undefined) await startRun({ organizationId: orgId, jobId: start });
   return created(req, jobResource(req, job));
@@ -113,27 +112,30 @@ export async function patchJob(req: ApiRequest, orgId: string, jobId: number, sc
   const loaded = await loadJob(orgId, jobId);
   const org = requireMember(req.principal, loaded.org, orgId);
   const job = loaded.job;
-  if (!job) throw notFound(`job ${jobId} does not exist`);
+  if (!job) throw new NotFound(`job ${jobId} does not exist`);
   scope?.(job);
   const to = attrs.status;
   if (to !== undefined) {
     const refusal = transitionRefusal(job.status, to);
-    if (refusal) throw conflict(refusal, pointer('/data/attributes/status'));
+    if (refusal) throw new Conflict(refusal, pointer('/data/attributes/status'));
     const allowed = to === 'cancelled' ? canCancel(req.principal, org, job.approvalTeam) : canApprove(req.principal, job.approvalTeam);
     if (!allowed) {
-      throw forbidden(to === 'cancelled' ? 'cancelling needs the manageJob permission or the approval team' : `only members of ${job.approvalTeam ?? 'the approval team'} may ${to === 'approved' ? 'approve' : 'reject'} this job`, pointer('/data/attributes/status'));
+      throw new Forbidden(
+        to === 'cancelled'
+          ? 'cancelling needs the manageJob permission or the approval team'
+          : `only members of ${job.approvalTeam ?? 'the approval team'} may ${to === 'approved' ? 'approve' : 'reject'} this job`,
+        pointer('/data/attributes/status'),
+      );
     }
   }
   if (attrs.comments !== undefined && !hasPermission(req.principal, org, 'manageJob')) {
-    throw forbidden('changing comments needs the manageJob permission', pointer('/data/attributes/comments'));
+    throw new Forbidden('changing comments needs the manageJob permission', pointer('/data/attributes/comments'));
   }
   if (to === 'cancelled') await cancel(job, req.principal.email, attrs.comments);
   else if (to === 'approved') await approve(job, req.principal.email);
   else if (to === 'rejected') await reject(job, req.principal.email);
   if (attrs.comments !== undefined && to !== 'cancelled') {
-    await write([
-      update(keys.job(orgId, jobId), { comments: attrs.comments, ...updatedAudit(req.principal) }, { condition: conditions.exists }, () => notFound(`job ${jobId} does not exist`)),
-    ]);
+    await commit([planUpdateComments(job, { comments: attrs.comments, ...updatedAudit(req.principal) })]);
   }
   return noContent();
 }
@@ -147,51 +149,28 @@ async function cancel(job: JobRecord, by: string, comments: string | null | unde
       extra: comments !== undefined ? { comments } : {},
     });
   } catch (error) {
-    if (error instanceof JobAlreadyEnded) throw conflict(error.message, pointer('/data/attributes/status'));
+    if (error instanceof JobAlreadyEnded) throw new Conflict(error.message, pointer('/data/attributes/status'));
     throw error;
   }
-  await jobRunner().stop({ organizationId: job.organizationId, jobId: job.id });
+  await runControl().stop({ organizationId: job.organizationId, jobId: job.id });
 }
 
 export async function deleteJob(req: ApiRequest, orgId: string, jobId: number, scope?: (job: JobRecord) => void): Promise<ApiResponse> {
   const loaded = await loadJob(orgId, jobId);
   requirePermission(req.principal, loaded.org, orgId, 'manageJob', 'deleting jobs');
   const job = loaded.job;
-  if (!job) throw notFound(`job ${jobId} does not exist`);
+  if (!job) throw new NotFound(`job ${jobId} does not exist`);
   scope?.(job);
-  const active = () => conflict(`the job is ${job.status}; cancel the job first`);
-  if (!isTerminal(job.status)) throw active();
-  await write([
-    remove(keys.job(orgId, jobId), {
-      expression: '#s IN (:c, :r, :x, :f)',
-      names: { '#s': 'status' },
-      values: { ':c': 'completed', ':r': 'rejected', ':x': 'cancelled', ':f': 'failed' },
-    }, active),
-  ]);
+  if (!isTerminal(job.status)) throw new Conflict(`the job is ${job.status}; cancel the job first`);
+  await commit([planDeleteEndedJob(job)]);
   // Steps went with the item; logs, plans and step contexts go now.
   await artifactStore().removeJob(orgId, jobId);
   return noContent();
 }
 
-/** GET /tfoutput/v1/.../step/{stepId}: the step's log so far (text/plain), for whoever may read the job. */
-export async function getStepLog(req: ApiRequest): Promise<ApiResponse> {
-  const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
-  const step = job.steps.find((s) => s.id === req.params.stepId);
-  if (!step) throw notFound(`step ${req.params.stepId} does not exist`);
-  const text = await artifactStore().readText(artifactStore().logRef(job.organizationId, job.id, step.id));
-  return { status: 200, body: text ?? '' };
-}
-
-export async function listSteps(req: ApiRequest): Promise<ApiResponse> {
-  const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
-  return ok(document(job.steps.map((s) => stepResource(req, job, s))));
-}
-
-export async function getStep(req: ApiRequest): Promise<ApiResponse> {
-  const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
-  const step = job.steps.find((s) => s.id === req.params.stepId);
-  if (!step) throw notFound(`step ${req.params.stepId} does not exist`);
-  return ok(document(stepResource(req, job, step)));
-}
-
-export const jobFromItem = (item: Record<string, unknown>) => stripKeys<JobRecord>(item);
+/** The routes of /organization/{orgId}/job[/{jobId}]. */
+export { listOrganizationJobs as list } from './job-list';
+export const get = getJob;
+export const create = (req: ApiRequest) => postJob(req, orgParam(req));
+export const update = (req: ApiRequest) => patchJob(req, orgParam(req), jobIdParam(req));
+export const remove = (req: ApiRequest) => deleteJob(req, orgParam(req), jobIdParam(req));

@@ -4,32 +4,15 @@
  * `teams` map in the same transaction, which is what authorization reads.
  */
 import * as v from 'valibot';
-import type { ApiRequest, ApiResponse } from '../http/api-handler';
-import { bool, checkAttributes, nonEmptyString } from '../http/attributes';
-import { conflict, notFound } from '../http/errors';
-import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
-import { requireAdmin, requireMember, type TeamFlags } from '../domain/permissions';
 import type { TeamRecord } from '../domain/records';
-import { indexes, keys, prefixes } from '../store/keys';
-import { conditions, guard, put, remove, update, write } from '../store/writes';
-import {
-  AUDIT_ATTRIBUTES,
-  auditAttributes,
-  created,
-  createdAudit,
-  definedOnly,
-  listInOrganization,
-  loadOrganization,
-  loadOrganizationChild,
-  newId,
-  noContent,
-  ok,
-  orgParam,
-  selfLink,
-  updatedAudit,
-} from './common';
+import type { ApiRequest } from '../http/api-handler';
+import { bool, nonEmptyString } from '../http/attributes';
+import type { ResourceObject } from '../http/jsonapi';
+import { readScope } from '../store/repositories/scope';
+import { listTeams, planCreateTeam, planDeleteTeam, planUpdateTeam, teamFlags, teamRef } from '../store/repositories/teams';
+import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
+import { resource } from './crud';
 
-const TYPE = 'team';
 const groupName = v.pipe(nonEmptyString(256, 'a group name'), v.regex(/^[^\s,]+$/, 'must be a group name without spaces or commas'));
 const Create = v.object({
   name: groupName,
@@ -43,104 +26,40 @@ const Update = v.object({
   manageTemplate: v.optional(bool()),
   manageJob: v.optional(bool()),
 });
-const rules = { readOnly: AUDIT_ATTRIBUTES };
-
-const flagsOf = (t: TeamFlags): TeamFlags => ({ manageWorkspace: t.manageWorkspace, manageTemplate: t.manageTemplate, manageJob: t.manageJob });
 
 function teamResource(req: ApiRequest, t: TeamRecord): ResourceObject {
   return {
-    type: TYPE,
+    type: 'team',
     id: t.id,
-    attributes: { name: t.name, ...flagsOf(t), ...auditAttributes(t) },
+    attributes: { name: t.name, ...teamFlags(t), ...auditAttributes(t) },
     relationships: { organization: { data: { type: 'organization', id: t.organizationId } } },
     links: selfLink(req, `/organization/${t.organizationId}/team/${t.id}`),
   };
 }
 
-/** The org item's map entry for a group, written with the team item. */
-function setMembership(orgId: string, group: string, flags: TeamFlags) {
-  return update(keys.organization(orgId), {}, {
-    extraSet: ['#teams.#g = :flags'],
-    names: { '#teams': 'teams', '#g': group },
-    values: { ':flags': flags },
-    condition: conditions.exists,
-  }, () => notFound(`organization ${orgId} does not exist`));
-}
+const teams = /* @__PURE__ */ resource({
+  type: 'team',
+  noun: 'team',
+  parents: [],
+  idParam: 'teamId',
+  rules: { readOnly: AUDIT_ATTRIBUTES },
+  access: { write: 'admin', action: 'managing teams' },
+  repository: {
+    load: (ids, id, refs) => readScope({ orgId: ids.orgId as string }, id ? teamRef(ids.orgId as string, id) : undefined, refs),
+    list: (scope) => listTeams(scope.ids.orgId as string),
+    create: planCreateTeam,
+    update: planUpdateTeam,
+    remove: planDeleteTeam,
+  },
+  render: teamResource,
+  collectionPath: (ids) => `/organization/${ids.orgId}/team`,
+});
 
-async function loadTeam(req: ApiRequest) {
-  const { orgId, id, org, item } = await loadOrganizationChild<TeamRecord>(req, 'teamId', 'team', keys.team);
-  return { orgId, teamId: id, org, team: item };
-}
-
-export async function listTeams(req: ApiRequest): Promise<ApiResponse> {
-  const orgId = orgParam(req);
-  requireMember(req.principal, await loadOrganization(orgId), orgId);
-  const teams = await listInOrganization<TeamRecord>(orgId, prefixes.team);
-  return ok(document(teams.map((t) => teamResource(req, t)), { links: selfLink(req, `/organization/${orgId}/team`) }));
-}
-
-export async function getTeam(req: ApiRequest): Promise<ApiResponse> {
-  const { orgId, teamId, org, team } = await loadTeam(req);
-  requireMember(req.principal, org, orgId);
-  if (!team) throw notFound(`team ${teamId} does not exist`);
-  return ok(document(teamResource(req, team)));
-}
-
-export async function createTeam(req: ApiRequest): Promise<ApiResponse> {
-  const orgId = orgParam(req);
-  const input = readResourceDocument(req.body, { type: TYPE });
-  const attrs = checkAttributes(input.attributes, Create, rules);
-  requireAdmin(req.principal, await loadOrganization(orgId), orgId, 'managing teams');
-  const team: TeamRecord = { id: newId(), organizationId: orgId, ...attrs, ...createdAudit(req.principal) };
-  await write([
-    put({ ...keys.team(orgId, team.id), ...indexes.team(orgId, team.name), ...team }, conditions.absent),
-    guard(keys.teamName(orgId, team.name), team.id, `a team for group '${team.name}'`),
-    setMembership(orgId, team.name, flagsOf(team)),
-  ]);
-  return created(req, teamResource(req, team));
-}
-
-export async function updateTeam(req: ApiRequest): Promise<ApiResponse> {
-  const orgIdParam = orgParam(req);
-  const input = readResourceDocument(req.body, { type: TYPE, id: req.params.teamId });
-  const attrs = checkAttributes(input.attributes, Update, rules);
-  const { orgId, teamId, org, team } = await loadTeam(req);
-  requireAdmin(req.principal, org, orgIdParam, 'managing teams');
-  if (!team) throw notFound(`team ${teamId} does not exist`);
-  const next: TeamRecord = { ...team, ...definedOnly(attrs), ...updatedAudit(req.principal) };
-  const renamed = next.name !== team.name;
-  await write([
-    update(
-      keys.team(orgId, teamId),
-      { ...definedOnly(attrs), ...indexes.team(orgId, next.name), ...updatedAudit(req.principal) },
-      { condition: { expression: 'attribute_exists(pk) AND #n = :old', names: { '#n': 'name' }, values: { ':old': team.name } } },
-      () => conflict('the team changed while it was being updated; retry'),
-    ),
-    ...(renamed
-      ? [
-          remove(keys.teamName(orgId, team.name)),
-          guard(keys.teamName(orgId, next.name), teamId, `a team for group '${next.name}'`),
-          update(keys.organization(orgId), {}, {
-            extraSet: ['#teams.#new = :flags'],
-            remove: ['#teams.#old'],
-            names: { '#teams': 'teams', '#new': next.name, '#old': team.name },
-            values: { ':flags': flagsOf(next) },
-            condition: conditions.exists,
-          }),
-        ]
-      : [setMembership(orgId, next.name, flagsOf(next))]),
-  ]);
-  return noContent();
-}
-
-export async function deleteTeam(req: ApiRequest): Promise<ApiResponse> {
-  const { orgId, teamId, org, team } = await loadTeam(req);
-  requireAdmin(req.principal, org, orgId, 'managing teams');
-  if (!team) throw notFound(`team ${teamId} does not exist`);
-  await write([
-    remove(keys.team(orgId, teamId), conditions.exists, () => notFound(`team ${teamId} does not exist`)),
-    remove(keys.teamName(orgId, team.name)),
-    update(keys.organization(orgId), {}, { remove: ['#teams.#g'], names: { '#teams': 'teams', '#g': team.name }, condition: conditions.exists }),
-  ]);
-  return noContent();
-}
+export const list = /* @__PURE__ */ teams.list();
+export const get = /* @__PURE__ */ teams.get();
+export const create = /* @__PURE__ */ teams.create({
+  schema: Create,
+  build: (scope, attrs, audit) => ({ id: newId(), organizationId: scope.ids.orgId as string, ...attrs, ...audit }),
+});
+export const update = /* @__PURE__ */ teams.update({ schema: Update });
+export const remove = /* @__PURE__ */ teams.remove();

@@ -1,31 +1,15 @@
 /** Templates: named TCL flows of an organization, validated when saved (contract §2, §4). */
 import * as v from 'valibot';
-import type { ApiRequest, ApiResponse } from '../http/api-handler';
-import { checkAttributes, nonEmptyString, optionalText } from '../http/attributes';
-import { badRequest, conflict, notFound, pointer } from '../http/errors';
-import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
-import { requireMember, requirePermission } from '../domain/permissions';
+import { Invalid, pointer } from '../domain/errors';
 import type { TemplateRecord } from '../domain/records';
-import { keys, prefixes } from '../store/keys';
-import { conditions, guard, put, remove, update, write } from '../store/writes';
-import {
-  AUDIT_ATTRIBUTES,
-  auditAttributes,
-  created,
-  createdAudit,
-  definedOnly,
-  listInOrganization,
-  loadOrganization,
-  loadOrganizationChild,
-  newId,
-  noContent,
-  ok,
-  orgParam,
-  selfLink,
-  updatedAudit,
-} from './common';
+import type { ApiRequest } from '../http/api-handler';
+import { nonEmptyString, optionalText } from '../http/attributes';
+import type { ResourceObject } from '../http/jsonapi';
+import { readScope } from '../store/repositories/scope';
+import { listTemplates, planCreateTemplate, planDeleteTemplate, planUpdateTemplate, templateRef } from '../store/repositories/templates';
+import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
+import { resource } from './crud';
 
-const TYPE = 'template';
 const tcl = v.pipe(v.string('must be a base64-encoded YAML flow'), v.maxLength(200_000, 'is too large'));
 const Create = v.object({
   name: nonEmptyString(256, 'a name'),
@@ -34,7 +18,6 @@ const Create = v.object({
   tcl,
 });
 const Update = v.partial(Create);
-const rules = { readOnly: AUDIT_ATTRIBUTES };
 
 /**
  * Rejects TCL that would not run, with the YAML path at fault in the detail. The parser is loaded on
@@ -45,14 +28,14 @@ export async function validateTcl(value: string, at = '/data/attributes/tcl'): P
   try {
     parseTcl(value);
   } catch (e) {
-    if (e instanceof TclError) throw badRequest(`invalid tcl: ${e.message}`, pointer(at));
+    if (e instanceof TclError) throw new Invalid(`invalid tcl: ${e.message}`, pointer(at));
     throw e;
   }
 }
 
 function templateResource(req: ApiRequest, t: TemplateRecord): ResourceObject {
   return {
-    type: TYPE,
+    type: 'template',
     id: t.id,
     attributes: { name: t.name, description: t.description, version: t.version, tcl: t.tcl, ...auditAttributes(t) },
     relationships: { organization: { data: { type: 'organization', id: t.organizationId } } },
@@ -60,77 +43,42 @@ function templateResource(req: ApiRequest, t: TemplateRecord): ResourceObject {
   };
 }
 
-async function loadTemplate(req: ApiRequest) {
-  const { orgId, id, org, item } = await loadOrganizationChild<TemplateRecord>(req, 'templateId', 'template', keys.template);
-  return { orgId, templateId: id, org, template: item };
-}
+const templates = /* @__PURE__ */ resource({
+  type: 'template',
+  noun: 'template',
+  parents: [],
+  idParam: 'templateId',
+  rules: { readOnly: AUDIT_ATTRIBUTES },
+  access: { write: 'manageTemplate', action: 'managing templates' },
+  repository: {
+    load: (ids, id, refs) => readScope({ orgId: ids.orgId as string }, id ? templateRef(ids.orgId as string, id) : undefined, refs),
+    list: (scope) => listTemplates(scope.ids.orgId as string),
+    create: (t) => planCreateTemplate(t),
+    update: (before, _after, changes) => planUpdateTemplate(before, changes),
+    remove: planDeleteTemplate,
+  },
+  render: templateResource,
+  collectionPath: (ids) => `/organization/${ids.orgId}/template`,
+});
 
-export async function listTemplates(req: ApiRequest): Promise<ApiResponse> {
-  const orgId = orgParam(req);
-  requireMember(req.principal, await loadOrganization(orgId), orgId);
-  const templates = await listInOrganization<TemplateRecord>(orgId, prefixes.template);
-  return ok(document(templates.map((t) => templateResource(req, t)), { links: selfLink(req, `/organization/${orgId}/template`) }));
-}
+const validate = async (attrs: { tcl?: string }) => {
+  if (attrs.tcl !== undefined) await validateTcl(attrs.tcl);
+};
 
-export async function getTemplate(req: ApiRequest): Promise<ApiResponse> {
-  const { orgId, templateId, org, template } = await loadTemplate(req);
-  requireMember(req.principal, org, orgId);
-  if (!template) throw notFound(`template ${templateId} does not exist`);
-  return ok(document(templateResource(req, template)));
-}
-
-export async function createTemplate(req: ApiRequest): Promise<ApiResponse> {
-  const orgId = orgParam(req);
-  const input = readResourceDocument(req.body, { type: TYPE });
-  const attrs = checkAttributes(input.attributes, Create, rules);
-  await validateTcl(attrs.tcl);
-  requirePermission(req.principal, await loadOrganization(orgId), orgId, 'manageTemplate', 'managing templates');
-  const template: TemplateRecord = {
+export const list = /* @__PURE__ */ templates.list();
+export const get = /* @__PURE__ */ templates.get();
+export const create = /* @__PURE__ */ templates.create({
+  schema: Create,
+  validate,
+  build: (scope, attrs, audit) => ({
     id: newId(),
-    organizationId: orgId,
+    organizationId: scope.ids.orgId as string,
     name: attrs.name,
     description: attrs.description ?? null,
     version: attrs.version,
     tcl: attrs.tcl,
-    ...createdAudit(req.principal),
-  };
-  await write([
-    put({ ...keys.template(orgId, template.id), ...template }, conditions.absent),
-    guard(keys.templateName(orgId, template.name), template.id, `a template named '${template.name}'`),
-  ]);
-  return created(req, templateResource(req, template));
-}
-
-export async function updateTemplate(req: ApiRequest): Promise<ApiResponse> {
-  orgParam(req);
-  const input = readResourceDocument(req.body, { type: TYPE, id: req.params.templateId });
-  const attrs = definedOnly(checkAttributes(input.attributes, Update, rules));
-  if (attrs.tcl !== undefined) await validateTcl(attrs.tcl);
-  const { orgId, templateId, org, template } = await loadTemplate(req);
-  requirePermission(req.principal, org, orgId, 'manageTemplate', 'managing templates');
-  if (!template) throw notFound(`template ${templateId} does not exist`);
-  const renamed = attrs.name !== undefined && attrs.name.toLowerCase() !== template.name.toLowerCase();
-  await write([
-    update(
-      keys.template(orgId, templateId),
-      { ...attrs, ...updatedAudit(req.principal) },
-      { condition: { expression: 'attribute_exists(pk) AND #n = :old', names: { '#n': 'name' }, values: { ':old': template.name } } },
-      () => conflict('the template changed while it was being updated; retry'),
-    ),
-    ...(renamed
-      ? [remove(keys.templateName(orgId, template.name)), guard(keys.templateName(orgId, attrs.name as string), templateId, `a template named '${attrs.name}'`)]
-      : []),
-  ]);
-  return noContent();
-}
-
-export async function deleteTemplate(req: ApiRequest): Promise<ApiResponse> {
-  const { orgId, templateId, org, template } = await loadTemplate(req);
-  requirePermission(req.principal, org, orgId, 'manageTemplate', 'managing templates');
-  if (!template) throw notFound(`template ${templateId} does not exist`);
-  await write([
-    remove(keys.template(orgId, templateId), conditions.exists, () => notFound(`template ${templateId} does not exist`)),
-    remove(keys.templateName(orgId, template.name)),
-  ]);
-  return noContent();
-}
+    ...audit,
+  }),
+});
+export const update = /* @__PURE__ */ templates.update({ schema: Update, validate });
+export const remove = /* @__PURE__ */ templates.remove();

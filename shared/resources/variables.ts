@@ -3,33 +3,16 @@
  * value is write-only: no response (not even the create response) and no log line ever carries it.
  */
 import * as v from 'valibot';
-import type { ApiRequest, ApiResponse } from '../http/api-handler';
-import { bool, checkAttributes, enumOf, optionalText } from '../http/attributes';
-import { badRequest, conflict, notFound, pointer } from '../http/errors';
-import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
-import { requireMember, requirePermission } from '../domain/permissions';
-import { VARIABLE_CATEGORIES, type VariableRecord, type WorkspaceRecord } from '../domain/records';
-import { keys, prefixes } from '../store/keys';
-import { queryAll, stripKeys } from '../store/table';
-import { check, conditions, guard, put, remove, update, write } from '../store/writes';
-import {
-  AUDIT_ATTRIBUTES,
-  auditAttributes,
-  created,
-  createdAudit,
-  definedOnly,
-  loadWithOrganization,
-  newId,
-  noContent,
-  ok,
-  orgParam,
-  selfLink,
-  updatedAudit,
-  uuidParam,
-} from './common';
-import { inOrganization, workspaceNotFound } from './workspaces';
+import { Invalid, pointer } from '../domain/errors';
+import { VARIABLE_CATEGORIES, type VariableRecord } from '../domain/records';
+import type { ApiRequest } from '../http/api-handler';
+import { bool, enumOf, optionalText } from '../http/attributes';
+import type { ResourceObject } from '../http/jsonapi';
+import { readScope } from '../store/repositories/scope';
+import { listVariables, planCreateVariable, planDeleteVariable, planUpdateVariable, variableRef } from '../store/repositories/variables';
+import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
+import { resource } from './crud';
 
-const TYPE = 'variable';
 const variableKey = v.pipe(
   v.string('must be a string'),
   v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must start with a letter or underscore and contain only letters, digits and underscores (max 128)'),
@@ -43,11 +26,10 @@ const Create = v.object({
   description: optionalText(1024),
 });
 const Update = v.partial(Create);
-const rules = { readOnly: AUDIT_ATTRIBUTES };
 
 function variableResource(req: ApiRequest, x: VariableRecord): ResourceObject {
   return {
-    type: TYPE,
+    type: 'variable',
     id: x.id,
     attributes: {
       key: x.key,
@@ -63,108 +45,46 @@ function variableResource(req: ApiRequest, x: VariableRecord): ResourceObject {
   };
 }
 
-async function load(req: ApiRequest, withVariable: boolean) {
-  const orgId = orgParam(req);
-  const workspaceId = uuidParam(req, 'workspaceId', 'workspace');
-  const variableId = withVariable ? uuidParam(req, 'variableId', 'variable') : '';
-  const { org, items } = await loadWithOrganization(orgId, [
-    keys.workspace(workspaceId),
-    ...(withVariable ? [keys.variable(workspaceId, variableId)] : []),
-  ]);
-  const workspace = inOrganization(items[0] as WorkspaceRecord | undefined, orgId);
-  return { orgId, workspaceId, variableId, org, workspace, variable: workspace ? (items[1] as VariableRecord | undefined) : undefined };
-}
+const variables = /* @__PURE__ */ resource({
+  type: 'variable',
+  noun: 'variable',
+  parents: [{ param: 'workspaceId', noun: 'workspace' }],
+  idParam: 'variableId',
+  rules: { readOnly: AUDIT_ATTRIBUTES },
+  access: { write: 'manageWorkspace', action: 'managing variables' },
+  repository: {
+    load: (ids, id, refs) => {
+      const scope = { orgId: ids.orgId as string, workspaceId: ids.workspaceId as string };
+      return readScope(scope, id ? variableRef(scope.workspaceId, id) : undefined, refs);
+    },
+    list: (scope) => listVariables(scope.ids.workspaceId as string),
+    create: planCreateVariable,
+    update: planUpdateVariable,
+    remove: planDeleteVariable,
+  },
+  render: variableResource,
+  collectionPath: (ids) => `/organization/${ids.orgId}/workspace/${ids.workspaceId}/variable`,
+});
 
-const keyGuard = (x: Pick<VariableRecord, 'workspaceId' | 'category' | 'key'>) => guard(
-  keys.variableKey(x.workspaceId, x.category, x.key),
-  `${x.category}#${x.key}`,
-  `a ${x.category} variable named '${x.key}'`,
-);
-
-export async function listVariables(req: ApiRequest): Promise<ApiResponse> {
-  const { orgId, workspaceId, org, workspace } = await load(req, false);
-  requireMember(req.principal, org, orgId);
-  if (!workspace) throw workspaceNotFound(workspaceId);
-  const items = await queryAll({
-    KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
-    ExpressionAttributeValues: { ':p': `WS#${workspaceId}`, ':s': prefixes.variable },
-  });
-  const variables = items.map((i) => stripKeys<VariableRecord>(i)).sort((a, b) => a.key.localeCompare(b.key));
-  return ok(document(variables.map((x) => variableResource(req, x)), {
-    links: selfLink(req, `/organization/${orgId}/workspace/${workspaceId}/variable`),
-  }));
-}
-
-export async function getVariable(req: ApiRequest): Promise<ApiResponse> {
-  const { orgId, workspaceId, variableId, org, workspace, variable } = await load(req, true);
-  requireMember(req.principal, org, orgId);
-  if (!workspace) throw workspaceNotFound(workspaceId);
-  if (!variable) throw notFound(`variable ${variableId} does not exist`);
-  return ok(document(variableResource(req, variable)));
-}
-
-export async function createVariable(req: ApiRequest): Promise<ApiResponse> {
-  orgParam(req);
-  const input = readResourceDocument(req.body, { type: TYPE });
-  const attrs = checkAttributes(input.attributes, Create, rules);
-  const { orgId, workspaceId, org, workspace } = await load(req, false);
-  requirePermission(req.principal, org, orgId, 'manageWorkspace', 'managing variables');
-  if (!workspace) throw workspaceNotFound(workspaceId);
-  const variable: VariableRecord = {
+export const list = /* @__PURE__ */ variables.list();
+export const get = /* @__PURE__ */ variables.get();
+export const create = /* @__PURE__ */ variables.create({
+  schema: Create,
+  build: (scope, attrs, audit) => ({
     id: newId(),
-    organizationId: orgId,
-    workspaceId,
+    organizationId: scope.ids.orgId as string,
+    workspaceId: scope.ids.workspaceId as string,
     ...attrs,
     description: attrs.description ?? null,
-    ...createdAudit(req.principal),
-  };
-  await write([
-    put({ ...keys.variable(workspaceId, variable.id), ...variable }, conditions.absent),
-    keyGuard(variable),
-    check(keys.workspace(workspaceId), conditions.exists, () => workspaceNotFound(workspaceId)),
-  ]);
-  return created(req, variableResource(req, variable));
-}
-
-export async function updateVariable(req: ApiRequest): Promise<ApiResponse> {
-  orgParam(req);
-  const input = readResourceDocument(req.body, { type: TYPE, id: req.params.variableId });
-  const attrs = definedOnly(checkAttributes(input.attributes, Update, rules));
-  const { orgId, workspaceId, variableId, org, workspace, variable } = await load(req, true);
-  requirePermission(req.principal, org, orgId, 'manageWorkspace', 'managing variables');
-  if (!workspace) throw workspaceNotFound(workspaceId);
-  if (!variable) throw notFound(`variable ${variableId} does not exist`);
-  if (variable.sensitive && attrs.sensitive === false) {
-    throw badRequest('a sensitive variable cannot be made non-sensitive; delete it and create it again', pointer('/data/attributes/sensitive'));
-  }
-  const next = { ...variable, ...attrs };
-  const moved = next.key !== variable.key || next.category !== variable.category;
-  await write([
-    update(
-      keys.variable(workspaceId, variableId),
-      { ...attrs, ...updatedAudit(req.principal) },
-      {
-        condition: {
-          expression: 'attribute_exists(pk) AND #k = :k AND category = :c',
-          names: { '#k': 'key' },
-          values: { ':k': variable.key, ':c': variable.category },
-        },
-      },
-      () => conflict('the variable changed while it was being updated; retry'),
-    ),
-    ...(moved ? [remove(keys.variableKey(workspaceId, variable.category, variable.key)), keyGuard(next)] : []),
-  ]);
-  return noContent();
-}
-
-export async function deleteVariable(req: ApiRequest): Promise<ApiResponse> {
-  const { orgId, workspaceId, variableId, org, workspace, variable } = await load(req, true);
-  requirePermission(req.principal, org, orgId, 'manageWorkspace', 'managing variables');
-  if (!workspace) throw workspaceNotFound(workspaceId);
-  if (!variable) throw notFound(`variable ${variableId} does not exist`);
-  await write([
-    remove(keys.variable(workspaceId, variableId), conditions.exists, () => notFound(`variable ${variableId} does not exist`)),
-    remove(keys.variableKey(workspaceId, variable.category, variable.key)),
-  ]);
-  return noContent();
-}
+    ...audit,
+  }),
+});
+export const update = /* @__PURE__ */ variables.update({
+  schema: Update,
+  check: (scope, attrs) => {
+    if (scope.item?.sensitive && attrs.sensitive === false) {
+      throw new Invalid('a sensitive variable cannot be made non-sensitive; delete it and create it again', pointer('/data/attributes/sensitive'));
+    }
+  },
+});
+export const remove = /* @__PURE__ */ variables.remove();

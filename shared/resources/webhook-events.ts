@@ -4,21 +4,24 @@
  * receiver never compiles anything that could make it hang (webhooks/patterns.ts).
  */
 import * as v from 'valibot';
-import type { ApiRequest, ApiResponse } from '../http/api-handler';
-import { checkAttributes, enumOf, uuid } from '../http/attributes';
-import { notFound } from '../http/errors';
-import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
-import { requireMember, requirePermission } from '../domain/permissions';
-import { keys, prefixes } from '../store/keys';
-import { queryAll, stripKeys } from '../store/table';
-import { check, conditions, put, remove, update, write } from '../store/writes';
+import { NotFound } from '../domain/errors';
+import type { ApiRequest } from '../http/api-handler';
+import { enumOf, uuid } from '../http/attributes';
+import type { ResourceObject } from '../http/jsonapi';
+import { readScope } from '../store/repositories/scope';
+import { templateRef } from '../store/repositories/templates';
+import {
+  listWebhookEvents,
+  planCreateWebhookEvent,
+  planDeleteWebhookEvent,
+  planUpdateWebhookEvent,
+  webhookEventRef,
+} from '../store/repositories/webhook-events';
 import { patternListProblem } from '../webhooks/patterns';
 import { WEBHOOK_EVENT_KINDS, type WebhookEventRecord } from '../webhooks/records';
-import { AUDIT_ATTRIBUTES, auditAttributes, created, createdAudit, definedOnly, newId, noContent, ok, orgParam, selfLink, updatedAudit, uuidParam } from './common';
-import { loadWebhook, webhookNotFound, webhookPath } from './webhooks';
-import { workspaceNotFound } from './workspaces';
-
-const TYPE = 'webhook_event';
+import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink, updatedAudit } from './common';
+import { resource } from './crud';
+import { webhookPath } from './webhooks';
 
 /** Comma-separated regexes, each checked for syntax and for backtracking risk (patterns.ts). */
 const patterns = (emptyMeansAny: boolean) =>
@@ -37,105 +40,85 @@ const Create = v.object({
   /** null or absent: no condition on changed files. */
   path: v.nullish(patterns(true)),
   templateId: uuid('a template'),
-  priority: v.optional(v.pipe(v.number('must be an integer'), v.integer('must be an integer'), v.minValue(0, 'must be 0 or more'), v.maxValue(1_000_000, 'must be at most 1000000')), 1),
+  priority: v.optional(
+    v.pipe(
+      v.number('must be an integer'),
+      v.integer('must be an integer'),
+      v.minValue(0, 'must be 0 or more'),
+      v.maxValue(1_000_000, 'must be at most 1000000'),
+    ),
+    1,
+  ),
 });
 const Update = v.partial(Create);
-const rules = { readOnly: AUDIT_ATTRIBUTES };
 
-const eventNotFound = (id: string) => notFound(`webhook event ${id} does not exist`);
-const templateNotFound = (id: string) => notFound(`template ${id} does not exist in this organization`);
+const eventsPath = (ids: Record<string, string>) =>
+  `${webhookPath({ organizationId: ids.orgId as string, workspaceId: ids.workspaceId as string, id: ids.webhookId as string })}/events`;
 
 function eventResource(req: ApiRequest, e: WebhookEventRecord): ResourceObject {
   return {
-    type: TYPE,
+    type: 'webhook_event',
     id: e.id,
     attributes: { event: e.event, branch: e.branch, path: e.path, templateId: e.templateId, priority: e.priority, ...auditAttributes(e) },
     relationships: { webhook: { data: { type: 'webhook', id: e.webhookId } } },
-    links: selfLink(req, `${webhookPath({ organizationId: e.organizationId, workspaceId: e.workspaceId, id: e.webhookId })}/events/${e.id}`),
+    links: selfLink(req, `${eventsPath({ orgId: e.organizationId, workspaceId: e.workspaceId, webhookId: e.webhookId })}/${e.id}`),
   };
 }
 
-/** Organization, workspace, webhook, the rule and the named template: one BatchGet. */
-async function load(req: ApiRequest, withEvent: boolean, templateId?: string) {
-  const orgId = orgParam(req);
-  uuidParam(req, 'workspaceId', 'workspace');
-  const webhookId = uuidParam(req, 'webhookId', 'webhook');
-  const eventId = withEvent ? uuidParam(req, 'eventId', 'webhook event') : '';
-  const eventKeys = withEvent ? [keys.webhookEvent(webhookId, eventId)] : [];
-  const templateKeys = templateId ? [keys.template(orgId, templateId)] : [];
-  const loaded = await loadWebhook(req, true, [...eventKeys, ...templateKeys]);
-  const event = withEvent && loaded.webhook ? (loaded.more[0] as WebhookEventRecord | undefined) : undefined;
-  return { ...loaded, eventId, event, templateFound: !templateId || loaded.more[eventKeys.length] !== undefined };
-}
+const webhookEvents = /* @__PURE__ */ resource({
+  type: 'webhook_event',
+  noun: 'webhook event',
+  parents: [
+    { param: 'workspaceId', noun: 'workspace' },
+    { param: 'webhookId', noun: 'webhook' },
+  ],
+  idParam: 'eventId',
+  rules: { readOnly: AUDIT_ATTRIBUTES },
+  access: { write: 'manageWorkspace', action: 'managing webhooks' },
+  repository: {
+    load: (ids, id, refs) => {
+      const scope = { orgId: ids.orgId as string, workspaceId: ids.workspaceId as string, webhookId: ids.webhookId as string };
+      return readScope(scope, id ? webhookEventRef(scope.webhookId, id) : undefined, refs);
+    },
+    list: (scope) => listWebhookEvents(scope.ids.webhookId as string),
+    create: planCreateWebhookEvent,
+    update: (before, _after, changes) => planUpdateWebhookEvent(before, changes),
+    remove: planDeleteWebhookEvent,
+  },
+  render: eventResource,
+  collectionPath: eventsPath,
+});
 
-function requireFound(l: Awaited<ReturnType<typeof load>>, withEvent: boolean): void {
-  if (!l.workspace) throw workspaceNotFound(l.workspaceId);
-  if (!l.webhook) throw webhookNotFound(l.webhookId);
-  if (withEvent && !l.event) throw eventNotFound(l.eventId);
-}
+// The rule's template must be one of the organization's, read with the scope.
+const references = (ids: Record<string, string>, attrs: { templateId?: string }) => ({
+  template: attrs.templateId ? templateRef(ids.orgId as string, attrs.templateId) : undefined,
+});
+const check = (scope: { refs: Record<string, unknown> }, attrs: { templateId?: string }) => {
+  if (attrs.templateId && !scope.refs.template) throw new NotFound(`template ${attrs.templateId} does not exist in this organization`);
+};
 
-export async function listWebhookEvents(req: ApiRequest): Promise<ApiResponse> {
-  const l = await load(req, false);
-  requireMember(req.principal, l.org, l.orgId);
-  requireFound(l, false);
-  const items = await queryAll({
-    KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
-    ExpressionAttributeValues: { ':p': keys.webhook(l.webhookId).pk, ':s': prefixes.webhookEvent },
-  });
-  const events = items.map((i) => stripKeys<WebhookEventRecord>(i)).sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id));
-  return ok(document(events.map((e) => eventResource(req, e)), {
-    links: selfLink(req, `${webhookPath({ organizationId: l.orgId, workspaceId: l.workspaceId, id: l.webhookId })}/events`),
-  }));
-}
-
-export async function getWebhookEvent(req: ApiRequest): Promise<ApiResponse> {
-  const l = await load(req, true);
-  requireMember(req.principal, l.org, l.orgId);
-  requireFound(l, true);
-  return ok(document(eventResource(req, l.event as WebhookEventRecord)));
-}
-
-export async function createWebhookEvent(req: ApiRequest): Promise<ApiResponse> {
-  const input = readResourceDocument(req.body, { type: TYPE });
-  const attrs = checkAttributes(input.attributes, Create, rules);
-  const l = await load(req, false, attrs.templateId);
-  requirePermission(req.principal, l.org, l.orgId, 'manageWorkspace', 'managing webhooks');
-  requireFound(l, false);
-  if (!l.templateFound) throw templateNotFound(attrs.templateId);
-  const event: WebhookEventRecord = {
+export const list = /* @__PURE__ */ webhookEvents.list();
+export const get = /* @__PURE__ */ webhookEvents.get();
+export const create = /* @__PURE__ */ webhookEvents.create({
+  schema: Create,
+  references,
+  check,
+  build: (scope, attrs, audit) => ({
     id: newId(),
-    organizationId: l.orgId,
-    workspaceId: l.workspaceId,
-    webhookId: l.webhookId,
+    organizationId: scope.ids.orgId as string,
+    workspaceId: scope.ids.workspaceId as string,
+    webhookId: scope.ids.webhookId as string,
     ...attrs,
     path: attrs.path?.trim() || null,
-    ...createdAudit(req.principal),
-  };
-  await write([
-    put({ ...keys.webhookEvent(l.webhookId, event.id), ...event }, conditions.absent),
-    check(keys.webhook(l.webhookId), conditions.exists, () => webhookNotFound(l.webhookId)),
-  ]);
-  return created(req, eventResource(req, event));
-}
-
-export async function updateWebhookEvent(req: ApiRequest): Promise<ApiResponse> {
-  const input = readResourceDocument(req.body, { type: TYPE, id: req.params.eventId });
-  const attrs = definedOnly(checkAttributes(input.attributes, Update, rules));
-  const l = await load(req, true, attrs.templateId);
-  requirePermission(req.principal, l.org, l.orgId, 'manageWorkspace', 'managing webhooks');
-  requireFound(l, true);
-  if (!l.templateFound) throw templateNotFound(attrs.templateId as string);
-  const changes = { ...attrs, ...('path' in attrs ? { path: attrs.path?.trim() || null } : {}), ...updatedAudit(req.principal) };
-  await write([
-    update(keys.webhookEvent(l.webhookId, l.eventId), changes, { condition: conditions.exists }, () => eventNotFound(l.eventId)),
-  ]);
-  return noContent();
-}
-
-export async function deleteWebhookEvent(req: ApiRequest): Promise<ApiResponse> {
-  const l = await load(req, true);
-  requirePermission(req.principal, l.org, l.orgId, 'manageWorkspace', 'managing webhooks');
-  requireFound(l, true);
-  await write([remove(keys.webhookEvent(l.webhookId, l.eventId), conditions.exists, () => eventNotFound(l.eventId))]);
-  return noContent();
-}
+    ...audit,
+  }),
+});
+export const update = /* @__PURE__ */ webhookEvents.update({
+  schema: Update,
+  references,
+  check,
+  changes: async (scope, _event, attrs) => ({
+    record: { ...attrs, ...('path' in attrs ? { path: attrs.path?.trim() || null } : {}), ...updatedAudit(scope.principal) },
+  }),
+});
+export const remove = /* @__PURE__ */ webhookEvents.remove();

@@ -1,49 +1,53 @@
 /** Workspaces: where jobs run (a git source, branch and folder), managed with manageWorkspace. */
 import * as v from 'valibot';
-import { ApiEnv, readEnv } from '../env';
-import type { ApiRequest, ApiResponse } from '../http/api-handler';
-import { bool, checkAttributes, enumOf, nonEmptyString, optionalText, uuid } from '../http/attributes';
-import { badRequest, conflict, notFound, pointer } from '../http/errors';
-import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
-import { requireMember, requirePermission } from '../domain/permissions';
+import { Invalid, NotFound, pointer } from '../domain/errors';
 import { IAC_TYPES, type WorkspaceRecord } from '../domain/records';
-import { indexes, keys } from '../store/keys';
-import { deleteAll, queryAll, stripKeys } from '../store/table';
-import { conditions, guard, put, remove, update, write } from '../store/writes';
-import { deleteWorkspaceWebhooks } from '../webhooks/store';
+import type { ApiRequest } from '../http/api-handler';
+import { bool, enumOf, nonEmptyString, optionalText, uuid } from '../http/attributes';
+import type { ResourceObject } from '../http/jsonapi';
+import { startRun } from '../runs/start-run';
+import { readScope } from '../store/repositories/scope';
+import { templateRef } from '../store/repositories/templates';
+import { removeWorkspaceWebhooks } from '../store/repositories/webhooks';
+import { changeQueue } from '../store/repositories/workspace-queue';
 import {
-  AUDIT_ATTRIBUTES,
-  auditAttributes,
-  created,
-  createdAudit,
-  definedOnly,
-  loadOrganization,
-  loadWithOrganization,
-  newId,
-  noContent,
-  ok,
-  orgParam,
-  selfLink,
-  updatedAudit,
-  uuidParam,
-} from './common';
-import { onWorkspaceUnlocked } from './workspace-events';
-
-const TYPE = 'workspace';
+  listWorkspaces,
+  planCreateWorkspace,
+  planDeleteWorkspace,
+  planUpdateWorkspace,
+  removeWorkspacePartition,
+  workspaceBusy,
+  workspaceRef,
+} from '../store/repositories/workspaces';
+import { serviceMode } from '../wiring';
+import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
+import { resource } from './crud';
 
 const branchName = v.pipe(
   nonEmptyString(255, 'a branch name'),
-  v.check((b) => /^[A-Za-z0-9._\/-]+$/.test(b) && !b.includes('..') && !b.startsWith('-') && !b.startsWith('/') && !b.endsWith('/'), 'must be a valid git branch name'),
+  v.check(
+    (b) => /^[A-Za-z0-9._/-]+$/.test(b) && !b.includes('..') && !b.startsWith('-') && !b.startsWith('/') && !b.endsWith('/'),
+    'must be a valid git branch name',
+  ),
 );
 const folder = v.pipe(
   v.string('must be a folder path'),
   v.maxLength(1024, 'must be at most 1024 characters'),
-  v.check((f) => /^[A-Za-z0-9._\/ -]*$/.test(f) && !f.split('/').includes('..'), 'must be a folder inside the repository (no ..)'),
+  v.check((f) => /^[A-Za-z0-9._/ -]*$/.test(f) && !f.split('/').includes('..'), 'must be a folder inside the repository (no ..)'),
   v.transform((f) => `/${f.replace(/^\/+|\/+$/g, '')}`),
 );
 const terraformVersion = v.nullish(v.pipe(v.string('must be a version string'), v.regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/, 'must look like 1.11.4')));
 // Terrakube clients send locked as "true"/"false" too.
-const lockedFlag = v.union([bool(), v.pipe(v.picklist(['true', 'false'], 'must be true or false'), v.transform((s) => s === 'true'))], 'must be true or false');
+const lockedFlag = v.union(
+  [
+    bool(),
+    v.pipe(
+      v.picklist(['true', 'false'], 'must be true or false'),
+      v.transform((s) => s === 'true'),
+    ),
+  ],
+  'must be true or false',
+);
 
 const Create = v.object({
   name: v.pipe(nonEmptyString(256, 'a name'), v.regex(/^[A-Za-z0-9._ -]+$/, 'may contain letters, digits, spaces, dots, dashes and underscores')),
@@ -57,16 +61,15 @@ const Create = v.object({
   defaultTemplate: v.nullish(uuid('a template')),
 });
 const Update = v.partial(Create);
-const rules = { readOnly: AUDIT_ATTRIBUTES };
 
 const REMOTE_SOURCE = /^(https?:\/\/|ssh:\/\/|git:\/\/)[^\s]+$|^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/;
 const LOCAL_SOURCE = /^(file:\/\/\/|\/)[^\s]*$/;
 
 /** Git URLs everywhere; file:// URLs and absolute paths only when served locally. */
 export function validateSource(source: string): void {
-  const local = readEnv(ApiEnv).TERRAKUBE_MODE === 'local';
+  const local = serviceMode() === 'local';
   if (REMOTE_SOURCE.test(source) || (local && LOCAL_SOURCE.test(source))) return;
-  throw badRequest(
+  throw new Invalid(
     local ? 'source must be a git URL, a file:// URL or an absolute path' : 'source must be a git URL (https://, ssh://, git:// or user@host:path)',
     pointer('/data/attributes/source'),
   );
@@ -74,7 +77,7 @@ export function validateSource(source: string): void {
 
 export function workspaceResource(req: ApiRequest, w: WorkspaceRecord): ResourceObject {
   return {
-    type: TYPE,
+    type: 'workspace',
     id: w.id,
     attributes: {
       name: w.name,
@@ -93,47 +96,52 @@ export function workspaceResource(req: ApiRequest, w: WorkspaceRecord): Resource
   };
 }
 
-/** The workspace if it exists in this organization (else undefined: another org's id is "not found"). */
-export const inOrganization = (w: WorkspaceRecord | undefined, orgId: string) => (w && w.organizationId === orgId ? w : undefined);
-export const workspaceNotFound = (id: string) => notFound(`workspace ${id} does not exist`);
-
-async function loadWorkspace(req: ApiRequest, extraKeys: ReturnType<typeof keys.template>[] = []) {
-  const orgId = orgParam(req);
-  const workspaceId = uuidParam(req, 'workspaceId', 'workspace');
-  const { org, items } = await loadWithOrganization(orgId, [keys.workspace(workspaceId), ...extraKeys]);
-  return { orgId, workspaceId, org, workspace: inOrganization(items[0] as WorkspaceRecord | undefined, orgId), extra: items.slice(1) };
+/** Unlocking a workspace starts its oldest waiting job at once (contract §4.1), by the queue write every hand-over uses. */
+async function onUnlocked(w: WorkspaceRecord): Promise<void> {
+  const start = await changeQueue(w.id);
+  if (start !== undefined) await startRun({ organizationId: w.organizationId, jobId: start });
 }
 
-export async function listWorkspaces(req: ApiRequest): Promise<ApiResponse> {
-  const orgId = orgParam(req);
-  requireMember(req.principal, await loadOrganization(orgId), orgId);
-  const items = await queryAll({ index: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': `ORG#${orgId}#WS` } });
-  return ok(document(items.map((i) => workspaceResource(req, stripKeys<WorkspaceRecord>(i))), { links: selfLink(req, `/organization/${orgId}/workspace`) }));
-}
+const workspaces = /* @__PURE__ */ resource({
+  type: 'workspace',
+  noun: 'workspace',
+  parents: [],
+  idParam: 'workspaceId',
+  rules: { readOnly: AUDIT_ATTRIBUTES },
+  access: { write: 'manageWorkspace', action: 'managing workspaces' },
+  repository: {
+    load: (ids, id, refs) => readScope({ orgId: ids.orgId as string }, id ? workspaceRef(id) : undefined, refs, (w) => w.organizationId === ids.orgId),
+    list: (scope) => listWorkspaces(scope.ids.orgId as string),
+    create: planCreateWorkspace,
+    update: (before, _after, changes) => planUpdateWorkspace(before, changes),
+    remove: planDeleteWorkspace,
+  },
+  render: workspaceResource,
+  collectionPath: (ids) => `/organization/${ids.orgId}/workspace`,
+});
 
-export async function getWorkspace(req: ApiRequest): Promise<ApiResponse> {
-  const { orgId, workspaceId, org, workspace } = await loadWorkspace(req);
-  requireMember(req.principal, org, orgId);
-  if (!workspace) throw workspaceNotFound(workspaceId);
-  return ok(document(workspaceResource(req, workspace)));
-}
+// A source is checked without any read; a default template must be one of the organization's, read with the scope.
+// (Hooks are passed one by one, never spread: a spread argument would keep every route's hooks in every bundle.)
+const validate = (attrs: { source?: string }) => {
+  if (attrs.source !== undefined) validateSource(attrs.source);
+};
+const references = (ids: Record<string, string>, attrs: { defaultTemplate?: string | null }) => ({
+  template: attrs.defaultTemplate ? templateRef(ids.orgId as string, attrs.defaultTemplate) : undefined,
+});
+const check = (scope: { refs: Record<string, unknown> }, attrs: { defaultTemplate?: string | null }) => {
+  if (attrs.defaultTemplate && !scope.refs.template) throw new NotFound(`template ${attrs.defaultTemplate} does not exist in this organization`);
+};
 
-function requireTemplateFound(found: unknown, templateId: string): void {
-  if (!found) throw notFound(`template ${templateId} does not exist in this organization`);
-}
-
-export async function createWorkspace(req: ApiRequest): Promise<ApiResponse> {
-  const orgId = orgParam(req);
-  const input = readResourceDocument(req.body, { type: TYPE });
-  const attrs = checkAttributes(input.attributes, Create, rules);
-  validateSource(attrs.source);
-  const templateKeys = attrs.defaultTemplate ? [keys.template(orgId, attrs.defaultTemplate)] : [];
-  const { org, items } = await loadWithOrganization(orgId, templateKeys);
-  requirePermission(req.principal, org, orgId, 'manageWorkspace', 'managing workspaces');
-  if (attrs.defaultTemplate) requireTemplateFound(items[0], attrs.defaultTemplate);
-  const workspace: WorkspaceRecord = {
+export const list = /* @__PURE__ */ workspaces.list();
+export const get = /* @__PURE__ */ workspaces.get();
+export const create = /* @__PURE__ */ workspaces.create({
+  schema: Create,
+  validate,
+  references,
+  check,
+  build: (scope, attrs, audit) => ({
     id: newId(),
-    organizationId: orgId,
+    organizationId: scope.ids.orgId as string,
     name: attrs.name,
     description: attrs.description ?? null,
     source: attrs.source,
@@ -145,59 +153,26 @@ export async function createWorkspace(req: ApiRequest): Promise<ApiResponse> {
     defaultTemplate: attrs.defaultTemplate ?? null,
     queue: [],
     queueVersion: 0,
-    ...createdAudit(req.principal),
-  };
-  await write([
-    put({ ...keys.workspace(workspace.id), ...indexes.workspace(orgId, workspace.name), ...workspace }, conditions.absent),
-    guard(keys.workspaceName(orgId, workspace.name), workspace.id, `a workspace named '${workspace.name}'`),
-  ]);
-  return created(req, workspaceResource(req, workspace));
-}
-
-export async function updateWorkspace(req: ApiRequest): Promise<ApiResponse> {
-  orgParam(req);
-  const input = readResourceDocument(req.body, { type: TYPE, id: req.params.workspaceId });
-  const attrs = definedOnly(checkAttributes(input.attributes, Update, rules));
-  if (attrs.source !== undefined) validateSource(attrs.source);
-  const templateKeys = attrs.defaultTemplate ? [keys.template(req.params.orgId?.toLowerCase() ?? '', attrs.defaultTemplate)] : [];
-  const { orgId, workspaceId, org, workspace, extra } = await loadWorkspace(req, templateKeys);
-  requirePermission(req.principal, org, orgId, 'manageWorkspace', 'managing workspaces');
-  if (!workspace) throw workspaceNotFound(workspaceId);
-  if (attrs.defaultTemplate) requireTemplateFound(extra[0], attrs.defaultTemplate);
-  const renamed = attrs.name !== undefined && attrs.name.toLowerCase() !== workspace.name.toLowerCase();
-  await write([
-    update(
-      keys.workspace(workspaceId),
-      { ...attrs, ...(attrs.name !== undefined ? indexes.workspace(orgId, attrs.name) : {}), ...updatedAudit(req.principal) },
-      { condition: { expression: 'attribute_exists(pk) AND #n = :old', names: { '#n': 'name' }, values: { ':old': workspace.name } } },
-      () => conflict('the workspace changed while it was being updated; retry'),
-    ),
-    ...(renamed
-      ? [remove(keys.workspaceName(orgId, workspace.name)), guard(keys.workspaceName(orgId, attrs.name as string), workspaceId, `a workspace named '${attrs.name}'`)]
-      : []),
-  ]);
-  if (workspace.locked && attrs.locked === false) await onWorkspaceUnlocked(orgId, workspaceId);
-  return noContent();
-}
-
-export async function deleteWorkspace(req: ApiRequest): Promise<ApiResponse> {
-  const { orgId, workspaceId, org, workspace } = await loadWorkspace(req);
-  requirePermission(req.principal, org, orgId, 'manageWorkspace', 'managing workspaces');
-  if (!workspace) throw workspaceNotFound(workspaceId);
-  const busy = () => conflict('the workspace has jobs that have not ended; cancel them first');
-  if (workspace.activeJob !== undefined || (workspace.queue?.length ?? 0) > 0) throw busy();
-  await write([
-    remove(keys.workspace(workspaceId), {
-      expression: 'attribute_exists(pk) AND attribute_not_exists(activeJob) AND (attribute_not_exists(#q) OR size(#q) = :zero)',
-      names: { '#q': 'queue' },
-      values: { ':zero': 0 },
-    }, busy),
-    remove(keys.workspaceName(orgId, workspace.name)),
-  ]);
-  // Its variables and their guards share the workspace partition.
-  const rest = await queryAll({ KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `WS#${workspaceId}` }, ProjectionExpression: 'pk, sk' });
-  await deleteAll(rest.map((i) => ({ pk: String(i.pk), sk: String(i.sk) })));
-  // Webhooks are keyed by their own id (the receiver knows nothing else), so they go separately.
-  await deleteWorkspaceWebhooks(workspaceId);
-  return noContent();
-}
+    ...audit,
+  }),
+});
+export const update = /* @__PURE__ */ workspaces.update({
+  schema: Update,
+  validate,
+  references,
+  check,
+  after: async (before, after) => {
+    if (before.locked && !after.locked) await onUnlocked(after);
+  },
+});
+export const remove = /* @__PURE__ */ workspaces.remove({
+  // No job may hold or wait for the workspace (the delete's condition checks it again).
+  check: (_scope, w) => {
+    if (w.activeJob !== undefined || (w.queue?.length ?? 0) > 0) throw workspaceBusy();
+  },
+  after: async (w) => {
+    // Its variables and their guards share the workspace partition; webhooks are keyed by their own id.
+    await removeWorkspacePartition(w.id);
+    await removeWorkspaceWebhooks(w.id);
+  },
+});

@@ -1,6 +1,6 @@
 /**
- * The DynamoDB client, created once per container (module scope). A middleware counts every request
- * the service sends, so tests and `npm run bench` can assert the round trips of each operation.
+ * The DynamoDB document client (built once per container by the wiring). A middleware counts every
+ * request the service sends, so tests and `npm run bench` can assert the round trips of each operation.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -15,8 +15,8 @@ export const roundTrips = {
   },
 };
 
-function createClient(): DynamoDBDocumentClient {
-  const client = traced(new DynamoDBClient({ maxAttempts: Number(process.env.DYNAMODB_MAX_ATTEMPTS ?? 4) }));
+export function createDocumentClient(maxAttempts: number): DynamoDBDocumentClient {
+  const client = traced(new DynamoDBClient({ maxAttempts }));
   client.middlewareStack.add(
     (next, context) => async (args) => {
       roundTrips.total += 1;
@@ -29,16 +29,4 @@ function createClient(): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-}
-
-let documentClient: DynamoDBDocumentClient | undefined;
-
-export function ddb(): DynamoDBDocumentClient {
-  documentClient ??= createClient();
-  return documentClient;
-}
-
-/** Tests replace the client to inject faults at the SDK boundary. */
-export function setDocumentClient(client: DynamoDBDocumentClient | undefined): void {
-  documentClient = client;
 }

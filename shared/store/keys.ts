@@ -28,7 +28,7 @@
  * watermark: each creation moves it from its id-1 to its id in the transaction that writes the job, so
  * jobs commit — and join their workspace queue — in id order), plus `abandonedJobIds`: ids whose creation
  * failed after reserving them, which the next creation moves the watermark past in one write (see
- * jobs/job-ids.ts).
+ * jobs/commit-watermark.ts).
  *
  * The organization item also carries `teams`: group name -> permission flags. It is written in the same
  * transaction as the team items, so authorizing any request in an organization is one read of one item.
@@ -67,28 +67,18 @@
  * Webhooks live in a partition of their own because the receiver knows only the webhook id
  * (`/webhook/v1/{id}`): one strongly consistent Query reads the webhook and every rule of it.
  * Deliveries share that partition (so deleting a webhook removes them) under DELIVERY#, which sorts
- * before EVENT#, so the receiver's Query never reads them.
+ * before EVENT#, so the receiver's Query never reads them. How delivery records make each delivery
+ * start at most one job is told in repositories/deliveries.ts.
  *
- * A replayed delivery: providers sign the body, not the delivery-id header, so the same signed body
- * sent again under a new delivery id would look new. The body guard (owned by the first delivery id
- * that carried those bytes) makes it a duplicate.
- *
- * Exactly once per delivery: the delivery key is the provider's delivery id (for releases the release or
- * tag identity, because providers send twin events for one release). The receiver puts the delivery
- * record `received` with `attribute_not_exists(pk) OR status IN (received, failed)` and reads the old
- * record back when the condition fails: `processed` → a duplicate (200, nothing done); `processing` or an
- * unfinished record → the delivery is queued again. The record is not "seen forever" after a failure:
- * job creation is not in the same transaction as the record (createJob owns its transaction), so the
- * processor claims the record with a lease (status processing, leaseUntil, conditional on nobody
- * holding an unexpired lease), creates the job, then marks it `processed` with the job id. A crash
- * between claim and job creation leaves a lease that expires, and Lambda's asynchronous retry (or a redelivery) takes
- * it over. A crash after the job was created but before `processed` is the one window where a retry
- * could create a second job; a retry that takes over an expired lease therefore first looks for the job
- * of this delivery (its comments name the delivery key) among the organization's jobs created since
- * the lapsed claim (Query pk=ORG#<org>, sk begins_with JOB#, newest first), and adopts it if found.
- * A permanent error (the template or workspace is gone) marks the record `failed`: no retries, but a
- * redelivery from the provider tries again. Records expire after 7 days (TTL).
+ * The store around this file: each aggregate has one repository in repositories/ (organizations,
+ * teams, templates, workspaces, variables, workspace-queue, jobs, job-ids, job-search, webhooks,
+ * webhook-events, deliveries) that owns its keys, queries, condition expressions and transaction items,
+ * and hands out `Ref`s (what to read) and write plans (what to write); repositories/batch.ts reads refs
+ * of several aggregates in one request and executes merged plans in one transaction. table.ts and
+ * writes.ts are the only code that sends requests. The job search planner (jobs/search/plan.ts) reads
+ * `partitions` to pick the index a search runs on.
  */
+import type { IndexName } from './table-schema';
 
 export interface Key {
   pk: string;
@@ -116,36 +106,67 @@ export const keys = {
   webhookDelivery: (wh: string, deliveryKey: string): Key => ({ pk: `WEBHOOK#${wh}`, sk: `DELIVERY#${deliveryKey}` }),
 };
 
-/** Index attributes each item type carries. */
-export const indexes: {
-  organization: (name: string) => Record<string, string>;
-  team: (org: string, group: string) => Record<string, string>;
-  workspace: (org: string, name: string) => Record<string, string>;
-  job: (org: string, ws: string, job: number, status: string) => Record<string, string>;
-  jobStatus: (org: string, ws: string, status: string) => Record<string, string>;
-  webhook: (ws: string, createdDate: string, wh: string) => Record<string, string>;
-} = {
-  organization: (name: string) => ({ gsi1pk: 'ORGS', gsi1sk: lc(name) }),
-  team: (org: string, group: string) => ({ gsi2pk: `GROUP#${group}`, gsi2sk: `ORG#${org}` }),
-  workspace: (org: string, name: string) => ({ gsi1pk: `ORG#${org}#WS`, gsi1sk: lc(name) }),
-  job: (org: string, ws: string, job: number, status: string) => ({
-    gsi1pk: `WS#${ws}#JOB`,
-    gsi1sk: padJobId(job),
-    gsi2sk: padJobId(job),
-    gsi3sk: padJobId(job),
-    ...indexes.jobStatus(org, ws, status),
-  }),
-  /** Written with every status change, so the status indexes follow the job. */
-  jobStatus: (org: string, ws: string, status: string) => ({ gsi2pk: `ORG#${org}#STATUS#${status}`, gsi3pk: `WS#${ws}#STATUS#${status}` }),
-  webhook: (ws: string, createdDate: string, wh: string) => ({ gsi1pk: `WS#${ws}#WEBHOOK`, gsi1sk: `${createdDate}#${wh}` }),
-};
-
+/** Sort key prefixes of the item types that share a partition. */
 export const prefixes = {
   team: 'TEAM#',
   template: 'TPL#',
   job: 'JOB#',
   variable: 'VAR#',
   webhookEvent: 'EVENT#',
+  webhookDelivery: 'DELIVERY#',
+};
+
+/**
+ * Every partition a Query reads: the key attribute and its value, the index that holds it (none: the
+ * table), and for job listings the sort key attribute and the prefix before the padded job id.
+ */
+export interface Partition {
+  index?: IndexName;
+  pk: [attribute: string, value: string];
+  sk?: [attribute: string, prefix: string];
+}
+
+export const partitions = {
+  /** Everything keyed by the organization: its item, teams, templates, guards, counter and jobs. */
+  organization: (org: string): Partition => ({ pk: ['pk', `ORG#${org}`] }),
+  /** Everything keyed by the workspace: its item, variables and their guards. */
+  workspace: (ws: string): Partition => ({ pk: ['pk', `WS#${ws}`] }),
+  /** A webhook, its event rules and its delivery records. */
+  webhook: (wh: string): Partition => ({ pk: ['pk', `WEBHOOK#${wh}`] }),
+  organizations: (): Partition => ({ index: 'gsi1', pk: ['gsi1pk', 'ORGS'] }),
+  teamsOfGroup: (group: string): Partition => ({ index: 'gsi2', pk: ['gsi2pk', `GROUP#${group}`] }),
+  workspacesOfOrganization: (org: string): Partition => ({ index: 'gsi1', pk: ['gsi1pk', `ORG#${org}#WS`] }),
+  webhooksOfWorkspace: (ws: string): Partition => ({ index: 'gsi1', pk: ['gsi1pk', `WS#${ws}#WEBHOOK`] }),
+  jobsOfOrganization: (org: string): Partition => ({ pk: ['pk', `ORG#${org}`], sk: ['sk', prefixes.job] }),
+  jobsOfWorkspace: (ws: string): Partition => ({ index: 'gsi1', pk: ['gsi1pk', `WS#${ws}#JOB`], sk: ['gsi1sk', ''] }),
+  jobsOfOrganizationWithStatus: (org: string, status: string): Partition => ({
+    index: 'gsi2',
+    pk: ['gsi2pk', `ORG#${org}#STATUS#${status}`],
+    sk: ['gsi2sk', ''],
+  }),
+  jobsOfWorkspaceWithStatus: (ws: string, status: string): Partition => ({ index: 'gsi3', pk: ['gsi3pk', `WS#${ws}#STATUS#${status}`], sk: ['gsi3sk', ''] }),
+};
+
+const value = (p: Partition) => p.pk[1];
+
+/** Index attributes each item type carries: its place in the partitions above. */
+export const indexes = {
+  organization: (name: string) => ({ gsi1pk: value(partitions.organizations()), gsi1sk: lc(name) }),
+  team: (org: string, group: string) => ({ gsi2pk: value(partitions.teamsOfGroup(group)), gsi2sk: `ORG#${org}` }),
+  workspace: (org: string, name: string) => ({ gsi1pk: value(partitions.workspacesOfOrganization(org)), gsi1sk: lc(name) }),
+  job: (org: string, ws: string, job: number, status: string) => ({
+    gsi1pk: value(partitions.jobsOfWorkspace(ws)),
+    gsi1sk: padJobId(job),
+    gsi2sk: padJobId(job),
+    gsi3sk: padJobId(job),
+    ...indexes.jobStatus(org, ws, status),
+  }),
+  /** Written with every status change, so the status indexes follow the job. */
+  jobStatus: (org: string, ws: string, status: string) => ({
+    gsi2pk: value(partitions.jobsOfOrganizationWithStatus(org, status)),
+    gsi3pk: value(partitions.jobsOfWorkspaceWithStatus(ws, status)),
+  }),
+  webhook: (ws: string, createdDate: string, wh: string) => ({ gsi1pk: value(partitions.webhooksOfWorkspace(ws)), gsi1sk: `${createdDate}#${wh}` }),
 };
 
 export const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk'] as const;

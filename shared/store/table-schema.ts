@@ -14,11 +14,7 @@ export const TABLE_SCHEMA = {
 
 export type IndexName = (typeof TABLE_SCHEMA.globalSecondaryIndexes)[number]['indexName'];
 
-const attributeNames = [
-  TABLE_SCHEMA.partitionKey,
-  TABLE_SCHEMA.sortKey,
-  ...TABLE_SCHEMA.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
-];
+const attributeNames = [TABLE_SCHEMA.partitionKey, TABLE_SCHEMA.sortKey, ...TABLE_SCHEMA.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey])];
 export const attributeDefinitions = () => attributeNames.map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const }));
 
 export const indexDefinition = (i: (typeof TABLE_SCHEMA.globalSecondaryIndexes)[number]) => ({

@@ -1,49 +1,112 @@
-/** Thin helpers over the document client: strongly consistent reads, paged queries, transactions. */
+/**
+ * Reading the one table: strongly consistent reads, reads of several items in one request, paged
+ * queries. With writes.ts this is the only code that talks to DynamoDB; repositories/ build on both.
+ */
 import {
   BatchGetCommand,
   BatchWriteCommand,
   GetCommand,
   QueryCommand,
-  TransactWriteCommand,
   type QueryCommandInput,
-  type TransactWriteCommandInput,
+  type DynamoDBDocumentClientResolvedConfig,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
 } from '@aws-sdk/lib-dynamodb';
-import { ddb } from './client';
-import { KEY_ATTRIBUTES, type Key } from './keys';
+import type { Command } from '@smithy/types';
+import { unavailableIfTransient } from '../adapters/aws/transient';
+import { documentClient, tableName } from '../wiring';
+import { KEY_ATTRIBUTES, type Key, type Partition } from './keys';
 import type { IndexName } from './table-schema';
 
 export type Item = Record<string, unknown>;
+export { tableName };
 
-export function tableName(): string {
-  const name = process.env.TABLE_NAME;
-  if (!name) throw new Error('TABLE_NAME is not set');
-  return name;
+/**
+ * Sends one request. Transient failures become Unavailable; a cancelled transaction is left to the
+ * caller, which reads its reasons (and classifies what it does not handle).
+ */
+export async function send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(
+  command: Command<ServiceInputTypes, I, ServiceOutputTypes, O, DynamoDBDocumentClientResolvedConfig>,
+): Promise<O> {
+  try {
+    return await documentClient().send(command);
+  } catch (error) {
+    if ((error as { name?: string }).name === 'TransactionCanceledException') throw error;
+    throw unavailableIfTransient(error);
+  }
 }
+
+/** The record without its key and index attributes. */
+export function stripKeys<T>(item: Item): T {
+  const out: Item = { ...item };
+  for (const k of KEY_ATTRIBUTES) delete out[k];
+  return out as T;
+}
+
+/** An item to read and how it becomes a record: what repositories hand out so callers never build keys. */
+export interface Ref<T> {
+  key: Key;
+  decode(item: Item): T;
+}
+
+export const ref = <T>(key: Key, decode: (item: Item) => T = (item) => stripKeys<T>(item)): Ref<T> => ({ key, decode });
+
+export type Read<M> = { [K in keyof M]: M[K] extends Ref<infer T> ? T | undefined : undefined };
 
 const keyString = (key: Key) => `${key.pk}\u0000${key.sk}`;
 
 export async function getItem(key: Key): Promise<Item | undefined> {
-  const res = await ddb().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+  const res = await send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
   return res.Item;
 }
 
-/** Reads up to 100 items in one request (more only if DynamoDB leaves keys unprocessed). */
+export async function read<T>(r: Ref<T>): Promise<T | undefined> {
+  const item = await getItem(r.key);
+  return item ? r.decode(item) : undefined;
+}
+
+/**
+ * Reads several items in one request (GetItem for one, BatchGetItem for more; more requests only if
+ * DynamoDB leaves keys unprocessed). Entries left undefined are not read.
+ */
+export async function readTogether<M extends Record<string, Ref<unknown> | undefined>>(refs: M): Promise<Read<M>> {
+  const wanted = Object.entries(refs).filter((e): e is [string, Ref<unknown>] => e[1] !== undefined);
+  const out: Record<string, unknown> = {};
+  if (wanted.length === 1) {
+    const [name, r] = wanted[0] as [string, Ref<unknown>];
+    out[name] = await read(r);
+  } else if (wanted.length > 1) {
+    const found = await batchGet(wanted.map(([, r]) => r.key));
+    for (const [name, r] of wanted) {
+      const item = found.get(keyString(r.key));
+      out[name] = item ? r.decode(item) : undefined;
+    }
+  }
+  return out as Read<M>;
+}
+
+/** Reads up to 100 items in one request, by key. */
 export async function batchGet(keys: Key[]): Promise<Map<string, Item>> {
   const found = new Map<string, Item>();
   const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
   let pending: Record<string, unknown>[] = unique.map((k) => ({ pk: k.pk, sk: k.sk }));
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000)));
-    const res = await ddb().send(
-      new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } } }),
-    );
+    const res = await send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: pending, ConsistentRead: true } } }));
     for (const item of res.Responses?.[tableName()] ?? []) found.set(keyString(item as Key), item);
     pending = (res.UnprocessedKeys?.[tableName()]?.Keys as Record<string, unknown>[] | undefined) ?? [];
   }
   return found;
 }
 
-export const pick = (items: Map<string, Item>, key: Key): Item | undefined => items.get(keyString(key));
+export async function readMany<T>(refs: Ref<T>[]): Promise<T[]> {
+  if (refs.length === 0) return [];
+  const found = await batchGet(refs.map((r) => r.key));
+  return refs.flatMap((r) => {
+    const item = found.get(keyString(r.key));
+    return item ? [r.decode(item)] : [];
+  });
+}
 
 export interface Page {
   items: Item[];
@@ -52,24 +115,28 @@ export interface Page {
   scanned: number;
 }
 
-export async function query(
-  input: Omit<QueryCommandInput, 'TableName' | 'IndexName'> & { index?: IndexName },
-): Promise<Page> {
+export type QueryInput = Omit<QueryCommandInput, 'TableName' | 'IndexName'> & { index?: IndexName };
+
+export async function query(input: QueryInput): Promise<Page> {
   const { index, ...rest } = input;
-  const res = await ddb().send(
-    new QueryCommand({ TableName: tableName(), ...(index ? { IndexName: index } : { ConsistentRead: true }), ...rest }),
-  );
+  const res = await send(new QueryCommand({ TableName: tableName(), ...(index ? { IndexName: index } : { ConsistentRead: true }), ...rest }));
   return { items: res.Items ?? [], lastKey: res.LastEvaluatedKey, scanned: res.ScannedCount ?? res.Items?.length ?? 0 };
 }
 
 /** How many items a query matches (Select COUNT, following pagination). */
-export async function queryCount(input: Omit<Parameters<typeof query>[0], 'Select' | 'ExclusiveStartKey'>): Promise<number> {
+export async function queryCount(input: Omit<QueryInput, 'Select' | 'ExclusiveStartKey'>): Promise<number> {
   const { index, ...rest } = input;
   let total = 0;
   let start: Record<string, unknown> | undefined;
   do {
-    const res = await ddb().send(
-      new QueryCommand({ TableName: tableName(), ...(index ? { IndexName: index } : { ConsistentRead: true }), ...rest, Select: 'COUNT', ExclusiveStartKey: start }),
+    const res = await send(
+      new QueryCommand({
+        TableName: tableName(),
+        ...(index ? { IndexName: index } : { ConsistentRead: true }),
+        ...rest,
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+      }),
     );
     total += res.Count ?? 0;
     start = res.LastEvaluatedKey;
@@ -78,7 +145,7 @@ export async function queryCount(input: Omit<Parameters<typeof query>[0], 'Selec
 }
 
 /** Every item of a query, following pagination: only for bounded sets (a workspace's variables). */
-export async function queryAll(input: Parameters<typeof query>[0]): Promise<Item[]> {
+export async function queryAll(input: QueryInput): Promise<Item[]> {
   const items: Item[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -89,62 +156,27 @@ export async function queryAll(input: Parameters<typeof query>[0]): Promise<Item
   return items;
 }
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-interface Expressions {
-  ConditionExpression?: string;
-  ExpressionAttributeNames?: Record<string, string>;
-  ExpressionAttributeValues?: Record<string, unknown>;
-}
-
-/** One write (no table name: there is one table). */
-export interface WriteOp {
-  Put?: Expressions & { Item: Item };
-  Update?: Expressions & { Key: Key; UpdateExpression: string };
-  Delete?: Expressions & { Key: Key };
-  ConditionCheck?: Expressions & { Key: Key };
-}
-
-/** One item of a transaction, with the error to raise when its condition is what failed. */
-export interface TxItem {
-  item: WriteOp;
-  onConditionFailed?: () => Error;
-}
-
-export class ConditionFailed extends Error {
-  constructor(readonly index: number) {
-    super(`transaction condition ${index} failed`);
-    this.name = 'ConditionFailed';
-  }
-}
-
-const TRANSACTION_ATTEMPTS = 6;
-
 /**
- * Writes all items atomically; a failed condition raises that item's error (or ConditionFailed). A
- * transaction cancelled only because another one touched the same item at the same moment wrote
- * nothing, so it is simply tried again (the SDK does not retry those).
+ * The items of a partition (see keys.ts), all pages: those whose sort key begins with `prefix`, or is
+ * at least `from`; `keysOnly` reads just pk and sk (for deleting them).
  */
-export async function transact(items: TxItem[]): Promise<void> {
-  const withTable = items.map(({ item }) => {
-    const [op, body] = Object.entries(item)[0] as [string, Record<string, unknown>];
-    return { [op]: { TableName: tableName(), ...body } } as TransactItem;
+export function readPartition(
+  partition: Partition,
+  options: { prefix?: string; from?: string; keysOnly?: boolean; projection?: string } = {},
+): Promise<Item[]> {
+  const [pkName, pkValue] = partition.pk;
+  const skName = partition.sk?.[0] ?? 'sk';
+  const skCondition = options.prefix !== undefined ? ' AND begins_with(#sk, :sk)' : options.from !== undefined ? ' AND #sk >= :sk' : '';
+  return queryAll({
+    index: partition.index,
+    KeyConditionExpression: `#pk = :pk${skCondition}`,
+    ExpressionAttributeNames: { '#pk': pkName, ...(skCondition ? { '#sk': skName } : {}) },
+    ExpressionAttributeValues: { ':pk': pkValue, ...(skCondition ? { ':sk': options.prefix ?? options.from } : {}) },
+    ...(options.keysOnly ? { ProjectionExpression: 'pk, sk' } : options.projection ? { ProjectionExpression: options.projection } : {}),
   });
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ddb().send(new TransactWriteCommand({ TransactItems: withTable }));
-      return;
-    } catch (error) {
-      const reasons = (error as { name?: string; CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-      if ((error as { name?: string }).name !== 'TransactionCanceledException' || !reasons) throw error;
-      const index = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
-      if (index >= 0) throw items[index]?.onConditionFailed?.() ?? new ConditionFailed(index);
-      const conflictOnly = reasons.every((r) => r.Code === 'None' || r.Code === 'TransactionConflict');
-      if (!conflictOnly || attempt >= TRANSACTION_ATTEMPTS) throw error;
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
-    }
-  }
 }
+
+export const keyOf = (item: Item): Key => ({ pk: String(item.pk), sk: String(item.sk) });
 
 /** Deletes items in batches of 25 (bulk cleanup, not a request's hot path). */
 export async function deleteAll(keys: Key[]): Promise<void> {
@@ -152,15 +184,8 @@ export async function deleteAll(keys: Key[]): Promise<void> {
     let requests: Record<string, unknown>[] = keys.slice(i, i + 25).map((k) => ({ DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } }));
     for (let attempt = 0; requests.length > 0; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000)));
-      const res = await ddb().send(new BatchWriteCommand({ RequestItems: { [tableName()]: requests as never } }));
+      const res = await send(new BatchWriteCommand({ RequestItems: { [tableName()]: requests as never } }));
       requests = (res.UnprocessedItems?.[tableName()] as Record<string, unknown>[] | undefined) ?? [];
     }
   }
-}
-
-/** The record without its key and index attributes. */
-export function stripKeys<T>(item: Item): T {
-  const out: Item = { ...item };
-  for (const k of KEY_ATTRIBUTES) delete out[k];
-  return out as T;
 }

@@ -1,13 +1,53 @@
 /**
- * Builders for conditional writes. Services compose them into one `write` call: a single item goes out
- * as a plain Put/Update/Delete, several as one TransactWriteItems, and a failed condition raises the
- * error its builder was given.
+ * Writing the one table through write plans. A repository plans a change as TxItems (each write with
+ * the error to raise when its condition fails) without sending anything; the caller executes the plan
+ * alone or merges several plans into one transaction (all or nothing). `write` sends a single item as
+ * a plain Put/Update/Delete and several as one TransactWriteItems.
  */
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { conflict } from '../http/errors';
-import { ddb } from './client';
+import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { unavailableIfTransient } from '../adapters/aws/transient';
 import type { Key } from './keys';
-import { ConditionFailed, tableName, transact, type Item, type TxItem } from './table';
+import { send, tableName, type Item } from './table';
+
+interface Expressions {
+  ConditionExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+}
+
+/** One write (no table name: there is one table). */
+export interface WriteOp {
+  Put?: Expressions & { Item: Item };
+  Update?: Expressions & { Key: Key; UpdateExpression: string };
+  Delete?: Expressions & { Key: Key };
+  ConditionCheck?: Expressions & { Key: Key };
+}
+
+/** One write of a plan, with the error to raise when its condition is what failed. */
+export interface TxItem {
+  item: WriteOp;
+  onConditionFailed?: () => Error;
+  /** Hand the item as it was to the caller when the condition fails (ConditionFailed.old). */
+  returnOldOnFailure?: boolean;
+}
+
+/** The writes of one change, planned but not sent. Plans merge by concatenation. */
+export type WritePlan = TxItem[];
+
+/**
+ * A condition failed and its TxItem named no error of its own. `index`: the first write whose condition
+ * failed (`failed`: all of them); `old`: that item as it was (raw attribute values), when asked for.
+ */
+export class ConditionFailed extends Error {
+  constructor(
+    readonly index: number,
+    readonly old?: Record<string, { S?: string; N?: string }>,
+    readonly failed: number[] = [index],
+  ) {
+    super(`transaction condition ${index} failed`);
+    this.name = 'ConditionFailed';
+  }
+}
 
 export interface Condition {
   expression: string;
@@ -33,9 +73,9 @@ export function put(item: Item & Key, condition: Condition | undefined, onCondit
   return { item: { Put: { Item: item, ...conditionParts(condition) } }, onConditionFailed };
 }
 
-/** A uniqueness guard: fails with 409 when the name is taken. */
-export function guard(key: Key, owner: string, what: string): TxItem {
-  return put({ ...key, owner }, absent, () => conflict(`${what} already exists`, { pointer: '/data/attributes/name' }));
+/** A uniqueness guard: its key is free, or `taken` is raised. `owner` says whose it is. */
+export function guard(key: Key, owner: string, taken: () => Error): TxItem {
+  return put({ ...key, owner }, absent, taken);
 }
 
 export function remove(key: Key, condition?: Condition, onConditionFailed?: () => Error): TxItem {
@@ -66,9 +106,7 @@ export function update(
     sets.push(`#a${i} = :a${i}`);
   });
   const removes = options.remove ?? [];
-  const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
-    .filter(Boolean)
-    .join(' ');
+  const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
   return {
     item: {
       Update: {
@@ -83,29 +121,68 @@ export function update(
   };
 }
 
-/** Sends the writes: one plain request for a single item, else one transaction. */
-export async function write(items: TxItem[]): Promise<void> {
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+const TRANSACTION_ATTEMPTS = 6;
+
+/**
+ * Writes all items atomically; a failed condition raises that item's error (or ConditionFailed). A
+ * transaction cancelled only because another one touched the same item at the same moment wrote
+ * nothing, so it is simply tried again (the SDK does not retry those).
+ */
+export async function transact(items: TxItem[]): Promise<void> {
+  const withTable = items.map(({ item, returnOldOnFailure }) => {
+    const [op, body] = Object.entries(item)[0] as [string, Record<string, unknown>];
+    return { [op]: { TableName: tableName(), ...body, ...(returnOldOnFailure ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } : {}) } } as TransactItem;
+  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await send(new TransactWriteCommand({ TransactItems: withTable }));
+      return;
+    } catch (error) {
+      const reasons = (error as { name?: string; CancellationReasons?: { Code?: string; Item?: ConditionFailed['old'] }[] }).CancellationReasons;
+      if ((error as { name?: string }).name !== 'TransactionCanceledException' || !reasons) throw unavailableIfTransient(error);
+      const index = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+      const failed = reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
+      if (index >= 0) throw items[index]?.onConditionFailed?.() ?? new ConditionFailed(index, reasons[index]?.Item, failed);
+      const conflictOnly = reasons.every((r) => r.Code === 'None' || r.Code === 'TransactionConflict');
+      if (!conflictOnly || attempt >= TRANSACTION_ATTEMPTS) throw unavailableIfTransient(error);
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    }
+  }
+}
+
+const conditionFailed = (error: unknown) => (error as { name?: string }).name === 'ConditionalCheckFailedException';
+const failure = (txItem: TxItem, error: unknown) => txItem.onConditionFailed?.() ?? new ConditionFailed(0, (error as { Item?: ConditionFailed['old'] }).Item);
+const returnOld = (txItem: TxItem) => (txItem.returnOldOnFailure ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {});
+
+/** Executes a plan: nothing for an empty one, one plain request for a single item, else one transaction. */
+export async function write(items: WritePlan): Promise<void> {
+  if (items.length === 0) return;
   if (items.length !== 1 || items[0]?.item.ConditionCheck) return transact(items);
-  const [{ item, onConditionFailed }] = items as [TxItem];
+  const [txItem] = items as [TxItem];
+  const { item } = txItem;
   try {
-    if (item.Put) await ddb().send(new PutCommand({ ...item.Put, TableName: tableName() }));
-    else if (item.Update) await ddb().send(new UpdateCommand({ ...item.Update, TableName: tableName() }));
-    else if (item.Delete) await ddb().send(new DeleteCommand({ ...item.Delete, TableName: tableName() }));
+    if (item.Put) await send(new PutCommand({ ...item.Put, TableName: tableName(), ...returnOld(txItem) }));
+    else if (item.Update) await send(new UpdateCommand({ ...item.Update, TableName: tableName(), ...returnOld(txItem) }));
+    else if (item.Delete) await send(new DeleteCommand({ ...item.Delete, TableName: tableName(), ...returnOld(txItem) }));
   } catch (error) {
-    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') throw onConditionFailed?.() ?? new ConditionFailed(0);
+    if (conditionFailed(error)) throw failure(txItem, error);
     throw error;
   }
 }
 
-/** Update returning the item's new state (single item only). */
-export async function updateReturning(txItem: TxItem): Promise<Item> {
+/** An update that answers with the item's attributes (single item only). */
+export async function updateReturning(txItem: TxItem, returnValues: 'ALL_NEW' | 'ALL_OLD' | 'UPDATED_NEW' = 'ALL_NEW'): Promise<Item> {
   const upd = txItem.item.Update;
   if (!upd) throw new Error('updateReturning needs an Update');
   try {
-    const res = await ddb().send(new UpdateCommand({ ...upd, TableName: tableName(), ReturnValues: 'ALL_NEW' }));
+    const res = await send(new UpdateCommand({ ...upd, TableName: tableName(), ReturnValues: returnValues, ...returnOld(txItem) }));
     return res.Attributes ?? {};
   } catch (error) {
-    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') throw txItem.onConditionFailed?.() ?? new ConditionFailed(0);
+    if (conditionFailed(error)) throw failure(txItem, error);
     throw error;
   }
 }
+
+/** An attribute of an item a failed condition handed back (raw DynamoDB values). */
+export const oldAttribute = (old: ConditionFailed['old'], name: string): string | undefined => old?.[name]?.S ?? old?.[name]?.N;

@@ -1,17 +1,17 @@
 /**
  * Processing one accepted delivery: create its job through the same path as the REST POST and start the
- * run of whichever job became active. Idempotent per delivery (see deliveries.ts); throws only for what a
+ * run of whichever job became active. Idempotent per delivery (store/repositories/deliveries.ts); throws only for what a
  * retry can fix, so Lambda's asynchronous retries (or the local queue's) repeat exactly those.
  *
  * DynamoDB round trips: claim (1 UpdateItem) + createJob (its own: a BatchGet and its writes) + mark
  * processed (1 UpdateItem). A retry after a lapsed lease adds one Query (usually one page).
  */
-import { HttpError, HttpErrors, notFound } from '../http/errors';
+import { isPermanent } from '../domain/errors';
 import { createJob } from '../jobs/create-job';
-import { startRun } from '../jobs/runner';
+import { startRun } from '../runs/start-run';
 import { logger } from '../logger';
-import { claimDelivery, completeDelivery, failDelivery, findJobOfDelivery, releaseDelivery } from './deliveries';
-import type { DeliveryMessage } from './event-queue';
+import { claimDelivery, completeDelivery, failDelivery, findJobOfDelivery, releaseDelivery } from '../store/repositories/deliveries';
+import type { DeliveryMessage } from '../ports/delivery-queue';
 
 export type Outcome = 'created' | 'adopted' | 'failed' | 'skipped';
 
@@ -49,17 +49,13 @@ export async function processDelivery(message: DeliveryMessage): Promise<Outcome
         createdBy: record.createdBy,
       },
       // The signature was the authentication; the organization only has to still exist.
-      (org) => {
-        if (!org) throw notFound(`organization ${record.organizationId} no longer exists`);
-        return org;
-      },
+      { trigger: 'webhook' },
     );
   } catch (error) {
-    const status = error instanceof HttpError || error instanceof HttpErrors ? error.status : undefined;
-    if (status !== undefined && status < 500) {
+    if (isPermanent(error)) {
       // The rule's template, the workspace or the organization is gone: retrying cannot help.
       await failDelivery(record, claimedAt, error instanceof Error ? error.message : String(error));
-      logger.warn('webhook delivery could not create a job', { ...context, status, reason: (error as Error).message });
+      logger.warn('webhook delivery could not create a job', { ...context, error: (error as Error).name, reason: (error as Error).message });
       return 'failed';
     }
     await releaseDelivery(record, claimedAt).catch(() => undefined);

@@ -12,16 +12,15 @@
  */
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
-import { badRequest, HttpError, notFound, payloadTooLarge } from '../http/errors';
-import { JobCreate } from '../resources/jobs';
-import { deliveryExpiry, deliveryMarker, recordDelivery } from './deliveries';
-import { eventQueue } from './event-queue';
+import { Invalid, NotFound, Unauthorized } from '../domain/errors';
+import { JobSource } from '../jobs/job-source';
+import { deliveryExpiry, deliveryMarker, recordDelivery } from '../store/repositories/deliveries';
+import { readWebhookWithRules } from '../store/repositories/webhooks';
+import { deliveryQueue, secretBox } from '../wiring';
 import { parsePayload } from './payloads';
 import { Matcher, splitPatterns } from './patterns';
 import { detectProvider, deliveryId, eventName, signatureProblem, type Headers } from './providers';
 import { VIA, type Provider, type VcsEvent, type WebhookEventRecord, type WebhookRecord } from './records';
-import { secretBox } from './secret-box';
-import { loadWebhookWithRules } from './store';
 
 export const MAX_WEBHOOK_BODY = 5 * 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,25 +34,25 @@ export interface DeliveryRequest {
 }
 
 export interface DeliveryAnswer {
-  status: number;
+  /** The delivery was recorded and queued: a job is being created. */
+  queued: boolean;
   body: Record<string, unknown>;
   /** For the access log: what the delivery turned out to be. */
   log: Record<string, unknown>;
 }
 
-const answer = (status: number, body: Record<string, unknown>, log: Record<string, unknown>): DeliveryAnswer => ({ status, body, log });
-/** A sender that does not know the secret; no WWW-Authenticate: there is no bearer scheme here. */
-const notAuthentic = (detail: string) => new HttpError(401, detail);
+const answer = (queued: boolean, body: Record<string, unknown>, log: Record<string, unknown>): DeliveryAnswer => ({ queued, body, log });
+/** A sender that does not know the secret; no authentication scheme to ask for: the signature is it. */
+const notAuthentic = (detail: string) => new Unauthorized(detail);
 
 export async function receiveDelivery(req: DeliveryRequest): Promise<DeliveryAnswer> {
-  if (!UUID.test(req.webhookId)) throw notFound(`webhook ${req.webhookId} does not exist`);
+  if (!UUID.test(req.webhookId)) throw new NotFound(`webhook ${req.webhookId} does not exist`);
   const webhookId = req.webhookId.toLowerCase();
-  if (req.body.length > MAX_WEBHOOK_BODY) throw payloadTooLarge(`the delivery exceeds ${MAX_WEBHOOK_BODY} bytes`);
   const provider = detectProvider(req.headers);
-  if (!provider) throw badRequest('unknown sender: expected an X-GitHub-Event, X-Gitlab-Event or X-Event-Key header', { header: 'X-GitHub-Event' });
+  if (!provider) throw new Invalid('unknown sender: expected an X-GitHub-Event, X-Gitlab-Event or X-Event-Key header', { header: 'X-GitHub-Event' });
 
-  const loaded = await loadWebhookWithRules(webhookId);
-  if (!loaded) throw notFound(`webhook ${webhookId} does not exist`);
+  const loaded = await readWebhookWithRules(webhookId);
+  if (!loaded) throw new NotFound(`webhook ${webhookId} does not exist`);
   const { webhook, rules } = loaded;
   const problem = await signatureProblem(provider, req.headers, req.body, await openSecret(webhook));
   if (problem) throw notAuthentic(`${providerName[provider]} delivery refused: ${problem}`);
@@ -61,18 +60,18 @@ export async function receiveDelivery(req: DeliveryRequest): Promise<DeliveryAns
   const name = eventName(provider, req.headers);
   const parsed = parsePayload(provider, name, parseBody(provider, req));
   const log = { provider, event: name, webhookId };
-  if (parsed.type === 'ping') return answer(200, { ping: true, webhook: webhookId }, { ...log, outcome: 'ping' });
-  if (parsed.type === 'ignored') return answer(200, { accepted: false, reason: parsed.reason }, { ...log, outcome: 'ignored' });
+  if (parsed.type === 'ping') return answer(false, { ping: true, webhook: webhookId }, { ...log, outcome: 'ping' });
+  if (parsed.type === 'ignored') return answer(false, { accepted: false, reason: parsed.reason }, { ...log, outcome: 'ignored' });
 
   const event = parsed.event;
   const matcher = new Matcher();
   const rule = firstMatchingRule(rules, event, matcher);
   if (!rule) {
     const reason = matcher.exhausted ? 'matching stopped at its time budget; no rule matched before' : `no ${event.kind} rule of this webhook matches ${event.refNames[0]}`;
-    return answer(200, { accepted: false, matched: false, reason }, { ...log, outcome: 'no match' });
+    return answer(false, { accepted: false, matched: false, reason }, { ...log, outcome: 'no match' });
   }
   const job = jobFields(provider, event);
-  if ('invalid' in job) return answer(200, { accepted: false, reason: job.invalid }, { ...log, outcome: 'ignored' });
+  if ('invalid' in job) return answer(false, { accepted: false, reason: job.invalid }, { ...log, outcome: 'ignored' });
 
   const deliveryKey = event.dedupeKey ?? deliveryId(provider, req.headers, req.body);
   const recorded = await recordDelivery({
@@ -91,9 +90,9 @@ export async function receiveDelivery(req: DeliveryRequest): Promise<DeliveryAns
     expiresAt: deliveryExpiry(),
   }, createHash('sha256').update(req.body).digest('hex'));
   const outcome = { ...log, deliveryKey, rule: rule.id };
-  if (recorded === 'duplicate') return answer(200, { accepted: false, duplicate: true, delivery: deliveryKey }, { ...outcome, outcome: 'duplicate' });
-  await eventQueue().send({ webhookId, deliveryKey });
-  return answer(202, { accepted: true, delivery: deliveryKey, rule: rule.id, ...(recorded === 'unfinished' ? { redelivery: true } : {}) }, { ...outcome, outcome: 'accepted' });
+  if (recorded === 'duplicate') return answer(false, { accepted: false, duplicate: true, delivery: deliveryKey }, { ...outcome, outcome: 'duplicate' });
+  await deliveryQueue().send({ webhookId, deliveryKey });
+  return answer(true, { accepted: true, delivery: deliveryKey, rule: rule.id, ...(recorded === 'unfinished' ? { redelivery: true } : {}) }, { ...outcome, outcome: 'accepted' });
 }
 
 const providerName: Record<Provider, string> = { github: 'GitHub', gitlab: 'GitLab', bitbucket: 'Bitbucket' };
@@ -116,7 +115,7 @@ export function firstMatchingRule(rules: WebhookEventRecord[], event: VcsEvent, 
 /** The job's branch, commit and creator, held to the same rules as a REST POST of the job. */
 function jobFields(provider: Provider, event: VcsEvent): { overrideBranch: string; commitId: string | null; createdBy: string } | { invalid: string } {
   const commitId = event.commitId && /^[0-9a-fA-F]{4,64}$/.test(event.commitId) ? event.commitId : null;
-  const checked = v.safeParse(JobCreate, { overrideBranch: event.overrideBranch, commitId });
+  const checked = v.safeParse(JobSource, { overrideBranch: event.overrideBranch, commitId });
   if (!checked.success) return { invalid: `the branch '${event.overrideBranch.slice(0, 100)}' cannot be checked out by a job` };
   return { overrideBranch: event.overrideBranch, commitId, createdBy: (event.createdBy ?? `webhook@${provider}`).slice(0, 256) };
 }
@@ -133,7 +132,7 @@ function parseBody(provider: Provider, req: DeliveryRequest): unknown {
   } catch {
     // fall through
   }
-  throw badRequest('the delivery body is not a JSON object', { pointer: '' });
+  throw new Invalid('the delivery body is not a JSON object', { pointer: '' });
 }
 
 /**

@@ -78,6 +78,15 @@ export interface DeliveryRecord {
   /** The current processing attempt: when it started and until when nobody else may take it over. */
   claimedAt?: string;
   leaseUntil?: number;
+  /** Once processed: the job it created (or adopted) and when. */
   jobId?: number;
+  processedAt?: string;
+  /** Once failed: why (a permanent error; a redelivery may try again). */
   error?: string;
+}
+
+/** The guard of a delivery's raw body (DELIVERY#digest:<sha256>): the first delivery key that carried it. */
+export interface DeliveryBodyGuard {
+  owner: string;
+  expiresAt: number;
 }

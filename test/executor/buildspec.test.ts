@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RESULT_VARIABLES } from '../../executor/contract';
+import { RESULT_VARIABLES } from '../../shared/runs/executor-contract';
 import { executorBuildSpec, IAC_BIN_DIR } from '../../infra/constructs/executor-buildspec';
 
 type Phases = { install: { commands: string[]; 'runtime-versions'?: unknown }; build: { commands: string[] } };

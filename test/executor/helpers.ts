@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ExecutorContext } from '../../executor/contract';
+import type { ExecutorContext } from '../../shared/runs/executor-contract';
 import type { LogSink } from '../../executor/log-sink';
 import type { Command } from '../../shared/domain/tcl';
 

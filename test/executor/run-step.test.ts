@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { localArtifacts } from '../../executor/artifacts';
-import type { ExecutorContext, ExecutorResult } from '../../executor/contract';
+import type { ExecutorContext, ExecutorResult } from '../../shared/runs/executor-contract';
 import { fileLogSink, maskingSink, maskSecrets, s3LogSink } from '../../executor/log-sink';
 import { runStep } from '../../executor/run-step';
 import { context, createRepo, memoryLog, processesMatching, script, waitFor, type TestRepo } from './helpers';
@@ -47,6 +47,7 @@ async function run(overrides: Partial<ExecutorContext>, options: { signal?: Abor
     signal: options.signal ?? new AbortController().signal,
     workRoot,
     killGraceMs: options.killGraceMs ?? 2000,
+    environment: process.env,
   });
   // The work directory (checkout, plan file, scripts) never outlives the step.
   expect(readdirSync(workRoot)).toEqual([]);

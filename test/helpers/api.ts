@@ -4,7 +4,7 @@
  */
 import { beforeAll } from 'vitest';
 import { issuePersonalAccessToken } from '../../shared/auth/tokens';
-import { ensureTable } from '../../local/table';
+import { ensureTable } from '../../shared/store/ensure-table';
 import { dispatch } from '../../local/server';
 import { checkAnswer } from './jsonapi-conformance';
 

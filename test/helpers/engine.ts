@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { LocalEngine } from '../../local/engine';
-import { configureJobRunner } from '../../shared/jobs/runner';
-import { resetArtifactStore } from '../../shared/runner/artifacts';
+import { resetWiring, useRunControl } from '../../shared/wiring';
 import { call } from './api';
+import { noRuns } from './runs';
 import { b64 } from './fixtures';
 
 export interface EngineHandle {
@@ -25,13 +25,13 @@ export function useEngine(timeouts = { stepSeconds: 120, approvalSeconds: 600 })
     process.env.TERRAKUBE_FILES_DIR = handle.filesDir;
     process.env.TERRAKUBE_STEP_TIMEOUT_SECONDS = String(timeouts.stepSeconds);
     process.env.TERRAKUBE_APPROVAL_TIMEOUT_SECONDS = String(timeouts.approvalSeconds);
-    resetArtifactStore();
+    resetWiring();
     handle.engine = await LocalEngine.create({ filesDir: handle.filesDir, timeouts, killGraceMs: 2000 });
-    configureJobRunner(() => handle.engine);
+    useRunControl(handle.engine);
   });
   afterAll(async () => {
     await handle.engine?.shutdown();
-    configureJobRunner(undefined);
+    useRunControl(noRuns);
     rmSync(handle.filesDir, { recursive: true, force: true });
   });
   return handle;

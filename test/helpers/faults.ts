@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { setDocumentClient } from '../../shared/store/client';
+import { useDocumentClient } from '../../shared/wiring';
 
 export interface FaultPlan {
   /** Probability that a request fails. */
@@ -38,6 +38,6 @@ export function injectDynamoDbFaults(plan: FaultPlan, maxAttempts = 3): { counte
     },
     { step: 'finalizeRequest', name: 'injectThrottling', priority: 'low' },
   );
-  setDocumentClient(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }));
-  return { counter, restore: () => setDocumentClient(undefined) };
+  useDocumentClient(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }));
+  return { counter, restore: () => useDocumentClient(undefined) };
 }

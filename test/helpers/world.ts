@@ -3,7 +3,7 @@
  * in it: what the table-driven reliability and security tests iterate over.
  */
 import { expect } from 'vitest';
-import { advance } from '../../shared/runner/advance';
+import { advance } from '../../shared/run-tasks/advance';
 import { ROUTES, type RouteDef } from '../../shared/routes';
 import { call } from './api';
 import { createJob, createOrganization, createTeam, createWorkspace, doc, templateId } from './fixtures';

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import aslValidator from 'asl-validator';
-import { RESULT_VARIABLES } from '../../executor/contract';
+import { RESULT_VARIABLES } from '../../shared/runs/executor-contract';
 import { renderRunDefinition, RUN_STATES } from '../../infra/state-machine';
 import { ROUTES } from '../../shared/routes';
 import { actionsOf, synthesize, type Synthesized } from '../helpers/cdk';

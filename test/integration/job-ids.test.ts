@@ -5,8 +5,9 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CommitWatermark, reserveJobId } from '../../shared/jobs/job-ids';
-import { ddb, roundTrips, setDocumentClient } from '../../shared/store/client';
+import { CommitWatermark, reserveJobId } from '../../shared/jobs/commit-watermark';
+import { roundTrips } from '../../shared/store/client';
+import { documentClient, useDocumentClient } from '../../shared/wiring';
 import { keys } from '../../shared/store/keys';
 import { getItem } from '../../shared/store/table';
 import { adminToken, useTable } from '../helpers/api';
@@ -17,15 +18,15 @@ let admin: string;
 beforeAll(async () => {
   admin = await adminToken();
 });
-afterEach(() => setDocumentClient(undefined));
+afterEach(() => useDocumentClient(undefined));
 
 /** The next `times` transactions that put a job fail as throttled (after the SDK's own retries). */
 function throttleJobTransactions(times: number): void {
-  const real = ddb();
+  const real = documentClient();
   let left = times;
   const putsAJob = (command: { constructor: { name: string }; input?: { TransactItems?: { Put?: unknown }[] } }) =>
     command.constructor.name === 'TransactWriteCommand' && (command.input?.TransactItems ?? []).some((item) => item.Put);
-  setDocumentClient({
+  useDocumentClient({
     send: (command: Parameters<typeof putsAJob>[0]) =>
       putsAJob(command) && left-- > 0
         ? Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }))
@@ -43,7 +44,7 @@ describe('job ids when creations fail', () => {
 
     throttleJobTransactions(5);
     for (let i = 0; i < 5; i++) expect((await postJob(admin, org, ws, { command: 'plan' })).status).toBe(503);
-    setDocumentClient(undefined);
+    useDocumentClient(undefined);
 
     roundTrips.reset();
     const next = await postJob(admin, org, ws, { command: 'plan' });

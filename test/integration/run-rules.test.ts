@@ -4,29 +4,23 @@
  * after the job ended change nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toExported, type ExecutorResult } from '../../executor/contract';
+import { toExported, type ExecutorResult } from '../../shared/runs/executor-contract';
 import { handler as advance } from '../../functions/runner/advance';
 import { handler as awaitApproval } from '../../functions/runner/await-approval';
 import { handler as recordFailure } from '../../functions/runner/record-failure';
-import { configureJobRunner, type RunRef } from '../../shared/jobs/runner';
-import type { RunState } from '../../shared/runner/run-state';
-import { stepStarted } from '../../shared/runner/step-started';
+import { useRunControl } from '../../shared/wiring';
+import type { RunState } from '../../shared/runs/run-state';
+import { stepStarted } from '../../shared/run-tasks/step-started';
 import { adminToken, call, useTable } from '../helpers/api';
 import { b64, createOrganization, createWorkspace, postJob } from '../helpers/fixtures';
 import { readJob } from '../helpers/engine';
+import { noRuns, recordingRuns } from '../helpers/runs';
 
 useTable();
-const started: RunRef[] = [];
-const stopped: RunRef[] = [];
-const resumed: string[] = [];
-beforeAll(() => {
-  configureJobRunner(() => ({
-    start: async (run) => void started.push(run),
-    stop: async (run) => void stopped.push(run),
-    resume: async (token) => (resumed.push(token), 'ok'),
-  }));
-});
-afterAll(() => configureJobRunner(undefined));
+const runs = recordingRuns('ok');
+const { started, stopped, resumed } = runs;
+beforeAll(() => useRunControl(runs));
+afterAll(() => useRunControl(noRuns));
 
 let admin: string;
 let org: string;

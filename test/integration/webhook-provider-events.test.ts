@@ -4,7 +4,7 @@
  * should start nothing start nothing.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { drainWebhookQueue } from '../../shared/webhooks/event-queue';
+import { drainWebhookQueue } from '../../shared/adapters/local/in-process-delivery-queue';
 import { adminToken, useTable } from '../helpers/api';
 import { createOrganization, templateId } from '../helpers/fixtures';
 import { deliver, fixture, githubExample, githubPush, jobsOf, webhookWithRules, type Provider } from '../helpers/webhooks';

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { roundTrips } from '../../shared/store/client';
 import { keys } from '../../shared/store/keys';
 import { getItem } from '../../shared/store/table';
-import { drainWebhookQueue } from '../../shared/webhooks/event-queue';
+import { drainWebhookQueue } from '../../shared/adapters/local/in-process-delivery-queue';
 import { adminToken, call, useTable } from '../helpers/api';
 import { createOrganization, createWorkspace, postJob, templateId } from '../helpers/fixtures';
 import { createRule, createWebhook, deliver, fixture, githubExample, githubPush, jobsOf, webhookWithRules, type Provider } from '../helpers/webhooks';

@@ -5,12 +5,12 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ddb, setDocumentClient } from '../../shared/store/client';
+import { documentClient, useDocumentClient } from '../../shared/wiring';
 import { keys } from '../../shared/store/keys';
 import { getItem } from '../../shared/store/table';
 import { update, write } from '../../shared/store/writes';
-import { DeliveryBusy, deliveryExpiry, deliveryMarker, recordDelivery } from '../../shared/webhooks/deliveries';
-import { drainWebhookQueue } from '../../shared/webhooks/event-queue';
+import { DeliveryBusy, deliveryExpiry, deliveryMarker, recordDelivery } from '../../shared/store/repositories/deliveries';
+import { drainWebhookQueue } from '../../shared/adapters/local/in-process-delivery-queue';
 import { processDelivery } from '../../shared/webhooks/process';
 import { handler as processorFunction } from '../../functions/webhooks/process';
 import { adminToken, useTable } from '../helpers/api';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   org = await createOrganization(admin);
   plan = await templateId(admin, org, 'Plan');
 });
-afterEach(() => setDocumentClient(undefined));
+afterEach(() => useDocumentClient(undefined));
 
 /** A delivery recorded as the receiver records it, but not queued: the test drives the processor. */
 async function recorded() {
@@ -56,9 +56,9 @@ async function recorded() {
 
 /** The next `times` BatchGets fail as throttled, after the SDK's own retries (what the processor sees). */
 function throttleBatchGets(times: number): void {
-  const real = ddb();
+  const real = documentClient();
   let failures = times;
-  setDocumentClient({
+  useDocumentClient({
     send: (command: { constructor: { name: string } }) =>
       command.constructor.name === 'BatchGetCommand' && failures-- > 0
         ? Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }))
@@ -114,7 +114,7 @@ describe('processing a delivery', () => {
   it('hands the delivery back after a transient failure, and the retry makes the job', async () => {
     const { ws, message } = await recorded();
     throttleBatchGets(1);
-    await expect(processDelivery(message)).rejects.toThrow('throttled');
+    await expect(processDelivery(message)).rejects.toMatchObject({ name: 'Unavailable', cause: { message: 'throttled' } });
     expect(await getItem(keys.webhookDelivery(message.webhookId, message.deliveryKey))).toMatchObject({ status: 'received' });
     expect(await processDelivery(message)).toBe('created');
     expect(await jobsOf(admin, org, ws)).toHaveLength(1);
@@ -123,7 +123,7 @@ describe('processing a delivery', () => {
   it('the AWS processor function throws a transient failure (Lambda retries the event) and drops an event that is not a delivery', async () => {
     const { ws, message } = await recorded();
     throttleBatchGets(1);
-    await expect(processorFunction(message)).rejects.toThrow('throttled');
+    await expect(processorFunction(message)).rejects.toMatchObject({ name: 'Unavailable', cause: { message: 'throttled' } });
     await expect(processorFunction(message)).resolves.toBeUndefined();
     await expect(processorFunction(message)).resolves.toBeUndefined(); // a duplicate event: nothing more
     await expect(processorFunction({ Records: [] })).resolves.toBeUndefined();
@@ -138,7 +138,7 @@ describe('processing a delivery', () => {
     const push = githubExample('push', (p) => p.ref === 'refs/heads/master');
     expect((await deliver(hook.id, 'github', 'push', push, hook.secret)).status).toBe(202);
     await drainWebhookQueue();
-    setDocumentClient(undefined);
+    useDocumentClient(undefined);
     expect(await jobsOf(admin, org, ws)).toHaveLength(1);
   });
 });

@@ -4,7 +4,7 @@
  * delivery again makes none; a bad signature makes none and gets 401.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { drainWebhookQueue } from '../../shared/webhooks/event-queue';
+import { drainWebhookQueue } from '../../shared/adapters/local/in-process-delivery-queue';
 import { adminToken, token, useTable } from '../helpers/api';
 import { TF_CONFIG, ended, gitRepo, useEngine, waitForJob } from '../helpers/engine';
 import { createOrganization, createTeam, createWorkspace, templateId } from '../helpers/fixtures';

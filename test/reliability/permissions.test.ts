@@ -6,10 +6,11 @@ import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as advance } from '../../functions/runner/advance';
 import { handler as awaitApproval } from '../../functions/runner/await-approval';
-import { configureJobRunner } from '../../shared/jobs/runner';
+import { useRunControl } from '../../shared/wiring';
 import { ROUTES, type RouteDef } from '../../shared/routes';
 import { adminToken, call, token, useTable } from '../helpers/api';
 import { createJob, createTeam, createWorkspace } from '../helpers/fixtures';
+import { noRuns, recordingRuns } from '../helpers/runs';
 import { buildWorld, pathOf, validBody, type World } from '../helpers/world';
 
 useTable();
@@ -50,7 +51,7 @@ const tokens = {} as Record<Role, string>;
 let approver: string;
 
 beforeAll(async () => {
-  configureJobRunner(() => ({ start: async () => undefined, stop: async () => undefined, resume: async () => 'ok' }));
+  useRunControl(recordingRuns('ok'));
   tokens.admin = await adminToken();
   world = await buildWorld(tokens.admin);
   await createTeam(tokens.admin, world.org, 'READERS');
@@ -65,7 +66,7 @@ beforeAll(async () => {
   tokens.jobs = await token('jobs@example.com', ['JOB_TEAM']);
   approver = await token('approver@example.com', ['APPROVERS']);
 });
-afterAll(() => configureJobRunner(undefined));
+afterAll(() => useRunControl(noRuns));
 
 function request(route: RouteDef, tok?: string) {
   const body = (route.method === 'POST' || route.method === 'PATCH') && route.auth === 'bearer' ? { data: validBody(route, world) } : undefined;

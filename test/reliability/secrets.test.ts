@@ -6,8 +6,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ddb } from '../../shared/store/client';
-import { drainWebhookQueue } from '../../shared/webhooks/event-queue';
+import { documentClient } from '../../shared/wiring';
+import { drainWebhookQueue } from '../../shared/adapters/local/in-process-delivery-queue';
 import { adminToken, call, useTable, type ApiAnswer } from '../helpers/api';
 import { b64, createOrganization, createWorkspace, doc } from '../helpers/fixtures';
 import { ended, gitRepo, useEngine, waitForJob } from '../helpers/engine';
@@ -113,7 +113,7 @@ describe('secrets', () => {
     }
     expect(files.filter((f) => f.includes('/runs/'))).toEqual([]);
     // At rest in the table: webhook secrets are sealed (variables rely on table encryption).
-    const items = JSON.stringify((await ddb().send(new ScanCommand({ TableName: process.env.TABLE_NAME }))).Items);
+    const items = JSON.stringify((await documentClient().send(new ScanCommand({ TableName: process.env.TABLE_NAME }))).Items);
     for (const s of secrets.slice(2)) expect(items).not.toContain(s);
   });
 });

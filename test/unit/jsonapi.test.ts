@@ -2,16 +2,17 @@ import { describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import { checkAttributes } from '../../shared/http/attributes';
 import { isAcceptedContentType } from '../../shared/http/api-handler';
-import { HttpError, HttpErrors } from '../../shared/http/errors';
+import { toErrors } from '../../shared/http/error-response';
 import { readResourceDocument } from '../../shared/http/jsonapi';
 
 function statusOf(fn: () => unknown): { status: number; pointer?: string } {
   try {
     fn();
   } catch (e) {
-    if (e instanceof HttpError) return { status: e.status, pointer: e.source?.pointer };
-    if (e instanceof HttpErrors) return { status: e.status, pointer: e.errors[0]?.source?.pointer };
-    throw e;
+    // What the HTTP layer answers: the first error object decides the status.
+    const [first] = toErrors(e, 'test');
+    if (!first || first.status === 500) throw e;
+    return { status: first.status, pointer: first.source?.pointer };
   }
   return { status: 0 };
 }

@@ -2,10 +2,11 @@
 import { createHmac } from 'node:crypto';
 import { sign } from '@octokit/webhooks-methods';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { resetEnvCache } from '../../shared/env';
 import { parsePayload } from '../../shared/webhooks/payloads';
 import { deliveryId, detectProvider, signatureProblem } from '../../shared/webhooks/providers';
-import { newWebhookSecret, secretBox } from '../../shared/webhooks/secret-box';
+import { kmsSecretBox } from '../../shared/adapters/aws/kms-secret-box';
+import { newWebhookSecret } from '../../shared/webhooks/webhook-secret';
+import { secretBox } from '../../shared/wiring';
 import { fixture, githubExample } from '../helpers/webhooks';
 
 const secret = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -107,8 +108,6 @@ describe('payloads', () => {
 
 describe('secret box', () => {
   afterEach(() => {
-    delete process.env.WEBHOOK_KEY_ID;
-    resetEnvCache();
     vi.doUnmock('@aws-sdk/client-kms');
   });
 
@@ -143,14 +142,14 @@ describe('secret box', () => {
         DecryptCommand: class DecryptCommand extends Command {},
       };
     });
-    process.env.WEBHOOK_KEY_ID = 'arn:aws:kms:eu-west-1:123456789012:key/test';
-    resetEnvCache();
-    const sealed = await secretBox().seal('s3cret', { webhookId: 'w1' });
+    const keyId = 'arn:aws:kms:eu-west-1:123456789012:key/test';
+    const box = kmsSecretBox(keyId);
+    const sealed = await box.seal('s3cret', { webhookId: 'w1' });
     expect(sealed).toMatch(/^kms:v1:/);
-    expect(await secretBox().open(sealed, { webhookId: 'w1' })).toBe('s3cret');
+    expect(await box.open(sealed, { webhookId: 'w1' })).toBe('s3cret');
     expect(sent.map((s) => [s.name, s.input.KeyId, s.input.EncryptionContext])).toEqual([
-      ['EncryptCommand', process.env.WEBHOOK_KEY_ID, { webhookId: 'w1' }],
-      ['DecryptCommand', process.env.WEBHOOK_KEY_ID, { webhookId: 'w1' }],
+      ['EncryptCommand', keyId, { webhookId: 'w1' }],
+      ['DecryptCommand', keyId, { webhookId: 'w1' }],
     ]);
   });
 });

@@ -3,9 +3,9 @@
  * field, operator and value is checked here, so a bad filter is a 400 that names what is wrong and
  * nothing reaches DynamoDB unchecked.
  */
+import { Invalid, parameter } from '../../domain/errors';
 import { parse } from '@rsql/parser';
 import type { ExpressionNode } from '@rsql/ast';
-import { badRequest, parameter } from '../../http/errors';
 import { JOB_STATUSES } from '../../domain/job-status';
 import { JOB_VIA } from '../../domain/records';
 
@@ -41,7 +41,7 @@ const MAX_COMPARISONS = 40;
 const MAX_LIST = 50;
 const PARAM = parameter('filter[job]');
 
-const fail = (detail: string) => badRequest(`filter[job]: ${detail}`, PARAM);
+const fail = (detail: string) => new Invalid(`filter[job]: ${detail}`, PARAM);
 
 function checkValue(field: FilterField, raw: string): FilterValue {
   switch (field) {

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { JOB_STATUSES, type JobStatus } from '../../domain/job-status';
+import { partitions, type Partition } from '../../store/keys';
 import { conjuncts, type Filter, type FilterField, type InternalField } from './filter';
 
 export const SORTS = ['id', '-id', 'createdDate', '-createdDate', 'status', '-status'] as const;
@@ -17,12 +18,8 @@ export interface Scope {
   workspaceId?: string;
 }
 
-export interface Source {
-  index?: 'gsi1' | 'gsi2' | 'gsi3';
-  pk: [name: string, value: string];
-  sk: [name: string, prefix: string];
-  status?: JobStatus;
-}
+/** One partition of job items (keys.ts) that a search reads, and the status all its jobs have, if one. */
+export type Source = Partition & { sk: [name: string, prefix: string]; status?: JobStatus };
 
 export interface CompiledFilter {
   expression: string;
@@ -141,14 +138,14 @@ export function planSearch(scope: Scope, filter: Filter | undefined, sort: Sort,
 
   const byStatus = sort === 'status' || sort === '-status';
   const sourceFor = (status?: JobStatus): Source => {
-    if (status) {
-      return workspaceId
-        ? { index: 'gsi3', pk: ['gsi3pk', `WS#${workspaceId}#STATUS#${status}`], sk: ['gsi3sk', ''], status }
-        : { index: 'gsi2', pk: ['gsi2pk', `ORG#${scope.organizationId}#STATUS#${status}`], sk: ['gsi2sk', ''], status };
-    }
-    return workspaceId
-      ? { index: 'gsi1', pk: ['gsi1pk', `WS#${workspaceId}#JOB`], sk: ['gsi1sk', ''] }
-      : { pk: ['pk', `ORG#${scope.organizationId}`], sk: ['sk', 'JOB#'] };
+    const partition = status
+      ? workspaceId
+        ? partitions.jobsOfWorkspaceWithStatus(workspaceId, status)
+        : partitions.jobsOfOrganizationWithStatus(scope.organizationId, status)
+      : workspaceId
+        ? partitions.jobsOfWorkspace(workspaceId)
+        : partitions.jobsOfOrganization(scope.organizationId);
+    return { ...partition, sk: partition.sk as [string, string], ...(status ? { status } : {}) };
   };
   let sources: Source[];
   if (byStatus) {

@@ -96,16 +96,17 @@ export class LocalDeployment {
     const s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dataDir, allowMismatchedSignatures: true, configureBuckets: buckets });
     const { port } = (await s3.run()) as { port: number };
     await createTables(assembly, dynamoDbEndpoint);
-    let local: LocalDeployment | undefined;
+    // The Lambda API below calls into the deployment that is created after it.
+    const created: { local?: LocalDeployment } = {};
     const aws: LocalAws = new LocalAws({
       region: deployment.region,
       account: deployment.account,
       dynamoDbEndpoint,
       s3Endpoint: `http://127.0.0.1:${port}`,
-      invoke: (name, payload, type, caller) => (local as LocalDeployment).lambdaApi(name, payload, type, caller),
+      invoke: (name, payload, type, caller) => (created.local as LocalDeployment).lambdaApi(name, payload, type, caller),
     });
     await aws.start();
-    local = new LocalDeployment(assembly, aws, s3, dataDir);
+    const local = (created.local = new LocalDeployment(assembly, aws, s3, dataDir));
     await local.runtime.start();
     await local.api.start();
     local.startStreamMappings(dynamoDbEndpoint);

@@ -1,0 +1,45 @@
+/** Artifacts in AWS: objects in the artifacts bucket, keyed as artifactPaths says. The S3 client loads on first use. */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ArtifactStore } from '../../ports/artifact-store';
+import { JOB_ARTIFACT_KINDS, artifactPaths } from '../../runs/artifact-paths';
+import { classifyTransientErrors } from './transient';
+import { traced } from '../../observability/powertools';
+
+export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
+  let loaded: Promise<{ s3: typeof import('@aws-sdk/client-s3'); client: S3Client }> | undefined;
+  const sdk = () => (loaded ??= import('@aws-sdk/client-s3').then((s3) => ({ s3, client: classifyTransientErrors(traced(new s3.S3Client({ region }))) })));
+  return {
+    contextRef: artifactPaths.context,
+    planRef: artifactPaths.plan,
+    logRef: artifactPaths.log,
+    backend: (org, ws) => ({ type: 's3', bucket, key: artifactPaths.state(org, ws), region }),
+    async writeSecret(ref, text) {
+      const { s3, client } = await sdk();
+      await client.send(new s3.PutObjectCommand({ Bucket: bucket, Key: ref, Body: text, ContentType: 'application/json' }));
+    },
+    async readText(ref) {
+      const { s3, client } = await sdk();
+      try {
+        const res = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: ref }));
+        return await res.Body?.transformToString('utf8');
+      } catch (error) {
+        if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+        throw error;
+      }
+    },
+    async removeJob(org, job) {
+      const { s3, client } = await sdk();
+      for (const kind of JOB_ARTIFACT_KINDS) {
+        let token: string | undefined;
+        do {
+          const listed = await client.send(
+            new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: `${artifactPaths.job(kind, org, job)}/`, ContinuationToken: token }),
+          );
+          const objects = (listed.Contents ?? []).map((o) => ({ Key: o.Key as string }));
+          if (objects.length) await client.send(new s3.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+          token = listed.NextContinuationToken;
+        } while (token);
+      }
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/** Run control in AWS: one Step Functions execution per job, named after the job (idempotent start). */
+import { SFNClient, SendTaskSuccessCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import type { RunControl, RunRef } from '../../ports/run-control';
+import { executionName } from '../../runs/run-state';
+import { classifyTransientErrors } from './transient';
+import { traced } from '../../observability/powertools';
+
+export function executionArn(stateMachineArn: string, run: RunRef): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName(run)}`;
+}
+
+const EXPIRED = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+const nameOf = (error: unknown) => (error as { name?: string }).name ?? '';
+
+export function stepFunctionsRunControl(stateMachineArn: string, client = classifyTransientErrors(traced(new SFNClient({})))): RunControl {
+  return {
+    async start(run) {
+      try {
+        await client.send(new StartExecutionCommand({ stateMachineArn, name: executionName(run), input: JSON.stringify(run) }));
+      } catch (error) {
+        if (nameOf(error) !== 'ExecutionAlreadyExists') throw error;
+      }
+    },
+    async stop(run) {
+      try {
+        await client.send(
+          new StopExecutionCommand({ executionArn: executionArn(stateMachineArn, run), error: 'JobCancelled', cause: 'the job was cancelled' }),
+        );
+      } catch (error) {
+        if (nameOf(error) !== 'ExecutionDoesNotExist') throw error;
+      }
+    },
+    async resume(token, output) {
+      try {
+        await client.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
+        return 'ok';
+      } catch (error) {
+        if (EXPIRED.has(nameOf(error))) return 'expired';
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * Port: starting, stopping and resuming a job's run. Adapters: Step Functions in AWS
+ * (adapters/aws/step-functions.ts), the embedded engine locally (local/engine.ts, registered by
+ * `npm start`); chosen by the wiring.
+ */
+export interface RunRef {
+  organizationId: string;
+  jobId: number;
+}
+
+export interface RunControl {
+  /** Starts the run of a job that just became active in its workspace. Idempotent per job. */
+  start(run: RunRef): Promise<void>;
+  /** Stops a run (cancel). Idempotent; a run that already ended is fine. */
+  stop(run: RunRef): Promise<void>;
+  /** Settles an approval wait; 'expired' when the run no longer waits for this token. */
+  resume(token: string, output: { decision: 'approved' | 'rejected' }): Promise<'ok' | 'expired'>;
+}

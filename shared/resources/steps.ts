@@ -1,0 +1,31 @@
+/** A job's steps and their logs (contract §2), for whoever may read the job. */
+import { NotFound } from '../domain/errors';
+import type { ApiRequest, ApiResponse } from '../http/api-handler';
+import { document } from '../http/jsonapi';
+import { artifactStore } from '../wiring';
+import { ok, orgParam } from './common';
+import { stepResource } from './job-documents';
+import { jobIdParam, readableJob } from './jobs';
+
+/** GET /tfoutput/v1/.../step/{stepId}: the step's log so far (text/plain), for whoever may read the job. */
+export async function getStepLog(req: ApiRequest): Promise<ApiResponse> {
+  const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
+  const step = job.steps.find((s) => s.id === req.params.stepId);
+  if (!step) throw new NotFound(`step ${req.params.stepId} does not exist`);
+  const text = await artifactStore().readText(artifactStore().logRef(job.organizationId, job.id, step.id));
+  return { status: 200, body: text ?? '' };
+}
+
+export async function listSteps(req: ApiRequest): Promise<ApiResponse> {
+  const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
+  return ok(document(job.steps.map((s) => stepResource(req, job, s))));
+}
+
+export async function getStep(req: ApiRequest): Promise<ApiResponse> {
+  const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
+  const step = job.steps.find((s) => s.id === req.params.stepId);
+  if (!step) throw new NotFound(`step ${req.params.stepId} does not exist`);
+  return ok(document(stepResource(req, job, step)));
+}
+
+export { listSteps as list, getStep as get, getStepLog as log };

@@ -1,0 +1,112 @@
+/**
+ * The Advance task: records the result of the step that just ended, then either hands the next step
+ * to the executor, asks for an approval, or ends the job (freeing its workspace). All job writes are
+ * conditional on the status read, so a cancel that lands meanwhile always wins.
+ */
+import type { Flow } from '../domain/flow';
+import { isTerminal } from '../domain/job-status';
+import type { JobRecord } from '../domain/records';
+import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
+import { logger } from '../logger';
+import { fromExported } from '../runs/executor-contract';
+import { RUNNER_IDENTITY, type RunState } from '../runs/run-state';
+import { stepLogPath } from '../runs/step-log';
+import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
+import { getTemplate } from '../store/repositories/templates';
+import { getWorkspace } from '../store/repositories/workspaces';
+import { commit, ConditionFailed } from '../store/repositories/batch';
+import { artifactStore } from '../wiring';
+import { decide, initialSteps, type Recorded } from './decide';
+import { executorContext } from './executor-context';
+
+const end = (state: RunState): RunState => ({ organizationId: state.organizationId, jobId: state.jobId, action: 'end' });
+
+function recordedFrom(state: RunState): Recorded | undefined {
+  if (!state.step || !state.result) return undefined;
+  if (state.result.exported) return { stepId: state.step.id, executed: fromExported(state.result.exported) };
+  if (state.result.decision === 'approved') return { stepId: state.step.id, approved: true };
+  return undefined;
+}
+
+async function holdsWorkspace(job: JobRecord): Promise<boolean> {
+  return (await getWorkspace(job.workspaceId))?.activeJob === job.id;
+}
+
+/** The flow a job runs, frozen into the job when its run starts (contract §3.1). */
+async function flowOf(job: JobRecord): Promise<{ tcl: string; flows: Flow[] } | { error: string }> {
+  let tcl = job.tcl;
+  if (job.steps.length === 0 && job.templateReference) {
+    const template = await getTemplate(job.organizationId, job.templateReference);
+    if (!template) return { error: `template ${job.templateReference} no longer exists` };
+    tcl = template.tcl;
+  }
+  if (!tcl) return { error: 'the job has no flow to run' };
+  try {
+    // Loaded here, not at module scope: the task functions that share this module never parse YAML.
+    const { parseTcl } = await import('../domain/tcl');
+    return { tcl, flows: parseTcl(tcl) };
+  } catch (error) {
+    return { error: `the job's flow is not valid: ${(error as Error).message}` };
+  }
+}
+
+async function finish(job: JobRecord, status: 'completed' | 'failed', output: string, extra: Record<string, unknown>): Promise<void> {
+  try {
+    await finishJob(job, { status, stepStatus: () => 'notExecuted', output, updatedBy: RUNNER_IDENTITY, extra });
+  } catch (error) {
+    if (!(error instanceof JobAlreadyEnded)) throw error;
+  }
+}
+
+export async function advance(state: RunState): Promise<RunState> {
+  const recorded = recordedFrom(state);
+  for (let attempt = 1; attempt <= 10; attempt++) {
+    const job = await readJob(state.organizationId, state.jobId);
+    if (!job || isTerminal(job.status)) return end(state);
+    // A run only ever starts for the job holding its workspace: a stray start of a queued job is a no-op.
+    if (job.steps.length === 0 && !(await holdsWorkspace(job))) {
+      logger.warn('run started for a job that does not hold its workspace; ignored', { organizationId: job.organizationId, jobId: job.id });
+      return end(state);
+    }
+    const flow = await flowOf(job);
+    if ('error' in flow) {
+      await finish(job, 'failed', flow.error, {});
+      return end(state);
+    }
+    const now = new Date().toISOString();
+    const current = job.steps.length > 0 ? job : { ...job, steps: initialSteps(flow.flows, () => crypto.randomUUID()) };
+    const steps = current.steps.map((s) => (s.output === null && s.type !== 'approval' ? { ...s, output: stepLogPath(job, s.id) } : s));
+    const decision = decide({ ...current, steps }, flow.flows, recorded, now);
+    const persisted = { steps: decision.steps, tcl: flow.tcl, ...decision.fields, updatedBy: RUNNER_IDENTITY, updatedDate: now };
+    try {
+      if (decision.next.kind === 'finish') {
+        // Each ended step already wrote its line (with the failure, if any) into the output.
+        const { output, ...fields } = decision.fields;
+        await finish({ ...job, steps: decision.steps }, decision.next.status, output ?? job.output ?? decision.next.reason, { tcl: flow.tcl, ...fields });
+        return end(state);
+      }
+      const { step, flow: stepFlow } = decision.next;
+      const stepRef = { id: step.id, type: step.type, name: step.name, number: step.stepNumber };
+      if (decision.next.kind === 'approve') {
+        await commit([planUpdateJobIfStatus(job, persisted)]);
+        return { organizationId: job.organizationId, jobId: job.id, action: 'approve', step: stepRef, approval: { team: stepFlow.team ?? '' } };
+      }
+      const dispatched = { ...job, ...persisted } as JobRecord;
+      await commit([planUpdateJobIfStatus(job, { ...persisted, status: 'queue' })]);
+      const context = await executorContext(dispatched, step.id, stepFlow);
+      const ref = artifactStore().contextRef(job.organizationId, job.id, step.id);
+      await artifactStore().writeSecret(ref, JSON.stringify(context));
+      return {
+        organizationId: job.organizationId,
+        jobId: job.id,
+        action: 'execute',
+        step: stepRef,
+        executor: { context: ref, job: String(job.id), iac: context.iacType, version: context.terraformVersion ?? '' },
+      };
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+      logger.info('job changed while advancing; reading it again', { jobId: job.id, attempt });
+    }
+  }
+  throw new Error(`job ${state.jobId}: too many concurrent changes while advancing`);
+}

@@ -1,0 +1,41 @@
+/** What the executor gets for one step: the step context, kept in the artifact store (it holds secrets). */
+import type { Flow } from '../domain/flow';
+import type { JobRecord } from '../domain/records';
+import type { ExecutorContext } from '../runs/executor-contract';
+import { readWorkspaceWithVariables } from '../store/repositories/workspaces';
+import { artifactStore, stepTimeoutSeconds } from '../wiring';
+import { planStepFor } from './decide';
+
+/** Everything the executor needs for one step; holds the workspace's sensitive variables. */
+export async function executorContext(job: JobRecord, stepId: string, flow: Flow): Promise<ExecutorContext> {
+  const { workspace, variables } = await readWorkspaceWithVariables(job.workspaceId);
+  if (!workspace) throw new Error(`workspace ${job.workspaceId} of job ${job.id} no longer exists`);
+  const step = job.steps.find((s) => s.id === stepId);
+  const store = artifactStore();
+  const planStep = step && flow.type === 'terraformApply' ? planStepFor(job.steps, step, job.planChanges) : undefined;
+  return {
+    organizationId: job.organizationId,
+    workspaceId: job.workspaceId,
+    jobId: job.id,
+    stepId,
+    stepName: step?.name ?? flow.name,
+    stepType: flow.type,
+    source: workspace.source,
+    branch: job.overrideBranch ?? workspace.branch,
+    commitId: job.commitId,
+    folder: workspace.folder,
+    iacType: workspace.iacType,
+    terraformVersion: workspace.terraformVersion,
+    refresh: job.refresh,
+    refreshOnly: job.refreshOnly,
+    commands: flow.commands,
+    env: Object.fromEntries(variables.filter((v) => v.category === 'ENV').map((v) => [v.key, v.value])),
+    terraformVars: Object.fromEntries(variables.filter((v) => v.category === 'TERRAFORM').map((v) => [v.key, v.value])),
+    secrets: variables.filter((v) => v.sensitive).map((v) => v.value),
+    planIn: planStep ? store.planRef(job.organizationId, job.id, planStep.id) : null,
+    planOut: flow.type === 'terraformPlan' || flow.type === 'terraformPlanDestroy' ? store.planRef(job.organizationId, job.id, stepId) : null,
+    backend: store.backend(job.organizationId, job.workspaceId),
+    log: store.logRef(job.organizationId, job.id, stepId),
+    timeoutSeconds: stepTimeoutSeconds(),
+  };
+}

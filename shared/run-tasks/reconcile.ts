@@ -1,0 +1,42 @@
+/**
+ * After the local engine restarts, no job may stay stuck: every job that was active in its workspace
+ * gets its run started again (Advance resumes what can be resumed and fails a step that was cut off),
+ * and every workspace is settled so waiting jobs start. Reads go through the status index, never a Scan.
+ */
+import { queueStateOf } from '../domain/workspace-queue';
+import { logger } from '../logger';
+import type { RunControl } from '../ports/run-control';
+import { listLiveJobs, type LiveJob } from '../store/repositories/jobs';
+import { listOrganizations } from '../store/repositories/organizations';
+import { changeQueue } from '../store/repositories/workspace-queue';
+import { getWorkspace } from '../store/repositories/workspaces';
+
+export async function liveJobs(): Promise<LiveJob[]> {
+  return listLiveJobs((await listOrganizations()).map((o) => o.id));
+}
+
+export async function reconcile(runner: RunControl): Promise<{ resumed: number; queued: number }> {
+  const jobs = await liveJobs();
+  const byWorkspace = new Map<string, LiveJob[]>();
+  for (const job of jobs) byWorkspace.set(job.workspaceId, [...(byWorkspace.get(job.workspaceId) ?? []), job]);
+  let resumed = 0;
+  let queued = 0;
+  for (const [workspaceId, workspaceJobs] of byWorkspace) {
+    const item = await getWorkspace(workspaceId);
+    const state = queueStateOf(item ?? {});
+    for (const job of workspaceJobs) {
+      if (state.activeJob === job.id) {
+        await runner.start({ organizationId: job.organizationId, jobId: job.id });
+        resumed++;
+      } else if (!state.queue.includes(job.id) && item) {
+        await changeQueue(workspaceId, { add: job.id });
+        queued++;
+      }
+    }
+    const start = await changeQueue(workspaceId);
+    const orgId = workspaceJobs[0]?.organizationId;
+    if (start !== undefined && orgId) await runner.start({ organizationId: orgId, jobId: start });
+  }
+  if (jobs.length) logger.info('reconciled jobs after start', { live: jobs.length, resumed, queued });
+  return { resumed, queued };
+}

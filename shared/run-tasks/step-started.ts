@@ -1,0 +1,17 @@
+/** The executor started a step: the job and the step become running (contract §3.2 statuses). */
+import { planStepStarted, readJob } from '../store/repositories/jobs';
+import { commit, ConditionFailed } from '../store/repositories/batch';
+import { jobMetrics } from '../observability/metrics';
+
+export async function stepStarted(organizationId: string, jobId: number, stepId: string): Promise<void> {
+  const job = await readJob(organizationId, jobId);
+  const index = job?.steps.findIndex((s) => s.id === stepId) ?? -1;
+  if (!job || index < 0 || job.status !== 'queue') return;
+  try {
+    await commit([planStepStarted(job, index, stepId, new Date().toISOString())]);
+    jobMetrics.started(job);
+  } catch (error) {
+    // Cancelled or already ended meanwhile: the newer state stands.
+    if (!(error instanceof ConditionFailed)) throw error;
+  }
+}

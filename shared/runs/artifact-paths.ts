@@ -1,0 +1,11 @@
+/** Where each artifact of a run lives, relative to the store's root (the bucket, or the data dir). */
+export const artifactPaths = {
+  job: (kind: 'runs' | 'plans' | 'logs', org: string, job: number) => `${kind}/${org}/${job}`,
+  context: (org: string, job: number, step: string) => `runs/${org}/${job}/${step}.json`,
+  plan: (org: string, job: number, step: string) => `plans/${org}/${job}/${step}.tfplan`,
+  log: (org: string, job: number, step: string) => `logs/${org}/${job}/${step}.log`,
+  state: (org: string, workspace: string) => `state/${org}/${workspace}/terraform.tfstate`,
+};
+
+/** What deleting a job removes. */
+export const JOB_ARTIFACT_KINDS = ['runs', 'plans', 'logs'] as const;

@@ -1,0 +1,37 @@
+/** The data that flows through the job run state machine (JSONPath `$`). */
+import type { FlowType } from '../domain/flow';
+
+export interface RunStep {
+  id: string;
+  type: FlowType;
+  name: string;
+  number: number;
+}
+
+export interface RunState {
+  organizationId: string;
+  jobId: number;
+  action?: 'execute' | 'approve' | 'end';
+  step?: RunStep;
+  /** Execute: what the executor needs (strings only: they become CodeBuild environment variables). */
+  executor?: { context: string; job: string; iac: string; version: string };
+  approval?: { team: string };
+  /** The last task's result: the executor's exported variables, or the approval decision. */
+  result?: { exported?: { Name?: string; Value?: string }[]; decision?: 'approved' | 'rejected' };
+  /** Set by a Catch: the error that ended a task. */
+  error?: { Error?: string; Cause?: string };
+}
+
+export interface ApprovalTaskInput {
+  token: string;
+  organizationId: string;
+  jobId: number;
+  stepId: string;
+  team: string;
+}
+
+/** Who the service's own writes are attributed to (updatedBy). */
+export const RUNNER_IDENTITY = 'terrakube-runner';
+
+/** A run's execution is named after its job, which makes starting it idempotent (Step Functions and the local engine alike). */
+export const executionName = (run: { organizationId: string; jobId: number }) => `${run.organizationId}-${run.jobId}`;

@@ -1,0 +1,98 @@
+/**
+ * Conditional writes of the workspace queue, which lives on the workspace item (see
+ * domain/workspace-queue.ts for the rules). Writes are planned as TxItems so callers commit them
+ * atomically with the job change that caused them.
+ */
+import { applyQueueChange, queueStateOf, type JoinMode, type QueueChange, type QueueState } from '../../domain/workspace-queue';
+import type { WorkspaceRecord } from '../../domain/records';
+import { keys } from '../keys';
+import { getItem } from '../table';
+import { ConditionFailed, update, write, type Condition, type TxItem } from '../writes';
+
+export interface QueueWrite {
+  write: TxItem;
+  /** The job this write makes active (its run must be started once the write committed). */
+  start?: number;
+}
+
+function stateCondition(state: QueueState): Condition {
+  return {
+    expression: 'attribute_exists(pk) AND queueVersion = :qv AND locked = :locked',
+    values: { ':qv': state.queueVersion, ':locked': state.locked },
+  };
+}
+
+/** The queue write of `change` on the workspace as read; it fails (ConditionFailed) if the queue moved since. */
+export function queueWrite(workspace: Pick<WorkspaceRecord, 'id'> & Partial<WorkspaceRecord>, change: QueueChange): QueueWrite {
+  const current = queueStateOf(workspace);
+  const { state, start } = applyQueueChange(current, change);
+  const write = update(
+    keys.workspace(workspace.id),
+    { queue: state.queue, queueVersion: state.queueVersion, ...(state.activeJob !== undefined ? { activeJob: state.activeJob } : {}) },
+    { condition: stateCondition(current), remove: state.activeJob === undefined ? ['activeJob'] : [] },
+  );
+  return { write, start };
+}
+
+/** A new job's join to its workspace (domain/workspace-queue.ts `joinMode` says which). */
+export function joinWrite(workspaceId: string, jobId: number, mode: JoinMode): TxItem {
+  const key = keys.workspace(workspaceId);
+  const bump = 'queueVersion = if_not_exists(queueVersion, :zero) + :one';
+  if (mode === 'claim') {
+    return update(
+      key,
+      { activeJob: jobId },
+      {
+        extraSet: [bump],
+        values: { ':zero': 0, ':one': 1 },
+        condition: {
+          expression: 'attribute_exists(pk) AND attribute_not_exists(activeJob) AND locked = :false AND (attribute_not_exists(#q) OR size(#q) = :zero)',
+          names: { '#q': 'queue' },
+          values: { ':false': false },
+        },
+      },
+    );
+  }
+  return update(
+    key,
+    {},
+    {
+      extraSet: ['#q = list_append(if_not_exists(#q, :empty), :ids)', bump],
+      names: { '#q': 'queue' },
+      values: { ':empty': [], ':ids': [jobId], ':zero': 0, ':one': 1 },
+      condition:
+        mode === 'append-while-busy'
+          ? { expression: 'attribute_exists(pk) AND (attribute_exists(activeJob) OR locked = :true)', values: { ':true': true } }
+          : { expression: 'attribute_exists(pk)' },
+    },
+  );
+}
+
+/**
+ * Applies a change on its own (no job write to pair it with), re-reading until it commits. Returns the
+ * job to start, if any. With no change it only settles the workspace: starts the oldest waiting job when
+ * the workspace is free and unlocked (after an unlock, or to heal an interrupted hand-over).
+ */
+export async function changeQueue(workspaceId: string, change: QueueChange = {}): Promise<number | undefined> {
+  for (let attempt = 1; attempt <= 50; attempt++) {
+    const item = await getItem(keys.workspace(workspaceId));
+    if (!item) return undefined;
+    const next = queueWrite({ ...(item as object), id: workspaceId }, change);
+    const unchanged = next.start === undefined && change.add === undefined && !inQueue(item, change.leave);
+    if (unchanged) return undefined;
+    try {
+      await write([next.write]);
+      return next.start;
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(5 * attempt, 50)));
+    }
+  }
+  throw new Error(`workspace ${workspaceId} queue is too contended`);
+}
+
+function inQueue(item: Record<string, unknown>, jobId: number | undefined): boolean {
+  if (jobId === undefined) return false;
+  const state = queueStateOf(item);
+  return state.activeJob === jobId || state.queue.includes(jobId);
+}

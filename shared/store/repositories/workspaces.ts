@@ -1,0 +1,76 @@
+/**
+ * Workspaces (WS#<ws>/WS, listed through GSI1 ORG#<org>#WS by name) and their name guards. The
+ * workspace item also holds its job queue (activeJob, queue, queueVersion: workspace-queue.ts).
+ */
+import { Conflict } from '../../domain/errors';
+import type { VariableRecord, WorkspaceRecord } from '../../domain/records';
+import { indexes, keys, partitions, prefixes } from '../keys';
+import { deleteAll, keyOf, query, read, readPartition, ref, stripKeys, type Ref } from '../table';
+import { conditions, put, remove, update, type WritePlan } from '../writes';
+import { changedMeanwhile, nameGuard, unchanged } from './guards';
+
+export const workspaceRef = (id: string): Ref<WorkspaceRecord> => ref(keys.workspace(id));
+
+export const getWorkspace = (id: string) => read(workspaceRef(id));
+
+export async function listWorkspaces(org: string): Promise<WorkspaceRecord[]> {
+  return (await readPartition(partitions.workspacesOfOrganization(org))).map((i) => stripKeys<WorkspaceRecord>(i));
+}
+
+export async function organizationHasWorkspaces(org: string): Promise<boolean> {
+  const p = partitions.workspacesOfOrganization(org);
+  return (await query({ index: p.index, KeyConditionExpression: `${p.pk[0]} = :p`, ExpressionAttributeValues: { ':p': p.pk[1] }, Limit: 1 })).items.length > 0;
+}
+
+/** The workspace and all its variables: one Query of its partition. */
+export async function readWorkspaceWithVariables(id: string): Promise<{ workspace?: WorkspaceRecord; variables: VariableRecord[] }> {
+  const items = await readPartition(partitions.workspace(id));
+  const item = items.find((i) => i.sk === keys.workspace(id).sk);
+  return {
+    workspace: item ? stripKeys<WorkspaceRecord>(item) : undefined,
+    variables: items.filter((i) => String(i.sk).startsWith(prefixes.variable)).map((i) => stripKeys<VariableRecord>(i)),
+  };
+}
+
+const nameOf = (w: Pick<WorkspaceRecord, 'organizationId' | 'id' | 'name'>) =>
+  nameGuard(keys.workspaceName(w.organizationId, w.name), w.id, `a workspace named '${w.name}'`);
+
+export function planCreateWorkspace(w: WorkspaceRecord): WritePlan {
+  return [put({ ...keys.workspace(w.id), ...indexes.workspace(w.organizationId, w.name), ...w }, conditions.absent), nameOf(w)];
+}
+
+export function planUpdateWorkspace(before: WorkspaceRecord, changes: Partial<WorkspaceRecord>): WritePlan {
+  const renamed = changes.name !== undefined && changes.name.toLowerCase() !== before.name.toLowerCase();
+  return [
+    update(
+      keys.workspace(before.id),
+      { ...changes, ...(changes.name !== undefined ? indexes.workspace(before.organizationId, changes.name) : {}) },
+      { condition: unchanged({ name: before.name }) },
+      changedMeanwhile('workspace'),
+    ),
+    ...(renamed ? [remove(keys.workspaceName(before.organizationId, before.name)), nameOf({ ...before, name: changes.name as string })] : []),
+  ];
+}
+
+export const workspaceBusy = () => new Conflict('the workspace has jobs that have not ended; cancel them first');
+
+/** Only a workspace no job holds or waits for is deleted (the condition re-checks what was read). */
+export function planDeleteWorkspace(w: WorkspaceRecord): WritePlan {
+  return [
+    remove(
+      keys.workspace(w.id),
+      {
+        expression: 'attribute_exists(pk) AND attribute_not_exists(activeJob) AND (attribute_not_exists(#q) OR size(#q) = :zero)',
+        names: { '#q': 'queue' },
+        values: { ':zero': 0 },
+      },
+      workspaceBusy,
+    ),
+    remove(keys.workspaceName(w.organizationId, w.name)),
+  ];
+}
+
+/** What is left in a deleted workspace's partition: its variables and their guards. */
+export async function removeWorkspacePartition(id: string): Promise<void> {
+  await deleteAll((await readPartition(partitions.workspace(id), { keysOnly: true })).map(keyOf));
+}

@@ -1,0 +1,90 @@
+/**
+ * THE composition root. Each entry point boots its role first (env.ts `boot`: API route, run task,
+ * webhook processor, authorizer), so a missing variable stops the function when it starts. Every
+ * port's adapter is chosen here, once per container, from that environment: AWS services in AWS,
+ * local stand-ins under `npm start` and the tests.
+ *
+ * | port                          | AWS (TERRAKUBE_MODE=aws)              | local (TERRAKUBE_MODE=local)                    |
+ * |-------------------------------|---------------------------------------|-------------------------------------------------|
+ * | DynamoDB                      | the table TABLE_NAME                  | DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB)      |
+ * | run control (ports/run-control)| Step Functions, STATE_MACHINE_ARN    | registered by whoever runs runs: local/engine.ts |
+ * | artifacts (ports/artifact-store)| S3, ARTIFACT_BUCKET                  | files under TERRAKUBE_FILES_DIR                 |
+ * | secret box (ports/secret-box) | KMS, WEBHOOK_KEY_ID                   | AES-GCM, key from TERRAKUBE_PAT_SECRET          |
+ * | delivery queue                | async Lambda invoke, WEBHOOK_PROCESSOR_FUNCTION | in-process queue                      |
+ *
+ * Each getter is its own function, so a function's bundle carries only the adapters it can reach.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { kmsSecretBox } from './adapters/aws/kms-secret-box';
+import { lambdaDeliveryQueue } from './adapters/aws/lambda-delivery-queue';
+import { s3ArtifactStore } from './adapters/aws/s3-artifact-store';
+import { lazyStepFunctionsRunControl } from './adapters/aws/lazy-step-functions';
+import { aesSecretBox } from './adapters/local/aes-secret-box';
+import { fileArtifactStore } from './adapters/local/file-artifact-store';
+import { inProcessDeliveryQueue } from './adapters/local/in-process-delivery-queue';
+import { environment, resetEnvironment } from './env';
+import type { ArtifactStore } from './ports/artifact-store';
+import type { DeliveryQueue } from './ports/delivery-queue';
+import type { RunControl } from './ports/run-control';
+import type { SecretBox } from './ports/secret-box';
+import { createDocumentClient } from './store/client';
+
+let built: {
+  client?: DynamoDBDocumentClient;
+  runs?: RunControl;
+  artifacts?: ArtifactStore;
+  secrets?: SecretBox;
+  deliveries?: DeliveryQueue;
+} = {};
+/** Set by `npm start` (its engine) and by tests; they win over what the environment says. */
+const registered: { runs?: RunControl; client?: DynamoDBDocumentClient } = {};
+
+export const serviceMode = (): 'aws' | 'local' => environment().mode;
+export const tableName = (): string => environment().require('TABLE_NAME');
+export const stepTimeoutSeconds = (): number => Number(environment().require('TERRAKUBE_STEP_TIMEOUT_SECONDS'));
+export const approvalTimeoutSeconds = (): number => Number(environment().require('TERRAKUBE_APPROVAL_TIMEOUT_SECONDS'));
+
+export function documentClient(): DynamoDBDocumentClient {
+  return registered.client ?? (built.client ??= createDocumentClient(Number(environment().get('DYNAMODB_MAX_ATTEMPTS') ?? 4)));
+}
+
+export function runControl(): RunControl {
+  if (registered.runs) return registered.runs;
+  const env = environment();
+  if (env.mode === 'local') throw new Error('no run control: `npm start` registers its engine, and a test registers the run control it wants (useRunControl)');
+  return (built.runs ??= lazyStepFunctionsRunControl(env.require('STATE_MACHINE_ARN')));
+}
+
+export function artifactStore(): ArtifactStore {
+  const env = environment();
+  return (built.artifacts ??=
+    env.mode === 'aws'
+      ? s3ArtifactStore(env.require('ARTIFACT_BUCKET'), env.get('AWS_REGION') ?? 'us-east-1')
+      : fileArtifactStore(env.require('TERRAKUBE_FILES_DIR')));
+}
+
+export function secretBox(): SecretBox {
+  const env = environment();
+  return (built.secrets ??= env.mode === 'aws' ? kmsSecretBox(env.require('WEBHOOK_KEY_ID')) : aesSecretBox(env.require('TERRAKUBE_PAT_SECRET')));
+}
+
+export function deliveryQueue(): DeliveryQueue {
+  const env = environment();
+  return (built.deliveries ??= env.mode === 'aws' ? lambdaDeliveryQueue(env.require('WEBHOOK_PROCESSOR_FUNCTION')) : inProcessDeliveryQueue());
+}
+
+/** The run control of this process: the local engine (`npm start`), or a test's. */
+export function useRunControl(control: RunControl | undefined): void {
+  registered.runs = control;
+}
+
+/** Tests: a document client that injects faults at the SDK boundary (undefined: the real one again). */
+export function useDocumentClient(client: DynamoDBDocumentClient | undefined): void {
+  registered.client = client;
+}
+
+/** Tests and the local server change the environment between runs: everything is read and built again. */
+export function resetWiring(): void {
+  resetEnvironment();
+  built = {};
+}
