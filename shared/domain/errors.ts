@@ -11,31 +11,44 @@ export interface ErrorSource {
   header?: string;
 }
 
+/**
+ * Each class spells its name out: bundles are minified (class names shortened), and the name is what
+ * logs show and what the state machine's Retry and Catch match a task's error by (`Unavailable`).
+ */
 export abstract class DomainError extends Error {
+  abstract override readonly name: string;
   constructor(
     message: string,
     readonly source?: ErrorSource,
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
 /** The thing named does not exist, or the caller may not learn that it does. */
-export class NotFound extends DomainError {}
+export class NotFound extends DomainError {
+  override readonly name = 'NotFound';
+}
 
 /** The request contradicts the current state: a name is taken, a status forbids it, a write raced. */
-export class Conflict extends DomainError {}
+export class Conflict extends DomainError {
+  override readonly name = 'Conflict';
+}
 
 /** The caller is known but may not do this. */
-export class Forbidden extends DomainError {}
+export class Forbidden extends DomainError {
+  override readonly name = 'Forbidden';
+}
 
 /** The input is malformed or not allowed. */
-export class Invalid extends DomainError {}
+export class Invalid extends DomainError {
+  override readonly name = 'Invalid';
+}
 
 /** No verified caller. `scheme` is how to authenticate (Bearer), when there is a scheme to ask for. */
 export class Unauthorized extends DomainError {
+  override readonly name = 'Unauthorized';
   constructor(
     message: string,
     readonly scheme?: 'Bearer',
@@ -46,6 +59,7 @@ export class Unauthorized extends DomainError {
 
 /** Nothing is wrong with the request, but it cannot be served now (throttled, contended): retry later. */
 export class Unavailable extends DomainError {
+  override readonly name = 'Unavailable';
   constructor(
     message: string,
     readonly retryAfterSeconds = 1,

@@ -1,9 +1,11 @@
 /**
  * The one place where errors become HTTP answers: each domain error class has its status, transport
- * errors carry theirs, and anything else is a bug, answered 500 without details.
+ * errors carry theirs, a dependency that failed transiently is a 503 with Retry-After, and anything
+ * else is a bug, answered 500 without details.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Conflict, DomainError, Forbidden, Invalid, NotFound, Problems, Unauthorized, Unavailable, type ErrorSource } from '../domain/errors';
+import { unavailableIfTransient } from '../adapters/aws/transient';
 import { logger } from '../logger';
 import { TransportError } from './errors';
 import { JSONAPI_MEDIA_TYPE } from './jsonapi';
@@ -50,9 +52,14 @@ function render(error: DomainError | TransportError): Rendered {
 }
 
 /** The error objects (and the answer's status, that of the first) of anything thrown while serving a request. */
-export function toErrors(error: unknown, requestId: string): Rendered[] {
+export function toErrors(thrown: unknown, requestId: string): Rendered[] {
+  // A dependency that failed below the code that classifies it (transient.ts) is still a 503, never a 500.
+  const error = thrown instanceof DomainError || thrown instanceof Problems ? thrown : unavailableIfTransient(thrown);
   if (error instanceof Problems) return error.problems.map(render);
-  if (error instanceof Unavailable) logger.warn('transient backend error', { requestId, error: (error.cause as Error | undefined)?.name ?? error.name });
+  if (error instanceof Unavailable) {
+    const cause = error.cause as { name?: string; code?: string } | undefined;
+    logger.warn('transient backend error', { requestId, error: cause?.code ?? cause?.name ?? error.name });
+  }
   if (error instanceof DomainError || error instanceof TransportError) return [render(error)];
   logger.error('unhandled error', { requestId, error });
   return [{ status: 500, detail: `internal error; reference ${requestId}`, headers: {} }];
