@@ -13,6 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as cb from 'aws-cdk-lib/aws-codebuild';
 import type { Construct } from 'constructs';
+import { retryTransientFailures } from './task-retries';
 
 /** State names: the local engine overrides these tasks by name. */
 export const RUN_STATES = {
@@ -43,8 +44,6 @@ export interface RunTimeouts {
 export const EXECUTE_MARGIN_SECONDS = 300;
 
 export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunTimeouts): sfn.IChainable {
-  const transient = { errors: ['States.ALL'], interval: Duration.seconds(1), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL };
-
   const recordFailure = new tasks.LambdaInvoke(scope, RUN_STATES.recordFailure, {
     lambdaFunction: run.recordFailure,
     payloadResponseOnly: true,
@@ -52,7 +51,7 @@ export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunT
     taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
     comment: 'Ends the job failed with the reason in its output and frees the workspace.',
   });
-  recordFailure.addRetry({ ...transient, maxAttempts: 8 });
+  retryTransientFailures(recordFailure, { otherFailures: true });
   recordFailure.next(new sfn.Fail(scope, RUN_STATES.failed, { error: 'JobRunFailed', cause: 'The job run failed; the job output says why.' }));
 
   const advance = new tasks.LambdaInvoke(scope, RUN_STATES.advance, {
@@ -62,7 +61,7 @@ export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunT
     taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
     comment: 'Records the last step result and picks the next action: execute, approve or end.',
   });
-  advance.addRetry(transient);
+  retryTransientFailures(advance, { otherFailures: true });
   advance.addCatch(recordFailure, { resultPath: '$.error' });
 
   const execute = new tasks.CodeBuildStartBuild(scope, RUN_STATES.execute, {
@@ -98,6 +97,7 @@ export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunT
     retryOnServiceExceptions: false,
     comment: 'Keeps the task token on the job and waits for an approve or reject.',
   });
+  retryTransientFailures(awaitApproval, { otherFailures: false });
   awaitApproval.addCatch(recordFailure, { resultPath: '$.error' });
 
   const route = new sfn.Choice(scope, RUN_STATES.route)
