@@ -18,6 +18,7 @@ import { logger } from '../shared/logger';
 import { executionEnded, recordFailure as recordFailureTask } from '../shared/run-tasks/failure';
 import { executionName, type ApprovalTaskInput, type RunState } from '../shared/runs/run-state';
 import { stepStarted } from '../shared/run-tasks/step-started';
+import { retryTransient } from '../shared/runs/transient-retry';
 import { bundleExecutor, reapStaleExecutors, startExecutor, type RunningExecutor } from './executor-process';
 
 type TaskOverride = (input: unknown) => Promise<unknown>;
@@ -70,7 +71,7 @@ export class LocalEngine implements RunControl {
     const definition = renderRunDefinition(options.timeouts);
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
     await mkdir(join(options.filesDir, 'work'), { recursive: true });
-    const reaped = reapStaleExecutors(options.filesDir);
+    const reaped = await reapStaleExecutors(options.filesDir, options.killGraceMs);
     if (reaped) logger.warn('stopped executors left by a previous run of the engine', { reaped });
     return new LocalEngine(machine, await bundleExecutor(options.filesDir), options);
   }
@@ -106,7 +107,10 @@ export class LocalEngine implements RunControl {
         if (execution.stopped) return;
         // Failed, timed out or crashed without ending its job: the same handler as AWS's EventBridge rule.
         logger.warn('job run ended abnormally', { ...run, error: error.name, message: error.message });
-        await executionEnded({ ...run, status: error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED' }).catch((e) =>
+        // Retried like a state machine task (EventBridge's target retries in AWS); if the table stays away
+        // longer, resuming runs once it is back (resumeRuns) ends the job.
+        const status = error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
+        await retryTransient('record a run that ended', () => executionEnded({ ...run, status })).catch((e) =>
           logger.error('could not record a run failure', { ...run, error: e }),
         );
       })
@@ -187,8 +191,11 @@ export class LocalEngine implements RunControl {
     });
     execution.executor = executor;
     // CodeBuild's IN_PROGRESS event does this in AWS.
+    // Not waited for: a step runs while the table is away, and Advance records it whether or not this landed.
     executor.child.once('spawn', () => {
-      stepStarted(execution.run.organizationId, execution.run.jobId, env.TK_STEP ?? '').catch((error) => logger.error('step start not recorded', { error }));
+      retryTransient('record a step start', () => stepStarted(execution.run.organizationId, execution.run.jobId, env.TK_STEP ?? '')).catch((error) =>
+        logger.error('step start not recorded', { error }),
+      );
     });
     try {
       // What startBuild.sync returns (the state's ResultSelector picks the exported variables).

@@ -21,23 +21,52 @@ export async function bundleExecutor(filesDir: string): Promise<string> {
   return outfile;
 }
 
-/** Executors of a previous `npm start` that was killed outright: told to stop (they stop terraform). */
-export function reapStaleExecutors(filesDir: string): number {
+/**
+ * Executors of a previous `npm start` that was killed outright: told to stop (they stop terraform), and
+ * waited for, so that no step of theirs still runs when their workspaces move on; killed if they hang.
+ */
+export async function reapStaleExecutors(filesDir: string, graceMs = 5000): Promise<number> {
   const dir = join(filesDir, 'work', 'pids');
-  let reaped = 0;
+  const stale: number[] = [];
   for (const name of safeList(dir)) {
     const pid = Number(name);
     try {
       if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('executor.mjs')) {
         process.kill(pid, 'SIGTERM');
-        reaped++;
+        stale.push(pid);
       }
     } catch {
       // already gone
     }
     rmSync(join(dir, name), { force: true });
   }
-  return reaped;
+  const deadline = Date.now() + graceMs + 3000;
+  let alive = stale;
+  while ((alive = alive.filter(running)).length > 0) {
+    if (Date.now() > deadline) {
+      for (const pid of alive) signal(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return stale.length;
+}
+
+function running(pid: number): boolean {
+  try {
+    // A zombie (exited, not yet reaped by its new parent) runs nothing.
+    return !/^\d+ \([^)]*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone
+  }
 }
 
 function safeList(dir: string): string[] {

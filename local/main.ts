@@ -2,14 +2,21 @@
  * `npm start`: the whole service on one machine. DynamoDB Local (kept under TERRAKUBE_DATA_DIR, or in
  * memory with TERRAKUBE_DATA_DIR=memory), the table, and the HTTP API on PORT (default 8080) served by
  * the same handler modules as the Lambda functions. SIGINT/SIGTERM stop everything, java included.
+ *
+ * DynamoDB Local is supervised (local/dynamodb-supervisor.ts): if it dies it is started again on the
+ * same data; meanwhile writes get 503, /healthz 503, and runs wait (their retries), then carry on.
  */
 import { issuePersonalAccessToken } from '../shared/auth/tokens';
-import { useRunControl } from '../shared/wiring';
-import { reconcile } from '../shared/run-tasks/reconcile';
+import { useRunControl, useTransactionBarrier } from '../shared/wiring';
+import { reconcile, resumeRuns } from '../shared/run-tasks/reconcile';
+import { retryTransient } from '../shared/runs/transient-retry';
 import { LocalEngine } from './engine';
 import { logger } from '../shared/logger';
 import { exportServiceEnvironment, loadConfig, localAwsEnvironment } from './config';
-import { startDynamoDbLocal } from './dynamodb-local';
+import { reportDependency } from './dependencies';
+import { freePort } from './dynamodb-local';
+import { transactionBarrier } from './transaction-barrier';
+import { superviseDynamoDbLocal } from './dynamodb-supervisor';
 import { preloadHandlers, startHttpServer } from './server';
 import { ensureTable } from '../shared/store/ensure-table';
 import { join } from 'node:path';
@@ -18,12 +25,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   localAwsEnvironment();
   const config = loadConfig();
-  // TERRAKUBE_DYNAMODB_ENDPOINT: use a DynamoDB (Local) that is already running instead of starting one.
-  const external = config.dynamoDbEndpoint;
-  const ddb = external
-    ? { endpoint: external, stop: async () => undefined }
-    : await startDynamoDbLocal({ dbPath: config.dynamoDbPath, pidFile: config.dataDir ? join(config.dataDir, 'dynamodb.pid') : undefined });
-  const stops: (() => Promise<void>)[] = [() => ddb.stop()];
+  const stops: (() => Promise<void>)[] = [];
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
@@ -39,14 +41,36 @@ async function main(): Promise<void> {
   });
 
   try {
-    exportServiceEnvironment(config, ddb.endpoint);
+    // DynamoDB Local (java) starts while the engine bundles the executor and the handlers load.
+    // TERRAKUBE_DYNAMODB_ENDPOINT: use a DynamoDB (Local) that is already running instead (not supervised).
+    const external = config.dynamoDbEndpoint;
+    const port = external ? undefined : await freePort();
+    exportServiceEnvironment(config, external ?? `http://127.0.0.1:${port}`);
+    // Each part is stopped at shutdown as soon as it started, even if another part fails to start.
+    const [ddb, engine] = await Promise.all([
+      external
+        ? undefined
+        : superviseDynamoDbLocal({ port, dbPath: config.dynamoDbPath, pidFile: config.dataDir ? join(config.dataDir, 'dynamodb.pid') : undefined }).then((d) => {
+            stops.push(() => d.stop());
+            return d;
+          }),
+      LocalEngine.create({ filesDir: config.filesDir, timeouts: config.timeouts }).then((e) => {
+        stops.push(() => e.shutdown());
+        return e;
+      }),
+      preloadHandlers(),
+    ]);
+    ddb?.onChange((up) => {
+      reportDependency('DynamoDB Local', up);
+      // Whatever could not be recorded while it was away (a run that ended meanwhile) is settled now.
+      if (up)
+        void retryTransient('resume runs', () => resumeRuns(engine)).catch((error) => logger.error('runs not resumed after DynamoDB Local came back', { error }));
+    });
     await ensureTable(config.tableName);
-    const engine = await LocalEngine.create({ filesDir: config.filesDir, timeouts: config.timeouts });
+    if (ddb && config.dynamoDbPath) useTransactionBarrier(transactionBarrier(ddb.endpoint, () => config.tableName));
     useRunControl(engine);
-    stops.push(() => engine.shutdown());
     // Jobs that were running when the previous process stopped are resumed or failed, never left stuck.
     await reconcile(engine);
-    await preloadHandlers();
     const http = await startHttpServer(config.port);
     stops.push(() => http.close());
 

@@ -9,12 +9,17 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { logger } from '../shared/logger';
 import { AUTHORIZER_HANDLER, FALLBACK_HANDLER, ROUTES, matchPath, routeId, type RouteDef } from '../shared/routes';
+import { Unavailable } from '../shared/domain/errors';
+import { errorResponse } from '../shared/http/error-response';
 import { authorizerEvent, lambdaContext, requestEvent, type HttpRequestLike } from './apigw';
+import { downDependencies } from './dependencies';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 const ROOT = resolve(import.meta.dirname, '..');
 const MAX_PAYLOAD = 10 * 1024 * 1024; // API Gateway's own limit
+/** A restarted DynamoDB Local answers within a few seconds. */
+const DEGRADED_RETRY_AFTER_SECONDS = 2;
 const modules = new Map<string, Promise<Handler>>();
 
 export function loadHandler(file: string): Promise<Handler> {
@@ -82,10 +87,36 @@ const gatewayError = (statusCode: number, message: string): GatewayResult => ({
   body: JSON.stringify({ message }),
 });
 
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * While a dependency is down: /healthz says so (503), and writes are refused before anything is read
+ * or written (503 with Retry-After), so none is left half made. Reads go ahead: what they need may be
+ * cached nowhere, but trying costs nothing, and their failure is a 503 too.
+ */
+function whileDegraded(method: string, path: string): GatewayResult | undefined {
+  const down = downDependencies();
+  if (down.length === 0) return undefined;
+  const names = down.map((d) => d.name).join(', ');
+  if (path === '/healthz') {
+    const since = Object.fromEntries(down.map((d) => [d.name, new Date(d.since).toISOString()]));
+    return {
+      statusCode: 503,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'retry-after': String(DEGRADED_RETRY_AFTER_SECONDS) },
+      body: JSON.stringify({ status: 'unavailable', down: since }),
+    };
+  }
+  if (READS.has(method)) return undefined;
+  const refused = new Unavailable(`${names} is restarting; nothing was changed, retry shortly`, DEGRADED_RETRY_AFTER_SECONDS);
+  return toGatewayResult(errorResponse(refused, crypto.randomUUID()));
+}
+
 /** What API Gateway does with one request: route, authorize, invoke the function. */
 export async function dispatch(request: HttpRequestLike): Promise<GatewayResult> {
   const path = request.rawPath.length > 1 ? request.rawPath.replace(/\/+$/, '') : request.rawPath;
   const req = { ...request, rawPath: path };
+  const degraded = whileDegraded(req.method, path);
+  if (degraded) return degraded;
   try {
     const match = findRoute(req.method, path);
     if (!match) {

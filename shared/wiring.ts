@@ -37,7 +37,7 @@ let built: {
   deliveries?: DeliveryQueue;
 } = {};
 /** Set by `npm start` (its engine) and by tests; they win over what the environment says. */
-const registered: { runs?: RunControl; client?: DynamoDBDocumentClient } = {};
+const registered: { runs?: RunControl; client?: DynamoDBDocumentClient; transactionBarrier?: () => Promise<void> } = {};
 
 export const serviceMode = (): 'aws' | 'local' => environment().mode;
 export const tableName = (): string => environment().require('TABLE_NAME');
@@ -81,6 +81,18 @@ export function useRunControl(control: RunControl | undefined): void {
 /** Tests: a document client that injects faults at the SDK boundary (undefined: the real one again). */
 export function useDocumentClient(client: DynamoDBDocumentClient | undefined): void {
   registered.client = client;
+}
+
+/**
+ * `npm start` with its data on disk: what makes a committed transaction durable before it is acknowledged
+ * (DynamoDB Local answers a TransactWriteItems before its commit ran: local/dynamodb-local.ts).
+ */
+export function useTransactionBarrier(barrier: (() => Promise<void>) | undefined): void {
+  registered.transactionBarrier = barrier;
+}
+
+export async function transactionBarrier(): Promise<void> {
+  await registered.transactionBarrier?.();
 }
 
 /** Tests and the local server change the environment between runs: everything is read and built again. */

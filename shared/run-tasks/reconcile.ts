@@ -40,3 +40,23 @@ export async function reconcile(runner: RunControl): Promise<{ resumed: number; 
   if (jobs.length) logger.info('reconciled jobs after start', { live: jobs.length, resumed, queued });
   return { resumed, queued };
 }
+
+/**
+ * Once the table is back after a gap (DynamoDB Local restarted under `npm start`): the job holding each
+ * busy workspace has its run (starting a run that is going is a no-op), and a workspace left free starts
+ * its oldest waiting job. Unlike `reconcile` it only starts runs and settles queues with conditional
+ * writes, so it is safe while requests and runs go on.
+ */
+export async function resumeRuns(runner: RunControl): Promise<{ workspaces: number; runs: number }> {
+  const owners = new Map<string, string>();
+  for (const job of await liveJobs()) owners.set(job.workspaceId, job.organizationId);
+  let runs = 0;
+  for (const [workspaceId, organizationId] of owners) {
+    const active = queueStateOf((await getWorkspace(workspaceId)) ?? {}).activeJob;
+    const next = active ?? (await changeQueue(workspaceId));
+    if (next === undefined) continue;
+    await runner.start({ organizationId, jobId: next });
+    runs++;
+  }
+  return { workspaces: owners.size, runs };
+}

@@ -6,6 +6,7 @@
  */
 import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unavailableIfTransient } from '../adapters/aws/transient';
+import { transactionBarrier } from '../wiring';
 import type { Key } from './keys';
 import { send, tableName, type Item } from './table';
 
@@ -137,6 +138,7 @@ export async function transact(items: TxItem[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await send(new TransactWriteCommand({ TransactItems: withTable }));
+      await transactionBarrier();
       return;
     } catch (error) {
       const reasons = (error as { name?: string; CancellationReasons?: { Code?: string; Item?: ConditionFailed['old'] }[] }).CancellationReasons;

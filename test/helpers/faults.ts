@@ -41,3 +41,26 @@ export function injectDynamoDbFaults(plan: FaultPlan, maxAttempts = 3): { counte
   useDocumentClient(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }));
   return { counter, restore: () => useDocumentClient(undefined) };
 }
+
+/**
+ * DynamoDB unreachable, as the SDK reports it when nothing listens on its port (ECONNREFUSED, after its
+ * own retries), from now until `end()`; `restore()` puts the service's own client back.
+ */
+export function injectDynamoDbOutage(): { counter: FaultCounter; end: () => void; restore: () => void } {
+  const counter: FaultCounter = { injected: 0, requests: 0 };
+  let down = true;
+  const client = new DynamoDBClient({ maxAttempts: 2 });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      counter.requests++;
+      if (down) {
+        counter.injected++;
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect', $metadata: {} });
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'injectOutage', priority: 'low' },
+  );
+  useDocumentClient(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }));
+  return { counter, end: () => (down = false), restore: () => useDocumentClient(undefined) };
+}

@@ -13,8 +13,9 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** `env.PORT` keeps the port across restarts (default: a free one). */
 export async function startServer(env: Record<string, string | undefined> = {}): Promise<RunningServer> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const childEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, TABLE_NAME: undefined, AWS_ENDPOINT_URL_DYNAMODB: undefined, TERRAKUBE_PAT_SECRET: undefined, ...env, PORT: String(port) })) {
     if (v !== undefined) childEnv[k] = v;
@@ -24,7 +25,8 @@ export async function startServer(env: Record<string, string | undefined> = {}):
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const deadline = Date.now() + 60_000;
+  // Generous: on 2 busy cores java and the handlers' first import can take half a minute.
+  const deadline = Date.now() + 120_000;
   while (!output.includes('listening on')) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
     if (Date.now() > deadline) {
