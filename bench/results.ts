@@ -1,6 +1,7 @@
 /** Turns the measurements into bench/results.json (the required keys plus details) and the budget verdicts. */
 import type { ColdInitResult } from './cold-init';
 import { costModel, type CostModel } from './cost';
+import type { FaultRecovery } from './faults';
 import type { Machine } from './machine';
 import type { Overhead } from './overhead';
 import type { RoundTrips } from './round-trips';
@@ -18,6 +19,7 @@ export interface Measurements {
   planApply: PlanApplyResult;
   capacity: JobCapacity;
   throughput: Throughput;
+  faults: FaultRecovery;
   stack: StackInventory;
   runSeconds: number;
   /** 1-minute load average after each phase: other processes on the machine inflate wall-clock figures. */
@@ -140,6 +142,19 @@ function baseResults(m: Measurements) {
     createJobsToRawCreateRequestsRatio: round(m.throughput.singleOrg.perSec / m.throughput.rawCreateMixPerSec, 3),
     createJobsPerSecSixteenOrgs: round(m.throughput.multiOrg.perSec, 1),
     load: { singleOrg: m.throughput.singleOrg, multiOrg: m.throughput.multiOrg, rawRuns: m.throughput.rawRuns },
+    faultRecovery: {
+      dynamodbRecoveryMs: Math.round(m.faults.dynamodbRecoveryMs),
+      dynamodbHealthUnavailableMs: Math.round(m.faults.dynamodbHealthUnavailableMs),
+      dynamodb503s: m.faults.dynamodb503s,
+      serviceRecoveryMs: Math.round(m.faults.serviceRecoveryMs),
+      completedToAcknowledged: round(m.faults.completedToAcknowledged, 3),
+      acknowledged: m.faults.acknowledged,
+      completed: m.faults.completed,
+      failed: m.faults.failed,
+      lost: m.faults.lost,
+      stuck: m.faults.stuck,
+      unexpected: m.faults.unexpected,
+    },
     ddbUnitsPerPlanApplyJob: {
       wru: m.capacity.postAndRun.wru,
       gsiWru: m.capacity.postAndRun.gsiWru,
@@ -190,6 +205,8 @@ export function printTable(r: Results, log: (s: string) => void): void {
   rows.push(['createJobsPerSec', `${r.createJobsPerSec} /s`, '', '']);
   rows.push(['rawPutItemsPerSec', `${r.rawPutItemsPerSec} /s`, '', '']);
   rows.push(['createJobsToRawPutRatio', `${r.createJobsToRawPutRatio}`, '', '']);
+  rows.push(['faultRecovery.dynamodbRecoveryMs', `${r.faultRecovery.dynamodbRecoveryMs} ms`, '', '']);
+  rows.push(['faultRecovery.completedToAcknowledged', `${r.faultRecovery.completed} / ${r.faultRecovery.acknowledged} = ${r.faultRecovery.completedToAcknowledged}`, '', '']);
   rows.push(['cost per 1,000 plan+apply jobs', `$${r.cost.per1000PlanApplyJobsUsd.toFixed(2)}`, '', '']);
   rows.push(['idle cost per month', `$${r.cost.idlePerMonthUsd.toFixed(2)}`, '', '']);
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0), ['metric', 'value', 'budget', 'status'][i]?.length ?? 0));

@@ -3,7 +3,8 @@
  * Prints a table, writes bench/results.json and BENCHMARKS.md. Not part of `npm test`.
  *
  * Phases: job runs (engine) → DynamoDB round trips → handler overhead → bundles and cold init →
- * HTTP job creation under load → stack inventory (for the cost model). BENCH_QUICK=1 shortens every
+ * HTTP job creation under load → faults (DynamoDB Local, then `npm start`, killed under a stream of
+ * jobs) → stack inventory (for the cost model). BENCH_QUICK=1 shortens every
  * phase (for trying the script out; its figures are not for comparison).
  */
 import { writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { createWorkspace, createWorld, gitRepo, postJob } from './api';
 import { installCapacityMeter, removeCapacityMeter } from './capacity';
 import { measureColdInit } from './cold-init';
+import { measureFaultRecovery } from './faults';
 import { cleanup, installSignalHandlers, interrupted, ROOT, setUpEnvironment } from './env';
 import { cpuTicks, describeMachine } from './machine';
 import { measureOverhead } from './overhead';
@@ -30,6 +32,7 @@ const settings = {
   overheadWarmup: quick ? 10 : 50,
   coldInitRuns: quick ? 2 : 9,
   loadSeconds: quick ? 3 : 12,
+  faultSoakJobs: quick ? 20 : 60,
 };
 
 const started = performance.now();
@@ -92,12 +95,16 @@ async function main(): Promise<void> {
   const throughput = await measureThroughput(env.ddb.endpoint, repo, settings.loadSeconds, log);
   phaseDone('httpLoad');
 
+  log(`[${elapsed()}] faults: DynamoDB Local, then npm start, SIGKILLed under a stream of jobs (${settings.faultSoakJobs} jobs) …`);
+  const faults = await measureFaultRecovery(repo, settings.faultSoakJobs, log);
+  phaseDone('faults');
+
   log(`[${elapsed()}] stack inventory (CDK synth without bundling) for the cost model …`);
   const stack = stackInventory();
   phaseDone('stackInventory');
 
   const runSeconds = (performance.now() - started) / 1000;
-  const results = buildResults({ machine, roundTrips, overhead, coldInit, jobStart, planApply, capacity, throughput, stack, runSeconds, loadAverage, cpuDuring, settings, quick });
+  const results = buildResults({ machine, roundTrips, overhead, coldInit, jobStart, planApply, capacity, throughput, faults, stack, runSeconds, loadAverage, cpuDuring, settings, quick });
   writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeReport(join(ROOT, 'BENCHMARKS.md'), results);
   printTable(results, log);
