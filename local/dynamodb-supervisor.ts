@@ -77,7 +77,13 @@ export async function superviseDynamoDbLocal(options: SupervisorOptions = {}): P
     setUp(false);
     while (!stopping) {
       const delay = restartDelayMs(attempt++);
-      logger.warn('DynamoDB Local exited; restarting it', { exit: how.signal ?? how.code, inMs: delay, restart: restarts + 1, port, dbPath: options.dbPath ?? 'memory' });
+      logger.warn('DynamoDB Local exited; restarting it', {
+        exit: how.signal ?? how.code,
+        inMs: delay,
+        restart: restarts + 1,
+        port,
+        dbPath: options.dbPath ?? 'memory',
+      });
       await new Promise((r) => setTimeout(r, delay));
       if (stopping) break;
       try {

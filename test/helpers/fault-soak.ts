@@ -146,7 +146,8 @@ export async function runFaultSoak(options: SoakOptions): Promise<SoakReport> {
   try {
     const org = await create('/api/v1/organization', 'organization', { name: `soak-${Date.now()}` });
     const workspaces: string[] = [];
-    for (let i = 0; i < options.workspaces; i++) workspaces.push(await create(`/api/v1/organization/${org}/workspace`, 'workspace', { name: `soak-${i}`, source: options.source }));
+    for (let i = 0; i < options.workspaces; i++)
+      workspaces.push(await create(`/api/v1/organization/${org}/workspace`, 'workspace', { name: `soak-${i}`, source: options.source }));
 
     const t0 = Date.now();
     const sent: Sent[] = [];
@@ -161,7 +162,9 @@ export async function runFaultSoak(options: SoakOptions): Promise<SoakReport> {
       const ws = n++ % workspaces.length;
       const entry: Sent = { sentAt: Date.now() };
       sent.push(entry);
-      const doc = { data: { type: 'job', attributes: { tcl: tcl(lockDir, ws) }, relationships: { workspace: { data: { type: 'workspace', id: workspaces[ws] } } } } };
+      const doc = {
+        data: { type: 'job', attributes: { tcl: tcl(lockDir, ws) }, relationships: { workspace: { data: { type: 'workspace', id: workspaces[ws] } } } },
+      };
       try {
         const res = await api('POST', `/api/v1/organization/${org}/job`, doc);
         const text = await res.text();
@@ -230,7 +233,9 @@ export async function runFaultSoak(options: SoakOptions): Promise<SoakReport> {
       fault.answered503 = window.filter((s) => s.outcome === '503').length;
       fault.unreachable = window.filter((s) => s.outcome === 'unreachable').length;
       const health = fault.healthUnavailableMs === undefined ? '' : `, /healthz 503 for ${fault.healthUnavailableMs} ms`;
-      log(`${kind} fault at ${fault.at} ms: a job accepted again after ${fault.recoveredMs} ms (${fault.answered503} × 503, ${fault.unreachable} refused${health})`);
+      log(
+        `${kind} fault at ${fault.at} ms: a job accepted again after ${fault.recoveredMs} ms (${fault.answered503} × 503, ${fault.unreachable} refused${health})`,
+      );
       await steady();
     }
     while (acknowledged() < options.minAcknowledged) await sleep(50);

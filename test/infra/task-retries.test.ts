@@ -8,7 +8,14 @@ import { renderRunDefinition, RUN_STATES } from '../../infra/state-machine';
 import { TRANSIENT_TASK_ERRORS } from '../../infra/task-retries';
 import { TRANSIENT_RETRY } from '../../shared/runs/transient-retry';
 
-type Retrier = { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string };
+type Retrier = {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: string;
+};
 const states = renderRunDefinition({ stepSeconds: 600, approvalSeconds: 3600 }).States as Record<string, { Retry?: Retrier[] }>;
 
 const transient: Retrier = {
@@ -23,7 +30,10 @@ const transient: Retrier = {
 describe('Lambda task retries', () => {
   it('retry the tasks’ own Unavailable and Lambda’s service errors and throttles by the run policy, then anything else briefly', () => {
     for (const name of [RUN_STATES.advance, RUN_STATES.recordFailure]) {
-      expect(states[name]?.Retry, name).toEqual([transient, { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: 'FULL' }]);
+      expect(states[name]?.Retry, name).toEqual([
+        transient,
+        { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: 'FULL' },
+      ]);
     }
     expect(TRANSIENT_TASK_ERRORS).toEqual(expect.arrayContaining(['Unavailable', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException']));
   });

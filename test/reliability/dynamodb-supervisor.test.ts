@@ -53,8 +53,18 @@ describe('the DynamoDB Local supervisor', () => {
     const supervised = ddb as SupervisedDynamoDb;
     const client = new DynamoDBClient({ endpoint: supervised.endpoint });
     const TableName = 'durable';
-    const keys = [{ AttributeName: 'pk', KeyType: 'HASH' as const }, { AttributeName: 'sk', KeyType: 'RANGE' as const }];
-    await client.send(new CreateTableCommand({ TableName, KeySchema: keys, AttributeDefinitions: keys.map((k) => ({ AttributeName: k.AttributeName, AttributeType: 'S' })), BillingMode: 'PAY_PER_REQUEST' }));
+    const keys = [
+      { AttributeName: 'pk', KeyType: 'HASH' as const },
+      { AttributeName: 'sk', KeyType: 'RANGE' as const },
+    ];
+    await client.send(
+      new CreateTableCommand({
+        TableName,
+        KeySchema: keys,
+        AttributeDefinitions: keys.map((k) => ({ AttributeName: k.AttributeName, AttributeType: 'S' })),
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
     const barrier = transactionBarrier(supervised.endpoint, () => TableName);
     // Four writers, like concurrent requests; the kill lands right after the last acknowledgement.
     const item = (w: number, i: number) => ({ Put: { TableName, Item: { pk: { S: `w${w}` }, sk: { S: String(i) } } } });

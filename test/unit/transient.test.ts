@@ -27,7 +27,11 @@ const TRANSIENT: [string, unknown, number][] = [
   ['503 from S3', sdkError('SlowDown', { $metadata: { httpStatusCode: 503 } }), 1],
   ['throttled', sdkError('ThrottlingException', { $retryable: { throttling: true }, $metadata: { httpStatusCode: 400 } }), 1],
   ['a 429 by any name', sdkError('TooManyRequests', { $metadata: { httpStatusCode: 429 } }), 1],
-  ['a transaction cancelled by throttling', sdkError('TransactionCanceledException', { CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }] }), 1],
+  [
+    'a transaction cancelled by throttling',
+    sdkError('TransactionCanceledException', { CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }] }),
+    1,
+  ],
 ];
 
 const PERMANENT: [string, unknown][] = [
@@ -62,7 +66,11 @@ describe('transient failures', () => {
     const out = await build({
       ...ESBUILD_OPTIONS,
       write: false,
-      stdin: { contents: "import { Unavailable, NotFound } from './shared/domain/errors'; export const names = [new Unavailable('x').name, new NotFound('y').name];", resolveDir: process.cwd(), loader: 'ts' },
+      stdin: {
+        contents: "import { Unavailable, NotFound } from './shared/domain/errors'; export const names = [new Unavailable('x').name, new NotFound('y').name];",
+        resolveDir: process.cwd(),
+        loader: 'ts',
+      },
     });
     const file = join(mkdtempSync(join(tmpdir(), 'terrakube-names-')), 'bundle.mjs');
     writeFileSync(file, out.outputFiles[0]?.text ?? '');

@@ -78,7 +78,9 @@ export function transientKind(error: unknown): TransientKind | undefined {
   if (BUSY.has(name)) return 'busy';
   if (name === 'TransactionCanceledException') {
     const reasons = e.CancellationReasons ?? [];
-    return reasons.some((r) => r.Code === 'ThrottlingError' || r.Code === 'TransactionConflict' || r.Code === 'ProvisionedThroughputExceeded') ? 'busy' : undefined;
+    return reasons.some((r) => r.Code === 'ThrottlingError' || r.Code === 'TransactionConflict' || r.Code === 'ProvisionedThroughputExceeded')
+      ? 'busy'
+      : undefined;
   }
   if (DOWN.has(name) || (e.code && NETWORK_CODES.has(e.code)) || e.message === 'socket hang up') return 'down';
   const status = e.$metadata?.httpStatusCode ?? 0;
