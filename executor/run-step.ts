@@ -16,6 +16,7 @@ import type { Command } from '../shared/domain/flow';
 import type { Artifacts } from './artifacts';
 import type { ExecutorContext, ExecutorResult } from '../shared/runs/executor-contract';
 import { maskingSink, maskSecrets, type LogSink } from './log-sink';
+import { backendOverride, LOCK_TIMEOUT, lockingNote, parseIacVersion, type IacVersion } from './state-backend';
 
 export interface StepIO {
   log: LogSink;
@@ -141,37 +142,6 @@ function stepEnv(ctx: ExecutorContext, own: NodeJS.ProcessEnv): NodeJS.ProcessEn
   // terraform warns on every command about a CLI config file that does not exist
   if (env.TF_CLI_CONFIG_FILE && !existsSync(env.TF_CLI_CONFIG_FILE)) delete env.TF_CLI_CONFIG_FILE;
   return env;
-}
-
-/** An HCL string literal (JSON escapes, plus template sequences neutralised). */
-const hclString = (value: string) => JSON.stringify(value).replace(/([$%])\{/g, '$1$1{');
-
-/**
- * The state backend. An S3-compatible endpoint given to the executor the AWS SDK's way
- * (AWS_ENDPOINT_URL_S3, and _STS for terraform's credential check) is passed on to terraform with
- * path-style addressing; in AWS neither is set and terraform talks to S3 itself.
- */
-function backendOverride(backend: ExecutorContext['backend'], env: NodeJS.ProcessEnv = process.env): string {
-  const endpoints = (['s3', 'sts'] as const).flatMap((service) => {
-    const url = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`];
-    return url ? [`${service} = ${hclString(url)}`] : [];
-  });
-  const custom = endpoints.length ? [`endpoints = { ${endpoints.join(', ')} }`, ...(env.AWS_ENDPOINT_URL_S3 ? ['use_path_style = true'] : [])] : [];
-  const settings =
-    backend.type === 'local'
-      ? [`path = ${hclString(backend.path)}`]
-      : [
-          `bucket = ${hclString(backend.bucket)}`,
-          `key = ${hclString(backend.key)}`,
-          // terraform lists its workspaces under this prefix at init; the executor may list only under
-          // the workspace's state/ prefix (the default, env:/, would be refused: AccessDenied).
-          `workspace_key_prefix = ${hclString(`${backend.key.split('/').slice(0, -1).join('/')}/workspaces`)}`,
-          `region = ${hclString(backend.region)}`,
-          'use_lockfile = true',
-          'encrypt = true',
-          ...custom,
-        ];
-  return `terraform {\n  backend "${backend.type}" {\n${settings.map((s) => `    ${s}\n`).join('')}  }\n}\n`;
 }
 
 /** user:password@ in a URL never reaches the log. */
@@ -335,6 +305,14 @@ class StepRun {
     return { status: 'completed', exitCode: 0, message: 'scripts completed' };
   }
 
+  /** The binary's own version (`<bin> version`), which decides the backend's arguments. */
+  private async iacVersion(folder: string): Promise<IacVersion | undefined> {
+    let out = '';
+    const code = await this.children.run(this.bin, ['version'], { cwd: folder, env: this.env, stdout: (t) => (out += t), stderr: () => undefined });
+    if (code !== 0) throw new StepFailure(`${this.bin} version failed (exit ${code})`, code);
+    return parseIacVersion(out);
+  }
+
   private async terraform(folder: string): Promise<ExecutorResult> {
     const { ctx, bin } = this;
     const tf = async (args: string[]) => {
@@ -343,11 +321,14 @@ class StepRun {
       return code;
     };
     if (ctx.backend.type === 'local') await mkdir(dirname(ctx.backend.path), { recursive: true });
-    await writeFile(join(folder, 'zz_terrakube_backend_override.tf'), backendOverride(ctx.backend));
+    const version = await this.iacVersion(folder);
+    this.write(`${lockingNote(ctx.backend, version)}\n`);
+    await writeFile(join(folder, 'zz_terrakube_backend_override.tf'), backendOverride(ctx.backend, version, this.io.environment));
     await tf(['init', '-input=false', '-no-color']);
     await this.runCommands(ctx.commands.filter((c) => c.before), folder, 'before');
 
-    const common = ['-input=false', '-no-color'];
+    // A lock still held by a step that is stopping (or by hand) is waited for, not failed on at once.
+    const common = ['-input=false', '-no-color', `-lock-timeout=${LOCK_TIMEOUT}`];
     const refresh = [...(ctx.refresh ? [] : ['-refresh=false']), ...(ctx.refreshOnly ? ['-refresh-only'] : [])];
     const planFile = join(this.workDir!, 'terrakube.tfplan');
     let result: ExecutorResult;

@@ -70,7 +70,7 @@ describe('terraform steps', () => {
     expect(result, log).toEqual({ status: 'completed', exitCode: 2, planChanges: true, commitId: repo.head, message: 'plan found changes' });
     expect(log.split('\n')[0]).toBe(`Step "Plan" (terraformPlan) of job 7 at commit ${repo.head} (main)`);
     expect(log).toContain('$ terraform init -input=false -no-color');
-    expect(log).toContain('$ terraform plan -input=false -no-color -detailed-exitcode -out=');
+    expect(log).toContain('$ terraform plan -input=false -no-color -lock-timeout=120s -detailed-exitcode -out=');
     expect(log).toContain('Plan: 1 to add, 0 to change, 0 to destroy.');
     expect(log).not.toContain('CLI configuration');
     expect(log.trimEnd().split('\n').at(-1)).toBe('--- Step "Plan" completed: plan found changes (exit 2)');
@@ -80,7 +80,7 @@ describe('terraform steps', () => {
   it('applies the saved plan', async () => {
     const { result, log } = await tf({ stepType: 'terraformApply', planIn: planFile() });
     expect(result, log).toMatchObject({ status: 'completed', exitCode: 0, message: 'apply complete' });
-    expect(log).toMatch(/\$ terraform apply -input=false -no-color \S+terrakube\.tfplan\n/);
+    expect(log).toMatch(/\$ terraform apply -input=false -no-color -lock-timeout=120s \S+terrakube\.tfplan\n/);
     expect(log).toContain('Apply complete! Resources: 1 added');
     expect(JSON.parse(readFileSync(join(state(), 'terraform.tfstate'), 'utf8')).resources).toHaveLength(1);
   });
