@@ -125,17 +125,29 @@ export class JobRunner extends Construct {
   /** Deleting a job removes its logs, plans and step contexts. */
   grantJobCleanup(grantee: iam.IGrantable): void {
     for (const prefix of ['logs/', 'plans/', 'runs/']) this.grantObjects(grantee, ['s3:DeleteObject'], prefix);
+    this.grantListing(grantee, ['logs/', 'plans/', 'runs/']);
+  }
+
+  /**
+   * Object actions under one prefix. A reader (s3:GetObject) may also list that prefix: S3 answers a
+   * read of a missing key 404 only to a caller allowed s3:ListBucket for it (evaluated with the key as
+   * s3:prefix), and 403 AccessDenied to anyone else, which would make "no log yet", "no saved plan" and
+   * a new workspace's absent state look like failures. Listing reveals only key names under prefixes
+   * whose objects the caller reads anyway; an AccessDenied stays an error (never read as "missing").
+   */
+  private grantObjects(grantee: iam.IGrantable, actions: string[], prefix: string): void {
+    iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.artifacts.objects(prefix)] });
+    acknowledgeWildcard(grantee instanceof Construct ? grantee : this, this.artifacts.objects(prefix), `Objects under ${prefix} are keyed by organization, job and step at run time.`);
+    if (actions.includes('s3:GetObject')) this.grantListing(grantee, [prefix]);
+  }
+
+  private grantListing(grantee: iam.IGrantable, prefixes: string[]): void {
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['s3:ListBucket'],
       resourceArns: [this.artifacts.bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': ['logs/*', 'plans/*', 'runs/*'] } },
+      conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
     });
-  }
-
-  private grantObjects(grantee: iam.IGrantable, actions: string[], prefix: string): void {
-    iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.artifacts.objects(prefix)] });
-    acknowledgeWildcard(grantee instanceof Construct ? grantee : this, this.artifacts.objects(prefix), `Objects under ${prefix} are keyed by organization, job and step at run time.`);
   }
 
   /** The executor's access to the artifacts: step contexts, plans, logs and state, by prefix. */
@@ -143,10 +155,8 @@ export class JobRunner extends Construct {
     this.grantObjects(project, ['s3:GetObject', 's3:DeleteObject'], 'runs/');
     this.grantObjects(project, ['s3:GetObject', 's3:PutObject'], 'plans/');
     this.grantObjects(project, ['s3:PutObject'], 'logs/');
+    // terraform's S3 backend lists its workspaces under the state prefix at init (and reads a new workspace's absent state).
     this.grantObjects(project, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'state/');
-    project.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.artifacts.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['state/*'] } } }),
-    );
   }
 
   private eventEdges(table: JobsTable): void {

@@ -41,7 +41,7 @@ const ACTIONS: Record<Access, string[]> = {
   'table:write': ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'runs:start': ['states:StartExecution'],
   'runs:control': ['states:SendTaskFailure', 'states:SendTaskSuccess', 'states:StartExecution', 'states:StopExecution'],
-  'logs:read': ['s3:GetObject'],
+  'logs:read': ['s3:GetObject', 's3:ListBucket'],
   'logs:delete': ['s3:DeleteObject', 's3:ListBucket'],
   'webhooks:seal': ['kms:Encrypt'],
   'webhooks:receive': ['kms:Decrypt', 'lambda:InvokeFunction'],

@@ -118,7 +118,7 @@ describe('grants', () => {
   });
 
   it('lets the log route read logs, and job deletes remove them, and nothing else touch the bucket', () => {
-    expect(states('GET /tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}')).toEqual(['s3:GetObject']);
+    expect(states('GET /tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}')).toEqual(['s3:GetObject', 's3:ListBucket']);
     expect(states('DELETE /api/v1/organization/{orgId}/job/{jobId}')).toEqual(['s3:DeleteObject', 's3:DeleteObject', 's3:DeleteObject', 's3:ListBucket']);
     expect(states('GET /api/v1/organization/{orgId}/job/{jobId}')).toEqual([]);
   });

@@ -104,6 +104,8 @@ export class LocalDeployment {
       dynamoDbEndpoint,
       s3Endpoint: `http://127.0.0.1:${port}`,
       invoke: (name, payload, type, caller) => (created.local as LocalDeployment).lambdaApi(name, payload, type, caller),
+      mayList: async (identity, bucket, key) =>
+        (await (created.local as LocalDeployment).iam.decide({ roleKey: identity.roleKey, action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, context: { 's3:prefix': key, 'aws:SecureTransport': 'true' } })) === 'Allowed',
     });
     await aws.start();
     const local = (created.local = new LocalDeployment(assembly, aws, s3, dataDir));

@@ -39,6 +39,11 @@ export interface LocalAwsOptions {
   account: string;
   dynamoDbEndpoint: string;
   s3Endpoint: string;
+  /**
+   * S3's answer to a read of a missing key: 404 NoSuchKey only if the caller may s3:ListBucket with the
+   * key as s3:prefix, else 403 AccessDenied (the S3 API reference, GetObject/HeadObject "Permissions").
+   */
+  mayList: (identity: Identity, bucket: string, key: string) => Promise<boolean>;
   /** Lambda's REST Invoke. */
   invoke: (functionName: string, payload: unknown, invocationType: string, caller: Identity) => Promise<{ status: number; body: string; functionError?: boolean }>;
 }
@@ -146,7 +151,8 @@ export class LocalAws {
     else if (key && method === 'PUT' && !req.headers['x-amz-copy-source']) record('PutObject', 's3:PutObject', object);
     else if (key && method === 'DELETE') record('DeleteObject', 's3:DeleteObject', object);
     else record(`${method} ${url.pathname}${url.search}`, 's3:UnknownOperation', `arn:aws:s3:::${bucket}`);
-    await forward(this.options.s3Endpoint, req, res, body, (auth) => auth.replace(/Credential=[^/]+\//, 'Credential=S3RVER/'));
+    const missing = key && (method === 'GET' || method === 'HEAD') ? async () => !(await this.options.mayList(identity, bucket, key)) : undefined;
+    await forward(this.options.s3Endpoint, req, res, body, (auth) => auth.replace(/Credential=[^/]+\//, 'Credential=S3RVER/'), missing);
   }
 
   private async lambda(req: IncomingMessage, res: ServerResponse, body: Buffer, identity: Identity): Promise<void> {
@@ -182,11 +188,18 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function forward(endpoint: string, req: IncomingMessage, res: ServerResponse, body: Buffer, authorization: (value: string) => string): Promise<void> {
+/** Proxies a request; `deniedWhenMissing`, for S3 object reads, turns a 404 into the 403 S3 gives a caller that may not list. */
+function forward(endpoint: string, req: IncomingMessage, res: ServerResponse, body: Buffer, authorization: (value: string) => string, deniedWhenMissing?: () => Promise<boolean>): Promise<void> {
   const target = new URL(endpoint);
   return new Promise((ok, fail) => {
     const headers = { ...req.headers, host: target.host, authorization: authorization(String(req.headers.authorization ?? '')) };
-    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (answer) => {
+    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, async (answer) => {
+      if (answer.statusCode === 404 && deniedWhenMissing && (await deniedWhenMissing().catch(() => true))) {
+        answer.resume();
+        const xml = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+        res.writeHead(403, { 'content-type': 'application/xml' }).end(req.method === 'HEAD' ? undefined : xml);
+        return ok();
+      }
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
       answer.on('end', () => ok());
