@@ -4,7 +4,7 @@
  * when a build starts (step running) and when an execution dies (job failed), and the table's stream
  * makes sure every job handed a workspace gets its execution.
  */
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -90,7 +90,7 @@ export class JobRunner extends Construct {
       timeout: executionTimeout(props.timeouts),
       tracingEnabled: true,
       // Execution data stays out of the logs: it is the job's identity and step references anyway.
-      logs: { destination: new logs.LogGroup(this, 'RunLogs', { retention: logs.RetentionDays.THREE_MONTHS }), level: sfn.LogLevel.ALL, includeExecutionData: false },
+      logs: { destination: this.runLogs(), level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
     acknowledge(this.stateMachine.role, 'AwsSolutions-IAM5[Resource::*]', 'Step Functions log delivery and X-Ray tracing only accept Resource "*" (CDK-generated statements).');
     for (const task of [this.functions.advance, this.functions.awaitApproval, this.functions.recordFailure]) {
@@ -98,6 +98,37 @@ export class JobRunner extends Construct {
     }
 
     this.eventEdges(props.table);
+  }
+
+  /**
+   * The state machine's log group. Step Functions logs through CloudWatch Logs' log delivery, whose
+   * permission to write is a CloudWatch Logs resource policy: under /aws/vendedlogs/ the account's
+   * policies stay within their size limit however many such groups exist, and the statement here
+   * (this group's streams, this account's deliveries) is the stack's own rather than one log delivery
+   * would add outside CloudFormation.
+   */
+  private runLogs(): logs.LogGroup {
+    const stack = Stack.of(this);
+    const group = new logs.LogGroup(this, 'RunLogs', {
+      logGroupName: `/aws/vendedlogs/states/${this.stateMachineName}`,
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    new logs.ResourcePolicy(this, 'RunLogsDelivery', {
+      policyStatements: [
+        new iam.PolicyStatement({
+          sid: 'StepFunctionsLogDelivery',
+          principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [group.logGroupArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
+          },
+        }),
+      ],
+    });
+    return group;
   }
 
   /** Functions that make a job active (creating it, unlocking its workspace) start its run. */
@@ -152,9 +183,10 @@ export class JobRunner extends Construct {
 
   /** The executor's access to the artifacts: step contexts, plans, logs and state, by prefix. */
   private grantExecutor(project: codebuild.Project): void {
-    this.grantObjects(project, ['s3:GetObject', 's3:DeleteObject'], 'runs/');
+    // Versions deleted for good: the step context once read (it holds secrets), a log's superseded rewrites.
+    this.grantObjects(project, ['s3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion'], 'runs/');
     this.grantObjects(project, ['s3:GetObject', 's3:PutObject'], 'plans/');
-    this.grantObjects(project, ['s3:PutObject'], 'logs/');
+    this.grantObjects(project, ['s3:PutObject', 's3:DeleteObjectVersion'], 'logs/');
     // terraform's S3 backend lists its workspaces under the state prefix at init (and reads a new workspace's absent state).
     this.grantObjects(project, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'state/');
   }

@@ -13,6 +13,11 @@ export interface ArtifactStore {
   writeSecret(ref: ArtifactRef, text: string): Promise<void>;
   /** A log's text so far, or undefined when nothing was written yet. */
   readText(ref: ArtifactRef): Promise<string | undefined>;
+  /**
+   * A log to serve: its text when it holds at most `maxBytes`, else a short-lived link the client
+   * downloads it from directly (a Lambda response holds 6 MB at most); undefined when nothing was written yet.
+   */
+  readLog(ref: ArtifactRef, maxBytes: number): Promise<{ text: string } | { link: string } | undefined>;
   /** Deletes every log, plan and context of a job. */
   removeJob(org: string, job: number): Promise<void>;
 }

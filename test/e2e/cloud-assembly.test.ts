@@ -180,6 +180,24 @@ describe('the synthesized cloud assembly, deployed locally', () => {
       expect(again.job.attributes).toMatchObject({ status: 'completed', planChanges: false });
     }, 300_000);
 
+    it('serves a step log larger than a Lambda response through a short-lived link, without the bearer token', async () => {
+      const id = await job(ws, script('(yes 0123456789abcdefghijklmnopqrstuvwxyz || true) | head -c 7000000'));
+      const done = await until(id, ended, 120_000);
+      expect(done.job.attributes.status, done.job.attributes.output).toBe('completed');
+      const path = `/tfoutput/v1/organization/${org}/job/${id}/step/${(done.steps[0] as Json).id}`;
+      const res = await fetch(`${deployment.api.url}${path}`, { headers: { authorization: `Bearer ${ops}` }, redirect: 'manual' });
+      expect(res.status, await res.clone().text()).toBe(307);
+      const link = res.headers.get('location') as string;
+      expect(link).toMatch(/X-Amz-Expires=300&.*X-Amz-Signature=/);
+      const log = await fetch(link);
+      expect(log.status).toBe(200);
+      const text = await log.text();
+      expect(text.length).toBeGreaterThan(7_000_000);
+      expect(text).toContain('0123456789abcdefghijklmnopqrstuvwxyz\n');
+      // A client that follows the redirect (fetch drops the token on the way to another host) gets the same.
+      expect((await http('GET', path, ops)).text).toBe(text);
+    }, 180_000);
+
     it('cancels a running job: its execution and build stop, and the next job of the workspace runs', async () => {
       const sleeping = await job(ws, script('sleep 60'));
       const next = await job(ws, script('echo next'));

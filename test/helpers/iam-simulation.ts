@@ -21,7 +21,12 @@ export interface Simulator {
 
 export function simulator(synth: Synthesized): Simulator {
   const { account, region } = synth.stack;
-  const assembly = new CloudAssembly(synth.outdir, synth.stack.artifactId, { account, region, prefix: 'sim', runtimeAttributes: new Map() });
+  const runtimeAttributes = new Map<string, string>();
+  const assembly = new CloudAssembly(synth.outdir, synth.stack.artifactId, { account, region, prefix: 'sim', runtimeAttributes });
+  // Known only once a table exists: its stream's ARN.
+  for (const table of assembly.resources('AWS::DynamoDB::GlobalTable')) {
+    runtimeAttributes.set(`${table.stack.name}/${table.logicalId}.StreamArn`, `${assembly.physicalOf(table, 'Arn')}/stream/2026-01-01T00:00:00.000`);
+  }
   const iam = new IamCheck(assembly);
   return {
     assembly,

@@ -5,6 +5,9 @@ import { JOB_ARTIFACT_KINDS, artifactPaths } from '../../runs/artifact-paths';
 import { classifyTransientErrors } from './transient';
 import { traced } from '../../observability/powertools';
 
+/** How long a link to a large log stays valid (it is made for the request that asked, and followed at once). */
+const LOG_LINK_SECONDS = 300;
+
 export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
   let loaded: Promise<{ s3: typeof import('@aws-sdk/client-s3'); client: S3Client }> | undefined;
   const sdk = () => (loaded ??= import('@aws-sdk/client-s3').then((s3) => ({ s3, client: classifyTransientErrors(traced(new s3.S3Client({ region }))) })));
@@ -26,6 +29,25 @@ export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
         if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
         throw error;
       }
+    },
+    async readLog(ref, maxBytes) {
+      const { s3, client } = await sdk();
+      let res;
+      try {
+        // One request either way: the first maxBytes, and the object's size in Content-Range.
+        res = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: ref, Range: `bytes=0-${maxBytes - 1}` }));
+      } catch (error) {
+        const name = (error as { name?: string }).name;
+        if (name === 'NoSuchKey') return undefined;
+        if (name === 'InvalidRange') return { text: '' }; // an empty object has no byte 0
+        throw error;
+      }
+      const size = Number(/\/(\d+)$/.exec(res.ContentRange ?? '')?.[1] ?? res.ContentLength ?? 0);
+      if (size <= maxBytes) return { text: (await res.Body?.transformToString('utf8')) ?? '' };
+      await res.Body?.transformToByteArray().catch(() => undefined); // release the connection
+      const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+      const link = await getSignedUrl(client, new s3.GetObjectCommand({ Bucket: bucket, Key: ref, ResponseContentType: 'text/plain; charset=utf-8' }), { expiresIn: LOG_LINK_SECONDS });
+      return { link };
     },
     async removeJob(org, job) {
       const { s3, client } = await sdk();
