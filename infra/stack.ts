@@ -13,6 +13,7 @@ import { ServiceAlarms } from './constructs/service-alarms';
 import { ServiceDashboard } from './constructs/service-dashboard';
 import { Webhooks } from './constructs/webhooks';
 import { acknowledge } from './nag';
+import { executorComputeFor } from './regions';
 
 export interface TerrakubeJobsStackProps extends StackProps {
   /** Group whose members are administrators (default TERRAKUBE_ADMIN). */
@@ -23,7 +24,8 @@ export interface TerrakubeJobsStackProps extends StackProps {
   tableDeletionProtection?: boolean;
   /**
    * Where terraform steps run (default `lambda`: CodeBuild on Lambda, starts in seconds, billed per
-   * second, steps up to 14 min; `ec2`: CodeBuild general1.small, for longer steps).
+   * second, steps up to 14 min; `ec2`: CodeBuild general1.small, for longer steps). Lambda compute
+   * exists in some Regions only (infra/regions.ts): elsewhere the default falls back to `ec2`.
    */
   executorCompute?: ExecutorCompute;
   /**
@@ -47,7 +49,7 @@ export class TerrakubeJobsStack extends Stack {
   constructor(scope: Construct, id: string, props: TerrakubeJobsStackProps = {}) {
     super(scope, id, props);
     const adminGroup = props.adminGroup ?? 'TERRAKUBE_ADMIN';
-    const executorCompute = props.executorCompute ?? 'lambda';
+    const executorCompute = executorComputeFor(this, props.executorCompute);
     this.table = new JobsTable(this, 'Data', { deletionProtection: props.tableDeletionProtection });
 
     const patSecret = new secretsmanager.Secret(this, 'PatSecret', {
