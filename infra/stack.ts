@@ -33,6 +33,8 @@ export interface TerrakubeJobsStackProps extends StackProps {
    * given within approvalSeconds fails the job (default 24 h).
    */
   timeouts?: { stepSeconds: number; approvalSeconds: number };
+  /** Reserved concurrency for each job run task function (default none; see JobRunnerProps.taskConcurrency). */
+  runnerTaskConcurrency?: number;
   /** Who gets the alarm notifications (optional; the SNS topic exists either way). */
   alarmEmail?: string;
   /** The routes to serve (default: the route table; tests add routes to prove the stack's headroom). */
@@ -66,6 +68,7 @@ export class TerrakubeJobsStack extends Stack {
       timeouts: props.timeouts ?? { stepSeconds: executorCompute === 'lambda' ? LAMBDA_MAX_STEP_SECONDS : 3600, approvalSeconds: 86_400 },
       executorCompute,
       retainData: props.tableDeletionProtection ?? true,
+      taskConcurrency: props.runnerTaskConcurrency,
     });
     const processorEnvironment: EnvironmentOf<typeof ProcessorEnv> = { ...baseEnvironment, STATE_MACHINE_ARN: this.runner.stateMachineArn };
     this.webhooks = new Webhooks(this, 'Webhooks', { table: this.table, environment: processorEnvironment, stateMachineArn: this.runner.stateMachineArn });

@@ -42,6 +42,35 @@ export interface RunTimeouts {
 /** Slack between the executor's own step timeout and the state machine's, so the executor reports first. */
 export const EXECUTE_MARGIN_SECONDS = 300;
 
+/**
+ * The runner task functions' timeout, and the state machine's wait for each: longer, so a task that
+ * runs long ends (or fails) in Lambda before Step Functions gives up on it and retries it alongside.
+ */
+export const RUNNER_FUNCTION_TIMEOUT_SECONDS = 60;
+const RUNNER_TASK_TIMEOUT = sfn.Timeout.duration(Duration.seconds(RUNNER_FUNCTION_TIMEOUT_SECONDS + 30));
+
+/** Lambda's own failures to run a task (not the task's): retried by every Lambda task. */
+const LAMBDA_SERVICE_RETRY: sfn.RetryProps = {
+  errors: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.ClientExecutionTimeoutException', 'Lambda.TooManyRequestsException'],
+  interval: Duration.seconds(2),
+  maxAttempts: 6,
+  backoffRate: 2,
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/**
+ * CodeBuild refusing to start a build (too many concurrent builds for the account, throttling): no
+ * build ran, so starting it again later is safe. A build that ran and failed is never retried.
+ */
+const BUILD_START_RETRY: sfn.RetryProps = {
+  errors: ['CodeBuild.AccountLimitExceededException', 'CodeBuild.ThrottlingException'],
+  interval: Duration.seconds(15),
+  maxAttempts: 6,
+  backoffRate: 2,
+  maxDelay: Duration.minutes(5),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
 export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunTimeouts): sfn.IChainable {
   const transient = { errors: ['States.ALL'], interval: Duration.seconds(1), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL };
 
@@ -49,9 +78,10 @@ export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunT
     lambdaFunction: run.recordFailure,
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    taskTimeout: RUNNER_TASK_TIMEOUT,
     comment: 'Ends the job failed with the reason in its output and frees the workspace.',
   });
+  recordFailure.addRetry(LAMBDA_SERVICE_RETRY);
   recordFailure.addRetry({ ...transient, maxAttempts: 8 });
   recordFailure.next(new sfn.Fail(scope, RUN_STATES.failed, { error: 'JobRunFailed', cause: 'The job run failed; the job output says why.' }));
 
@@ -59,9 +89,10 @@ export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunT
     lambdaFunction: run.advance,
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    taskTimeout: RUNNER_TASK_TIMEOUT,
     comment: 'Records the last step result and picks the next action: execute, approve or end.',
   });
+  advance.addRetry(LAMBDA_SERVICE_RETRY);
   advance.addRetry(transient);
   advance.addCatch(recordFailure, { resultPath: '$.error' });
 
@@ -78,9 +109,11 @@ export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunT
     },
     resultSelector: { 'exported.$': '$.Build.ExportedEnvironmentVariables' },
     resultPath: '$.result',
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(timeouts.stepSeconds + EXECUTE_MARGIN_SECONDS)),
+    // Longer than the build's own timeout (EC2 compute: step + margin), so CodeBuild ends a build first.
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(timeouts.stepSeconds + EXECUTE_MARGIN_SECONDS + 120)),
     comment: 'Runs one terraform or script step on the executor and waits for it.',
   });
+  execute.addRetry(BUILD_START_RETRY);
   execute.addCatch(recordFailure, { resultPath: '$.error' });
 
   const awaitApproval = new tasks.LambdaInvoke(scope, RUN_STATES.awaitApproval, {
@@ -98,6 +131,7 @@ export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunT
     retryOnServiceExceptions: false,
     comment: 'Keeps the task token on the job and waits for an approve or reject.',
   });
+  awaitApproval.addRetry(LAMBDA_SERVICE_RETRY);
   awaitApproval.addCatch(recordFailure, { resultPath: '$.error' });
 
   const route = new sfn.Choice(scope, RUN_STATES.route)

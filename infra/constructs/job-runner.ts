@@ -17,7 +17,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RunnerEnv, type EnvironmentOf } from '../../shared/env';
 import { acknowledge, acknowledgeWildcard } from '../nag';
-import { executionTimeout, jobRunDefinition, type RunTimeouts } from '../state-machine';
+import { executionTimeout, jobRunDefinition, RUNNER_FUNCTION_TIMEOUT_SECONDS, type RunTimeouts } from '../state-machine';
 import { ArtifactsBucket } from './artifacts-bucket';
 import type { JobsTable } from './jobs-table';
 import { type ExecutorCompute, ExecutorProject } from './executor-project';
@@ -30,6 +30,12 @@ export interface JobRunnerProps {
   timeouts: RunTimeouts;
   retainData: boolean;
   executorCompute: ExecutorCompute;
+  /**
+   * Reserved concurrency for each state machine task function (default none: a new account's Lambda
+   * quota is 10 concurrent executions and Lambda refuses reservations that leave fewer than 100
+   * unreserved, so the default must deploy anywhere; the tasks retry Lambda throttles instead).
+   */
+  taskConcurrency?: number;
 }
 
 export class JobRunner extends Construct {
@@ -58,12 +64,22 @@ export class JobRunner extends Construct {
       TERRAKUBE_STEP_TIMEOUT_SECONDS: String(props.timeouts.stepSeconds),
       TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: String(props.timeouts.approvalSeconds),
     };
-    const fn = (name: string, entry: string, description: string) =>
-      new ServiceFunction(this, name, { entry: `functions/runner/${entry}.ts`, description, env: RunnerEnv, environment: env, timeout: Duration.seconds(60) });
+    const fn = (name: string, entry: string, description: string, reservedConcurrency?: number) =>
+      new ServiceFunction(this, name, {
+        entry: `functions/runner/${entry}.ts`,
+        description,
+        env: RunnerEnv,
+        environment: env,
+        timeout: Duration.seconds(RUNNER_FUNCTION_TIMEOUT_SECONDS),
+        reservedConcurrency,
+      });
+    // The state machine's tasks may get concurrency of their own (props.taskConcurrency), so a burst of
+    // API calls can never starve running jobs.
+    const task = props.taskConcurrency;
     this.functions = {
-      advance: fn('Advance', 'advance', 'Job run task: records the last step result and picks the next action'),
-      awaitApproval: fn('AwaitApproval', 'await-approval', 'Job run task: parks a job in waitingApproval with its task token'),
-      recordFailure: fn('RecordFailure', 'record-failure', 'Job run task: ends a job failed and frees its workspace'),
+      advance: fn('Advance', 'advance', 'Job run task: records the last step result and picks the next action', task),
+      awaitApproval: fn('AwaitApproval', 'await-approval', 'Job run task: parks a job in waitingApproval with its task token', task),
+      recordFailure: fn('RecordFailure', 'record-failure', 'Job run task: ends a job failed and frees its workspace', task),
       executionEnded: fn('ExecutionEnded', 'execution-ended', 'Fails the job of an execution that ended abnormally'),
       stepStarted: fn('StepStarted', 'step-started', 'Marks a step running when its executor build starts'),
       startClaimed: fn('StartClaimed', 'start-claimed', 'Makes sure a job handed a workspace has its execution'),
