@@ -97,6 +97,8 @@ export class TerrakubeJobsStack extends Stack {
           return this.webhooks.grantSeal(grantee);
         case 'webhooks:receive':
           return this.webhooks.grantReceive(grantee);
+        case 'state:unlock':
+          return this.runner.grantStateUnlock(grantee);
       }
     };
 

@@ -18,6 +18,7 @@ import { Construct } from 'constructs';
 import { RunnerEnv, type EnvironmentOf } from '../../shared/env';
 import { acknowledge, acknowledgeWildcard } from '../nag';
 import { executionTimeout, jobRunDefinition, RUNNER_FUNCTION_TIMEOUT_SECONDS, type RunTimeouts } from '../state-machine';
+import { S3_LOCK_SUFFIX } from '../../shared/runs/state-lock';
 import { ArtifactsBucket } from './artifacts-bucket';
 import type { JobsTable } from './jobs-table';
 import { type ExecutorCompute, ExecutorProject } from './executor-project';
@@ -157,6 +158,8 @@ export class JobRunner extends Construct {
     this.grantStart(grantee);
     const executions = Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${this.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     iam.Grant.addToPrincipal({ grantee, actions: ['states:StopExecution'], resourceArns: [executions] });
+    // A cancel asks a running step to stop through a request its executor build watches for.
+    this.grantObjects(grantee, ['s3:PutObject'], 'runs/', '*/stop');
     acknowledgeWildcard(grantee instanceof Construct ? grantee : this, executions, 'Executions are named after their job at run time; the grant covers this state machine\'s executions only.');
     // The task token is the capability: these actions take no resource-level permission (Service
     // Authorization Reference), so a grant on the state machine's ARN is not valid IAM (the IAM check of
@@ -167,6 +170,11 @@ export class JobRunner extends Construct {
 
   grantLogRead(grantee: iam.IGrantable): void {
     this.grantObjects(grantee, ['s3:GetObject'], 'logs/');
+  }
+
+  /** Force-unlock: reading and removing a workspace state's lock (terraform's S3 lock file). */
+  grantStateUnlock(grantee: iam.IGrantable): void {
+    this.grantObjects(grantee, ['s3:GetObject', 's3:DeleteObject'], 'state/', `*${S3_LOCK_SUFFIX}`);
   }
 
   /** Deleting a job removes its logs, plans and step contexts. */
@@ -182,9 +190,10 @@ export class JobRunner extends Construct {
    * a new workspace's absent state look like failures. Listing reveals only key names under prefixes
    * whose objects the caller reads anyway; an AccessDenied stays an error (never read as "missing").
    */
-  private grantObjects(grantee: iam.IGrantable, actions: string[], prefix: string): void {
-    iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.artifacts.objects(prefix)] });
-    acknowledgeWildcard(grantee instanceof Construct ? grantee : this, this.artifacts.objects(prefix), `Objects under ${prefix} are keyed by organization, job and step at run time.`);
+  private grantObjects(grantee: iam.IGrantable, actions: string[], prefix: string, keys = '*'): void {
+    const objects = this.artifacts.bucket.arnForObjects(`${prefix}${keys}`);
+    iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [objects] });
+    acknowledgeWildcard(grantee instanceof Construct ? grantee : this, objects, `Objects under ${prefix} are keyed by organization, job and step at run time.`);
     if (actions.includes('s3:GetObject')) this.grantListing(grantee, [prefix]);
   }
 

@@ -2,6 +2,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ArtifactStore } from '../../ports/artifact-store';
 import { JOB_ARTIFACT_KINDS, artifactPaths } from '../../runs/artifact-paths';
+import { parseLock, S3_LOCK_SUFFIX } from '../../runs/state-lock';
 import { classifyTransientErrors } from './transient';
 import { traced } from '../../observability/powertools';
 
@@ -16,6 +17,24 @@ export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
     planRef: artifactPaths.plan,
     logRef: artifactPaths.log,
     backend: (org, ws) => ({ type: 's3', bucket, key: artifactPaths.state(org, ws), region }),
+    stopRef: artifactPaths.stop,
+    async requestStop(org, job) {
+      const { s3, client } = await sdk();
+      await client.send(new s3.PutObjectCommand({ Bucket: bucket, Key: artifactPaths.stop(org, job), Body: '' }));
+    },
+    async forceUnlockState(org, ws) {
+      const { s3, client } = await sdk();
+      const Key = `${artifactPaths.state(org, ws)}${S3_LOCK_SUFFIX}`;
+      let text: string | undefined;
+      try {
+        text = await (await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key }))).Body?.transformToString('utf8');
+      } catch (error) {
+        if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+        throw error;
+      }
+      await client.send(new s3.DeleteObjectCommand({ Bucket: bucket, Key }));
+      return parseLock(text);
+    },
     async writeSecret(ref, text) {
       const { s3, client } = await sdk();
       await client.send(new s3.PutObjectCommand({ Bucket: bucket, Key: ref, Body: text, ContentType: 'application/json' }));
