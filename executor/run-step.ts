@@ -17,6 +17,7 @@ import type { Artifacts } from './artifacts';
 import type { ExecutorContext, ExecutorResult } from '../shared/runs/executor-contract';
 import { maskingSink, maskSecrets, type LogSink } from './log-sink';
 import { backendOverride, LOCK_TIMEOUT, lockingNote, parseIacVersion, type IacVersion } from './state-backend';
+import { openProviderCache } from './provider-cache';
 
 export interface StepIO {
   log: LogSink;
@@ -153,7 +154,7 @@ const COMMIT_ID = /^[0-9a-f]{4,64}$/i;
 class StepRun {
   private readonly log: LogSink;
   private readonly children: ChildProcesses;
-  private readonly env: NodeJS.ProcessEnv;
+  private env: NodeJS.ProcessEnv;
   private readonly bin: string;
   private held: string[] | undefined = [];
   private workDir?: string;
@@ -324,7 +325,11 @@ class StepRun {
     const version = await this.iacVersion(folder);
     this.write(`${lockingNote(ctx.backend, version)}\n`);
     await writeFile(join(folder, 'zz_terrakube_backend_override.tf'), backendOverride(ctx.backend, version, this.io.environment));
+    const cache = ctx.providerCache ? await openProviderCache(this.io.artifacts, ctx.providerCache, this.workDir!, (line) => this.write(`${line}\n`)) : undefined;
+    if (cache) this.env = { ...this.env, ...cache.env };
     await tf(['init', '-input=false', '-no-color']);
+    const saved = await cache?.save();
+    if (saved) this.write(`${saved}\n`);
     await this.runCommands(ctx.commands.filter((c) => c.before), folder, 'before');
 
     // A lock still held by a step that is stopping (or by hand) is waited for, not failed on at once.

@@ -38,6 +38,8 @@ export class ArtifactsBucket extends Construct {
         { id: 'plans', prefix: 'plans/', expiration: Duration.days(30), noncurrentVersionExpiration: Duration.days(1) },
         { id: 'logs', prefix: 'logs/', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(1) },
         { id: 'state-history', prefix: 'state/', noncurrentVersionExpiration: Duration.days(90) },
+        // A workspace's provider cache: rebuilt by its next step when it expired; a rewrite's old copy is not kept.
+        { id: 'provider-caches', prefix: 'cache/', expiration: Duration.days(60), noncurrentVersionExpiration: Duration.days(1) },
         { id: 'uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
         // What expiring a current version leaves behind once its noncurrent version is gone.
         { id: 'delete-markers', expiredObjectDeleteMarker: true },

@@ -214,6 +214,7 @@ export class JobRunner extends Construct {
     this.grantObjects(project, ['s3:PutObject', 's3:DeleteObjectVersion'], 'logs/');
     // terraform's S3 backend lists its workspaces under the state prefix at init (and reads a new workspace's absent state).
     this.grantObjects(project, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'state/');
+    this.grantObjects(project, ['s3:GetObject', 's3:PutObject'], 'cache/');
   }
 
   private eventEdges(table: JobsTable): void {

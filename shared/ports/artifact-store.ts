@@ -21,6 +21,8 @@ export interface ArtifactStore {
   planRef(org: string, job: number, step: string): ArtifactRef;
   logRef(org: string, job: number, step: string): ArtifactRef;
   backend(org: string, workspace: string): ExecutorContext['backend'];
+  /** Where the workspace's provider cache is kept between steps. */
+  providerCacheRef(org: string, workspace: string): ArtifactRef;
   /** Where a request to stop a job's running step appears (the executor watches it). */
   stopRef(org: string, job: number): ArtifactRef;
   /** Asks the executor running a step of this job to stop it. */

@@ -37,6 +37,7 @@ export async function executorContext(job: JobRecord, stepId: string, flow: Flow
     backend: store.backend(job.organizationId, job.workspaceId),
     log: store.logRef(job.organizationId, job.id, stepId),
     stop: store.stopRef(job.organizationId, job.id),
+    providerCache: store.providerCacheRef(job.organizationId, job.workspaceId),
     timeoutSeconds: stepTimeoutSeconds(),
   };
 }

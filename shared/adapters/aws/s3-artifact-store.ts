@@ -18,6 +18,7 @@ export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
     logRef: artifactPaths.log,
     backend: (org, ws) => ({ type: 's3', bucket, key: artifactPaths.state(org, ws), region }),
     stopRef: artifactPaths.stop,
+    providerCacheRef: artifactPaths.providers,
     async requestStop(org, job) {
       const { s3, client } = await sdk();
       await client.send(new s3.PutObjectCommand({ Bucket: bucket, Key: artifactPaths.stop(org, job), Body: '' }));

@@ -21,6 +21,7 @@ export function fileArtifactStore(root: string): ArtifactStore {
     logRef: (org, job, step) => join(root, artifactPaths.log(org, job, step)),
     backend: (org, ws) => ({ type: 'local', path: join(root, artifactPaths.state(org, ws)) }),
     stopRef: (org, job) => join(root, artifactPaths.stop(org, job)),
+    providerCacheRef: (org, ws) => join(root, artifactPaths.providers(org, ws)),
     async requestStop(org, job) {
       const ref = join(root, artifactPaths.stop(org, job));
       await mkdir(dirname(ref), { recursive: true, mode: 0o700 });
