@@ -16,7 +16,10 @@ export interface Artifacts {
   upload(localPath: string, ref: ArtifactRef): Promise<void>;
   /** An artifact's text, or undefined when it does not exist. */
   readText(ref: ArtifactRef): Promise<string | undefined>;
-  /** Deletes an artifact; one that does not exist is fine. */
+  /**
+   * Deletes an artifact; one that does not exist is fine. In a versioned bucket the version read last
+   * is deleted for good (a plain delete would keep it, secrets and all, as a noncurrent version).
+   */
   remove(ref: ArtifactRef): Promise<void>;
 }
 
@@ -63,9 +66,12 @@ export function localArtifacts(): Artifacts {
 }
 
 export function s3Artifacts(bucket: string, client: Pick<S3Client, 'send'>): Artifacts {
+  const versionRead = new Map<ArtifactRef, string>();
   const get = async (ref: ArtifactRef) => {
     try {
-      return await client.send(new GetObjectCommand({ Bucket: bucket, Key: ref }));
+      const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: ref }));
+      if (object?.VersionId) versionRead.set(ref, object.VersionId);
+      return object;
     } catch (error) {
       if (isMissingObject(error)) return undefined;
       throw error;
@@ -88,7 +94,9 @@ export function s3Artifacts(bucket: string, client: Pick<S3Client, 'send'>): Art
       return object?.Body ? await object.Body.transformToString('utf8') : undefined;
     },
     async remove(ref) {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: ref }));
+      const version = versionRead.get(ref);
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: ref, ...(version ? { VersionId: version } : {}) }));
+      versionRead.delete(ref);
     },
   };
 }

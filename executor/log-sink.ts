@@ -5,7 +5,7 @@
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 export interface LogSink {
   write(text: string): void;
@@ -132,12 +132,15 @@ export interface S3LogSinkOptions {
 /**
  * S3 cannot append, so the whole log is kept in memory and the object rewritten every interval
  * (when something changed) and on flush/close. Uploads are serialised so an older text can never
- * overwrite a newer one.
+ * overwrite a newer one. The bucket is versioned (for the state's history): each rewrite deletes the
+ * version it superseded, so a step leaves one version of its log, not one per rewrite (a 14-minute
+ * step would leave ~170 growing copies for the lifecycle rule to collect a day later).
  */
 export function s3LogSink({ bucket, key, client, secrets, intervalMs = 5000 }: S3LogSinkOptions): LogSink {
   const chunks: string[] = [];
   let written = 0;
   let uploaded = -1;
+  let version: string | undefined;
   let queue: Promise<void> = Promise.resolve();
 
   const upload = (): Promise<void> => {
@@ -147,10 +150,14 @@ export function s3LogSink({ bucket, key, client, secrets, intervalMs = 5000 }: S
         if (uploaded === written) return;
         const size = written;
         const body = chunks.join('');
-        await client.send(
+        const put = await client.send(
           new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/plain; charset=utf-8' }),
         );
         uploaded = size;
+        const superseded = version;
+        version = put?.VersionId;
+        // Best effort: a version left behind is collected by the bucket's lifecycle rule.
+        if (superseded && superseded !== version) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: superseded })).catch(() => undefined);
       });
     return queue;
   };

@@ -7,6 +7,7 @@
  *   TK_RESULT_ENV       where to write the result as shell `KEY='value'` lines (CodeBuild exports them)
  *   TK_WORK_ROOT        where the step's work directory is created (default: the OS temp dir)
  *   TK_KILL_GRACE_MS    time between SIGINT and SIGKILL for a stopped child (default 10000)
+ *   TK_STOP_POLL_MS     how often the step context's stop request is looked for (default 3000)
  * Exits 0 whenever it produced a result (the step's own outcome is in the result); 1 when the
  * executor itself failed.
  */
@@ -18,6 +19,7 @@ import { localArtifacts, s3Artifacts } from './artifacts';
 import { toExported, type ExecutorContext, type ExecutorResult } from '../shared/runs/executor-contract';
 import { fileLogSink, maskSecrets, s3LogSink } from './log-sink';
 import { runStep } from './run-step';
+import { watchStopRequest } from './stop-request';
 
 /** Secrets known so far, so that even a crash report cannot print one. */
 let knownSecrets: string[] = [];
@@ -69,6 +71,10 @@ async function main(): Promise<void> {
     bucket && client ? s3LogSink({ bucket, key: ctx.log, client, secrets: ctx.secrets }) : fileLogSink(ctx.log, ctx.secrets);
   const abort = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => abort.abort());
+  // A cancel in AWS: the step is stopped as on SIGINT once its stop request appears.
+  const pollMs = Number(process.env.TK_STOP_POLL_MS);
+  const stopWatch = ctx.stop ? watchStopRequest(artifacts, ctx.stop, () => abort.abort(), Number.isFinite(pollMs) && pollMs > 0 ? pollMs : 3000) : undefined;
+  await stopWatch?.check();
 
   const graceMs = Number(process.env.TK_KILL_GRACE_MS);
   const result = await runStep(ctx, {
@@ -79,6 +85,7 @@ async function main(): Promise<void> {
     environment: process.env,
     killGraceMs: Number.isFinite(graceMs) && graceMs >= 0 && process.env.TK_KILL_GRACE_MS ? graceMs : 10_000,
   });
+  stopWatch?.dispose();
   try {
     await log.close();
   } catch (error) {

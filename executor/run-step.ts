@@ -16,6 +16,8 @@ import type { Command } from '../shared/domain/flow';
 import type { Artifacts } from './artifacts';
 import type { ExecutorContext, ExecutorResult } from '../shared/runs/executor-contract';
 import { maskingSink, maskSecrets, type LogSink } from './log-sink';
+import { backendOverride, LOCK_TIMEOUT, lockingNote, parseIacVersion, type IacVersion } from './state-backend';
+import { openProviderCache } from './provider-cache';
 
 export interface StepIO {
   log: LogSink;
@@ -143,37 +145,6 @@ function stepEnv(ctx: ExecutorContext, own: NodeJS.ProcessEnv): NodeJS.ProcessEn
   return env;
 }
 
-/** An HCL string literal (JSON escapes, plus template sequences neutralised). */
-const hclString = (value: string) => JSON.stringify(value).replace(/([$%])\{/g, '$1$1{');
-
-/**
- * The state backend. An S3-compatible endpoint given to the executor the AWS SDK's way
- * (AWS_ENDPOINT_URL_S3, and _STS for terraform's credential check) is passed on to terraform with
- * path-style addressing; in AWS neither is set and terraform talks to S3 itself.
- */
-function backendOverride(backend: ExecutorContext['backend'], env: NodeJS.ProcessEnv = process.env): string {
-  const endpoints = (['s3', 'sts'] as const).flatMap((service) => {
-    const url = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`];
-    return url ? [`${service} = ${hclString(url)}`] : [];
-  });
-  const custom = endpoints.length ? [`endpoints = { ${endpoints.join(', ')} }`, ...(env.AWS_ENDPOINT_URL_S3 ? ['use_path_style = true'] : [])] : [];
-  const settings =
-    backend.type === 'local'
-      ? [`path = ${hclString(backend.path)}`]
-      : [
-          `bucket = ${hclString(backend.bucket)}`,
-          `key = ${hclString(backend.key)}`,
-          // terraform lists its workspaces under this prefix at init; the executor may list only under
-          // the workspace's state/ prefix (the default, env:/, would be refused: AccessDenied).
-          `workspace_key_prefix = ${hclString(`${backend.key.split('/').slice(0, -1).join('/')}/workspaces`)}`,
-          `region = ${hclString(backend.region)}`,
-          'use_lockfile = true',
-          'encrypt = true',
-          ...custom,
-        ];
-  return `terraform {\n  backend "${backend.type}" {\n${settings.map((s) => `    ${s}\n`).join('')}  }\n}\n`;
-}
-
 /** user:password@ in a URL never reaches the log. */
 const redactUrl = (url: string) => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
 const BRANCH_PREFIX = /^refs\/(heads|tags)\//;
@@ -183,7 +154,7 @@ const COMMIT_ID = /^[0-9a-f]{4,64}$/i;
 class StepRun {
   private readonly log: LogSink;
   private readonly children: ChildProcesses;
-  private readonly env: NodeJS.ProcessEnv;
+  private env: NodeJS.ProcessEnv;
   private readonly bin: string;
   private held: string[] | undefined = [];
   private workDir?: string;
@@ -335,6 +306,14 @@ class StepRun {
     return { status: 'completed', exitCode: 0, message: 'scripts completed' };
   }
 
+  /** The binary's own version (`<bin> version`), which decides the backend's arguments. */
+  private async iacVersion(folder: string): Promise<IacVersion | undefined> {
+    let out = '';
+    const code = await this.children.run(this.bin, ['version'], { cwd: folder, env: this.env, stdout: (t) => (out += t), stderr: () => undefined });
+    if (code !== 0) throw new StepFailure(`${this.bin} version failed (exit ${code})`, code);
+    return parseIacVersion(out);
+  }
+
   private async terraform(folder: string): Promise<ExecutorResult> {
     const { ctx, bin } = this;
     const tf = async (args: string[]) => {
@@ -343,11 +322,18 @@ class StepRun {
       return code;
     };
     if (ctx.backend.type === 'local') await mkdir(dirname(ctx.backend.path), { recursive: true });
-    await writeFile(join(folder, 'zz_terrakube_backend_override.tf'), backendOverride(ctx.backend));
+    const version = await this.iacVersion(folder);
+    this.write(`${lockingNote(ctx.backend, version)}\n`);
+    await writeFile(join(folder, 'zz_terrakube_backend_override.tf'), backendOverride(ctx.backend, version, this.io.environment));
+    const cache = ctx.providerCache ? await openProviderCache(this.io.artifacts, ctx.providerCache, this.workDir!, (line) => this.write(`${line}\n`)) : undefined;
+    if (cache) this.env = { ...this.env, ...cache.env };
     await tf(['init', '-input=false', '-no-color']);
+    const saved = await cache?.save();
+    if (saved) this.write(`${saved}\n`);
     await this.runCommands(ctx.commands.filter((c) => c.before), folder, 'before');
 
-    const common = ['-input=false', '-no-color'];
+    // A lock still held by a step that is stopping (or by hand) is waited for, not failed on at once.
+    const common = ['-input=false', '-no-color', `-lock-timeout=${LOCK_TIMEOUT}`];
     const refresh = [...(ctx.refresh ? [] : ['-refresh=false']), ...(ctx.refreshOnly ? ['-refresh-only'] : [])];
     const planFile = join(this.workDir!, 'terrakube.tfplan');
     let result: ExecutorResult;

@@ -12,6 +12,13 @@ function executorCompute(value: string | undefined): 'lambda' | 'ec2' | undefine
   throw new Error(`executorCompute must be 'lambda' or 'ec2', not '${value}'`);
 }
 
+function wholeNumber(name: string): number | undefined {
+  const value = ctx(name);
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(value)) throw new Error(`${name} must be a whole number, not '${value}'`);
+  return Number(value);
+}
+
 const issuer = ctx('oidcIssuer');
 new TerrakubeJobsStack(app, ctx('stackName') ?? 'TerrakubeJobs', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
@@ -20,5 +27,6 @@ new TerrakubeJobsStack(app, ctx('stackName') ?? 'TerrakubeJobs', {
   tableDeletionProtection: ctx('tableDeletionProtection') !== 'false',
   alarmEmail: ctx('alarmEmail'),
   executorCompute: executorCompute(ctx('executorCompute')),
+  runnerTaskConcurrency: wholeNumber('runnerTaskConcurrency'),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

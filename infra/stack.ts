@@ -13,6 +13,7 @@ import { ServiceAlarms } from './constructs/service-alarms';
 import { ServiceDashboard } from './constructs/service-dashboard';
 import { Webhooks } from './constructs/webhooks';
 import { acknowledge } from './nag';
+import { executorComputeFor } from './regions';
 
 export interface TerrakubeJobsStackProps extends StackProps {
   /** Group whose members are administrators (default TERRAKUBE_ADMIN). */
@@ -23,7 +24,8 @@ export interface TerrakubeJobsStackProps extends StackProps {
   tableDeletionProtection?: boolean;
   /**
    * Where terraform steps run (default `lambda`: CodeBuild on Lambda, starts in seconds, billed per
-   * second, steps up to 14 min; `ec2`: CodeBuild general1.small, for longer steps).
+   * second, steps up to 14 min; `ec2`: CodeBuild general1.small, for longer steps). Lambda compute
+   * exists in some Regions only (infra/regions.ts): elsewhere the default falls back to `ec2`.
    */
   executorCompute?: ExecutorCompute;
   /**
@@ -31,6 +33,8 @@ export interface TerrakubeJobsStackProps extends StackProps {
    * given within approvalSeconds fails the job (default 24 h).
    */
   timeouts?: { stepSeconds: number; approvalSeconds: number };
+  /** Reserved concurrency for each job run task function (default none; see JobRunnerProps.taskConcurrency). */
+  runnerTaskConcurrency?: number;
   /** Who gets the alarm notifications (optional; the SNS topic exists either way). */
   alarmEmail?: string;
   /** The routes to serve (default: the route table; tests add routes to prove the stack's headroom). */
@@ -47,7 +51,7 @@ export class TerrakubeJobsStack extends Stack {
   constructor(scope: Construct, id: string, props: TerrakubeJobsStackProps = {}) {
     super(scope, id, props);
     const adminGroup = props.adminGroup ?? 'TERRAKUBE_ADMIN';
-    const executorCompute = props.executorCompute ?? 'lambda';
+    const executorCompute = executorComputeFor(this, props.executorCompute);
     this.table = new JobsTable(this, 'Data', { deletionProtection: props.tableDeletionProtection });
 
     const patSecret = new secretsmanager.Secret(this, 'PatSecret', {
@@ -64,6 +68,7 @@ export class TerrakubeJobsStack extends Stack {
       timeouts: props.timeouts ?? { stepSeconds: executorCompute === 'lambda' ? LAMBDA_MAX_STEP_SECONDS : 3600, approvalSeconds: 86_400 },
       executorCompute,
       retainData: props.tableDeletionProtection ?? true,
+      taskConcurrency: props.runnerTaskConcurrency,
     });
     const processorEnvironment: EnvironmentOf<typeof ProcessorEnv> = { ...baseEnvironment, STATE_MACHINE_ARN: this.runner.stateMachineArn };
     this.webhooks = new Webhooks(this, 'Webhooks', { table: this.table, environment: processorEnvironment, stateMachineArn: this.runner.stateMachineArn });
@@ -92,6 +97,8 @@ export class TerrakubeJobsStack extends Stack {
           return this.webhooks.grantSeal(grantee);
         case 'webhooks:receive':
           return this.webhooks.grantReceive(grantee);
+        case 'state:unlock':
+          return this.runner.grantStateUnlock(grantee);
       }
     };
 

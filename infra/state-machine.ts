@@ -43,12 +43,32 @@ export interface RunTimeouts {
 /** Slack between the executor's own step timeout and the state machine's, so the executor reports first. */
 export const EXECUTE_MARGIN_SECONDS = 300;
 
+/**
+ * The runner task functions' timeout, and the state machine's wait for each: longer, so a task that
+ * runs long ends (or fails) in Lambda before Step Functions gives up on it and retries it alongside.
+ */
+export const RUNNER_FUNCTION_TIMEOUT_SECONDS = 60;
+const RUNNER_TASK_TIMEOUT = sfn.Timeout.duration(Duration.seconds(RUNNER_FUNCTION_TIMEOUT_SECONDS + 30));
+
+/**
+ * CodeBuild refusing to start a build (too many concurrent builds for the account, throttling): no
+ * build ran, so starting it again later is safe. A build that ran and failed is never retried.
+ */
+const BUILD_START_RETRY: sfn.RetryProps = {
+  errors: ['CodeBuild.AccountLimitExceededException', 'CodeBuild.ThrottlingException'],
+  interval: Duration.seconds(15),
+  maxAttempts: 6,
+  backoffRate: 2,
+  maxDelay: Duration.minutes(5),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
 export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunTimeouts): sfn.IChainable {
   const recordFailure = new tasks.LambdaInvoke(scope, RUN_STATES.recordFailure, {
     lambdaFunction: run.recordFailure,
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    taskTimeout: RUNNER_TASK_TIMEOUT,
     comment: 'Ends the job failed with the reason in its output and frees the workspace.',
   });
   retryTransientFailures(recordFailure, { otherFailures: true });
@@ -58,7 +78,7 @@ export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunT
     lambdaFunction: run.advance,
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    taskTimeout: RUNNER_TASK_TIMEOUT,
     comment: 'Records the last step result and picks the next action: execute, approve or end.',
   });
   retryTransientFailures(advance, { otherFailures: true });
@@ -77,9 +97,11 @@ export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunT
     },
     resultSelector: { 'exported.$': '$.Build.ExportedEnvironmentVariables' },
     resultPath: '$.result',
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(timeouts.stepSeconds + EXECUTE_MARGIN_SECONDS)),
+    // Longer than the build's own timeout (EC2 compute: step + margin), so CodeBuild ends a build first.
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(timeouts.stepSeconds + EXECUTE_MARGIN_SECONDS + 120)),
     comment: 'Runs one terraform or script step on the executor and waits for it.',
   });
+  execute.addRetry(BUILD_START_RETRY);
   execute.addCatch(recordFailure, { resultPath: '$.error' });
 
   const awaitApproval = new tasks.LambdaInvoke(scope, RUN_STATES.awaitApproval, {

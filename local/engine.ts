@@ -123,7 +123,12 @@ export class LocalEngine implements RunControl {
     this.executions.set(name, execution);
   }
 
-  async stop(run: RunRef): Promise<void> {
+  /**
+   * A run that may be executing a step has the step interrupted (SIGINT: terraform finishes its write
+   * and releases its lock) and then ends by itself, through the task that hands the workspace on, once
+   * the executor has exited; any other run is stopped at once.
+   */
+  async stop(run: RunRef, how: { interruptStep?: boolean } = {}): Promise<void> {
     const execution = this.executions.get(executionName(run));
     if (!execution) return;
     execution.stopped = true;
@@ -133,7 +138,7 @@ export class LocalEngine implements RunControl {
       this.waiters.delete(token);
       waiter.reject(Object.assign(new Error('execution stopped'), { name: 'States.Aborted' }));
     }
-    execution.abort();
+    if (!how.interruptStep) execution.abort();
   }
 
   async resume(token: string, output: { decision: 'approved' | 'rejected' }): Promise<'ok' | 'expired'> {

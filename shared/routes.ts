@@ -18,7 +18,9 @@ export type Access =
   /** Seal webhook secrets (KMS Encrypt): creating and rotating webhooks. */
   | 'webhooks:seal'
   /** Open webhook secrets (KMS Decrypt) and hand accepted deliveries to the processor (Lambda InvokeFunction, asynchronous). */
-  | 'webhooks:receive';
+  | 'webhooks:receive'
+  /** Read and remove a workspace's terraform state lock (force-unlock). */
+  | 'state:unlock';
 
 export interface RouteDef {
   method: Method;
@@ -72,6 +74,7 @@ export const ROUTES: readonly RouteDef[] = [
   ...crud(`${ORG}/team`, 'teamId', 'teams'),
   // Unlocking a workspace starts its oldest waiting job.
   ...crud(`${ORG}/workspace`, 'workspaceId', 'workspaces', { patch: startsRuns }),
+  { ...R('POST', `${ORG}/workspace/{workspaceId}/actions/force-unlock`, 'workspaces/force-unlock', ['table:read', 'state:unlock']), name: 'ForceUnlockWorkspaceState' },
   ...crud(`${ORG}/workspace/{workspaceId}/variable`, 'variableId', 'variables'),
   ...crud(`${ORG}/template`, 'templateId', 'templates'),
   ...crud(`${ORG}/job`, 'jobId', 'jobs', jobs),

@@ -52,7 +52,8 @@ export function runControl(): RunControl {
   if (registered.runs) return registered.runs;
   const env = environment();
   if (env.mode === 'local') throw new Error('no run control: `npm start` registers its engine, and a test registers the run control it wants (useRunControl)');
-  return (built.runs ??= lazyStepFunctionsRunControl(env.require('STATE_MACHINE_ARN')));
+  // A step is stopped through the artifact store, where its executor watches for the request.
+  return (built.runs ??= lazyStepFunctionsRunControl(env.require('STATE_MACHINE_ARN'), (run) => artifactStore().requestStop(run.organizationId, run.jobId)));
 }
 
 export function artifactStore(): ArtifactStore {

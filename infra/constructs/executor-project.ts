@@ -7,9 +7,10 @@
  *   for steps that need longer than the Lambda cap.
  * The bucket grants are the runner's (it owns the artifact prefixes); this construct owns the build.
  */
-import { ArnFormat, DockerImage, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, DockerImage, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
@@ -64,6 +65,8 @@ export class ExecutorProject extends Construct {
         TK_KILL_GRACE_MS: { value: '10000' },
       },
       buildSpec: codebuild.BuildSpec.fromObject(executorBuildSpec(props.compute)),
+      // A log group of its own with a retention (CodeBuild's default one, /aws/codebuild/NAME, never expires).
+      logging: { cloudWatch: { logGroup: new logs.LogGroup(this, 'BuildLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }) } },
       // Lambda compute has no build timeout setting (its limit is fixed); the executor's own step
       // timeout fires first either way.
       timeout: lambdaCompute ? undefined : Duration.seconds(props.stepSeconds + EXECUTE_MARGIN_SECONDS),

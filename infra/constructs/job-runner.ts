@@ -4,7 +4,7 @@
  * when a build starts (step running) and when an execution dies (job failed), and the table's stream
  * makes sure every job handed a workspace gets its execution.
  */
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -17,7 +17,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RunnerEnv, type EnvironmentOf } from '../../shared/env';
 import { acknowledge, acknowledgeWildcard } from '../nag';
-import { executionTimeout, jobRunDefinition, type RunTimeouts } from '../state-machine';
+import { executionTimeout, jobRunDefinition, RUNNER_FUNCTION_TIMEOUT_SECONDS, type RunTimeouts } from '../state-machine';
+import { S3_LOCK_SUFFIX } from '../../shared/runs/state-lock';
 import { ArtifactsBucket } from './artifacts-bucket';
 import type { JobsTable } from './jobs-table';
 import { type ExecutorCompute, ExecutorProject } from './executor-project';
@@ -30,6 +31,12 @@ export interface JobRunnerProps {
   timeouts: RunTimeouts;
   retainData: boolean;
   executorCompute: ExecutorCompute;
+  /**
+   * Reserved concurrency for each state machine task function (default none: a new account's Lambda
+   * quota is 10 concurrent executions and Lambda refuses reservations that leave fewer than 100
+   * unreserved, so the default must deploy anywhere; the tasks retry Lambda throttles instead).
+   */
+  taskConcurrency?: number;
 }
 
 export class JobRunner extends Construct {
@@ -58,12 +65,22 @@ export class JobRunner extends Construct {
       TERRAKUBE_STEP_TIMEOUT_SECONDS: String(props.timeouts.stepSeconds),
       TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: String(props.timeouts.approvalSeconds),
     };
-    const fn = (name: string, entry: string, description: string) =>
-      new ServiceFunction(this, name, { entry: `functions/runner/${entry}.ts`, description, env: RunnerEnv, environment: env, timeout: Duration.seconds(60) });
+    const fn = (name: string, entry: string, description: string, reservedConcurrency?: number) =>
+      new ServiceFunction(this, name, {
+        entry: `functions/runner/${entry}.ts`,
+        description,
+        env: RunnerEnv,
+        environment: env,
+        timeout: Duration.seconds(RUNNER_FUNCTION_TIMEOUT_SECONDS),
+        reservedConcurrency,
+      });
+    // The state machine's tasks may get concurrency of their own (props.taskConcurrency), so a burst of
+    // API calls can never starve running jobs.
+    const task = props.taskConcurrency;
     this.functions = {
-      advance: fn('Advance', 'advance', 'Job run task: records the last step result and picks the next action'),
-      awaitApproval: fn('AwaitApproval', 'await-approval', 'Job run task: parks a job in waitingApproval with its task token'),
-      recordFailure: fn('RecordFailure', 'record-failure', 'Job run task: ends a job failed and frees its workspace'),
+      advance: fn('Advance', 'advance', 'Job run task: records the last step result and picks the next action', task),
+      awaitApproval: fn('AwaitApproval', 'await-approval', 'Job run task: parks a job in waitingApproval with its task token', task),
+      recordFailure: fn('RecordFailure', 'record-failure', 'Job run task: ends a job failed and frees its workspace', task),
       executionEnded: fn('ExecutionEnded', 'execution-ended', 'Fails the job of an execution that ended abnormally'),
       stepStarted: fn('StepStarted', 'step-started', 'Marks a step running when its executor build starts'),
       startClaimed: fn('StartClaimed', 'start-claimed', 'Makes sure a job handed a workspace has its execution'),
@@ -90,7 +107,7 @@ export class JobRunner extends Construct {
       timeout: executionTimeout(props.timeouts),
       tracingEnabled: true,
       // Execution data stays out of the logs: it is the job's identity and step references anyway.
-      logs: { destination: new logs.LogGroup(this, 'RunLogs', { retention: logs.RetentionDays.THREE_MONTHS }), level: sfn.LogLevel.ALL, includeExecutionData: false },
+      logs: { destination: this.runLogs(), level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
     acknowledge(this.stateMachine.role, 'AwsSolutions-IAM5[Resource::*]', 'Step Functions log delivery and X-Ray tracing only accept Resource "*" (CDK-generated statements).');
     for (const task of [this.functions.advance, this.functions.awaitApproval, this.functions.recordFailure]) {
@@ -98,6 +115,37 @@ export class JobRunner extends Construct {
     }
 
     this.eventEdges(props.table);
+  }
+
+  /**
+   * The state machine's log group. Step Functions logs through CloudWatch Logs' log delivery, whose
+   * permission to write is a CloudWatch Logs resource policy: under /aws/vendedlogs/ the account's
+   * policies stay within their size limit however many such groups exist, and the statement here
+   * (this group's streams, this account's deliveries) is the stack's own rather than one log delivery
+   * would add outside CloudFormation.
+   */
+  private runLogs(): logs.LogGroup {
+    const stack = Stack.of(this);
+    const group = new logs.LogGroup(this, 'RunLogs', {
+      logGroupName: `/aws/vendedlogs/states/${this.stateMachineName}`,
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    new logs.ResourcePolicy(this, 'RunLogsDelivery', {
+      policyStatements: [
+        new iam.PolicyStatement({
+          sid: 'StepFunctionsLogDelivery',
+          principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [group.logGroupArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
+          },
+        }),
+      ],
+    });
+    return group;
   }
 
   /** Functions that make a job active (creating it, unlocking its workspace) start its run. */
@@ -110,6 +158,8 @@ export class JobRunner extends Construct {
     this.grantStart(grantee);
     const executions = Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${this.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     iam.Grant.addToPrincipal({ grantee, actions: ['states:StopExecution'], resourceArns: [executions] });
+    // A cancel asks a running step to stop through a request its executor build watches for.
+    this.grantObjects(grantee, ['s3:PutObject'], 'runs/', '*/stop');
     acknowledgeWildcard(grantee instanceof Construct ? grantee : this, executions, 'Executions are named after their job at run time; the grant covers this state machine\'s executions only.');
     // The task token is the capability: these actions take no resource-level permission (Service
     // Authorization Reference), so a grant on the state machine's ARN is not valid IAM (the IAM check of
@@ -122,31 +172,49 @@ export class JobRunner extends Construct {
     this.grantObjects(grantee, ['s3:GetObject'], 'logs/');
   }
 
+  /** Force-unlock: reading and removing a workspace state's lock (terraform's S3 lock file). */
+  grantStateUnlock(grantee: iam.IGrantable): void {
+    this.grantObjects(grantee, ['s3:GetObject', 's3:DeleteObject'], 'state/', `*${S3_LOCK_SUFFIX}`);
+  }
+
   /** Deleting a job removes its logs, plans and step contexts. */
   grantJobCleanup(grantee: iam.IGrantable): void {
     for (const prefix of ['logs/', 'plans/', 'runs/']) this.grantObjects(grantee, ['s3:DeleteObject'], prefix);
+    this.grantListing(grantee, ['logs/', 'plans/', 'runs/']);
+  }
+
+  /**
+   * Object actions under one prefix. A reader (s3:GetObject) may also list that prefix: S3 answers a
+   * read of a missing key 404 only to a caller allowed s3:ListBucket for it (evaluated with the key as
+   * s3:prefix), and 403 AccessDenied to anyone else, which would make "no log yet", "no saved plan" and
+   * a new workspace's absent state look like failures. Listing reveals only key names under prefixes
+   * whose objects the caller reads anyway; an AccessDenied stays an error (never read as "missing").
+   */
+  private grantObjects(grantee: iam.IGrantable, actions: string[], prefix: string, keys = '*'): void {
+    const objects = this.artifacts.bucket.arnForObjects(`${prefix}${keys}`);
+    iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [objects] });
+    acknowledgeWildcard(grantee instanceof Construct ? grantee : this, objects, `Objects under ${prefix} are keyed by organization, job and step at run time.`);
+    if (actions.includes('s3:GetObject')) this.grantListing(grantee, [prefix]);
+  }
+
+  private grantListing(grantee: iam.IGrantable, prefixes: string[]): void {
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['s3:ListBucket'],
       resourceArns: [this.artifacts.bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': ['logs/*', 'plans/*', 'runs/*'] } },
+      conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
     });
-  }
-
-  private grantObjects(grantee: iam.IGrantable, actions: string[], prefix: string): void {
-    iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.artifacts.objects(prefix)] });
-    acknowledgeWildcard(grantee instanceof Construct ? grantee : this, this.artifacts.objects(prefix), `Objects under ${prefix} are keyed by organization, job and step at run time.`);
   }
 
   /** The executor's access to the artifacts: step contexts, plans, logs and state, by prefix. */
   private grantExecutor(project: codebuild.Project): void {
-    this.grantObjects(project, ['s3:GetObject', 's3:DeleteObject'], 'runs/');
+    // Versions deleted for good: the step context once read (it holds secrets), a log's superseded rewrites.
+    this.grantObjects(project, ['s3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion'], 'runs/');
     this.grantObjects(project, ['s3:GetObject', 's3:PutObject'], 'plans/');
-    this.grantObjects(project, ['s3:PutObject'], 'logs/');
+    this.grantObjects(project, ['s3:PutObject', 's3:DeleteObjectVersion'], 'logs/');
+    // terraform's S3 backend lists its workspaces under the state prefix at init (and reads a new workspace's absent state).
     this.grantObjects(project, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'state/');
-    project.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.artifacts.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['state/*'] } } }),
-    );
+    this.grantObjects(project, ['s3:GetObject', 's3:PutObject'], 'cache/');
   }
 
   private eventEdges(table: JobsTable): void {

@@ -11,12 +11,12 @@
  * in an account that runs only this service (the recommended deployment); the function name is in the
  * function's own logs.
  */
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -24,6 +24,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/names';
+import { acknowledge } from '../nag';
 
 export interface ServiceAlarmsProps {
   api: apigw.HttpApi;
@@ -41,11 +42,28 @@ export class ServiceAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
     super(scope, id);
-    this.topic = new sns.Topic(this, 'Topic', {
-      displayName: 'Terrakube Jobs API alarms',
-      enforceSSL: true,
-      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
-    });
+    // Unencrypted on purpose: CloudWatch can publish to an encrypted topic only with a key whose policy
+    // lets cloudwatch.amazonaws.com use it, which the AWS managed alias/aws/sns key never does (alarm
+    // notifications to it are dropped); a customer managed key would bill every month for messages that
+    // carry alarm names, descriptions and metric values only, never job data or secrets.
+    this.topic = new sns.Topic(this, 'Topic', { displayName: 'Terrakube Jobs API alarms', enforceSSL: true });
+    acknowledge(this.topic, 'AwsSolutions-SNS2',
+      'The alarm topic carries alarm names, descriptions and metric values only (no job data, no secrets); CloudWatch cannot publish to a topic under the AWS managed SNS key, and a customer managed key would bill monthly for nothing to protect.');
+    // enforceSSL gives the topic a policy of its own, which replaces SNS's default one: CloudWatch
+    // alarms of this account are allowed to publish explicitly.
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
     if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
 
     this.alarm('Api5xx', 'The API answered 5xx (a bug: every client error is a 4xx)', props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }));

@@ -27,6 +27,8 @@ export interface ServiceFunctionProps<S extends EnvSchema> {
   environment: EnvironmentOf<S>;
   timeout?: Duration;
   memorySize?: number;
+  /** Concurrency reserved for this function (none by default). */
+  reservedConcurrency?: number;
 }
 
 export class ServiceFunction<S extends EnvSchema = EnvSchema> extends Construct {
@@ -61,6 +63,7 @@ export class ServiceFunction<S extends EnvSchema = EnvSchema> extends Construct 
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.seconds(15),
+      reservedConcurrentExecutions: props.reservedConcurrency,
       role: this.role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

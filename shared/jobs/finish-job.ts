@@ -10,7 +10,7 @@ import { isTerminal } from '../domain/job-status';
 import type { JobRecord, StepRecord } from '../domain/records';
 import { startRun } from '../runs/start-run';
 import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
-import { queueWrite } from '../store/repositories/workspace-queue';
+import { changeQueue, queueWrite } from '../store/repositories/workspace-queue';
 import { getWorkspace } from '../store/repositories/workspaces';
 import { commit, ConditionFailed } from '../store/repositories/batch';
 import { jobMetrics } from '../observability/metrics';
@@ -22,6 +22,11 @@ export interface Ending {
   output?: string | null;
   updatedBy: string;
   extra?: Partial<JobRecord>;
+  /**
+   * `when-run-ends`: a job holding its workspace keeps it until its run has ended (a cancelled job's
+   * step is still stopping); the run's last task hands it on (releaseWorkspaceOf). Default: at once.
+   */
+  release?: 'now' | 'when-run-ends';
 }
 
 export class JobAlreadyEnded extends Error {
@@ -51,7 +56,8 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
   };
   for (let attempt = 1; attempt <= 50; attempt++) {
     const workspace = await getWorkspace(job.workspaceId);
-    const queue = workspace ? queueWrite(workspace, { leave: job.id }) : undefined;
+    const keep = ending.release === 'when-run-ends' && workspace?.activeJob === job.id;
+    const queue = workspace && !keep ? queueWrite(workspace, { leave: job.id }) : undefined;
     try {
       await commit([planUpdateJobIfStatus(job, changes, { remove: ['taskToken'] }), ...(queue ? [queue.write] : [])]);
       jobMetrics.ended(job, ending.status, new Date(at));
@@ -69,4 +75,14 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
     }
   }
   throw new Error(`job ${job.id}: workspace ${job.workspaceId} queue is too contended`);
+}
+
+/**
+ * The run of an ended job is over: its workspace, if the job still holds it (a cancel left it so
+ * until the step had stopped), goes to the next waiting job. Idempotent, and a no-op for a job that
+ * already left its workspace.
+ */
+export async function releaseWorkspaceOf(job: Pick<JobRecord, 'organizationId' | 'id' | 'workspaceId'>): Promise<void> {
+  const next = await changeQueue(job.workspaceId, { leave: job.id });
+  if (next !== undefined) await startRun({ organizationId: job.organizationId, jobId: next });
 }

@@ -11,8 +11,13 @@ export interface RunRef {
 export interface RunControl {
   /** Starts the run of a job that just became active in its workspace. Idempotent per job. */
   start(run: RunRef): Promise<void>;
-  /** Stops a run (cancel). Idempotent; a run that already ended is fine. */
-  stop(run: RunRef): Promise<void>;
+  /**
+   * Stops a run (cancel). Idempotent; a run that already ended is fine. With `interruptStep` (the run
+   * may be executing a step), the step is asked to stop as terraform wants it (an interrupt: it
+   * finishes its write and releases its state lock), and the run then ends by itself, handing the
+   * workspace on only after the step really stopped; without it, the run is stopped at once.
+   */
+  stop(run: RunRef, how?: { interruptStep?: boolean }): Promise<void>;
   /** Settles an approval wait; 'expired' when the run no longer waits for this token. */
   resume(token: string, output: { decision: 'approved' | 'rejected' }): Promise<'ok' | 'expired'>;
 }

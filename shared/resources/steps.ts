@@ -7,13 +7,24 @@ import { ok, orgParam } from './common';
 import { stepResource } from './job-documents';
 import { jobIdParam, readableJob } from './jobs';
 
-/** GET /tfoutput/v1/.../step/{stepId}: the step's log so far (text/plain), for whoever may read the job. */
+/**
+ * Logs up to this size are answered inline. A Lambda response holds 6 MB at most, counted after the
+ * text is escaped into the response JSON (newlines and quotes double), so larger ones are a redirect.
+ */
+export const INLINE_LOG_BYTES = 4 * 1024 * 1024;
+
+/**
+ * GET /tfoutput/v1/.../step/{stepId}: the step's log so far (text/plain), for whoever may read the
+ * job; a larger log is a redirect to a short-lived link that serves it without passing through the
+ * function (clients drop the bearer token on a redirect to another host, as they must).
+ */
 export async function getStepLog(req: ApiRequest): Promise<ApiResponse> {
   const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
   const step = job.steps.find((s) => s.id === req.params.stepId);
   if (!step) throw new NotFound(`step ${req.params.stepId} does not exist`);
-  const text = await artifactStore().readText(artifactStore().logRef(job.organizationId, job.id, step.id));
-  return { status: 200, body: text ?? '' };
+  const log = await artifactStore().readLog(artifactStore().logRef(job.organizationId, job.id, step.id), INLINE_LOG_BYTES);
+  if (log && 'link' in log) return { status: 307, headers: { location: log.link } };
+  return { status: 200, body: log?.text ?? '' };
 }
 
 export async function listSteps(req: ApiRequest): Promise<ApiResponse> {

@@ -6,7 +6,7 @@
 import type { Flow } from '../domain/flow';
 import { isTerminal } from '../domain/job-status';
 import type { JobRecord } from '../domain/records';
-import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
+import { finishJob, JobAlreadyEnded, releaseWorkspaceOf } from '../jobs/finish-job';
 import { logger } from '../logger';
 import { fromExported } from '../runs/executor-contract';
 import { RUNNER_IDENTITY, type RunState } from '../runs/run-state';
@@ -55,6 +55,7 @@ async function finish(job: JobRecord, status: 'completed' | 'failed', output: st
     await finishJob(job, { status, stepStatus: () => 'notExecuted', output, updatedBy: RUNNER_IDENTITY, extra });
   } catch (error) {
     if (!(error instanceof JobAlreadyEnded)) throw error;
+    await releaseWorkspaceOf(job); // cancelled meanwhile: the run ends here
   }
 }
 
@@ -62,7 +63,12 @@ export async function advance(state: RunState): Promise<RunState> {
   const recorded = recordedFrom(state);
   for (let attempt = 1; attempt <= 10; attempt++) {
     const job = await readJob(state.organizationId, state.jobId);
-    if (!job || isTerminal(job.status)) return end(state);
+    if (!job) return end(state);
+    if (isTerminal(job.status)) {
+      // Ended meanwhile (a cancel): this run is over, so the workspace it may still hold goes on.
+      await releaseWorkspaceOf(job);
+      return end(state);
+    }
     // A run only ever starts for the job holding its workspace: a stray start of a queued job is a no-op.
     if (job.steps.length === 0 && !(await holdsWorkspace(job))) {
       logger.warn('run started for a job that does not hold its workspace; ignored', { organizationId: job.organizationId, jobId: job.id });

@@ -11,8 +11,9 @@ import { commit, ConditionFailed } from '../store/repositories/batch';
 export async function awaitApproval(input: ApprovalTaskInput): Promise<void> {
   for (let attempt = 1; attempt <= 10; attempt++) {
     const job = await readJob(input.organizationId, input.jobId);
-    // An ended job's run is being stopped; nothing waits for this token.
-    if (!job || isTerminal(job.status)) return;
+    // Ended meanwhile (cancelled while its last step stopped): nobody will answer a token, so the run
+    // goes on at once to the failure task, which hands the workspace on, instead of waiting for one.
+    if (!job || isTerminal(job.status)) throw Object.assign(new Error(`the job already ended (${job?.status ?? 'deleted'})`), { name: 'JobAlreadyEnded' });
     const now = new Date().toISOString();
     const steps = job.steps.map((s) => (s.id === input.stepId ? { ...s, status: 'running' as const, startedDate: now } : s));
     try {

@@ -36,6 +36,8 @@ export async function executorContext(job: JobRecord, stepId: string, flow: Flow
     planOut: flow.type === 'terraformPlan' || flow.type === 'terraformPlanDestroy' ? store.planRef(job.organizationId, job.id, stepId) : null,
     backend: store.backend(job.organizationId, job.workspaceId),
     log: store.logRef(job.organizationId, job.id, stepId),
+    stop: store.stopRef(job.organizationId, job.id),
+    providerCache: store.providerCacheRef(job.organizationId, job.workspaceId),
     timeoutSeconds: stepTimeoutSeconds(),
   };
 }

@@ -7,7 +7,7 @@
 import { Conflict } from '../domain/errors';
 import type { StepRecord } from '../domain/records';
 import { isTerminal } from '../domain/job-status';
-import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
+import { finishJob, JobAlreadyEnded, releaseWorkspaceOf } from '../jobs/finish-job';
 import { readJob } from '../store/repositories/jobs';
 import { logger } from '../logger';
 import { approvalTimeoutSeconds, stepTimeoutSeconds } from '../wiring';
@@ -25,11 +25,15 @@ export function failureReason(state: RunState): string {
   return `the run failed (${error})`;
 }
 
-/** Ends a job failed unless it already ended. */
+/** Ends a job failed unless it already ended (then its run is over: the workspace it may still hold goes on). */
 export async function failJob(organizationId: string, jobId: number, reason: string): Promise<boolean> {
   for (let attempt = 1; attempt <= 5; attempt++) {
     const job = await readJob(organizationId, jobId);
-    if (!job || isTerminal(job.status)) return false;
+    if (!job) return false;
+    if (isTerminal(job.status)) {
+      await releaseWorkspaceOf(job);
+      return false;
+    }
     try {
       await finishJob(job, {
         status: 'failed',
@@ -40,7 +44,7 @@ export async function failJob(organizationId: string, jobId: number, reason: str
       logger.warn('job failed', { organizationId, jobId, reason });
       return true;
     } catch (error) {
-      if (error instanceof JobAlreadyEnded) return false;
+      if (error instanceof JobAlreadyEnded) continue; // ended meanwhile: read again, and hand its workspace on
       if (!(error instanceof Conflict)) throw error;
     }
   }

@@ -1,7 +1,7 @@
 /**
  * After the local engine restarts, no job may stay stuck: every job that was active in its workspace
  * gets its run started again (Advance resumes what can be resumed and fails a step that was cut off),
- * and every workspace is settled so waiting jobs start. Reads go through the status index, never a Scan.
+ * and every workspace is settled so waiting jobs start (also one an ended job still held). Reads go through the status index, never a Scan.
  */
 import { queueStateOf } from '../domain/workspace-queue';
 import { logger } from '../logger';
@@ -24,6 +24,12 @@ export async function reconcile(runner: RunControl): Promise<{ resumed: number; 
   for (const [workspaceId, workspaceJobs] of byWorkspace) {
     const item = await getWorkspace(workspaceId);
     const state = queueStateOf(item ?? {});
+    // A job that ended while holding its workspace (cancelled, its run cut off before it handed the
+    // workspace on) holds it no more.
+    if (state.activeJob !== undefined && !workspaceJobs.some((j) => j.id === state.activeJob)) {
+      const next = await changeQueue(workspaceId, { leave: state.activeJob });
+      if (next !== undefined) state.activeJob = next;
+    }
     for (const job of workspaceJobs) {
       if (state.activeJob === job.id) {
         await runner.start({ organizationId: job.organizationId, jobId: job.id });

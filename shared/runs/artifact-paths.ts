@@ -2,8 +2,12 @@
 export const artifactPaths = {
   job: (kind: 'runs' | 'plans' | 'logs', org: string, job: number) => `${kind}/${org}/${job}`,
   context: (org: string, job: number, step: string) => `runs/${org}/${job}/${step}.json`,
+  /** A request to stop the job's running step (cancel). */
+  stop: (org: string, job: number) => `runs/${org}/${job}/stop`,
   plan: (org: string, job: number, step: string) => `plans/${org}/${job}/${step}.tfplan`,
   log: (org: string, job: number, step: string) => `logs/${org}/${job}/${step}.log`,
+  /** The workspace's provider cache, kept between its steps (executor/provider-cache.ts). */
+  providers: (org: string, workspace: string) => `cache/${org}/${workspace}/providers.tgz`,
   state: (org: string, workspace: string) => `state/${org}/${workspace}/terraform.tfstate`,
 };
 

@@ -45,6 +45,10 @@ export interface ExecutorContext {
   backend: { type: 'local'; path: string } | { type: 's3'; bucket: string; key: string; region: string };
   /** The step log: appended while the step runs. */
   log: ArtifactRef;
+  /** The workspace's provider cache (an archive of terraform's plugin cache), kept between steps. */
+  providerCache?: ArtifactRef | null;
+  /** Where a request to stop the step appears (a cancel): the executor checks it every few seconds. */
+  stop?: ArtifactRef | null;
   /** The step is killed after this many seconds. */
   timeoutSeconds: number;
 }

@@ -162,7 +162,11 @@ describe('the synthesized cloud assembly, deployed locally', () => {
       const cli = (templates.body.data as Json[]).find((t) => t.attributes.name === 'Terraform-Plan/Apply-Cli')?.id as string;
       const id = await job(ws, { templateReference: cli });
       await until(id, (j) => j.attributes.status === 'waitingApproval' || ended(j), 120_000);
-      expect((await read(id)).job.attributes.status).toBe('waitingApproval');
+      const waiting = await read(id);
+      expect(waiting.job.attributes.status).toBe('waitingApproval');
+      // The apply step has no log yet: S3 answers 404 (not 403) to the log route, which may list logs/.
+      const noLogYet = await http('GET', `/tfoutput/v1/organization/${org}/job/${id}/step/${(waiting.steps.at(-1) as Json).id}`, ops);
+      expect([noLogYet.status, noLogYet.text]).toEqual([200, '']);
       expect((await patch(id, 'approved', ops)).status).toBe(403);
       expect((await patch(id, 'approved', approver)).status).toBe(204);
       const done = await until(id, ended, 120_000);
@@ -176,18 +180,64 @@ describe('the synthesized cloud assembly, deployed locally', () => {
       expect(again.job.attributes).toMatchObject({ status: 'completed', planChanges: false });
     }, 300_000);
 
-    it('cancels a running job: its execution and build stop, and the next job of the workspace runs', async () => {
-      const sleeping = await job(ws, script('sleep 60'));
-      const next = await job(ws, script('echo next'));
-      await until(sleeping, (j) => j.attributes.status === 'running' || ended(j));
-      expect((await patch(sleeping, 'cancelled')).status).toBe(204);
-      expect((await until(next, ended)).job.attributes.status).toBe('completed');
-      expect((await read(sleeping)).job.attributes.status).toBe('cancelled');
-      await deployment.settle();
-      const stopped = [...deployment.stepFunctions.executions.values()].find((e) => e.arn.endsWith(`:${org}-${sleeping}`));
-      expect(stopped?.status).toBe('ABORTED');
-      expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain('sleep 60');
+    it('serves a step log larger than a Lambda response through a short-lived link, without the bearer token', async () => {
+      const id = await job(ws, script('(yes 0123456789abcdefghijklmnopqrstuvwxyz || true) | head -c 7000000'));
+      const done = await until(id, ended, 120_000);
+      expect(done.job.attributes.status, done.job.attributes.output).toBe('completed');
+      const path = `/tfoutput/v1/organization/${org}/job/${id}/step/${(done.steps[0] as Json).id}`;
+      const res = await fetch(`${deployment.api.url}${path}`, { headers: { authorization: `Bearer ${ops}` }, redirect: 'manual' });
+      expect(res.status, await res.clone().text()).toBe(307);
+      const link = res.headers.get('location') as string;
+      expect(link).toMatch(/X-Amz-Expires=300&.*X-Amz-Signature=/);
+      const log = await fetch(link);
+      expect(log.status).toBe(200);
+      const text = await log.text();
+      expect(text.length).toBeGreaterThan(7_000_000);
+      expect(text).toContain('0123456789abcdefghijklmnopqrstuvwxyz\n');
+      // A client that follows the redirect (fetch drops the token on the way to another host) gets the same.
+      expect((await http('GET', path, ops)).text).toBe(text);
     }, 180_000);
+
+    it('cancels a running job: its build is stopped first (terraform gets its interrupt), then the next job of the workspace runs', async () => {
+      // The cancelled step takes 2 s to stop after its interrupt; the next job fails if it starts before.
+      const stopped = join(outdir, `stopped-${crypto.randomUUID()}`);
+      const sleeping = await job(ws, script(`trap 'sleep 2; touch ${stopped}; exit 130' INT; echo started; sleep 60`));
+      const next = await job(ws, script(`test -f ${stopped}`));
+      const running = await until(sleeping, (j) => j.attributes.status === 'running' || ended(j));
+      const logPath = `/tfoutput/v1/organization/${org}/job/${sleeping}/step/${(running.steps[0] as Json).id}`;
+      for (let i = 0; i < 100 && !(await http('GET', logPath, ops)).text.includes('started'); i++) await new Promise((r) => setTimeout(r, 200));
+      expect((await patch(sleeping, 'cancelled')).status).toBe(204);
+      expect((await read(sleeping)).job.attributes.status).toBe('cancelled');
+      const after = await until(next, ended);
+      expect(after.job.attributes.status, after.job.attributes.output).toBe('completed');
+      await deployment.settle();
+      // The run ended by itself once its build had stopped: nothing stopped the build from outside.
+      const execution = [...deployment.stepFunctions.executions.values()].find((e) => e.arn.endsWith(`:${org}-${sleeping}`));
+      expect(execution?.status).toBe('SUCCEEDED');
+      expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain('sleep 60');
+      // The state is not locked: force-unlock says so (409), reading the absent lock as absent, not as denied.
+      const unlock = await http('POST', `/api/v1/organization/${org}/workspace/${ws}/actions/force-unlock`, ops);
+      expect([unlock.status, unlock.body?.errors?.[0]?.detail]).toEqual([409, `the state of workspace ${ws} is not locked`]);
+      // A lock a killed terraform left (its S3 lock file beside the state) is removed, and what it said is answered.
+      const envOf = (fn: (typeof deployment.runtime.functions)[number]) => deployment.runtime.environment(fn, { accessKeyId: 'x', secretAccessKey: 'x', sessionToken: 'x' });
+      const bucket = deployment.runtime.functions.map((fn) => envOf(fn).ARTIFACT_BUCKET).find(Boolean) as string;
+      const lockKey = `state/${org}/${ws}/terraform.tfstate.tflock`;
+      await deployment.putObject(bucket, lockKey, JSON.stringify({ ID: 'lock-1', Operation: 'OperationTypeApply', Who: 'codebuild@ip-10-0-0-1', Version: '1.11.4', Created: '2026-12-01T12:00:00Z', Info: '' }));
+      const unlocked = await http('POST', `/api/v1/organization/${org}/workspace/${ws}/actions/force-unlock`, ops);
+      expect(unlocked.status, unlocked.text).toBe(200);
+      expect(unlocked.body.data.attributes).toMatchObject({ lockId: 'lock-1', operation: 'OperationTypeApply', who: 'codebuild@ip-10-0-0-1' });
+      expect(await deployment.objectExists(bucket, lockKey)).toBe(false);
+    }, 180_000);
+
+    it('cancels a job waiting for approval: its execution is stopped at once and the workspace is free', async () => {
+      const waiting = await job(ws, { tcl: Buffer.from('flow:\n  - type: approval\n    step: 1\n    team: TERRAFORM_CLI\n').toString('base64') });
+      await until(waiting, (j) => j.attributes.status === 'waitingApproval' || ended(j));
+      expect((await patch(waiting, 'cancelled')).status).toBe(204);
+      expect((await until(await job(ws, script('echo next')), ended)).job.attributes.status).toBe('completed');
+      await deployment.settle();
+      const execution = [...deployment.stepFunctions.executions.values()].find((e) => e.arn.endsWith(`:${org}-${waiting}`));
+      expect(execution?.status).toBe('ABORTED');
+    }, 120_000);
   });
 
   it('ran the EventBridge targets, the stream consumer and the asynchronous invocations without a failure', async () => {

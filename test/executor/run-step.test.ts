@@ -70,7 +70,7 @@ describe('terraform steps', () => {
     expect(result, log).toEqual({ status: 'completed', exitCode: 2, planChanges: true, commitId: repo.head, message: 'plan found changes' });
     expect(log.split('\n')[0]).toBe(`Step "Plan" (terraformPlan) of job 7 at commit ${repo.head} (main)`);
     expect(log).toContain('$ terraform init -input=false -no-color');
-    expect(log).toContain('$ terraform plan -input=false -no-color -detailed-exitcode -out=');
+    expect(log).toContain('$ terraform plan -input=false -no-color -lock-timeout=120s -detailed-exitcode -out=');
     expect(log).toContain('Plan: 1 to add, 0 to change, 0 to destroy.');
     expect(log).not.toContain('CLI configuration');
     expect(log.trimEnd().split('\n').at(-1)).toBe('--- Step "Plan" completed: plan found changes (exit 2)');
@@ -80,7 +80,7 @@ describe('terraform steps', () => {
   it('applies the saved plan', async () => {
     const { result, log } = await tf({ stepType: 'terraformApply', planIn: planFile() });
     expect(result, log).toMatchObject({ status: 'completed', exitCode: 0, message: 'apply complete' });
-    expect(log).toMatch(/\$ terraform apply -input=false -no-color \S+terrakube\.tfplan\n/);
+    expect(log).toMatch(/\$ terraform apply -input=false -no-color -lock-timeout=120s \S+terrakube\.tfplan\n/);
     expect(log).toContain('Apply complete! Resources: 1 added');
     expect(JSON.parse(readFileSync(join(state(), 'terraform.tfstate'), 'utf8')).resources).toHaveLength(1);
   });
@@ -300,6 +300,33 @@ describe('executor/main.ts', () => {
     writeFileSync(files.TK_CONTEXT, JSON.stringify({ ...ctx, folder: "it's" }));
     expect((await runMain(files)).code).toBe(0);
     expect(sourced(files.TK_RESULT_ENV)).toBe(`failed|1||${repo.head}|folder 'it's' does not exist in the repository`);
+  });
+
+  it('stops the step once its stop request appears (a cancel in AWS), and before it starts when the request is already there', async () => {
+    const dir = join(root, 'stop');
+    mkdirSync(dir, { recursive: true });
+    const stop = join(dir, 'stop');
+    const files = { TK_CONTEXT: join(dir, 'ctx.json'), TK_RESULT_FILE: join(dir, 'result.json'), TK_STOP_POLL_MS: '100' };
+    const sleep = `${40 + Math.floor(Math.random() * 1000) / 1000 + 0.0001}`;
+    const ctx = context(repo, dir, { stop, commands: [script(`echo started; sleep ${sleep}; echo never`)] });
+    writeFileSync(files.TK_CONTEXT, JSON.stringify(ctx));
+    const started = Date.now();
+    const running = runMain(files);
+    await waitFor(() => processesMatching(`sleep ${sleep}`).length > 0);
+    writeFileSync(stop, '');
+    const { code, stderr } = await running;
+    expect(code, stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(JSON.parse(readFileSync(files.TK_RESULT_FILE, 'utf8'))).toMatchObject({ status: 'failed', exitCode: 130, message: 'cancelled' });
+    expect(readFileSync(ctx.log, 'utf8')).not.toContain('never');
+    expect(processesMatching(`sleep ${sleep}`)).toEqual([]);
+
+    // A build that starts after the cancel (queued in CodeBuild meanwhile) runs nothing.
+    rmSync(ctx.log, { force: true });
+    writeFileSync(files.TK_CONTEXT, JSON.stringify(ctx));
+    expect((await runMain(files)).code).toBe(0);
+    expect(JSON.parse(readFileSync(files.TK_RESULT_FILE, 'utf8'))).toMatchObject({ status: 'failed', message: 'cancelled' });
+    expect(existsSync(ctx.log) ? readFileSync(ctx.log, 'utf8') : '').not.toContain('started');
   });
 
   it('exits 1 when the executor itself cannot run', async () => {

@@ -11,6 +11,8 @@ type Json = Record<string, any>;
 
 export interface Synthesized {
   stack: TerrakubeJobsStack;
+  /** The cloud assembly directory (templates and asset manifest; function code not bundled). */
+  outdir: string;
   /** Every template's resources in one view (logical ids are unique across the templates). */
   template: Template;
   /** Each template as written: the root stack's and every nested stack's, by file name. */
@@ -37,7 +39,7 @@ export function synthesize(props: TerrakubeJobsStackProps = {}): Synthesized {
   // Read the written templates: re-synthesizing would fail again on the same findings.
   const files = [`${stack.artifactId}.template.json`, ...readdirSync(outdir).filter((f) => f.endsWith('.nested.template.json')).sort()];
   const templates = files.map((file) => ({ file, json: JSON.parse(readFileSync(join(outdir, file), 'utf8')) as Json }));
-  return { stack, template: Template.fromJSON(merged(templates.map((t) => t.json))), templates, nagViolations };
+  return { stack, outdir, template: Template.fromJSON(merged(templates.map((t) => t.json))), templates, nagViolations };
 }
 
 /** One template holding every template's resources, for assertions that search the whole service. */

@@ -5,16 +5,19 @@ import type { RunControl, RunRef } from '../../shared/ports/run-control';
 export const noRuns: RunControl = { start: async () => undefined, stop: async () => undefined, resume: async () => 'expired' };
 
 /** Records what the service asked of its runs. */
-export function recordingRuns(resume: 'ok' | 'expired' = 'ok'): RunControl & { started: RunRef[]; stopped: RunRef[]; resumed: string[] } {
+export function recordingRuns(resume: 'ok' | 'expired' = 'ok'): RunControl & { started: RunRef[]; stopped: RunRef[]; interrupted: RunRef[]; resumed: string[] } {
   const started: RunRef[] = [];
   const stopped: RunRef[] = [];
+  /** Stops that asked the running step to stop and the run to end by itself (a cancel of a job that may be executing). */
+  const interrupted: RunRef[] = [];
   const resumed: string[] = [];
   return {
     started,
     stopped,
+    interrupted,
     resumed,
     start: async (run) => void started.push(run),
-    stop: async (run) => void stopped.push(run),
+    stop: async (run, how) => void (how?.interruptStep ? interrupted : stopped).push(run),
     resume: async (token) => (resumed.push(token), resume),
   };
 }

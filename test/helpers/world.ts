@@ -90,4 +90,6 @@ export function validBody(route: RouteDef, world: World): { type: string; attrib
   return { ...body, ...(id ? { id } : {}) };
 }
 
-export const documentRoutes = () => ROUTES.filter((r) => (r.method === 'POST' || r.method === 'PATCH') && r.auth === 'bearer');
+/** Writes that take a JSON:API document (actions, such as force-unlock, take none). */
+export const takesDocument = (r: RouteDef) => (r.method === 'POST' || r.method === 'PATCH') && r.auth === 'bearer' && !r.path.includes('/actions/');
+export const documentRoutes = () => ROUTES.filter(takesDocument);

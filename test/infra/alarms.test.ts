@@ -6,6 +6,7 @@ import { JOB_VIA } from '../../shared/domain/records';
 import { METRIC } from '../../shared/observability/names';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthesize, type Synthesized } from '../helpers/cdk';
+import { simulator } from '../helpers/iam-simulation';
 
 type Json = Record<string, any>;
 let synth: Synthesized;
@@ -50,6 +51,22 @@ describe('alarms', () => {
       expect(alarm.TreatMissingData).toBe('notBreaching');
       expect(alarm.Threshold).toBe(alarm.MetricName === METRIC.jobsFailed ? 3 : 1);
     }
+  });
+});
+
+describe('alarm delivery (issue 19 item 4)', () => {
+  it('lets this account\'s CloudWatch alarms publish to the topic, which has no key CloudWatch could not use', async () => {
+    const sim = simulator(synth);
+    const [topic] = sim.assembly.resources('AWS::SNS::Topic');
+    if (!topic) throw new Error('no alarm topic');
+    // alias/aws/sns (or any key without a statement for CloudWatch) silently drops every notification.
+    expect(topic.properties.KmsMasterKeyId).toBeUndefined();
+    const arn = sim.assembly.physicalOf(topic);
+    for (const alarm of alarms) expect(alarm.AlarmActions.map((a: unknown) => sim.resolve(topic, a))).toEqual([arn]);
+    const alarm = (account: string) => `cloudwatch.amazonaws.com|arn:aws:cloudwatch:eu-west-1:${account}:alarm:JobsFailing`;
+    expect(await sim.decide(alarm('123456789012'), 'sns:Publish', arn)).toBe('Allowed');
+    expect(await sim.decide(alarm('999999999999'), 'sns:Publish', arn)).not.toBe('Allowed');
+    expect(await sim.decide(alarm('123456789012'), 'sns:Publish', arn, { 'aws:SecureTransport': 'false' })).not.toBe('Allowed');
   });
 });
 

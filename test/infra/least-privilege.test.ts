@@ -40,11 +40,13 @@ const ACTIONS: Record<Access, string[]> = {
   'table:read': ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'],
   'table:write': ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'runs:start': ['states:StartExecution'],
-  'runs:control': ['states:SendTaskFailure', 'states:SendTaskSuccess', 'states:StartExecution', 'states:StopExecution'],
-  'logs:read': ['s3:GetObject'],
+  // s3:PutObject: the stop request a cancel leaves for a running step's executor.
+  'runs:control': ['states:SendTaskFailure', 'states:SendTaskSuccess', 'states:StartExecution', 'states:StopExecution', 's3:PutObject'],
+  'logs:read': ['s3:GetObject', 's3:ListBucket'],
   'logs:delete': ['s3:DeleteObject', 's3:ListBucket'],
   'webhooks:seal': ['kms:Encrypt'],
   'webhooks:receive': ['kms:Decrypt', 'lambda:InvokeFunction'],
+  'state:unlock': ['s3:GetObject', 's3:DeleteObject', 's3:ListBucket'],
 };
 const TABLE = [...ACTIONS['table:read'], ...ACTIONS['table:write']];
 const OTHERS: Record<string, string[]> = {

@@ -1,13 +1,21 @@
 /** The job runner in CDK: the state machine (the one the local engine runs), CodeBuild, bucket, grants. */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { TerrakubeJobsStack } from '../../infra/stack';
 import aslValidator from 'asl-validator';
 import { RESULT_VARIABLES } from '../../shared/runs/executor-contract';
 import { renderRunDefinition, RUN_STATES } from '../../infra/state-machine';
 import { ROUTES } from '../../shared/routes';
+import type { Resource } from '../helpers/assembly/cloud-assembly';
 import { actionsOf, synthesize, type Synthesized } from '../helpers/cdk';
+import { simulator } from '../helpers/iam-simulation';
 
 let synth: Synthesized;
+let ec2Synth: Synthesized | undefined;
+/** The EC2-compute variant, synthesized once for the tests that need it. */
+const ec2 = () => (ec2Synth ??= synthesize({ executorCompute: 'ec2', timeouts: { stepSeconds: 1800, approvalSeconds: 3600 } }));
 beforeAll(() => {
   synth = synthesize({ timeouts: { stepSeconds: 600, approvalSeconds: 3600 } });
 });
@@ -41,9 +49,43 @@ describe('the job run state machine', () => {
       expect(state.TimeoutSeconds, name).toBeGreaterThan(0);
       if (name !== RUN_STATES.recordFailure) expect(state.Catch?.[0]?.Next, name).toBe(RUN_STATES.recordFailure);
     }
-    expect(States.Execute.TimeoutSeconds).toBe(600 + 300);
+    expect(States.Execute.TimeoutSeconds).toBe(600 + 300 + 120);
     expect(States.AwaitApproval).toMatchObject({ Resource: expect.stringContaining('lambda:invoke.waitForTaskToken'), TimeoutSeconds: 3600 });
     expect(States.Execute.Resource).toContain('codebuild:startBuild.sync');
+  });
+
+  it('retries what failed to run, never what ran: build starts refused by CodeBuild, Lambda service errors (issue 19 item 8)', () => {
+    const { States } = deployedDefinition();
+    const retried = (state: string) => (States[state].Retry ?? []).flatMap((r: Json) => r.ErrorEquals as string[]);
+    expect(States.Execute.Retry).toEqual([expect.objectContaining({ ErrorEquals: ['CodeBuild.AccountLimitExceededException', 'CodeBuild.ThrottlingException'], BackoffRate: 2, JitterStrategy: 'FULL' })]);
+    // A build that ran and failed (States.TaskFailed) or timed out is never started again.
+    expect(retried('Execute')).not.toEqual(expect.arrayContaining(['States.ALL']));
+    for (const state of [RUN_STATES.advance, RUN_STATES.awaitApproval, RUN_STATES.recordFailure]) {
+      expect(retried(state), state).toEqual(expect.arrayContaining(['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException']));
+    }
+  });
+
+  it('waits longer for each task than the task itself may run: function timeouts, the EC2 build timeout', () => {
+    const check = (s: Synthesized) => {
+      const sim = simulator(s);
+      const [machine] = sim.assembly.resources('AWS::StepFunctions::StateMachine') as [Resource];
+      const { States } = JSON.parse(String(sim.resolve(machine, machine.properties.DefinitionString))) as Json;
+      const waits: string[] = [];
+      for (const [name, state] of Object.entries(States as Record<string, Json>)) {
+        if (state.Type !== 'Task') continue;
+        const target = String(state.Parameters?.FunctionName ?? state.Parameters?.ProjectName ?? state.Resource);
+        const fn = sim.assembly.findByPhysical('AWS::Lambda::Function', target);
+        const project = sim.assembly.findByPhysical('AWS::CodeBuild::Project', target, 'Ref');
+        // Lambda compute has no build timeout of its own: 15 minutes.
+        const runs = fn ? Number(fn.properties.Timeout) : project?.properties.TimeoutInMinutes ? project.properties.TimeoutInMinutes * 60 : 900;
+        expect(fn ?? project, `${name} → ${target}`).toBeDefined();
+        expect(state.TimeoutSeconds, name).toBeGreaterThan(runs);
+        waits.push(`${name} ${state.TimeoutSeconds} > ${runs}`);
+      }
+      return waits;
+    };
+    expect(check(synth)).toHaveLength(4);
+    expect(check(ec2())).toContain('Execute 2220 > 2100');
   });
 
   it('is a logged, traced standard state machine with an overall timeout', () => {
@@ -76,12 +118,11 @@ describe('the executor and its storage', () => {
 
   it('refuses a step timeout Lambda compute cannot hold, and runs long steps on EC2 compute instead', () => {
     expect(() => synthesize({ timeouts: { stepSeconds: 3600, approvalSeconds: 3600 } })).toThrow(/executorCompute 'ec2'/);
-    const ec2 = synthesize({ executorCompute: 'ec2', timeouts: { stepSeconds: 1800, approvalSeconds: 3600 } });
-    const p = project(ec2);
+    const p = project(ec2());
     expect(p.Environment).toMatchObject({ Type: 'LINUX_CONTAINER', ComputeType: 'BUILD_GENERAL1_SMALL' });
     expect(p.TimeoutInMinutes).toBe(35);
     expect(JSON.parse(p.Source.BuildSpec).phases.install['runtime-versions']).toEqual({ nodejs: 22 });
-    expect(ec2.nagViolations).toEqual([]);
+    expect(ec2().nagViolations).toEqual([]);
   });
 
   it('keeps state, plans and logs in a private, TLS-only, encrypted, versioned bucket', () => {
@@ -97,6 +138,21 @@ describe('the executor and its storage', () => {
         expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       );
     }
+  });
+});
+
+describe('concurrency (issue 19 item 8)', () => {
+  it('reserves none by default (a new account could not deploy it), and reserves the tasks\' when asked', () => {
+    const reserved = (s: Synthesized) =>
+      Object.values(s.template.findResources('AWS::Lambda::Function'))
+        .filter((f) => (f as Json).Properties.ReservedConcurrentExecutions !== undefined)
+        .map((f) => `${(f as Json).Properties.Description}: ${(f as Json).Properties.ReservedConcurrentExecutions}`)
+        .sort();
+    expect(reserved(synth)).toEqual([]);
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new TerrakubeJobsStack(app, 'Reserved', { env: { account: '123456789012', region: 'eu-west-1' }, runnerTaskConcurrency: 5 });
+    const tasks = Object.entries(stack.runner.functions).map(([name, f]) => `${name}: ${stack.resolve((f.fn.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions) ?? '-'}`);
+    expect(tasks).toEqual(['advance: 5', 'awaitApproval: 5', 'recordFailure: 5', 'executionEnded: -', 'stepStarted: -', 'startClaimed: -']);
   });
 });
 
@@ -118,7 +174,7 @@ describe('grants', () => {
   });
 
   it('lets the log route read logs, and job deletes remove them, and nothing else touch the bucket', () => {
-    expect(states('GET /tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}')).toEqual(['s3:GetObject']);
+    expect(states('GET /tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}')).toEqual(['s3:GetObject', 's3:ListBucket']);
     expect(states('DELETE /api/v1/organization/{orgId}/job/{jobId}')).toEqual(['s3:DeleteObject', 's3:DeleteObject', 's3:DeleteObject', 's3:ListBucket']);
     expect(states('GET /api/v1/organization/{orgId}/job/{jobId}')).toEqual([]);
   });

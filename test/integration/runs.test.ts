@@ -2,6 +2,7 @@
  * Job runs through the local engine (the synthesized state machine in aws-local-stepfunctions, the real
  * executor, git and terraform): happy path, no changes, failure, ignoreError, approvals, cancel, queue.
  */
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, call, token, useTable } from '../helpers/api';
 import { b64, createOrganization, createTeam, createWorkspace, doc, postJob, templateId, workspaceLink } from '../helpers/fixtures';
@@ -136,10 +137,13 @@ describe('approvals', () => {
 describe('cancel', () => {
   const sleepFlow = 'flow:\n  - type: customScripts\n    step: 1\n    commands:\n      - { script: "echo sleeping; sleep 30" }\n  - type: customScripts\n    step: 2\n    commands:\n      - { script: "echo never" }\n';
 
-  it('cancels a running step at once, kills its process, and starts the next job', async () => {
+  it('cancels a running step at once, kills its process, and starts the next job only once the step has stopped', async () => {
     const ws = await workspace();
-    const id = await start(ws, { tcl: b64(sleepFlow) });
-    const waiting = await start(ws, { command: 'plan' });
+    // The step takes a second to stop after its interrupt (as terraform writing its state would); the
+    // next job fails if it starts before the step has stopped.
+    const stopped = join(handle.filesDir, `stopped-${crypto.randomUUID()}`);
+    const id = await start(ws, { tcl: b64(sleepFlow.replace('echo sleeping; sleep 30', `trap 'sleep 1; touch ${stopped}; exit 130' INT; echo sleeping; sleep 30`)) });
+    const waiting = await start(ws, { tcl: b64(`flow:\n  - type: customScripts\n    step: 1\n    commands:\n      - { script: "test -f ${stopped}" }\n`) });
     const running = await waitForJob(reader, org, id, (j) => j.attributes.status === 'running');
     await waitForLog(id, running.steps[0]?.id as string, 'sleeping');
     const cancelledAt = Date.now();

@@ -1,4 +1,8 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { localLockInfo } from '../../shared/runs/state-lock';
+import { artifactStore } from '../../shared/wiring';
 import { adminToken, call, token, useTable } from '../helpers/api';
 import { createOrganization, createTeam, createWorkspace, doc, templateId } from '../helpers/fixtures';
 
@@ -123,5 +127,31 @@ describe('variables', () => {
     expect((await call('GET', base, { token: reader })).status).toBe(200);
     const outsider = await token('o@example.com', ['NOBODY']);
     expect((await call('GET', base, { token: outsider })).status).toBe(404);
+  });
+});
+
+describe("force-unlock of a workspace's state", () => {
+  it('removes the lock a killed terraform left and answers what it said; 409 when not locked; manageWorkspace only', async () => {
+    const ws = (await call('POST', wsPath(), { token: member, body: doc('workspace', { name: 'locked', source: 'https://x/y.git' }) })).body.data.id as string;
+    const unlock = (tok: string, id = ws) => call('POST', `${wsPath(id)}/actions/force-unlock`, { token: tok });
+    const backend = artifactStore().backend(org, ws);
+    const info = localLockInfo((backend as { path: string }).path);
+    mkdirSync(dirname(info), { recursive: true });
+    writeFileSync(info, JSON.stringify({ ID: 'f3c1', Operation: 'OperationTypeApply', Info: '', Who: 'runner@host', Version: '1.11.4', Created: '2026-12-01T12:00:00Z', Path: 'terraform.tfstate' }));
+
+    const reader = await token('reader@example.com', []);
+    expect((await unlock(reader)).status).toBe(404); // not a member of the organization
+    await createTeam(admin, org, 'WS_READERS');
+    expect((await unlock(await token('wr@example.com', ['WS_READERS']))).status).toBe(403);
+    expect(existsSync(info)).toBe(true);
+
+    const res = await unlock(member);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.data).toMatchObject({ type: 'state_lock', id: ws, attributes: { lockId: 'f3c1', operation: 'OperationTypeApply', who: 'runner@host', created: '2026-12-01T12:00:00Z' } });
+    expect(existsSync(info)).toBe(false);
+
+    const again = await unlock(admin);
+    expect([again.status, again.body.errors[0].detail]).toEqual([409, `the state of workspace ${ws} is not locked`]);
+    expect((await unlock(admin, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteDef } from '../../shared/routes';
 import { documentClient } from '../../shared/wiring';
 import { adminToken, call, useTable, type ApiAnswer } from '../helpers/api';
-import { buildWorld, documentRoutes, paramsOf, pathOf, validBody, type World } from '../helpers/world';
+import { buildWorld, documentRoutes, paramsOf, pathOf, takesDocument, validBody, type World } from '../helpers/world';
 
 useTable();
 let admin: string;
@@ -140,10 +140,9 @@ describe('bad ids in paths', () => {
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...paramsOf(route)), badId, async (param, id) => {
           const path = pathOf(route, world, { [param]: encodeBytes(id) });
-          const takesDocument = (route.method === 'POST' || route.method === 'PATCH') && route.auth === 'bearer';
           const res = await call(route.method, path, {
             token: admin,
-            ...(takesDocument ? { body: { data: validBody(route, world) } } : route.method === 'POST' ? { body: {}, headers: { 'x-github-event': 'push' } } : {}),
+            ...(takesDocument(route) ? { body: { data: validBody(route, world) } } : route.method === 'POST' ? { body: {}, headers: { 'x-github-event': 'push' } } : {}),
           });
           expectRefused(res, `${route.method} ${path}`);
         }),

@@ -11,7 +11,7 @@ import { ROUTES, type RouteDef } from '../../shared/routes';
 import { adminToken, call, token, useTable } from '../helpers/api';
 import { createJob, createTeam, createWorkspace } from '../helpers/fixtures';
 import { noRuns, recordingRuns } from '../helpers/runs';
-import { buildWorld, pathOf, validBody, type World } from '../helpers/world';
+import { buildWorld, pathOf, takesDocument, validBody, type World } from '../helpers/world';
 
 useTable();
 
@@ -29,6 +29,7 @@ for (const route of ROUTES) {
   else if (p === '/api/v1/organization' && route.method === 'GET') rule = 'authenticated';
   else if (route.method === 'GET') rule = 'read';
   else if (/^\/api\/v1\/organization(\/\{orgId\})?$/.test(p) || /\/team/.test(p)) rule = 'admin';
+  else if (p.endsWith('/workspace/{workspaceId}/actions/force-unlock')) rule = 'manageWorkspace';
   else if (/\/job/.test(p)) rule = 'manageJob';
   else if (/\/template/.test(p)) rule = 'manageTemplate';
   else if (/\/workspace/.test(p)) rule = 'manageWorkspace';
@@ -69,7 +70,7 @@ beforeAll(async () => {
 afterAll(() => useRunControl(noRuns));
 
 function request(route: RouteDef, tok?: string) {
-  const body = (route.method === 'POST' || route.method === 'PATCH') && route.auth === 'bearer' ? { data: validBody(route, world) } : undefined;
+  const body = takesDocument(route) ? { data: validBody(route, world) } : undefined;
   return call(route.method, pathOf(route, world), { token: tok, body });
 }
 

@@ -2,8 +2,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ArtifactStore } from '../../ports/artifact-store';
 import { JOB_ARTIFACT_KINDS, artifactPaths } from '../../runs/artifact-paths';
+import { parseLock, S3_LOCK_SUFFIX } from '../../runs/state-lock';
 import { classifyTransientErrors } from './transient';
 import { traced } from '../../observability/powertools';
+
+/** How long a link to a large log stays valid (it is made for the request that asked, and followed at once). */
+const LOG_LINK_SECONDS = 300;
 
 export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
   let loaded: Promise<{ s3: typeof import('@aws-sdk/client-s3'); client: S3Client }> | undefined;
@@ -13,6 +17,25 @@ export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
     planRef: artifactPaths.plan,
     logRef: artifactPaths.log,
     backend: (org, ws) => ({ type: 's3', bucket, key: artifactPaths.state(org, ws), region }),
+    stopRef: artifactPaths.stop,
+    providerCacheRef: artifactPaths.providers,
+    async requestStop(org, job) {
+      const { s3, client } = await sdk();
+      await client.send(new s3.PutObjectCommand({ Bucket: bucket, Key: artifactPaths.stop(org, job), Body: '' }));
+    },
+    async forceUnlockState(org, ws) {
+      const { s3, client } = await sdk();
+      const Key = `${artifactPaths.state(org, ws)}${S3_LOCK_SUFFIX}`;
+      let text: string | undefined;
+      try {
+        text = await (await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key }))).Body?.transformToString('utf8');
+      } catch (error) {
+        if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+        throw error;
+      }
+      await client.send(new s3.DeleteObjectCommand({ Bucket: bucket, Key }));
+      return parseLock(text);
+    },
     async writeSecret(ref, text) {
       const { s3, client } = await sdk();
       await client.send(new s3.PutObjectCommand({ Bucket: bucket, Key: ref, Body: text, ContentType: 'application/json' }));
@@ -26,6 +49,25 @@ export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
         if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
         throw error;
       }
+    },
+    async readLog(ref, maxBytes) {
+      const { s3, client } = await sdk();
+      let res;
+      try {
+        // One request either way: the first maxBytes, and the object's size in Content-Range.
+        res = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: ref, Range: `bytes=0-${maxBytes - 1}` }));
+      } catch (error) {
+        const name = (error as { name?: string }).name;
+        if (name === 'NoSuchKey') return undefined;
+        if (name === 'InvalidRange') return { text: '' }; // an empty object has no byte 0
+        throw error;
+      }
+      const size = Number(/\/(\d+)$/.exec(res.ContentRange ?? '')?.[1] ?? res.ContentLength ?? 0);
+      if (size <= maxBytes) return { text: (await res.Body?.transformToString('utf8')) ?? '' };
+      await res.Body?.transformToByteArray().catch(() => undefined); // release the connection
+      const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+      const link = await getSignedUrl(client, new s3.GetObjectCommand({ Bucket: bucket, Key: ref, ResponseContentType: 'text/plain; charset=utf-8' }), { expiresIn: LOG_LINK_SECONDS });
+      return { link };
     },
     async removeJob(org, job) {
       const { s3, client } = await sdk();

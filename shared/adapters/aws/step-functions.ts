@@ -12,7 +12,17 @@ export function executionArn(stateMachineArn: string, run: RunRef): string {
 const EXPIRED = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 const nameOf = (error: unknown) => (error as { name?: string }).name ?? '';
 
-export function stepFunctionsRunControl(stateMachineArn: string, client = classifyTransientErrors(traced(new SFNClient({})))): RunControl {
+/**
+ * `requestStepStop` asks the executor build of a run to stop its step (it watches for the request):
+ * stopping the execution instead would have Step Functions stop the build outright, terraform killed
+ * mid-write with its state lock held, and the execution end (which hands the workspace on) before the
+ * build has stopped.
+ */
+export function stepFunctionsRunControl(
+  stateMachineArn: string,
+  requestStepStop: (run: RunRef) => Promise<void>,
+  client = classifyTransientErrors(traced(new SFNClient({}))),
+): RunControl {
   return {
     async start(run) {
       try {
@@ -21,7 +31,8 @@ export function stepFunctionsRunControl(stateMachineArn: string, client = classi
         if (nameOf(error) !== 'ExecutionAlreadyExists') throw error;
       }
     },
-    async stop(run) {
+    async stop(run, how = {}) {
+      if (how.interruptStep) return requestStepStop(run);
       try {
         await client.send(
           new StopExecutionCommand({ executionArn: executionArn(stateMachineArn, run), error: 'JobCancelled', cause: 'the job was cancelled' }),

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import S3rver from '@20minutes/s3rver';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CloudAssembly, type Resource } from './cloud-assembly';
 import { matches } from './events';
 import { HttpApi } from './http-api';
@@ -55,7 +56,7 @@ export class LocalDeployment {
   private idleStreamRounds = 0;
   private streamPoller?: Promise<void>;
 
-  private constructor(readonly assembly: CloudAssembly, readonly aws: LocalAws, private readonly s3: { close(): Promise<void> }, private readonly dataDir: string) {
+  private constructor(readonly assembly: CloudAssembly, readonly aws: LocalAws, private readonly s3: { close(): Promise<void> }, private readonly dataDir: string, private readonly s3Endpoint: string) {
     const identities = new Map<string, Identity>();
     const roleIdentity = (role: Resource): Identity => identities.get(roleKey(role)) ?? { label: role.logicalId, roleKey: roleKey(role) };
     for (const secret of assembly.resources('AWS::SecretsManager::Secret')) {
@@ -104,9 +105,11 @@ export class LocalDeployment {
       dynamoDbEndpoint,
       s3Endpoint: `http://127.0.0.1:${port}`,
       invoke: (name, payload, type, caller) => (created.local as LocalDeployment).lambdaApi(name, payload, type, caller),
+      mayList: async (identity, bucket, key) =>
+        (await (created.local as LocalDeployment).iam.decide({ roleKey: identity.roleKey, action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, context: { 's3:prefix': key, 'aws:SecureTransport': 'true' } })) === 'Allowed',
     });
     await aws.start();
-    const local = (created.local = new LocalDeployment(assembly, aws, s3, dataDir));
+    const local = (created.local = new LocalDeployment(assembly, aws, s3, dataDir, `http://127.0.0.1:${port}`));
     await local.runtime.start();
     await local.api.start();
     local.startStreamMappings(dynamoDbEndpoint);
@@ -231,6 +234,28 @@ export class LocalDeployment {
     };
     this.streamPoller = Promise.all(mappings.filter((m) => String(m.EventSourceArn).includes('/stream/')).map(poll)).then(() => undefined);
     this.streamPoller.catch((error: Error) => this.asyncFailures.push({ function: 'stream poller', error: { errorType: error.name, errorMessage: error.message } }));
+  }
+
+  /**
+   * Writes or reads an object of a bucket as someone outside the deployment would (a killed terraform
+   * leaving its lock, a test looking whether it is gone): straight to the S3 server, no IAM in between.
+   */
+  async putObject(bucket: string, key: string, body: string): Promise<void> {
+    await this.s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  }
+
+  async objectExists(bucket: string, key: string): Promise<boolean> {
+    try {
+      await this.s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'NoSuchKey') return false;
+      throw error;
+    }
+  }
+
+  private s3Client(): S3Client {
+    return new S3Client({ endpoint: this.s3Endpoint, forcePathStyle: true, region: this.assembly.deployment.region, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
   }
 
   async settle(ms = 30_000): Promise<void> {

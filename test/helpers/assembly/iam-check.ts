@@ -41,7 +41,7 @@ export class IamCheck {
     return [...inline, ...attached];
   }
 
-  private resourcePolicy(call: RecordedCall): Json | undefined {
+  resourcePolicy(call: Pick<RecordedCall, 'service' | 'resource'>): Json | undefined {
     const a = this.assembly;
     if (call.service === 'kms') {
       const key = a.resources('AWS::KMS::Key').find((k) => a.physicalOf(k, 'Arn') === call.resource);
@@ -50,6 +50,15 @@ export class IamCheck {
     if (call.service === 's3') {
       const bucket = call.resource.replace(/^arn:aws:s3:::/, '').split('/')[0];
       const policy = a.resources('AWS::S3::BucketPolicy').find((p) => a.resolve(p.properties.Bucket, p.stack) === bucket);
+      return policy ? (a.resolve(policy.properties.PolicyDocument, policy.stack) as Json) : undefined;
+    }
+    if (call.service === 'logs') {
+      // Account-level CloudWatch Logs resource policies (what lets log delivery write a log group).
+      const statements = a.resources('AWS::Logs::ResourcePolicy').flatMap((p) => (JSON.parse(String(a.resolve(p.properties.PolicyDocument, p.stack))) as Json).Statement as Json[]);
+      return statements.length ? { Version: '2012-10-17', Statement: statements } : undefined;
+    }
+    if (call.service === 'sns') {
+      const policy = a.resources('AWS::SNS::TopicPolicy').find((p) => (a.resolve(p.properties.Topics, p.stack) as string[]).includes(call.resource));
       return policy ? (a.resolve(policy.properties.PolicyDocument, policy.stack) as Json) : undefined;
     }
     if (call.service === 'lambda') {
@@ -69,34 +78,43 @@ export class IamCheck {
     return undefined;
   }
 
+  /**
+   * The simulator's decision ('Allowed', 'ImplicitlyDenied', …) on one request: a role's call (its
+   * identity policies and the resource's policy), or a service principal's (the resource policy only).
+   */
+  async decide(request: { roleKey: string; action: string; resource: string; context?: Record<string, string | string[]>; service?: string; resourcePolicy?: Json }): Promise<string> {
+    const { account } = this.assembly.deployment;
+    const [service, sourceArn] = request.roleKey.split('|');
+    const byService = sourceArn !== undefined;
+    const role = byService ? undefined : this.roles.get(request.roleKey);
+    if (!byService && !role) throw new Error(`${request.roleKey} is not a role of the template`);
+    const principal = byService ? (service as string) : `arn:aws:sts::${account}:assumed-role/${this.assembly.physicalOf(role as Resource)}/local`;
+    const result = await runSimulation(
+      {
+        request: {
+          principal,
+          action: request.action,
+          resource: { resource: request.resource, accountId: account },
+          contextVariables: { ...request.context, ...(byService ? { 'aws:SourceArn': sourceArn as string, 'aws:SourceAccount': account } : {}) },
+        },
+        identityPolicies: role ? this.identityPolicies(role) : [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: request.resourcePolicy ?? this.resourcePolicy({ service: request.service ?? request.action.split(':')[0], resource: request.resource }),
+      },
+      {},
+    );
+    return result.resultType === 'error' ? `simulation error: ${JSON.stringify(result.errors)}` : result.overallResult;
+  }
+
   /** Every call that the template's policies do not allow (an empty list when all are). */
   async denials(calls: RecordedCall[]): Promise<Denial[]> {
-    const { account } = this.assembly.deployment;
     const unique = new Map<string, RecordedCall>();
     for (const call of calls) unique.set(JSON.stringify([call.identity.roleKey, call.action, call.resource, call.context]), call);
     const denials: Denial[] = [];
     for (const call of unique.values()) {
-      const [service, sourceArn] = call.identity.roleKey.split('|');
-      const byService = sourceArn !== undefined;
-      const role = byService ? undefined : this.roles.get(call.identity.roleKey);
-      if (!byService && !role) throw new Error(`${call.identity.label} runs as ${call.identity.roleKey}, which is not a role of the template`);
-      const principal = byService ? (service as string) : `arn:aws:sts::${account}:assumed-role/${this.assembly.physicalOf(role as Resource)}/local`;
-      const result = await runSimulation(
-        {
-          request: {
-            principal,
-            action: call.action,
-            resource: { resource: call.resource, accountId: account },
-            contextVariables: { ...call.context, ...(byService ? { 'aws:SourceArn': sourceArn as string, 'aws:SourceAccount': account } : {}) },
-          },
-          identityPolicies: role ? this.identityPolicies(role) : [],
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-          resourcePolicy: this.resourcePolicy(call),
-        },
-        {},
-      );
-      const decision = result.resultType === 'error' ? `simulation error: ${JSON.stringify(result.errors)}` : result.overallResult;
+      if (!call.identity.roleKey.includes('|') && !this.roles.has(call.identity.roleKey)) throw new Error(`${call.identity.label} runs as ${call.identity.roleKey}, which is not a role of the template`);
+      const decision = await this.decide({ roleKey: call.identity.roleKey, action: call.action, resource: call.resource, context: call.context, service: call.service });
       if (decision !== 'Allowed') denials.push({ caller: call.identity.label, action: call.action, resource: call.resource, context: call.context, decision });
     }
     return denials;

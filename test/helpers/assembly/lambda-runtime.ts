@@ -13,6 +13,9 @@ import { Worker } from 'node:worker_threads';
 import type { CloudAssembly, Resource } from './cloud-assembly';
 import type { Identity, LocalAws } from './local-aws';
 
+
+/** Lambda's limit on a synchronous invocation's response (6 MB). */
+const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 export interface FunctionInfo {
   resource: Resource;
   name: string;
@@ -255,6 +258,10 @@ export class LambdaRuntime {
         pool.splice(pool.indexOf(sandbox), 1);
         await sandbox.worker.terminate();
       }
+      // Lambda refuses a synchronous response over 6 MB (the invoker sees a function error).
+      const result = 'result' in outcome ? outcome.result : undefined;
+      const size = result === undefined ? 0 : Buffer.byteLength(JSON.stringify(result));
+      if (size > MAX_RESPONSE_BYTES) return { error: { errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size (${size} bytes) exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).` } };
       return outcome;
     } finally {
       this.release(fn, sandbox);

@@ -39,6 +39,11 @@ export interface LocalAwsOptions {
   account: string;
   dynamoDbEndpoint: string;
   s3Endpoint: string;
+  /**
+   * S3's answer to a read of a missing key: 404 NoSuchKey only if the caller may s3:ListBucket with the
+   * key as s3:prefix, else 403 AccessDenied (the S3 API reference, GetObject/HeadObject "Permissions").
+   */
+  mayList: (identity: Identity, bucket: string, key: string) => Promise<boolean>;
   /** Lambda's REST Invoke. */
   invoke: (functionName: string, payload: unknown, invocationType: string, caller: Identity) => Promise<{ status: number; body: string; functionError?: boolean }>;
 }
@@ -88,7 +93,9 @@ export class LocalAws {
   }
 
   private caller(req: IncomingMessage): { identity: Identity; service: string } {
-    const auth = req.headers.authorization ?? '';
+    // Signed in the Authorization header, or presigned (X-Amz-Credential in the query: a link to an object).
+    const presigned = new URL(req.url ?? '/', 'http://local').searchParams.get('X-Amz-Credential');
+    const auth = presigned ? `Credential=${presigned}` : (req.headers.authorization ?? '');
     const match = /Credential=([^/]+)\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(auth);
     if (!match) throw serviceError(403, 'MissingAuthenticationToken', 'the request is not signed (SigV4)');
     const identity = this.identities.get(match[1] as string);
@@ -142,11 +149,16 @@ export class LocalAws {
     if (!key && method === 'GET' && url.searchParams.has('list-type')) record('ListObjectsV2', 's3:ListBucket', `arn:aws:s3:::${bucket}`, { 's3:prefix': url.searchParams.get('prefix') ?? '' });
     else if (!key && method === 'POST' && url.searchParams.has('delete')) {
       for (const [, k] of body.toString('utf8').matchAll(/<Key>([^<]*)<\/Key>/g)) record('DeleteObjects', 's3:DeleteObject', `arn:aws:s3:::${bucket}/${unescapeXml(k as string)}`);
-    } else if (key && (method === 'GET' || method === 'HEAD')) record(method === 'GET' ? 'GetObject' : 'HeadObject', 's3:GetObject', object);
+    } else if (key && (method === 'GET' || method === 'HEAD')) record(method === 'GET' ? 'GetObject' : 'HeadObject', url.searchParams.has('versionId') ? 's3:GetObjectVersion' : 's3:GetObject', object);
     else if (key && method === 'PUT' && !req.headers['x-amz-copy-source']) record('PutObject', 's3:PutObject', object);
-    else if (key && method === 'DELETE') record('DeleteObject', 's3:DeleteObject', object);
+    else if (key && method === 'DELETE') record('DeleteObject', url.searchParams.has('versionId') ? 's3:DeleteObjectVersion' : 's3:DeleteObject', object);
     else record(`${method} ${url.pathname}${url.search}`, 's3:UnknownOperation', `arn:aws:s3:::${bucket}`);
-    await forward(this.options.s3Endpoint, req, res, body, (auth) => auth.replace(/Credential=[^/]+\//, 'Credential=S3RVER/'));
+    const missing = key && (method === 'GET' || method === 'HEAD') ? async () => !(await this.options.mayList(identity, bucket, key)) : undefined;
+    // The S3 server knows one access key: the caller's is swapped for it (in a presigned link's query too).
+    const credential = url.searchParams.get('X-Amz-Credential');
+    if (credential) url.searchParams.set('X-Amz-Credential', credential.replace(/^[^/]+\//, 'S3RVER/'));
+    const path = credential ? `${url.pathname}${url.search}` : req.url;
+    await forward(this.options.s3Endpoint, req, res, body, (auth) => auth.replace(/Credential=[^/]+\//, 'Credential=S3RVER/'), missing, path);
   }
 
   private async lambda(req: IncomingMessage, res: ServerResponse, body: Buffer, identity: Identity): Promise<void> {
@@ -182,11 +194,26 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function forward(endpoint: string, req: IncomingMessage, res: ServerResponse, body: Buffer, authorization: (value: string) => string): Promise<void> {
+/** Proxies a request; `deniedWhenMissing`, for S3 object reads, turns a 404 into the 403 S3 gives a caller that may not list. */
+function forward(
+  endpoint: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  authorization: (value: string) => string,
+  deniedWhenMissing?: () => Promise<boolean>,
+  path = req.url,
+): Promise<void> {
   const target = new URL(endpoint);
   return new Promise((ok, fail) => {
-    const headers = { ...req.headers, host: target.host, authorization: authorization(String(req.headers.authorization ?? '')) };
-    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (answer) => {
+    const headers = { ...req.headers, host: target.host, ...(req.headers.authorization ? { authorization: authorization(req.headers.authorization) } : {}) };
+    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path, headers }, async (answer) => {
+      if (answer.statusCode === 404 && deniedWhenMissing && (await deniedWhenMissing().catch(() => true))) {
+        answer.resume();
+        const xml = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+        res.writeHead(403, { 'content-type': 'application/xml' }).end(req.method === 'HEAD' ? undefined : xml);
+        return ok();
+      }
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
       answer.on('end', () => ok());

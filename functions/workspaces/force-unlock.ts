@@ -1,0 +1,4 @@
+import { apiHandler } from '../../shared/http/api-handler';
+import { forceUnlockState } from '../../shared/resources/workspace-state';
+
+export const handler = apiHandler(forceUnlockState);
