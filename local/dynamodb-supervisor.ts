@@ -96,6 +96,8 @@ export async function superviseDynamoDbLocal(options: SupervisorOptions = {}): P
       startedAt = Date.now();
       watch(current);
       logger.warn('DynamoDB Local is back', { downMs: Date.now() - downSince, restarts, pid: current.pid });
+      // Probes of the process that died say nothing about this one.
+      unanswered = 0;
       restarting = false;
       setUp(true);
       return;
@@ -115,7 +117,8 @@ export async function superviseDynamoDbLocal(options: SupervisorOptions = {}): P
   let probing = false;
   const check = async () => {
     const ddb = current;
-    const ok = await answers(endpoint, Math.min(probeEveryMs, 2000));
+    // At least a second: a JVM just started on a busy machine is slow, not hung.
+    const ok = await answers(endpoint, Math.max(1000, Math.min(probeEveryMs, 2000)));
     if (restarting || stopping || ddb !== current || ddb.pid === undefined) return;
     if (ok) {
       if (unanswered >= downAfterProbes) logger.warn('DynamoDB Local answers again', { afterMs: Date.now() - unansweredSince });

@@ -30,11 +30,16 @@ async function main(): Promise<void> {
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    // A shutdown step that hangs must not keep the process (and its DynamoDB Local) alive.
+    setTimeout(() => process.exit(code), 20_000).unref();
     for (const s of stops.reverse()) await s().catch((e) => logger.error('shutdown step failed', { error: e }));
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  // The terminal or pipe it logs to went away (EPIPE): keep serving without logs. Unhandled, each failed
+  // write was an uncaught exception whose log line failed again, a busy loop that never ended.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   process.on('uncaughtException', (error) => {
     logger.error('uncaught exception', { error });
     void stop(1);

@@ -38,7 +38,8 @@ describe('npm start', () => {
     admin = server.output().match(/^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m)?.[1] ?? '';
     expect(admin).not.toBe('');
     expect(readFileSync(join(dataDir, 'pat-secret'), 'utf8').length).toBeGreaterThan(40);
-  });
+    // As long as startServer waits: a test timed out before it returned would leave its npm start running.
+  }, 130_000);
 
   it('serves org → team → workspace → template → job, and reads the job back', async () => {
     const orgRes = await http('POST', '/api/v1/organization', admin, { data: { type: 'organization', attributes: { name: 'e2e-org' } } });
