@@ -46,9 +46,13 @@ export interface RouteOptions {
 
 type ApiContext = Context & { api?: ApiRequest };
 
-export function apiHandler(route: (req: ApiRequest) => Promise<ApiResponse>, options: RouteOptions = {}) {
+/** A route may say which query parameters it understands (the CRUD recipe's lists and reads do). */
+type ApiRoute = ((req: ApiRequest) => Promise<ApiResponse>) & { query?: readonly string[] };
+
+export function apiHandler(route: ApiRoute, given: RouteOptions = {}) {
   // The function's environment is read (and checked) as it starts, before any request.
   boot('api');
+  const options: RouteOptions = { ...given, query: given.query ?? route.query };
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(observability())
     .use(accessLog())

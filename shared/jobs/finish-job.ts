@@ -51,7 +51,7 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
   };
   for (let attempt = 1; attempt <= 50; attempt++) {
     const workspace = await getWorkspace(job.workspaceId);
-    const queue = workspace ? queueWrite(workspace, { leave: job.id }) : undefined;
+    const queue = workspace ? queueWrite(workspace, { leave: job.id }, { status: ending.status, at }) : undefined;
     try {
       await commit([planUpdateJobIfStatus(job, changes, { remove: ['taskToken'] }), ...(queue ? [queue.write] : [])]);
       jobMetrics.ended(job, ending.status, new Date(at));

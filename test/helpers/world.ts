@@ -76,7 +76,7 @@ export function validBody(route: RouteDef, world: World): { type: string; attrib
     'POST /api/v1/organization/{orgId}/job': { type: 'job', attributes: { command: 'plan' }, relationships: { workspace: { data: { type: 'workspace', id: world.workspace } } } },
     'PATCH /api/v1/organization/{orgId}/job/{jobId}': { type: 'job', attributes: { comments: 'c' } },
     'POST /api/v1/workspace/{workspaceId}/job': { type: 'job', attributes: { command: 'plan' } },
-    'PATCH /api/v1/workspace/{workspaceId}/job/{jobId}': { type: 'job', attributes: { comments: 'c' } },
+    'PATCH /api/v1/workspace/{workspaceId}/job/{jobId}': { type: 'job', attributes: { comments: 'c (v1.3 path)' } },
     'POST /api/v1/organization/{orgId}/workspace/{workspaceId}/webhook': { type: 'webhook', attributes: {} },
     'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}/webhook/{webhookId}': { type: 'webhook', attributes: { description: 'd' } },
     'POST /api/v1/organization/{orgId}/workspace/{workspaceId}/webhook/{webhookId}/events': {
