@@ -29,6 +29,8 @@ export interface ApiRequest {
   /** Scheme and host the client used, for Location headers and links. */
   baseUrl: string;
   requestId: string;
+  /** Request headers, lower-case names (the atomic operations route checks its media types). */
+  headers?: Record<string, string>;
 }
 
 export interface ApiResponse {
@@ -105,6 +107,7 @@ function toApiRequest(event: ApiEvent, context: Context, options: RouteOptions):
     principal,
     baseUrl: `${headers['x-forwarded-proto'] ?? 'https'}://${headers.host ?? event.requestContext.domainName}`,
     requestId: context.awsRequestId,
+    headers,
   };
 }
 

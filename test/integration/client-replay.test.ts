@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, call, token, useTable } from '../helpers/api';
 import { createOrganization, createTeam, createWorkspace, doc, templateId, unique } from '../helpers/fixtures';
+import { createRule, createWebhook } from '../helpers/webhooks';
 
 useTable();
 let admin: string;
@@ -168,6 +169,32 @@ describe('terrakube-go / new CLI (terrakube-go v0.1.3 structs, CLI cmd/*.go)', (
   });
 });
 
+describe('terraform provider (terrakube-io/terraform-provider-terrakube) reads by id', () => {
+  it('GET /api/v1/webhook/{id}, /api/v1/workspace/{id}, /api/v1/webhook_event/{id} (workspace_webhook_event_resource.go:551-960)', async () => {
+    const tpl = await templateId(admin, org, 'Plan');
+    const webhook = await createWebhook(admin, org, ws);
+    const event = await createRule(admin, org, ws, webhook.id, { event: 'PUSH', branch: 'main', templateId: tpl });
+    // Provider GETs carry a Content-Type and no body (client.go; clients.md §6).
+    const headers = { 'content-type': 'application/vnd.api+json' };
+    const wh = await call('GET', `/api/v1/webhook/${webhook.id}`, { token: admin, headers });
+    expect(wh.status, wh.text).toBe(200);
+    expect(wh.body.data.relationships.workspace.data.id).toBe(ws);
+    expect(wh.body.data.relationships.events.data.map((e: any) => e.id)).toEqual([event]);
+    const w = await call('GET', `/api/v1/workspace/${wh.body.data.relationships.workspace.data.id}`, { token: admin, headers });
+    expect(w.status).toBe(200);
+    expect(w.body.data.relationships.organization.data.id).toBe(org);
+    const ev = await call('GET', `/api/v1/webhook_event/${event}`, { token: admin, headers });
+    expect(ev.status, ev.text).toBe(200);
+    expect(ev.body.data.relationships.webhook.data.id).toBe(webhook.id);
+    expect(typeof ev.body.data.attributes.priority).toBe('number');
+    // An outsider cannot tell them from ids that do not exist.
+    const outsider = await token('stranger@example.com', ['NOBODY']);
+    for (const path of [`/api/v1/webhook/${webhook.id}`, `/api/v1/workspace/${ws}`, `/api/v1/webhook_event/${event}`, `/api/v1/webhook_event/${crypto.randomUUID()}`]) {
+      expect((await call('GET', path, { token: outsider })).status).toBe(404);
+    }
+  });
+});
+
 describe('old CLI (AzBuilder/terrakube-cli client/client/job.go:23-35)', () => {
   it('creates a job with command on the organization path, keys in struct order', async () => {
     const raw = `{"data":{"attributes":{"command":"apply"},"relationships":{"workspace":{"data":{"id":"${ws}","type":"workspace"}}},"type":"job"}}`;
@@ -267,5 +294,89 @@ describe('transport leniency (contract §8)', () => {
     const res = await call('POST', `${O()}/workspace`, { token: admin, body: doc('workspace', { name: unique('w'), source: 'https://x/y.git', colour: 'blue' }) });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].source.pointer).toBe('/data/attributes/colour');
+  });
+});
+
+describe('JSON:API atomic operations at POST /api/v1/operations', () => {
+  const ATOMIC = 'application/vnd.api+json;ext="https://jsonapi.org/ext/atomic"';
+  const atomic = (operations: unknown[], tok = admin) =>
+    call('POST', '/api/v1/operations', { token: tok, rawBody: JSON.stringify({ 'atomic:operations': operations }), contentType: ATOMIC, headers: { accept: ATOMIC } });
+
+  it('UI workspace create with lid and empty relationships (Workspaces/Create.tsx:458-520), then settings update (General.tsx:99-126)', async () => {
+    const tpl = await templateId(admin, org, 'Plan');
+    const name = unique('ui-ws');
+    const res = await atomic([{ op: 'add', href: `/organization/${org}/workspace`, data: { type: 'workspace', lid: crypto.randomUUID(), attributes: { source: 'https://github.com/acme/infra.git', folder: '/', name, terraformVersion: '1.9.8', branch: 'main', iacType: 'terraform', defaultTemplate: tpl, executionMode: 'remote' }, relationships: {} } }]);
+    expect(res.status, res.text).toBe(200);
+    const id = res.body['atomic:results'][0].data.id;
+    expect(typeof id).toBe('string');
+    const settings = await atomic([{ op: 'update', href: `/organization/${org}/workspace/${id}`, data: { type: 'workspace', id, attributes: { name, description: 'edited', folder: '/live', executionMode: 'remote', terraformVersion: '1.9.8', iacType: 'terraform', branch: 'main', defaultTemplate: tpl } } }]);
+    expect(settings.status, settings.text).toBe(200);
+    expect(settings.body['atomic:results']).toEqual([{ data: null }]);
+    expect((await call('GET', `${O()}/workspace/${id}`, { token: admin })).body.data.attributes).toMatchObject({ description: 'edited', folder: '/live' });
+  });
+
+  it('UI webhook save: a webhook with a client id and op-level relationships, and its event, in one request (Settings/Webhook.tsx:242-294)', async () => {
+    const tpl = await templateId(admin, org, 'Plan');
+    const id = await createWorkspace(admin, org);
+    const wh = crypto.randomUUID();
+    const ev = crypto.randomUUID();
+    const res = await atomic([
+      { op: 'add', href: `/organization/${org}/workspace/${id}/webhook`, data: { type: 'webhook', id: wh }, relationships: { events: { data: [{ type: 'webhook_event', id: ev }] } } },
+      { op: 'add', href: `/organization/${org}/workspace/${id}/webhook/${wh}/events`, data: { type: 'webhook_event', id: ev, attributes: { priority: 1, event: 'PUSH', branch: 'main', path: 'modules/**', pathType: 'PATTERN', templateId: tpl, prWorkflowEnabled: false, prApplyEnabled: false } } },
+    ]);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body['atomic:results'].map((r: any) => r.data.id)).toEqual([wh, ev]);
+    const got = await call('GET', `/api/v1/webhook/${wh}`, { token: admin });
+    expect(got.body.data.relationships.events.data.map((e: any) => e.id)).toEqual([ev]);
+    // The second save: update of the to-one …/workspace/W/webhook href, an event update and a new event.
+    const ev2 = crypto.randomUUID();
+    const again = await atomic([
+      { op: 'update', href: `/organization/${org}/workspace/${id}/webhook`, data: { type: 'webhook', id: wh }, relationships: { events: { data: [{ type: 'webhook_event', id: ev }, { type: 'webhook_event', id: ev2 }] } } },
+      { op: 'update', href: `/organization/${org}/workspace/${id}/webhook/${wh}/events/${ev}`, data: { type: 'webhook_event', id: ev, attributes: { priority: 2, event: 'PUSH', branch: 'main', path: 'modules/**', pathType: 'PATTERN', templateId: tpl, prWorkflowEnabled: false, prApplyEnabled: false } } },
+      { op: 'add', href: `/organization/${org}/workspace/${id}/webhook/${wh}/events`, data: { type: 'webhook_event', id: ev2, attributes: { priority: 3, event: 'PULL_REQUEST', branch: 'main', path: '.*', pathType: 'REGEX', templateId: tpl, prWorkflowEnabled: false, prApplyEnabled: false } } },
+    ]);
+    expect(again.status, again.text).toBe(200);
+    const events = await call('GET', `${O()}/workspace/${id}/webhook/${wh}/events`, { token: admin });
+    expect(events.body.data.map((e: any) => [e.id, e.attributes.priority]).sort()).toEqual([[ev, 2], [ev2, 3]].sort());
+  });
+
+  it('provider webhook event add, update and remove by root-level and nested hrefs (workspace_webhook_event_resource.go:274-813)', async () => {
+    const tpl = await templateId(admin, org, 'Plan');
+    const webhook = await createWebhook(admin, org, ws);
+    const ev = crypto.randomUUID();
+    const attributes = { branch: 'main,release/.*', event: 'PUSH', path: '.*', prApplyEnabled: false, prWorkflowEnabled: false, priority: 1, templateId: tpl };
+    const add = await atomic([{ data: { attributes, id: ev, type: 'webhook_event' }, href: `/webhook/${webhook.id}/events`, op: 'add' }]);
+    expect(add.status, add.text).toBe(200);
+    expect(add.body['atomic:results'][0].data.id).toBe(ev);
+    const update = await atomic([{ data: { attributes: { ...attributes, priority: 5 }, id: ev, type: 'webhook_event' }, href: `/organization/${org}/workspace/${ws}/webhook/${webhook.id}/events/${ev}`, op: 'update' }]);
+    expect(update.status, update.text).toBe(200);
+    expect((await call('GET', `/api/v1/webhook_event/${ev}`, { token: admin })).body.data.attributes.priority).toBe(5);
+    const remove = await atomic([{ href: `/webhook/${webhook.id}/events/${ev}`, op: 'remove' }]);
+    expect(remove.status, remove.text).toBe(200);
+    expect((await call('GET', `/api/v1/webhook_event/${ev}`, { token: admin })).status).toBe(404);
+  });
+
+  it('is all or nothing: a failing operation is a 4xx pointing at it, and the earlier one is not applied', async () => {
+    const name = unique('never');
+    const res = await atomic([
+      { op: 'add', href: `/organization/${org}/workspace`, data: { type: 'workspace', attributes: { name, source: 'https://github.com/acme/infra.git' } } },
+      { op: 'add', href: `/organization/${org}/workspace`, data: { type: 'workspace', attributes: { name: unique('w'), source: 'ftp://nope' } } },
+    ]);
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].source.pointer).toBe('/atomic:operations/1/data/attributes/source');
+    const list = await call('GET', `${O()}/workspace?filter[workspace]=name==${name}`, { token: admin });
+    expect(list.body.data).toEqual([]);
+    const bad = await atomic([{ op: 'move', href: `/organization/${org}/workspace` }]);
+    expect(bad.body.errors[0].source.pointer).toBe('/atomic:operations/0/op');
+  });
+
+  it('answers 415 without the atomic extension, and 404 to an outsider without writing', async () => {
+    const plain = await call('POST', '/api/v1/operations', { token: admin, body: { 'atomic:operations': [] } });
+    expect(plain.status).toBe(415);
+    const outsider = await token('stranger@example.com', ['NOBODY']);
+    const name = unique('outsider');
+    const res = await atomic([{ op: 'add', href: `/organization/${org}/workspace`, data: { type: 'workspace', attributes: { name, source: 'https://github.com/acme/infra.git' } } }], outsider);
+    expect(res.status).toBe(404);
+    expect((await call('GET', `${O()}/workspace?filter[workspace]=name==${name}`, { token: admin })).body.data).toEqual([]);
   });
 });

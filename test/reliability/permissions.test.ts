@@ -27,6 +27,8 @@ for (const route of ROUTES) {
   if (p === '/healthz') rule = 'public';
   else if (p.startsWith('/webhook/')) rule = 'signature';
   else if (p === '/api/v1/organization' && route.method === 'GET') rule = 'authenticated';
+  // Atomic operations: each op needs what its href's route needs (request() adds a workspace).
+  else if (p === '/api/v1/operations') rule = 'manageWorkspace';
   else if (route.method === 'GET') rule = 'read';
   else if (/^\/api\/v1\/organization(\/\{orgId\})?$/.test(p) || /\/team/.test(p)) rule = 'admin';
   else if (/\/job/.test(p)) rule = 'manageJob';
@@ -68,7 +70,13 @@ beforeAll(async () => {
 });
 afterAll(() => useRunControl(noRuns));
 
+const ATOMIC = 'application/vnd.api+json;ext="https://jsonapi.org/ext/atomic"';
+
 function request(route: RouteDef, tok?: string) {
+  if (route.path === '/api/v1/operations') {
+    const op = { op: 'add', href: `/organization/${world.org}/workspace`, data: { type: 'workspace', attributes: { name: `ops-${crypto.randomUUID()}`, source: 'https://example.com/r.git' } } };
+    return call('POST', route.path, { token: tok, rawBody: JSON.stringify({ 'atomic:operations': [op] }), contentType: ATOMIC, headers: { accept: ATOMIC } });
+  }
   const body = (route.method === 'POST' || route.method === 'PATCH') && route.auth === 'bearer' ? { data: validBody(route, world) } : undefined;
   return call(route.method, pathOf(route, world), { token: tok, body });
 }
