@@ -72,6 +72,8 @@ export const ROUTES: readonly RouteDef[] = [
   ...crud(`${ORG}/team`, 'teamId', 'teams'),
   // Unlocking a workspace starts its oldest waiting job.
   ...crud(`${ORG}/workspace`, 'workspaceId', 'workspaces', { patch: startsRuns }),
+  // The UI clears `vcs` before a workspace delete, and sets agent and project, through relationship links.
+  { ...R('PATCH', `${ORG}/workspace/{workspaceId}/relationships/{relationship}`, 'workspaces/patch-relationship', readWrite), name: 'UpdateOrganizationWorkspaceRelationship' },
   ...crud(`${ORG}/workspace/{workspaceId}/variable`, 'variableId', 'variables'),
   ...crud(`${ORG}/template`, 'templateId', 'templates'),
   ...crud(`${ORG}/job`, 'jobId', 'jobs', jobs),

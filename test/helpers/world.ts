@@ -51,7 +51,7 @@ const PARAM_OF: Record<string, keyof World> = {
 
 /** The route's path with every parameter filled from the world (or from `override`). */
 export function pathOf(route: RouteDef, world: World, override: Record<string, string> = {}): string {
-  return route.path.replace(/\{(\w+)\}/g, (_, name: string) => override[name] ?? world[PARAM_OF[name] as keyof World]);
+  return route.path.replace(/\{(\w+)\}/g, (_, name: string) => override[name] ?? (name === 'relationship' ? 'vcs' : world[PARAM_OF[name] as keyof World]));
 }
 
 export const paramsOf = (route: RouteDef) => [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
@@ -69,6 +69,7 @@ export function validBody(route: RouteDef, world: World): { type: string; attrib
     'PATCH /api/v1/organization/{orgId}/team/{teamId}': { type: 'team', attributes: { manageJob: false } },
     'POST /api/v1/organization/{orgId}/workspace': { type: 'workspace', attributes: { name: `w-${crypto.randomUUID()}`, source: 'https://example.com/r.git' } },
     'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}': { type: 'workspace', attributes: { description: 'd' } },
+    'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}/relationships/{relationship}': { type: 'vcs', attributes: {} },
     'POST /api/v1/organization/{orgId}/workspace/{workspaceId}/variable': { type: 'variable', attributes: { key: `k${crypto.randomUUID().slice(0, 8)}`, value: 'v' } },
     'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}/variable/{variableId}': { type: 'variable', attributes: { value: 'v2' } },
     'POST /api/v1/organization/{orgId}/template': { type: 'template', attributes: { name: `t-${crypto.randomUUID()}`, tcl: Buffer.from('flow:\n  - type: terraformPlan\n    step: 1\n').toString('base64') } },
@@ -90,5 +91,5 @@ export function validBody(route: RouteDef, world: World): { type: string; attrib
   return { ...body, ...(id ? { id } : {}) };
 }
 
-/** Routes taking one JSON:API resource document (atomic operations take their own, tested on their own). */
-export const documentRoutes = () => ROUTES.filter((r) => (r.method === 'POST' || r.method === 'PATCH') && r.auth === 'bearer' && r.path !== '/api/v1/operations');
+/** Routes taking one JSON:API resource document (atomic operations and relationship links take their own, tested on their own). */
+export const documentRoutes = () => ROUTES.filter((r) => (r.method === 'POST' || r.method === 'PATCH') && r.auth === 'bearer' && r.path !== '/api/v1/operations' && !r.path.includes('/relationships/'));

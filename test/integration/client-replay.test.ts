@@ -241,11 +241,25 @@ describe('Terrakube UI (terrakube-io/terrakube ui/src)', () => {
     expect((await call('GET', `${O()}/workspace/${id}`, { token: admin })).body.data.attributes.locked).toBe(false);
   });
 
-  it('deletes a workspace with PATCH deleted:"true" and a renamed name, answered 204 (Settings/Advanced.tsx:30-66)', async () => {
+  it('deletes a workspace: PATCH relationships/vcs {data:null}, then PATCH deleted:"true" and a renamed name, both 204 (Settings/Advanced.tsx:30-66)', async () => {
     const id = await createWorkspace(admin, org);
+    // The UI sends this first, even without a VCS; only if it succeeds does the delete follow.
+    const vcs = await call('PATCH', `/api/v1/organization/${org}/workspace/${id}/relationships/vcs`, { token: admin, body: { data: null } });
+    expect(vcs.status, vcs.text).toBe(204);
     const res = await call('PATCH', `${O()}/workspace/${id}`, { token: admin, body: { data: { type: 'workspace', id, attributes: { name: 'infra_DEL_aB3x', deleted: 'true' } } } });
     expect(res.status, res.text).toBe(204);
     expect((await call('GET', `${O()}/workspace/${id}`, { token: admin })).status).toBe(404);
+  });
+
+  it('sets and clears agent and project through relationship links (Settings/General.tsx:156,169)', async () => {
+    const id = await createWorkspace(admin, org);
+    const agent = crypto.randomUUID();
+    const set = await call('PATCH', `${O()}/workspace/${id}/relationships/agent`, { token: admin, body: { data: { type: 'agent', id: agent } } });
+    expect(set.status, set.text).toBe(204);
+    expect((await call('GET', `${O()}/workspace/${id}`, { token: admin })).body.data.relationships.agent).toEqual({ data: { type: 'agent', id: agent } });
+    expect((await call('PATCH', `${O()}/workspace/${id}/relationships/project`, { token: admin, body: { data: null } })).status).toBe(204);
+    expect((await call('PATCH', `${O()}/workspace/${id}/relationships/agent`, { token: admin, body: { data: { type: 'vcs', id: agent } } })).status).toBe(400);
+    expect((await call('PATCH', `${O()}/workspace/${id}/relationships/job`, { token: admin, body: { data: null } })).status).toBe(404);
   });
 
   it('job create with targetAddrs and via UI (Jobs/Create.tsx)', async () => {
