@@ -370,6 +370,18 @@ describe('JSON:API atomic operations at POST /api/v1/operations', () => {
     expect((await call('GET', `/api/v1/webhook_event/${ev}`, { token: admin })).status).toBe(404);
   });
 
+  it('provider webhook v2 create, keys sorted by json.Marshal, op-level relationships (workspace_webhook_v2_resource.go:138-163)', async () => {
+    const id = await createWorkspace(admin, org);
+    const wh = crypto.randomUUID();
+    const res = await atomic([{ data: { attributes: { migratedV2: false }, id: wh, type: 'webhook' }, href: `/organization/${org}/workspace/${id}/webhook`, op: 'add', relationships: { workspace: { data: { id, type: 'workspace' } } } }]);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body['atomic:results'][0].data.id).toBe(wh);
+    const got = await call('GET', `${O()}/workspace/${id}/webhook/${wh}`, { token: admin, headers: { 'content-type': 'application/vnd.api+json' } });
+    expect(got.status).toBe(200);
+    expect(got.body.data.attributes.migratedV2).toBe(false);
+    expect((await call('DELETE', `${O()}/workspace/${id}/webhook/${wh}`, { token: admin })).status).toBe(204);
+  });
+
   it('is all or nothing: a failing operation is a 4xx pointing at it, and the earlier one is not applied', async () => {
     const name = unique('never');
     const res = await atomic([
