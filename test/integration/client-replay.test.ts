@@ -202,7 +202,14 @@ describe('old CLI (AzBuilder/terrakube-cli client/client/job.go:23-35)', () => {
     expect(res.status, res.text).toBe(201);
     const list = await call('GET', `${O()}/job`, { token: admin });
     expect(list.body.data.map((j: any) => j.id)).toContain(res.body.data.id);
-    // The team update sends "type":"Team"; Elide ignores type on PATCH (contract §8 accepts it too? it must not 500).
+  });
+
+  it('team update spells the type "Team" (cmd/team_update.go; Elide checks only the id on PATCH)', async () => {
+    const team = await createTeam(admin, org, unique('OLD_CLI'));
+    const raw = `{"data":{"attributes":{"manageWorkspace":true},"id":"${team}","type":"Team"}}`;
+    const res = await call('PATCH', `${O()}/team/${team}`, { token: admin, rawBody: raw });
+    expect(res.status, res.text).toBe(204);
+    expect((await call('GET', `${O()}/team/${team}`, { token: admin })).body.data.attributes.manageWorkspace).toBe(true);
   });
 });
 
