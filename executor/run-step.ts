@@ -335,19 +335,22 @@ class StepRun {
     // A lock still held by a step that is stopping (or by hand) is waited for, not failed on at once.
     const common = ['-input=false', '-no-color', `-lock-timeout=${LOCK_TIMEOUT}`];
     const refresh = [...(ctx.refresh ? [] : ['-refresh=false']), ...(ctx.refreshOnly ? ['-refresh-only'] : [])];
+    // Arguments, never a shell: the addresses were validated as terraform resource addresses.
+    const targets = (ctx.targetAddrs ?? []).map((a) => `-target=${a}`);
+    const replaces = (ctx.replaceAddrs ?? []).map((a) => `-replace=${a}`);
     const planFile = join(this.workDir!, 'terrakube.tfplan');
     let result: ExecutorResult;
     if (ctx.stepType === 'terraformPlan' || ctx.stepType === 'terraformPlanDestroy') {
       const destroy = ctx.stepType === 'terraformPlanDestroy' ? ['-destroy'] : [];
-      const code = await tf(['plan', ...common, '-detailed-exitcode', `-out=${planFile}`, ...destroy, ...refresh]);
+      const code = await tf(['plan', ...common, '-detailed-exitcode', `-out=${planFile}`, ...destroy, ...refresh, ...targets, ...(destroy.length ? [] : replaces)]);
       result = { status: 'completed', exitCode: code, planChanges: code === 2, message: code === 2 ? 'plan found changes' : 'plan found no changes' };
     } else if (ctx.stepType === 'terraformApply') {
       const havePlan = ctx.planIn ? await this.io.artifacts.download(ctx.planIn, planFile) : false;
       if (ctx.planIn && !havePlan) this.write('The saved plan was not found; applying without it.\n');
-      await tf(havePlan ? ['apply', ...common, planFile] : ['apply', ...common, '-auto-approve', ...refresh]);
+      await tf(havePlan ? ['apply', ...common, planFile] : ['apply', ...common, '-auto-approve', ...refresh, ...targets, ...replaces]);
       result = { status: 'completed', exitCode: 0, message: 'apply complete' };
     } else {
-      await tf(['destroy', ...common, '-auto-approve', ...(ctx.refresh ? [] : ['-refresh=false'])]);
+      await tf(['destroy', ...common, '-auto-approve', ...(ctx.refresh ? [] : ['-refresh=false']), ...targets]);
       result = { status: 'completed', exitCode: 0, message: 'destroy complete' };
     }
 

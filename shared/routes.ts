@@ -75,10 +75,19 @@ export const ROUTES: readonly RouteDef[] = [
   // Unlocking a workspace starts its oldest waiting job.
   ...crud(`${ORG}/workspace`, 'workspaceId', 'workspaces', { patch: startsRuns }),
   { ...R('POST', `${ORG}/workspace/{workspaceId}/actions/force-unlock`, 'workspaces/force-unlock', ['table:read', 'state:unlock']), name: 'ForceUnlockWorkspaceState' },
+  // The UI clears `vcs` before a workspace delete, and sets agent and project, through relationship links.
+  { ...R('PATCH', `${ORG}/workspace/{workspaceId}/relationships/{relationship}`, 'workspaces/patch-relationship', readWrite), name: 'UpdateOrganizationWorkspaceRelationship' },
   ...crud(`${ORG}/workspace/{workspaceId}/variable`, 'variableId', 'variables'),
   ...crud(`${ORG}/template`, 'templateId', 'templates'),
   ...crud(`${ORG}/job`, 'jobId', 'jobs', jobs),
   ...crud(`${API}/workspace/{workspaceId}/job`, 'jobId', 'workspace-jobs', jobs),
+  // Reads by id alone, as the terraform provider makes them (same permissions as the organization paths).
+  // JSON:API atomic operations (the UI's workspace create and webhook save, the provider's webhook events):
+  // they may create and update workspaces (an unlock starts a run) and seal webhook secrets.
+  { ...R('POST', `${API}/operations`, 'operations/post', [...sealsSecrets, 'runs:start']), name: 'PostOperations' },
+  { ...R('GET', `${API}/workspace/{workspaceId}`, 'workspaces/get-by-id', read), name: 'GetWorkspaceById' },
+  { ...R('GET', `${API}/webhook/{webhookId}`, 'webhooks/get-by-id', read), name: 'GetWebhookById' },
+  { ...R('GET', `${API}/webhook_event/{eventId}`, 'webhook-events/get-by-id', read), name: 'GetWebhookEventById' },
   R('GET', `${ORG}/job/{jobId}/step`, 'steps/list', read),
   R('GET', `${ORG}/job/{jobId}/step/{stepId}`, 'steps/get', read),
   { ...R('GET', '/tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}', 'steps/log', ['table:read', 'logs:read']), name: 'GetStepLog' },

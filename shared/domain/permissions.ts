@@ -10,6 +10,8 @@ export interface TeamFlags {
   manageWorkspace: boolean;
   manageTemplate: boolean;
   manageJob: boolean;
+  /** Terrakube's planJob: may start jobs (not cancel or delete them). Absent on teams written before it existed. */
+  planJob?: boolean;
 }
 export type TeamPermission = keyof TeamFlags;
 
@@ -70,7 +72,13 @@ export type JobCreator = { principal: Principal } | { trigger: 'webhook' };
 
 export const authorize = {
   createJob<T extends OrganizationAccess>(creator: JobCreator, org: T | undefined, orgId: string): T {
-    if ('principal' in creator) return requirePermission(creator.principal, org, orgId, 'manageJob', 'creating jobs');
+    if ('principal' in creator) {
+      const member = requireMember(creator.principal, org, orgId);
+      if (!hasPermission(creator.principal, member, 'manageJob') && !hasPermission(creator.principal, member, 'planJob')) {
+        throw new Forbidden('creating jobs needs the manageJob or planJob permission');
+      }
+      return member;
+    }
     if (!org) throw new NotFound(`organization ${orgId} no longer exists`);
     return org;
   },

@@ -11,15 +11,34 @@ export interface Audit {
   updatedDate: string;
 }
 
+export const EXECUTION_MODES = ['local', 'remote'] as const;
+export type ExecutionMode = (typeof EXECUTION_MODES)[number];
+
 export interface OrganizationRecord extends Audit {
   id: string;
   name: string;
   description: string | null;
+  /** Stored and returned as given (Terrakube's model); no behaviour here. */
+  executionMode?: ExecutionMode | null;
+  icon?: string | null;
+  disabled?: boolean;
   /** group name -> flags; kept in step with the team items. */
   teams: Record<string, TeamFlags>;
 }
 
-export interface TeamRecord extends Audit, TeamFlags {
+/** Team flags Terrakube's model has that grant nothing here (stored and returned as given). */
+export interface TeamExtras {
+  approveJob?: boolean;
+  manageState?: boolean;
+  manageModule?: boolean;
+  manageProvider?: boolean;
+  manageVcs?: boolean;
+  manageCollection?: boolean;
+  /** Terrakube's preset name (custom, admin, write, plan, read) or null. */
+  role?: string | null;
+}
+
+export interface TeamRecord extends Audit, TeamFlags, TeamExtras {
   id: string;
   organizationId: string;
   name: string;
@@ -48,7 +67,24 @@ export interface WorkspaceRecord extends Audit {
   iacType: IacType;
   terraformVersion: string | null;
   locked: boolean;
+  lockDescription?: string | null;
   defaultTemplate: string | null;
+  /** Stored and returned as given (issue 15 gives executionMode its behaviour). */
+  executionMode?: ExecutionMode | null;
+  allowRemoteApply?: boolean;
+  globalRemoteState?: boolean;
+  sharedIds?: string | null;
+  moduleSshKey?: string | null;
+  /** Linkage to resources this service does not model (VCS connections, SSH keys, agents, projects): stored as given. */
+  links?: Partial<Record<WorkspaceLink, string | null>>;
+  /** Soft-deleted (PATCH deleted: true): gone from lists and paths, its name free, its jobs kept for the record. */
+  deleted?: boolean;
+  /** The status and time of the latest job change in the workspace (NeverExecuted before the first). */
+  lastJobStatus?: JobStatus | 'NeverExecuted';
+  lastJobDate?: string | null;
+  /** Ids of its variables and webhooks, kept by their writes (full linkage without reading them). */
+  variableIds?: Set<string>;
+  webhookIds?: Set<string>;
   /** Job holding the workspace (running, or waiting for approval). */
   activeJob?: number;
   /** Jobs waiting their turn, oldest first. */
@@ -56,6 +92,9 @@ export interface WorkspaceRecord extends Audit {
   /** Bumped by every queue change; queue writes are conditional on it. */
   queueVersion?: number;
 }
+
+export const WORKSPACE_LINKS = ['vcs', 'ssh', 'agent', 'project'] as const;
+export type WorkspaceLink = (typeof WORKSPACE_LINKS)[number];
 
 export const VARIABLE_CATEGORIES = ['ENV', 'TERRAFORM'] as const;
 export type VariableCategory = (typeof VARIABLE_CATEGORIES)[number];
@@ -103,6 +142,9 @@ export interface JobRecord extends Audit {
   planChanges: boolean;
   comments: string | null;
   approvalTeam: string | null;
+  /** Resource addresses: terraform -target / -replace (contract §8). */
+  targetAddrs?: string[];
+  replaceAddrs?: string[];
   output: string | null;
   terraformPlan: string | null;
   steps: StepRecord[];

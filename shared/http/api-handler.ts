@@ -29,6 +29,8 @@ export interface ApiRequest {
   /** Scheme and host the client used, for Location headers and links. */
   baseUrl: string;
   requestId: string;
+  /** Request headers, lower-case names (the atomic operations route checks its media types). */
+  headers?: Record<string, string>;
 }
 
 export interface ApiResponse {
@@ -46,9 +48,13 @@ export interface RouteOptions {
 
 type ApiContext = Context & { api?: ApiRequest };
 
-export function apiHandler(route: (req: ApiRequest) => Promise<ApiResponse>, options: RouteOptions = {}) {
+/** A route may say which query parameters it understands (the CRUD recipe's lists and reads do). */
+type ApiRoute = ((req: ApiRequest) => Promise<ApiResponse>) & { query?: readonly string[] };
+
+export function apiHandler(route: ApiRoute, given: RouteOptions = {}) {
   // The function's environment is read (and checked) as it starts, before any request.
   boot('api');
+  const options: RouteOptions = { ...given, query: given.query ?? route.query };
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(observability())
     .use(accessLog())
@@ -101,6 +107,7 @@ function toApiRequest(event: ApiEvent, context: Context, options: RouteOptions):
     principal,
     baseUrl: `${headers['x-forwarded-proto'] ?? 'https'}://${headers.host ?? event.requestContext.domainName}`,
     requestId: context.awsRequestId,
+    headers,
   };
 }
 

@@ -6,6 +6,7 @@ import { Conflict, pointer } from '../domain/errors';
 import type { JobRecord } from '../domain/records';
 import { RUNNER_IDENTITY } from '../runs/run-state';
 import { planUpdateJobIfStatus } from '../store/repositories/jobs';
+import { planLastJob } from '../store/repositories/workspace-queue';
 import { commit, ConditionFailed } from '../store/repositories/batch';
 import { runControl } from '../wiring';
 import { finishJob, JobAlreadyEnded } from './finish-job';
@@ -17,7 +18,10 @@ export async function approve(job: JobRecord, by: string): Promise<void> {
   const now = new Date().toISOString();
   const steps = job.steps.map((s) => (s.type === 'approval' && s.status === 'running' ? { ...s, status: 'completed' as const, finishedDate: now } : s));
   try {
-    await commit([planUpdateJobIfStatus(job, { status: 'approved', steps, updatedBy: by, updatedDate: now }, { remove: ['taskToken'] })]);
+    await commit([
+      planUpdateJobIfStatus(job, { status: 'approved', steps, updatedBy: by, updatedDate: now }, { remove: ['taskToken'] }),
+      planLastJob(job.workspaceId, { status: 'approved', at: now }),
+    ]);
   } catch (error) {
     if (error instanceof ConditionFailed) throw new Conflict('the job changed while it was being approved; read it again', pointer('/data/attributes/status'));
     throw error;

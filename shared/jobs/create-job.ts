@@ -40,6 +40,8 @@ export interface NewJob {
   refreshOnly: boolean;
   autoApply: boolean;
   comments?: string | null;
+  targetAddrs?: string[];
+  replaceAddrs?: string[];
   createdBy: string;
 }
 
@@ -63,7 +65,7 @@ export async function createJob(request: NewJob, creator: JobCreator): Promise<C
   });
   const organization = authorize.createJob(creator, found.organization, orgId);
   const workspace = found.workspace;
-  if (!workspace || workspace.organizationId !== orgId) throw new NotFound(`workspace ${workspaceId} does not exist in this organization`);
+  if (!workspace || workspace.organizationId !== orgId || workspace.deleted) throw new NotFound(`workspace ${workspaceId} does not exist in this organization`);
   const templateReference = await resolveTemplate(request, workspace, found.template !== undefined, found.templateIdByName);
 
   return withKeyLock(`jobs:${orgId}`, () => commitJob(request, organization, workspace, templateReference));
@@ -91,6 +93,8 @@ async function commitJob(request: NewJob, organization: OrganizationRecord, obse
     planChanges: true,
     comments: request.comments ?? null,
     approvalTeam: null,
+    targetAddrs: request.targetAddrs ?? [],
+    replaceAddrs: request.replaceAddrs ?? [],
     output: null,
     terraformPlan: null,
     steps: [],
@@ -120,7 +124,7 @@ async function commitWithWatermark(
   for (let attempt = 1; ; attempt++) {
     const mode = joinMode(workspace);
     try {
-      await commit([watermark.advance(), jobPut, joinWrite(workspaceId, id, mode)]);
+      await commit([watermark.advance(), jobPut, joinWrite(workspaceId, id, mode, { status: job.status, at: job.createdDate })]);
       jobMetrics.created(job);
       remember(workspace, id, mode);
       if (mode === 'claim') return { job, organization, workspace, start: id };
@@ -135,7 +139,7 @@ async function commitWithWatermark(
       }
       // The workspace changed between the read and the write (freed, claimed, locked): read it again.
       const fresh = await getWorkspace(workspaceId);
-      if (!fresh) throw new NotFound(`workspace ${workspaceId} does not exist in this organization`);
+      if (!fresh || fresh.deleted) throw new NotFound(`workspace ${workspaceId} does not exist in this organization`);
       workspace = fresh;
     }
   }

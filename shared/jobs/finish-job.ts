@@ -57,7 +57,8 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
   for (let attempt = 1; attempt <= 50; attempt++) {
     const workspace = await getWorkspace(job.workspaceId);
     const keep = ending.release === 'when-run-ends' && workspace?.activeJob === job.id;
-    const queue = workspace && !keep ? queueWrite(workspace, { leave: job.id }) : undefined;
+    // A job kept on its workspace until its build stops still becomes the workspace's last job now.
+    const queue = workspace ? queueWrite(workspace, keep ? {} : { leave: job.id }, { status: ending.status, at }) : undefined;
     try {
       await commit([planUpdateJobIfStatus(job, changes, { remove: ['taskToken'] }), ...(queue ? [queue.write] : [])]);
       jobMetrics.ended(job, ending.status, new Date(at));

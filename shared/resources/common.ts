@@ -51,3 +51,16 @@ export const selfLink = (req: ApiRequest, path: string) => ({ self: `${req.baseU
 export function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
+
+export const organizationLinkage = (id: string) => ({ data: { type: 'organization', id } });
+
+/**
+ * Linkage for relationships of Terrakube's model this service does not keep: always empty (to-one
+ * null, to-many []), so clients that read `relationships.x.data` find it.
+ */
+export function emptyLinkage(toOne: readonly string[], toMany: readonly string[]): Record<string, { data: null } | { data: [] }> {
+  return Object.fromEntries([...toOne.map((n) => [n, { data: null }]), ...toMany.map((n) => [n, { data: [] }])]);
+}
+
+/** A to-many relationship whose members are not read with the resource: where to find them. */
+export const relatedLink = (req: ApiRequest, path: string) => ({ links: { related: `${req.baseUrl}${API_PREFIX}${path}` } });

@@ -13,7 +13,8 @@
  * JSON:API atomic operations can plan several and execute them merged into one transaction.
  *
  * Each route is made on its own (`export const get = resource.get()` …, annotated pure), so a
- * function's bundle carries only its own route's hooks.
+ * function's bundle carries only its own route's hooks. Lists and reads (filters, pages, includes,
+ * sparse fieldsets) are in crud-read.ts.
  */
 import type * as v from 'valibot';
 import type { Principal } from '../auth/principal';
@@ -21,11 +22,15 @@ import { Forbidden, NotFound } from '../domain/errors';
 import { requireAdmin, requireMember, requirePermission, type TeamPermission } from '../domain/permissions';
 import type { Audit, OrganizationRecord, WorkspaceRecord } from '../domain/records';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
-import { checkAttributes, type AttributeRules, type ObjectSchema } from '../http/attributes';
-import { document, readResourceDocument, type ResourceObject } from '../http/jsonapi';
+import { checkEchoed, readAttributes, type AttributeRules, type ObjectSchema } from '../http/attributes';
+import { document, readResourceDocument, type IncomingResource, type RelationshipRule, type ResourceObject } from '../http/jsonapi';
 import { commit, type Ref, type WritePlan } from '../store/repositories/batch';
+import type { Partition } from '../store/keys';
+import type { Item } from '../store/table';
 import type { WebhookRecord } from '../webhooks/records';
-import { created, createdAudit, definedOnly, noContent, ok, orgParam, selfLink, updatedAudit, uuidParam } from './common';
+import { created, createdAudit, definedOnly, noContent, ok, orgParam, updatedAudit, uuidParam } from './common';
+import type { FieldKind } from './collection-filter';
+import { readRoutes, type Included } from './crud-read';
 
 /** Who may write: any member, administrators, or members of a team with this flag. */
 export type Rule = 'admin' | TeamPermission;
@@ -54,11 +59,28 @@ export interface Scope<R> extends Loaded<R> {
   principal: Principal;
 }
 
+/** Where a collection's items live: one partition (keys.ts) read a page per Query. */
+export interface Collection<R> {
+  partition: Partition;
+  /** Sort key prefix of the collection's items in a shared partition. */
+  prefix?: string;
+  decode(item: Item): R;
+  /** Order within a page (pages follow the key order). */
+  order?(a: R, b: R): number;
+}
+
 /** What the recipe needs of a resource's repository (store/repositories/, or an in-memory fake in unit tests). */
 export interface CrudRepository<R> {
   /** The organization, the parents and, when `id` is given, the item, plus `refs`: one read. */
   load(ids: Ids, id: string | undefined, refs: Record<string, Ref<unknown> | undefined>): Promise<Loaded<R>>;
-  list(scope: Scope<R>): Promise<R[]>;
+  /** The collection, a page per Query (lists of any length) … */
+  collection?(scope: Scope<R>): Collection<R> | undefined;
+  /** … or all of it at once (small sets: the caller's organizations). */
+  list?(scope: Scope<R>): Promise<R[]>;
+  /** A look-up by name: the name guard's read (it names its owner) and the owner's record. */
+  byName?: { field: string; ref(ids: Ids, value: string): Ref<string>; item(ids: Ids, id: string): Ref<R> };
+  /** Whether the caller may see a record a look-up found (organizations: only the caller's). */
+  readable?(scope: Scope<R>, record: R): boolean;
   create(record: R): WritePlan;
   update(before: R, after: R, changes: Partial<R>): WritePlan;
   remove(record: R): WritePlan;
@@ -70,6 +92,9 @@ export interface Planned<T> {
   after: (() => Promise<void>)[];
   result: T;
 }
+
+/** What the document carried besides attributes: a client-chosen id, relationship linkage. */
+export type Incoming = Pick<IncomingResource, 'id' | 'relationships'>;
 
 /** What a create or an update hands the response: the record, and a secret shown this once (webhooks). */
 export interface Written<R> {
@@ -88,6 +113,14 @@ export interface ResourceSpec<R extends { id: string }> {
   idParam: string;
   /** Attributes clients may not write (the audit fields, a webhook's url …). */
   rules: AttributeRules;
+  /** Relationship names a document may carry (anything else is a 400). */
+  relationships?: Record<string, RelationshipRule>;
+  /** POST may choose the id (Terrakube allows it for webhooks and webhook events). */
+  clientIds?: boolean;
+  /** Attributes `filter[<type>]` may name, with their kinds (id is always filterable). */
+  filterable?: Record<string, FieldKind>;
+  /** Relationship names `include` accepts, and what including them reads (names it does not load have empty linkage). */
+  include?: Included<R>;
   /** Who may write, and what the refusal calls the action (per operation where it differs). */
   access: { write: Rule; action: string | Record<Operation, string> };
   repository: CrudRepository<R>;
@@ -108,12 +141,12 @@ interface WriteHooks<R, S extends ObjectSchema> {
 
 export interface CreateHooks<R, C extends ObjectSchema> extends WriteHooks<R, C> {
   /** The new record (with the secret to show once, if it made one). */
-  build(scope: Scope<R>, attributes: v.InferOutput<C>, audit: Audit): R | Written<R> | Promise<R | Written<R>>;
+  build(scope: Scope<R>, attributes: v.InferOutput<C>, audit: Audit, incoming: Incoming): R | Written<R> | Promise<R | Written<R>>;
 }
 
 export interface UpdateHooks<R, U extends ObjectSchema> extends WriteHooks<R, U> {
   /** The stored changes (default: the attributes sent, and the audit fields). */
-  changes?(scope: Scope<R>, item: R, attributes: Partial<v.InferOutput<U>>): Promise<Written<Partial<R>>>;
+  changes?(scope: Scope<R>, item: R, attributes: Partial<v.InferOutput<U>>, incoming: Incoming): Promise<Written<Partial<R>>>;
   /** What follows a committed update (an unlock starts the next job). */
   after?(before: R, after: R): Promise<void>;
 }
@@ -126,8 +159,8 @@ export interface RemoveHooks<R> {
 }
 
 export type Route = (req: ApiRequest) => Promise<ApiResponse>;
-/** A route whose write can also be planned without being executed. */
-export type PlannedRoute<T> = Route & { plan(req: ApiRequest): Promise<Planned<T>> };
+/** A route whose write can also be planned without being executed, and answered from the planned result. */
+export type PlannedRoute<T> = Route & { plan(req: ApiRequest): Promise<Planned<T>>; answer(req: ApiRequest, result: T): ApiResponse };
 
 export async function execute<T>(planned: Planned<T>): Promise<T> {
   await commit(planned.writes);
@@ -137,7 +170,7 @@ export async function execute<T>(planned: Planned<T>): Promise<T> {
 
 const actionOf = (access: ResourceSpec<never>['access'], op: Operation) => (typeof access.action === 'string' ? access.action : access.action[op]);
 const planned = <T>(plan: (req: ApiRequest) => Promise<Planned<T>>, answer: (req: ApiRequest, result: T) => ApiResponse): PlannedRoute<T> =>
-  Object.assign(async (req: ApiRequest) => answer(req, await execute(await plan(req))), { plan });
+  Object.assign(async (req: ApiRequest) => answer(req, await execute(await plan(req))), { plan, answer });
 
 /**
  * The routes of a resource. Each is made on its own (`resource(spec).get()`), so a function's bundle
@@ -174,30 +207,23 @@ export function resource<R extends { id: string }>(spec: ResourceSpec<R>) {
     return { ...loaded, ids, principal, organization };
   }
 
-  return {
-    list: (): Route => async (req) => {
-      const ids = pathIds(req, false);
-      const records = await spec.repository.list(await resolve(req, ids, false));
-      return ok(
-        document(
-          records.map((r) => spec.render(req, r)),
-          { links: selfLink(req, spec.collectionPath(ids)) },
-        ),
-      );
-    },
+  const documentOptions = (id?: string) => ({ type: spec.type, id, clientId: spec.clientIds, relationships: spec.relationships });
 
-    get: (): Route => async (req) => ok(document(spec.render(req, (await resolve(req, pathIds(req, true), true)).item as R))),
+  return {
+    ...readRoutes(spec, pathIds, resolve),
 
     create: <C extends ObjectSchema>(hooks: CreateHooks<R, C>): PlannedRoute<Written<R>> =>
       planned(
         async (req) => {
           const ids = pathIds(req, false);
-          const input = readResourceDocument(req.body, { type: spec.type });
-          const attributes = checkAttributes(input.attributes, hooks.schema, spec.rules);
+          const input = readResourceDocument(req.body, documentOptions());
+          const { values: attributes, echoed } = readAttributes(input.attributes, hooks.schema, spec.rules);
+          // A new record has no server-set values yet: any sent with a value is a real change.
+          checkEchoed(echoed, undefined, spec.rules);
           await hooks.validate?.(attributes);
           const scope = await resolve(req, ids, false, 'create', hooks.references?.(ids, attributes));
           await hooks.check?.(scope, attributes);
-          const built = await hooks.build(scope, attributes, createdAudit(req.principal));
+          const built = await hooks.build(scope, attributes, createdAudit(req.principal), input);
           const written = 'record' in built ? built : { record: built };
           return { writes: spec.repository.create(written.record), after: [], result: written };
         },
@@ -209,14 +235,17 @@ export function resource<R extends { id: string }>(spec: ResourceSpec<R>) {
       planned(
         async (req) => {
           const ids = pathIds(req, true);
-          const input = readResourceDocument(req.body, { type: spec.type, id: req.params[spec.idParam] });
-          const attributes = definedOnly(checkAttributes(input.attributes, hooks.schema, spec.rules)) as Partial<v.InferOutput<U>>;
+          const input = readResourceDocument(req.body, documentOptions(req.params[spec.idParam]));
+          const read = readAttributes(input.attributes, hooks.schema, spec.rules);
+          const attributes = definedOnly(read.values) as Partial<v.InferOutput<U>>;
           await hooks.validate?.(attributes);
           const scope = await resolve(req, ids, true, 'update', hooks.references?.(ids, attributes));
           const before = scope.item as R;
+          // Server-set attributes may be echoed with the values they have (clients resend what they read).
+          checkEchoed(read.echoed, spec.render(req, before).attributes, spec.rules);
           await hooks.check?.(scope, attributes);
           const { record: changes, secret } = hooks.changes
-            ? await hooks.changes(scope, before, attributes)
+            ? await hooks.changes(scope, before, attributes, input)
             : { record: { ...attributes, ...updatedAudit(req.principal) } as Partial<R>, secret: undefined };
           const after = { ...before, ...changes };
           const follow = hooks.after;

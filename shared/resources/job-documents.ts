@@ -5,7 +5,8 @@ import type { ResourceObject } from '../http/jsonapi';
 import type { JobRecord, StepRecord } from '../domain/records';
 import { auditAttributes, selfLink } from './common';
 
-export const JOB_INCLUDES = ['step', 'workspace', 'organization'] as const;
+/** Terrakube's job relationships; `address` (the target addresses as records) is always empty here. */
+export const JOB_INCLUDES = ['step', 'workspace', 'organization', 'address'] as const;
 export type JobInclude = (typeof JOB_INCLUDES)[number];
 
 export function parseIncludes(req: ApiRequest): Set<JobInclude> {
@@ -38,6 +39,12 @@ export function jobAttributes(job: JobRecord): Record<string, unknown> {
     planChanges: job.planChanges,
     comments: job.comments,
     approvalTeam: job.approvalTeam,
+    targetAddrs: job.targetAddrs ?? [],
+    replaceAddrs: job.replaceAddrs ?? [],
+    // Set only by Terrakube's own services (VCS pull requests); never by a client here.
+    overrideSource: null,
+    prNumber: null,
+    prCommentError: null,
     output: job.output,
     terraformPlan: job.terraformPlan,
     ...auditAttributes(job),
@@ -50,6 +57,7 @@ export function jobResource(req: ApiRequest, job: JobRecord, fields?: ReadonlySe
     organization: { data: { type: 'organization', id: job.organizationId } },
     workspace: { data: { type: 'workspace', id: job.workspaceId } },
     step: { data: job.steps.map((s) => ({ type: 'step', id: s.id })) },
+    address: { data: [] },
   };
   return {
     type: 'job',

@@ -1,7 +1,8 @@
 /**
  * Listing and searching jobs (contract §3.3) on GET /organization/{org}/job and GET /workspace/{ws}/job:
- * filter[job] (RSQL), sort, page[size|number|totals|cursor], fields[job], include. links.next/prev carry
- * an opaque cursor (the cheap path: one Query per source per page); page[number] skips from the start.
+ * filter[job] (RSQL), sort, page[size|number|totals|cursor], fields[job], include. Up to 500 jobs a page
+ * (also without page parameters, as Elide); links.next/prev carry an opaque cursor (the cheap path: one
+ * Query per source per page); page[number] skips from the start.
  */
 import { Invalid, parameter } from '../domain/errors';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
@@ -21,10 +22,11 @@ import { organizationResource } from './organizations';
 import { workspaceResource } from './workspaces';
 
 export const JOB_LIST_QUERY = ['filter[job]', 'sort', 'page[size]', 'page[number]', 'page[totals]', 'page[cursor]', 'fields[job]', 'include'] as const;
-const DEFAULT_SIZE = 20;
-const MAX_SIZE = 100;
+/** Without page parameters a list returns up to 500 jobs, as Terrakube's server (Elide) does; links.next goes on. */
+const DEFAULT_SIZE = 500;
+const MAX_SIZE = 500;
 const MAX_OFFSET = 10_000;
-const RELATIONSHIPS = ['organization', 'workspace', 'step'];
+const RELATIONSHIPS = ['organization', 'workspace', 'step', 'address'];
 
 interface Cursor {
   /** a: the page after the position; b: the page before it. */

@@ -6,13 +6,14 @@ import { JOB_STATUSES, isTerminal, transitionRefusal } from '../domain/job-statu
 import { canApprove, canCancel, hasPermission, requireMember, requirePermission } from '../domain/permissions';
 import { JOB_VIA, type JobRecord, type OrganizationRecord } from '../domain/records';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
-import { bool, checkAttributes, enumOf, optionalText, uuid } from '../http/attributes';
-import { document, readResourceDocument } from '../http/jsonapi';
+import { bool, checkAttributes, checkEchoed, emptyIsNull, enumOf, optionalText, readAttributes, uuid } from '../http/attributes';
+import { document, readResourceDocument, type ResourceIdentifier } from '../http/jsonapi';
 import { approve, reject } from '../jobs/approval';
 import { createJob } from '../jobs/create-job';
 import { cancelJob } from '../jobs/cancel-job';
 import { JobAlreadyEnded } from '../jobs/finish-job';
-import { JobSource } from '../jobs/job-source';
+import { commitHash, gitRef } from '../jobs/job-source';
+import { replaceAddresses, targetAddresses } from '../jobs/resource-address';
 import { startRun } from '../runs/start-run';
 import { jobRef, planDeleteEndedJob, planUpdateComments } from '../store/repositories/jobs';
 import { organizationRef } from '../store/repositories/organizations';
@@ -20,31 +21,49 @@ import { getWorkspace } from '../store/repositories/workspaces';
 import { commit, readTogether } from '../store/repositories/batch';
 import { artifactStore } from '../wiring';
 import { AUDIT_ATTRIBUTES, created, noContent, ok, orgParam, updatedAudit } from './common';
-import { jobResource, parseIncludes, stepResource } from './job-documents';
+import { jobAttributes, jobResource, parseIncludes, stepResource } from './job-documents';
 import { organizationResource } from './organizations';
 import { validateTcl } from './templates';
 import { workspaceResource } from './workspaces';
 
+/**
+ * What a job POST may say (contract §3, §8). Go clients send every field they know, zero-valued:
+ * "" for a reference or a branch means none, null picks the default, and the status of a new job can
+ * only be pending ("" and null say the same).
+ */
 export const JobCreate = v.object({
-  status: v.optional(v.literal('pending', "a new job's status can only be pending")),
-  templateReference: v.nullish(uuid('a template')),
-  tcl: v.nullish(v.pipe(v.string('must be a base64-encoded YAML flow'), v.maxLength(200_000, 'is too large'))),
-  command: v.nullish(enumOf(Object.keys(COMMAND_TEMPLATES) as (keyof typeof COMMAND_TEMPLATES)[])),
-  ...JobSource.entries,
-  via: v.optional(enumOf(JOB_VIA), 'UI'),
-  refresh: v.optional(bool(), true),
-  refreshOnly: v.optional(bool(), false),
-  autoApply: v.optional(bool(), false),
+  status: emptyIsNull(v.literal('pending', "a new job's status can only be pending")),
+  templateReference: emptyIsNull(uuid('a template')),
+  tcl: emptyIsNull(v.pipe(v.string('must be a base64-encoded YAML flow'), v.maxLength(200_000, 'is too large'))),
+  command: emptyIsNull(enumOf(Object.keys(COMMAND_TEMPLATES) as (keyof typeof COMMAND_TEMPLATES)[])),
+  overrideBranch: emptyIsNull(gitRef),
+  commitId: emptyIsNull(commitHash),
+  via: v.nullish(enumOf(JOB_VIA), 'UI'),
+  refresh: v.nullish(bool(), true),
+  refreshOnly: v.nullish(bool(), false),
+  autoApply: v.nullish(bool(), false),
   comments: optionalText(512),
+  targetAddrs: targetAddresses(),
+  replaceAddrs: replaceAddresses(),
 });
-const JobPatch = v.object({ status: v.optional(enumOf(JOB_STATUSES)), comments: optionalText(512) });
+const JobPatch = v.object({ status: emptyIsNull(enumOf(JOB_STATUSES)), comments: optionalText(512) });
+/** Set by the server; only Terrakube's own services may set the forbidden ones (a 403 for anyone else). */
 export const JOB_CREATE_RULES = {
   readOnly: ['planChanges', 'output', 'terraformPlan', ...AUDIT_ATTRIBUTES],
-  forbidden: ['approvalTeam'],
+  forbidden: ['approvalTeam', 'overrideSource', 'prNumber', 'prCommentError'],
 };
 const PATCH_RULES = {
-  readOnly: [...Object.keys(JobCreate.entries), ...JOB_CREATE_RULES.readOnly, 'approvalTeam'].filter((k) => k !== 'status' && k !== 'comments'),
+  readOnly: [...Object.keys(JobCreate.entries), ...JOB_CREATE_RULES.readOnly, ...JOB_CREATE_RULES.forbidden].filter((k) => k !== 'status' && k !== 'comments'),
 };
+/** A job's relationships in a document: the workspace (and organization) on POST; the rest are the server's. */
+const JOB_RELATIONSHIPS = {
+  workspace: 'workspace',
+  organization: 'organization',
+  step: { type: 'step', many: true, readOnly: true },
+  address: { type: 'address', many: true, readOnly: true },
+};
+
+const toOne = (linkage: ResourceIdentifier | null | ResourceIdentifier[] | undefined) => (Array.isArray(linkage) ? undefined : linkage);
 
 /** A path job id: a positive integer, else the job cannot exist. */
 export function jobIdParam(req: ApiRequest): number {
@@ -86,21 +105,28 @@ export async function getJob(req: ApiRequest): Promise<ApiResponse> {
 
 /** POST on either path; `workspaceId` comes from the path (v1.3) or the body's relationship. */
 export async function postJob(req: ApiRequest, orgId: string, pathWorkspaceId?: string): Promise<ApiResponse> {
-  const input = readResourceDocument(req.body, { type: 'job', relationships: { workspace: 'workspace', organization: 'organization' } });
-  const attrs = checkAttributes(input.attributes, JobCreate, JOB_CREATE_RULES);
-  const linkedWorkspace = input.relationships.workspace?.id;
+  const input = readResourceDocument(req.body, { type: 'job', relationships: JOB_RELATIONSHIPS });
+  const { status: _pending, ...attrs } = checkAttributes(input.attributes, JobCreate, JOB_CREATE_RULES);
+  const linkedWorkspace = toOne(input.relationships.workspace)?.id;
   if (pathWorkspaceId && linkedWorkspace && linkedWorkspace !== pathWorkspaceId) {
     throw new Conflict('the workspace relationship does not match the workspace in the path', pointer('/data/relationships/workspace/data/id'));
   }
   const workspaceId = pathWorkspaceId ?? linkedWorkspace;
   if (!workspaceId) throw new Invalid('a job needs its workspace relationship', pointer('/data/relationships/workspace'));
-  const linkedOrg = input.relationships.organization?.id;
+  const linkedOrg = toOne(input.relationships.organization)?.id;
   if (linkedOrg && linkedOrg.toLowerCase() !== orgId) {
     throw new Conflict('the organization relationship does not match the organization in the path', pointer('/data/relationships/organization/data/id'));
   }
   if (attrs.tcl) await validateTcl(attrs.tcl);
   const { job, start } = await createJob(
-    { organizationId: orgId, workspaceId: workspaceId.toLowerCase(), ...attrs, createdBy: req.principal.email },
+    {
+      organizationId: orgId,
+      workspaceId: workspaceId.toLowerCase(),
+      ...attrs,
+      targetAddrs: attrs.targetAddrs ?? [],
+      replaceAddrs: attrs.replaceAddrs ?? [],
+      createdBy: req.principal.email,
+    },
     { principal: req.principal },
   );
   if (start !== undefined) await startRun({ organizationId: orgId, jobId: start });
@@ -108,14 +134,19 @@ export async function postJob(req: ApiRequest, orgId: string, pathWorkspaceId?: 
 }
 
 export async function patchJob(req: ApiRequest, orgId: string, jobId: number, scope?: (job: JobRecord) => void): Promise<ApiResponse> {
-  const input = readResourceDocument(req.body, { type: 'job', id: req.params.jobId });
-  const attrs = checkAttributes(input.attributes, JobPatch, PATCH_RULES);
+  const input = readResourceDocument(req.body, { type: 'job', id: req.params.jobId, relationships: JOB_RELATIONSHIPS });
+  const read = readAttributes(input.attributes, JobPatch, PATCH_RULES);
   const loaded = await loadJob(orgId, jobId);
   const org = requireMember(req.principal, loaded.org, orgId);
   const job = loaded.job;
   if (!job) throw new NotFound(`job ${jobId} does not exist`);
   scope?.(job);
-  const to = attrs.status;
+  // Clients resend what they read (terrakube-go sends every field): only a real change counts.
+  checkEchoed(read.echoed, jobAttributes(job), PATCH_RULES);
+  const linked = toOne(input.relationships.workspace);
+  if (linked && linked.id.toLowerCase() !== job.workspaceId) throw new Invalid("a job's workspace cannot be changed", pointer('/data/relationships/workspace'));
+  const to = read.values.status ?? undefined;
+  const attrs = { comments: read.values.comments === undefined || read.values.comments === job.comments ? undefined : read.values.comments };
   if (to !== undefined) {
     const refusal = transitionRefusal(job.status, to);
     if (refusal) throw new Conflict(refusal, pointer('/data/attributes/status'));

@@ -1,5 +1,5 @@
 /** A job's steps and their logs (contract §2), for whoever may read the job. */
-import { NotFound } from '../domain/errors';
+import { Invalid, NotFound, parameter } from '../domain/errors';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { document } from '../http/jsonapi';
 import { artifactStore } from '../wiring';
@@ -27,10 +27,17 @@ export async function getStepLog(req: ApiRequest): Promise<ApiResponse> {
   return { status: 200, body: log?.text ?? '' };
 }
 
+/** `sort` on the step list: the Bitbucket pipe sends sort=stepNumber (terrakube_client.sh:121). */
+const STEP_SORTS = ['stepNumber', '-stepNumber'] as const;
+
 export async function listSteps(req: ApiRequest): Promise<ApiResponse> {
+  const sort = req.query.get('sort') ?? 'stepNumber';
+  if (!(STEP_SORTS as readonly string[]).includes(sort)) throw new Invalid(`sort '${sort}' is not supported (supported: ${STEP_SORTS.join(', ')})`, parameter('sort'));
   const { job } = await readableJob(req, orgParam(req), jobIdParam(req));
-  return ok(document(job.steps.map((s) => stepResource(req, job, s))));
+  const steps = [...job.steps].sort((a, b) => (a.stepNumber - b.stepNumber) * (sort === '-stepNumber' ? -1 : 1));
+  return ok(document(steps.map((s) => stepResource(req, job, s))));
 }
+listSteps.query = ['sort'] as const;
 
 export async function getStep(req: ApiRequest): Promise<ApiResponse> {
   const { job } = await readableJob(req, orgParam(req), jobIdParam(req));

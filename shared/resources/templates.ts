@@ -6,15 +6,16 @@ import type { ApiRequest } from '../http/api-handler';
 import { nonEmptyString, optionalText } from '../http/attributes';
 import type { ResourceObject } from '../http/jsonapi';
 import { readScope } from '../store/repositories/scope';
-import { listTemplates, planCreateTemplate, planDeleteTemplate, planUpdateTemplate, templateRef } from '../store/repositories/templates';
-import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
+import { planCreateTemplate, planDeleteTemplate, planUpdateTemplate, templateCollection, templateIdByNameRef, templateRef } from '../store/repositories/templates';
+import { AUDIT_ATTRIBUTES, auditAttributes, newId, organizationLinkage, selfLink } from './common';
 import { resource } from './crud';
 
 const tcl = v.pipe(v.string('must be a base64-encoded YAML flow'), v.maxLength(200_000, 'is too large'));
 const Create = v.object({
   name: nonEmptyString(256, 'a name'),
   description: optionalText(1024),
-  version: v.optional(nonEmptyString(32, 'a version'), '1.0.0'),
+  // Stored as given (the provider reads it back); null or absent: 1.0.0.
+  version: v.nullish(nonEmptyString(32, 'a version'), '1.0.0'),
   tcl,
 });
 const Update = v.partial(Create);
@@ -38,7 +39,7 @@ function templateResource(req: ApiRequest, t: TemplateRecord): ResourceObject {
     type: 'template',
     id: t.id,
     attributes: { name: t.name, description: t.description, version: t.version, tcl: t.tcl, ...auditAttributes(t) },
-    relationships: { organization: { data: { type: 'organization', id: t.organizationId } } },
+    relationships: { organization: organizationLinkage(t.organizationId) },
     links: selfLink(req, `/organization/${t.organizationId}/template/${t.id}`),
   };
 }
@@ -49,14 +50,18 @@ const templates = /* @__PURE__ */ resource({
   parents: [],
   idParam: 'templateId',
   rules: { readOnly: AUDIT_ATTRIBUTES },
+  relationships: { organization: { type: 'organization', readOnly: true } },
   access: { write: 'manageTemplate', action: 'managing templates' },
   repository: {
     load: (ids, id, refs) => readScope({ orgId: ids.orgId as string }, id ? templateRef(ids.orgId as string, id) : undefined, refs),
-    list: (scope) => listTemplates(scope.ids.orgId as string),
+    collection: (scope) => templateCollection(scope.ids.orgId as string),
+    byName: { field: 'name', ref: (ids, name) => templateIdByNameRef(ids.orgId as string, name), item: (ids, id) => templateRef(ids.orgId as string, id) },
     create: (t) => planCreateTemplate(t),
     update: (before, _after, changes) => planUpdateTemplate(before, changes),
     remove: planDeleteTemplate,
   },
+  filterable: { name: 'string', description: 'string', version: 'string' },
+  include: { names: ['organization'] },
   render: templateResource,
   collectionPath: (ids) => `/organization/${ids.orgId}/template`,
 });

@@ -9,7 +9,7 @@ import type { ApiRequest } from '../http/api-handler';
 import { bool, enumOf, optionalText } from '../http/attributes';
 import type { ResourceObject } from '../http/jsonapi';
 import { readScope } from '../store/repositories/scope';
-import { listVariables, planCreateVariable, planDeleteVariable, planUpdateVariable, variableRef } from '../store/repositories/variables';
+import { planCreateVariable, planDeleteVariable, planUpdateVariable, variableCollection, variableRef } from '../store/repositories/variables';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
 import { resource } from './crud';
 
@@ -27,7 +27,7 @@ const Create = v.object({
 });
 const Update = v.partial(Create);
 
-function variableResource(req: ApiRequest, x: VariableRecord): ResourceObject {
+export function variableResource(req: ApiRequest, x: VariableRecord): ResourceObject {
   return {
     type: 'variable',
     id: x.id,
@@ -38,6 +38,8 @@ function variableResource(req: ApiRequest, x: VariableRecord): ResourceObject {
       sensitive: x.sensitive,
       hcl: x.hcl,
       description: x.description,
+      // Terrakube's: a sensitive variable saved without a value (server-set).
+      incomplete: x.sensitive && x.value.trim() === '',
       ...auditAttributes(x),
     },
     relationships: { workspace: { data: { type: 'workspace', id: x.workspaceId } } },
@@ -50,18 +52,21 @@ const variables = /* @__PURE__ */ resource({
   noun: 'variable',
   parents: [{ param: 'workspaceId', noun: 'workspace' }],
   idParam: 'variableId',
-  rules: { readOnly: AUDIT_ATTRIBUTES },
+  rules: { readOnly: ['incomplete', ...AUDIT_ATTRIBUTES] },
+  relationships: { workspace: { type: 'workspace', readOnly: true } },
   access: { write: 'manageWorkspace', action: 'managing variables' },
   repository: {
     load: (ids, id, refs) => {
       const scope = { orgId: ids.orgId as string, workspaceId: ids.workspaceId as string };
       return readScope(scope, id ? variableRef(scope.workspaceId, id) : undefined, refs);
     },
-    list: (scope) => listVariables(scope.ids.workspaceId as string),
+    collection: (scope) => variableCollection(scope.ids.workspaceId as string),
     create: planCreateVariable,
     update: planUpdateVariable,
     remove: planDeleteVariable,
   },
+  filterable: { key: 'string', category: 'string', sensitive: 'boolean', hcl: 'boolean', description: 'string' },
+  include: { names: ['workspace'] },
   render: variableResource,
   collectionPath: (ids) => `/organization/${ids.orgId}/workspace/${ids.workspaceId}/variable`,
 });

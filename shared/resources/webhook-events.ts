@@ -1,44 +1,47 @@
 /**
  * A webhook's event rules (type `webhook_event`): which PUSH, PULL_REQUEST or RELEASE events start a job
  * and with which template of the organization. Patterns are checked when a rule is saved, so the public
- * receiver never compiles anything that could make it hang (webhooks/patterns.ts).
+ * receiver never compiles anything that could make it hang (webhooks/patterns.ts). `path` holds regular
+ * expressions, or with `pathType: PATTERN` Ant-style patterns (what Terrakube's UI saves by default).
+ * Clients may choose a rule's id (a UUID), as Terrakube allows; `prWorkflowEnabled` and `prApplyEnabled`
+ * are stored and returned as given.
  */
 import * as v from 'valibot';
-import { NotFound } from '../domain/errors';
+import { Invalid, NotFound, pointer } from '../domain/errors';
 import type { ApiRequest } from '../http/api-handler';
-import { enumOf, uuid } from '../http/attributes';
+import { bool, enumOf, uuid } from '../http/attributes';
 import type { ResourceObject } from '../http/jsonapi';
 import { readScope } from '../store/repositories/scope';
 import { templateRef } from '../store/repositories/templates';
 import {
-  listWebhookEvents,
   planCreateWebhookEvent,
   planDeleteWebhookEvent,
   planUpdateWebhookEvent,
+  webhookEventCollection,
   webhookEventRef,
 } from '../store/repositories/webhook-events';
-import { patternListProblem } from '../webhooks/patterns';
-import { WEBHOOK_EVENT_KINDS, type WebhookEventRecord } from '../webhooks/records';
-import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink, updatedAudit } from './common';
+import { patternListProblem, pathListProblem } from '../webhooks/patterns';
+import { PATH_TYPES, RULE_EVENT_KINDS, type PathType, type WebhookEventRecord } from '../webhooks/records';
+import { AUDIT_ATTRIBUTES, auditAttributes, selfLink, updatedAudit } from './common';
 import { resource } from './crud';
-import { webhookPath } from './webhooks';
+import { clientUuid, webhookPath } from './webhooks';
 
+const patternText = v.pipe(v.string('must be a string of comma-separated patterns'), v.maxLength(4096, 'must be at most 4096 characters'));
 /** Comma-separated regexes, each checked for syntax and for backtracking risk (patterns.ts). */
-const patterns = (emptyMeansAny: boolean) =>
-  v.pipe(
-    v.string('must be a string of comma-separated regular expressions'),
-    v.maxLength(4096, 'must be at most 4096 characters'),
-    v.rawCheck(({ dataset, addIssue }) => {
-      if (!dataset.typed || (emptyMeansAny && dataset.value.trim() === '')) return;
-      const problem = patternListProblem(dataset.value);
-      if (problem) addIssue({ message: problem });
-    }),
-  );
+const branchPatterns = v.pipe(
+  patternText,
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const problem = patternListProblem(dataset.value);
+    if (problem) addIssue({ message: problem });
+  }),
+);
 const Create = v.object({
-  event: enumOf(WEBHOOK_EVENT_KINDS),
-  branch: patterns(false),
-  /** null or absent: no condition on changed files. */
-  path: v.nullish(patterns(true)),
+  event: enumOf(RULE_EVENT_KINDS),
+  branch: branchPatterns,
+  /** null, absent or blank: no condition on changed files. Checked with its pathType (checkPath). */
+  path: v.nullish(patternText),
+  pathType: v.nullish(enumOf(PATH_TYPES), 'REGEX'),
   templateId: uuid('a template'),
   priority: v.optional(
     v.pipe(
@@ -49,17 +52,29 @@ const Create = v.object({
     ),
     1,
   ),
+  prWorkflowEnabled: v.optional(bool(), false),
+  prApplyEnabled: v.optional(bool(), false),
 });
 const Update = v.partial(Create);
 
 const eventsPath = (ids: Record<string, string>) =>
   `${webhookPath({ organizationId: ids.orgId as string, workspaceId: ids.workspaceId as string, id: ids.webhookId as string })}/events`;
 
-function eventResource(req: ApiRequest, e: WebhookEventRecord): ResourceObject {
+export function eventResource(req: ApiRequest, e: WebhookEventRecord): ResourceObject {
   return {
     type: 'webhook_event',
     id: e.id,
-    attributes: { event: e.event, branch: e.branch, path: e.path, templateId: e.templateId, priority: e.priority, ...auditAttributes(e) },
+    attributes: {
+      event: e.event,
+      branch: e.branch,
+      path: e.path,
+      pathType: e.pathType ?? 'REGEX',
+      templateId: e.templateId,
+      priority: e.priority,
+      prWorkflowEnabled: e.prWorkflowEnabled ?? false,
+      prApplyEnabled: e.prApplyEnabled ?? false,
+      ...auditAttributes(e),
+    },
     relationships: { webhook: { data: { type: 'webhook', id: e.webhookId } } },
     links: selfLink(req, `${eventsPath({ orgId: e.organizationId, workspaceId: e.workspaceId, webhookId: e.webhookId })}/${e.id}`),
   };
@@ -74,17 +89,30 @@ const webhookEvents = /* @__PURE__ */ resource({
   ],
   idParam: 'eventId',
   rules: { readOnly: AUDIT_ATTRIBUTES },
+  relationships: { webhook: { type: 'webhook', readOnly: true } },
+  clientIds: true,
   access: { write: 'manageWorkspace', action: 'managing webhooks' },
   repository: {
     load: (ids, id, refs) => {
       const scope = { orgId: ids.orgId as string, workspaceId: ids.workspaceId as string, webhookId: ids.webhookId as string };
       return readScope(scope, id ? webhookEventRef(scope.webhookId, id) : undefined, refs);
     },
-    list: (scope) => listWebhookEvents(scope.ids.webhookId as string),
+    collection: (scope) => webhookEventCollection(scope.ids.webhookId as string),
     create: planCreateWebhookEvent,
     update: (before, _after, changes) => planUpdateWebhookEvent(before, changes),
     remove: planDeleteWebhookEvent,
   },
+  filterable: {
+    event: 'string',
+    branch: 'string',
+    path: 'string',
+    pathType: 'string',
+    templateId: 'string',
+    priority: 'number',
+    prWorkflowEnabled: 'boolean',
+    prApplyEnabled: 'boolean',
+  },
+  include: { names: ['webhook'] },
   render: eventResource,
   collectionPath: eventsPath,
 });
@@ -93,9 +121,16 @@ const webhookEvents = /* @__PURE__ */ resource({
 const references = (ids: Record<string, string>, attrs: { templateId?: string }) => ({
   template: attrs.templateId ? templateRef(ids.orgId as string, attrs.templateId) : undefined,
 });
-const check = (scope: { refs: Record<string, unknown> }, attrs: { templateId?: string }) => {
+/** The template exists; the path list holds (read as its pathType says, the rule's own when not sent). */
+function check(scope: { refs: Record<string, unknown>; item?: WebhookEventRecord }, attrs: { templateId?: string; path?: string | null; pathType?: PathType | null }) {
   if (attrs.templateId && !scope.refs.template) throw new NotFound(`template ${attrs.templateId} does not exist in this organization`);
-};
+  const path = attrs.path !== undefined ? attrs.path : scope.item?.path;
+  const pathType = attrs.pathType ?? scope.item?.pathType ?? 'REGEX';
+  if (path && path.trim() !== '' && (attrs.path !== undefined || attrs.pathType !== undefined)) {
+    const problem = pathListProblem(path, pathType);
+    if (problem) throw new Invalid(`attribute 'path': ${problem}`, pointer('/data/attributes/path'));
+  }
+}
 
 export const list = /* @__PURE__ */ webhookEvents.list();
 export const get = /* @__PURE__ */ webhookEvents.get();
@@ -103,12 +138,13 @@ export const create = /* @__PURE__ */ webhookEvents.create({
   schema: Create,
   references,
   check,
-  build: (scope, attrs, audit) => ({
-    id: newId(),
+  build: (scope, attrs, audit, incoming) => ({
+    id: clientUuid(incoming.id),
     organizationId: scope.ids.orgId as string,
     workspaceId: scope.ids.workspaceId as string,
     webhookId: scope.ids.webhookId as string,
     ...attrs,
+    pathType: attrs.pathType ?? 'REGEX',
     path: attrs.path?.trim() || null,
     ...audit,
   }),
@@ -118,7 +154,12 @@ export const update = /* @__PURE__ */ webhookEvents.update({
   references,
   check,
   changes: async (scope, _event, attrs) => ({
-    record: { ...attrs, ...('path' in attrs ? { path: attrs.path?.trim() || null } : {}), ...updatedAudit(scope.principal) },
+    record: {
+      ...attrs,
+      ...('path' in attrs ? { path: attrs.path?.trim() || null } : {}),
+      ...(attrs.pathType === null ? { pathType: 'REGEX' as const } : {}),
+      ...updatedAudit(scope.principal),
+    },
   }),
 });
 export const remove = /* @__PURE__ */ webhookEvents.remove();

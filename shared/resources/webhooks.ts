@@ -3,32 +3,55 @@
  * the server and shown twice in its life: in the create response and in the answer to a rotation
  * (PATCH `rotateSecret: true`, the one PATCH answering 200: it must hand the new secret back). Everywhere
  * else `secret` is null; at rest it is sealed (the secret box, ports/secret-box.ts).
+ *
+ * Terrakube's clients choose a webhook's id (a UUID) and send `remoteHookId` and `migratedV2`, stored
+ * and returned as given (Terrakube registers the hook at the VCS itself; here the VCS is pointed at `url`).
  */
 import * as v from 'valibot';
+import { Invalid, pointer } from '../domain/errors';
 import type { ApiRequest } from '../http/api-handler';
 import { bool, optionalText } from '../http/attributes';
-import type { ResourceObject } from '../http/jsonapi';
+import type { Relationship, ResourceObject } from '../http/jsonapi';
 import { readScope } from '../store/repositories/scope';
-import { listWebhooks, planCreateWebhook, planDeleteWebhook, planUpdateWebhook, removeWebhookPartition, webhookRef } from '../store/repositories/webhooks';
+import { planCreateWebhook, planDeleteWebhook, planUpdateWebhook, removeWebhookPartition, webhookCollection, webhookRef } from '../store/repositories/webhooks';
 import type { WebhookRecord } from '../webhooks/records';
 import { newWebhookSecret } from '../webhooks/webhook-secret';
 import { secretBox } from '../wiring';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink, updatedAudit } from './common';
 import { resource } from './crud';
 
-const Create = v.object({ description: optionalText(1024) });
-const Update = v.object({ description: optionalText(1024), rotateSecret: v.optional(bool()) });
+const Create = v.object({ description: optionalText(1024), remoteHookId: optionalText(256), migratedV2: v.optional(bool(), false) });
+const Update = v.object({ description: optionalText(1024), remoteHookId: optionalText(256), migratedV2: v.optional(bool()), rotateSecret: v.optional(bool()) });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A client-chosen id must be a UUID (ids name the webhook's partition and its public URL). */
+export function clientUuid(id: string | undefined): string {
+  if (id === undefined) return newId();
+  if (!UUID.test(id)) throw new Invalid('a client-chosen id must be a UUID', pointer('/data/id'));
+  return id.toLowerCase();
+}
 
 export const webhookPath = (w: Pick<WebhookRecord, 'organizationId' | 'workspaceId' | 'id'>) =>
   `/organization/${w.organizationId}/workspace/${w.workspaceId}/webhook/${w.id}`;
 
 /** `secret` is the plaintext only right after it was made (create, rotate). */
-function webhookResource(req: ApiRequest, w: WebhookRecord, secret: string | null = null): ResourceObject {
+export function webhookResource(req: ApiRequest, w: WebhookRecord, secret: string | null = null): ResourceObject {
   return {
     type: 'webhook',
     id: w.id,
-    attributes: { description: w.description, url: `${req.baseUrl}/webhook/v1/${w.id}`, secret, ...auditAttributes(w) },
-    relationships: { workspace: { data: { type: 'workspace', id: w.workspaceId } } },
+    attributes: {
+      description: w.description,
+      url: `${req.baseUrl}/webhook/v1/${w.id}`,
+      secret,
+      remoteHookId: w.remoteHookId ?? null,
+      migratedV2: w.migratedV2 ?? false,
+      ...auditAttributes(w),
+    },
+    relationships: {
+      workspace: { data: { type: 'workspace', id: w.workspaceId } },
+      events: { data: [...(w.eventIds ?? [])].sort().map((id) => ({ type: 'webhook_event', id })) },
+    },
     links: selfLink(req, webhookPath(w)),
   };
 }
@@ -39,6 +62,8 @@ const webhooks = /* @__PURE__ */ resource({
   parents: [{ param: 'workspaceId', noun: 'workspace' }],
   idParam: 'webhookId',
   rules: { readOnly: ['url', 'secret', ...AUDIT_ATTRIBUTES] },
+  relationships: { workspace: { type: 'workspace', readOnly: true }, events: { type: 'webhook_event', many: true, readOnly: true } },
+  clientIds: true,
   access: { write: 'manageWorkspace', action: 'managing webhooks' },
   repository: {
     // A webhook of another workspace is "not found", like a workspace of another organization.
@@ -49,10 +74,27 @@ const webhooks = /* @__PURE__ */ resource({
         refs,
         (w) => w.workspaceId === ids.workspaceId,
       ),
-    list: (scope) => listWebhooks(scope.ids.workspaceId as string),
+    collection: (scope) => webhookCollection(scope.ids.workspaceId as string),
     create: planCreateWebhook,
     update: (before, _after, changes) => planUpdateWebhook(before, changes),
     remove: planDeleteWebhook,
+  },
+  filterable: { description: 'string', remoteHookId: 'string', migratedV2: 'boolean' },
+  include: {
+    names: ['workspace', 'events'],
+    async load(req, scope, webhook, wanted) {
+      const included: ResourceObject[] = [];
+      if (wanted.has('events')) {
+        const [{ listWebhookEvents }, { eventResource }] = await Promise.all([import('../store/repositories/webhook-events'), import('./webhook-events')]);
+        included.push(...(await listWebhookEvents(webhook.id)).map((e) => eventResource(req, e)));
+      }
+      const workspace = scope.parents.workspace;
+      if (wanted.has('workspace') && workspace) included.push((await import('./workspaces')).workspaceResource(req, workspace));
+      // The events read now are the linkage (an event created meanwhile is in both or neither).
+      const events = included.filter((r) => r.type === 'webhook_event').map((e) => ({ type: e.type, id: e.id }));
+      const relationships: Record<string, Relationship> = wanted.has('events') ? { events: { data: events } } : {};
+      return { relationships, included };
+    },
   },
   render: webhookResource,
   collectionPath: (ids) => `/organization/${ids.orgId}/workspace/${ids.workspaceId}/webhook`,
@@ -62,14 +104,16 @@ export const list = /* @__PURE__ */ webhooks.list();
 export const get = /* @__PURE__ */ webhooks.get();
 export const create = /* @__PURE__ */ webhooks.create({
   schema: Create,
-  async build(scope, attrs, audit) {
-    const id = newId();
+  async build(scope, attrs, audit, incoming) {
+    const id = clientUuid(incoming.id);
     const secret = newWebhookSecret();
     const record: WebhookRecord = {
       id,
       organizationId: scope.ids.orgId as string,
       workspaceId: scope.ids.workspaceId as string,
       description: attrs.description ?? null,
+      remoteHookId: attrs.remoteHookId ?? null,
+      migratedV2: attrs.migratedV2,
       sealedSecret: await secretBox().seal(secret, { webhookId: id }),
       ...audit,
     };
@@ -80,8 +124,9 @@ export const update = /* @__PURE__ */ webhooks.update({
   schema: Update,
   async changes(scope, webhook, attrs) {
     const secret = attrs.rotateSecret ? newWebhookSecret() : undefined;
+    const { rotateSecret: _rotate, ...stored } = attrs;
     const record = {
-      ...(attrs.description !== undefined ? { description: attrs.description } : {}),
+      ...stored,
       ...(secret ? { sealedSecret: await secretBox().seal(secret, { webhookId: webhook.id }) } : {}),
       ...updatedAudit(scope.principal),
     };

@@ -12,6 +12,7 @@ import { fromExported } from '../runs/executor-contract';
 import { RUNNER_IDENTITY, type RunState } from '../runs/run-state';
 import { stepLogPath } from '../runs/step-log';
 import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
+import { planLastJob } from '../store/repositories/workspace-queue';
 import { getTemplate } from '../store/repositories/templates';
 import { getWorkspace } from '../store/repositories/workspaces';
 import { commit, ConditionFailed } from '../store/repositories/batch';
@@ -98,7 +99,7 @@ export async function advance(state: RunState): Promise<RunState> {
         return { organizationId: job.organizationId, jobId: job.id, action: 'approve', step: stepRef, approval: { team: stepFlow.team ?? '' } };
       }
       const dispatched = { ...job, ...persisted } as JobRecord;
-      await commit([planUpdateJobIfStatus(job, { ...persisted, status: 'queue' })]);
+      await commit([planUpdateJobIfStatus(job, { ...persisted, status: 'queue' }), planLastJob(job.workspaceId, { status: 'queue', at: now })]);
       const context = await executorContext(dispatched, step.id, stepFlow);
       const ref = artifactStore().contextRef(job.organizationId, job.id, step.id);
       await artifactStore().writeSecret(ref, JSON.stringify(context));

@@ -5,6 +5,7 @@
 import { isTerminal } from '../domain/job-status';
 import { RUNNER_IDENTITY, type ApprovalTaskInput } from '../runs/run-state';
 import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
+import { planLastJob } from '../store/repositories/workspace-queue';
 import { commit, ConditionFailed } from '../store/repositories/batch';
 
 /** The AwaitApproval task (called with the state machine's task token). */
@@ -26,6 +27,7 @@ export async function awaitApproval(input: ApprovalTaskInput): Promise<void> {
           updatedBy: RUNNER_IDENTITY,
           updatedDate: now,
         }),
+        planLastJob(job.workspaceId, { status: 'waitingApproval', at: now }),
       ]);
       return;
     } catch (error) {

@@ -28,6 +28,8 @@ export async function executorContext(job: JobRecord, stepId: string, flow: Flow
     terraformVersion: workspace.terraformVersion,
     refresh: job.refresh,
     refreshOnly: job.refreshOnly,
+    ...(job.targetAddrs?.length ? { targetAddrs: job.targetAddrs } : {}),
+    ...(job.replaceAddrs?.length ? { replaceAddrs: job.replaceAddrs } : {}),
     commands: flow.commands,
     env: Object.fromEntries(variables.filter((v) => v.category === 'ENV').map((v) => [v.key, v.value])),
     terraformVars: Object.fromEntries(variables.filter((v) => v.category === 'TERRAFORM').map((v) => [v.key, v.value])),

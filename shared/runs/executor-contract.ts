@@ -30,6 +30,9 @@ export interface ExecutorContext {
   terraformVersion?: string | null;
   refresh: boolean;
   refreshOnly: boolean;
+  /** Resource addresses (validated at job creation): terraform -target / -replace. */
+  targetAddrs?: string[];
+  replaceAddrs?: string[];
   /** Scripts in ascending priority; for customScripts the step itself, else `before` / `after` ones. */
   commands: Command[];
   /** ENV variables, and TERRAFORM variables (passed as TF_VAR_<key>), sensitive ones included. */

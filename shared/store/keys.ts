@@ -17,11 +17,13 @@
  * | template name guard  | ORG#<org>         | TPLNAME#<name lc>       |                             |                               |                               |
  * | job (+ its steps)    | ORG#<org>         | JOB#<id>                | WS#<ws>#JOB / <id>          | ORG#<org>#STATUS#<s> / <id>   | WS#<ws>#STATUS#<s> / <id>     |
  * | workspace (+ queue)  | WS#<ws>           | WS                      | ORG#<org>#WS / <name lc>    |                               |                               |
+ * | soft-deleted ws      | WS#<ws>           | WS                      | ORG#<org>#WSDELETED / <ws>  |                               |                               |
  * | workspace name guard | ORG#<org>         | WSNAME#<name lc>        |                             |                               |                               |
  * | variable             | WS#<ws>           | VAR#<variable>          |                             |                               |                               |
  * | variable key guard   | WS#<ws>           | VARKEY#<category>#<key> |                             |                               |                               |
  * | webhook              | WEBHOOK#<wh>      | WEBHOOK                 | WS#<ws>#WEBHOOK / <created>#<wh> |                          |                               |
  * | webhook event rule   | WEBHOOK#<wh>      | EVENT#<rule>            |                             |                               |                               |
+ * | event rule pointer   | WEBHOOKEVENT#<rule> | WEBHOOKEVENT          |                             |                               |                               |
  * | webhook delivery     | WEBHOOK#<wh>      | DELIVERY#<delivery key> | (TTL: expiresAt, 7 days)    |                               |                               |
  *
  * The job id counter holds `lastJobId` (ids reserved, by atomic ADD) and `committedJobId` (the commit
@@ -32,6 +34,12 @@
  *
  * The organization item also carries `teams`: group name -> permission flags. It is written in the same
  * transaction as the team items, so authorizing any request in an organization is one read of one item.
+ * The workspace item also holds the ids of its variables and webhooks (string sets `variableIds`,
+ * `webhookIds`) and a webhook item those of its event rules (`eventIds`), each written in the
+ * transaction that creates or deletes the member, so every read of the parent has its full linkage.
+ * A soft-deleted workspace (PATCH deleted) keeps its item and partition for its jobs' record but leaves
+ * ORG#<org>#WS and gives up its name guard. An event rule's pointer item names its webhook, so
+ * /webhook_event/{id} is two key reads.
  * Steps live inside their job item (a flow has a handful of steps), so a job and its steps are one read
  * and one conditional write. Guards ("name guard") make names unique: they are put with
  * attribute_not_exists in the same transaction as the item they protect. A job's GSI2/GSI3 partition keys
@@ -57,6 +65,9 @@
  * |                                               | TransactWrite the job + its join to the workspace queue (no conflicts) |
  * | delete an organization's items                | Query pk=ORG#<org> (keys only), BatchWrite deletes                   |
  * | list webhooks of a workspace                  | Query GSI1 gsi1pk=WS#<ws>#WEBHOOK                                    |
+ * | find a team/template/workspace/org by name    | GetItem of its name guard (owner = the id), then GetItem of the item |
+ * | any list page (teams, templates, variables …) | one Query of its partition, Limit 501, ExclusiveStartKey = the cursor |
+ * | get a webhook event by its id alone           | GetItem WEBHOOKEVENT#<rule>, then BatchGet the rule and its scope     |
  * | list a webhook's event rules                  | Query pk=WEBHOOK#<wh>, sk begins_with EVENT#                         |
  * | receive a delivery (webhook + all its rules)  | Query pk=WEBHOOK#<wh>, sk >= EVENT# (skips DELIVERY#), then a        |
  * |                                               | TransactWrite: conditional Put of DELIVERY#<key> and of its body guard |
@@ -104,6 +115,7 @@ export const keys = {
   webhook: (wh: string): Key => ({ pk: `WEBHOOK#${wh}`, sk: 'WEBHOOK' }),
   webhookEvent: (wh: string, rule: string): Key => ({ pk: `WEBHOOK#${wh}`, sk: `EVENT#${rule}` }),
   webhookDelivery: (wh: string, deliveryKey: string): Key => ({ pk: `WEBHOOK#${wh}`, sk: `DELIVERY#${deliveryKey}` }),
+  webhookEventPointer: (rule: string): Key => ({ pk: `WEBHOOKEVENT#${rule}`, sk: 'WEBHOOKEVENT' }),
 };
 
 /** Sort key prefixes of the item types that share a partition. */
@@ -136,6 +148,7 @@ export const partitions = {
   organizations: (): Partition => ({ index: 'gsi1', pk: ['gsi1pk', 'ORGS'] }),
   teamsOfGroup: (group: string): Partition => ({ index: 'gsi2', pk: ['gsi2pk', `GROUP#${group}`] }),
   workspacesOfOrganization: (org: string): Partition => ({ index: 'gsi1', pk: ['gsi1pk', `ORG#${org}#WS`] }),
+  deletedWorkspacesOfOrganization: (org: string): Partition => ({ index: 'gsi1', pk: ['gsi1pk', `ORG#${org}#WSDELETED`] }),
   webhooksOfWorkspace: (ws: string): Partition => ({ index: 'gsi1', pk: ['gsi1pk', `WS#${ws}#WEBHOOK`] }),
   jobsOfOrganization: (org: string): Partition => ({ pk: ['pk', `ORG#${org}`], sk: ['sk', prefixes.job] }),
   jobsOfWorkspace: (ws: string): Partition => ({ index: 'gsi1', pk: ['gsi1pk', `WS#${ws}#JOB`], sk: ['gsi1sk', ''] }),
@@ -154,6 +167,7 @@ export const indexes = {
   organization: (name: string) => ({ gsi1pk: value(partitions.organizations()), gsi1sk: lc(name) }),
   team: (org: string, group: string) => ({ gsi2pk: value(partitions.teamsOfGroup(group)), gsi2sk: `ORG#${org}` }),
   workspace: (org: string, name: string) => ({ gsi1pk: value(partitions.workspacesOfOrganization(org)), gsi1sk: lc(name) }),
+  deletedWorkspace: (org: string, ws: string) => ({ gsi1pk: value(partitions.deletedWorkspacesOfOrganization(org)), gsi1sk: ws }),
   job: (org: string, ws: string, job: number, status: string) => ({
     gsi1pk: value(partitions.jobsOfWorkspace(ws)),
     gsi1sk: padJobId(job),

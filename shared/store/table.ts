@@ -16,6 +16,7 @@ import type { Command } from '@smithy/types';
 import { unavailableIfTransient } from '../adapters/aws/transient';
 import { documentClient, tableName } from '../wiring';
 import { KEY_ATTRIBUTES, type Key, type Partition } from './keys';
+import { overlaid } from './overlay';
 import type { IndexName } from './table-schema';
 
 export type Item = Record<string, unknown>;
@@ -56,6 +57,9 @@ export type Read<M> = { [K in keyof M]: M[K] extends Ref<infer T> ? T | undefine
 const keyString = (key: Key) => `${key.pk}\u0000${key.sk}`;
 
 export async function getItem(key: Key): Promise<Item | undefined> {
+  // Atomic operations: what an earlier operation of the same request planned to write (overlay.ts).
+  const planned = overlaid(key);
+  if (planned !== undefined) return planned ?? undefined;
   const res = await send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
   return res.Item;
 }
@@ -88,7 +92,11 @@ export async function readTogether<M extends Record<string, Ref<unknown> | undef
 /** Reads up to 100 items in one request, by key. */
 export async function batchGet(keys: Key[]): Promise<Map<string, Item>> {
   const found = new Map<string, Item>();
-  const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
+  const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()].filter((k) => {
+    const planned = overlaid(k);
+    if (planned) found.set(keyString(k), planned);
+    return planned === undefined;
+  });
   let pending: Record<string, unknown>[] = unique.map((k) => ({ pk: k.pk, sk: k.sk }));
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000)));

@@ -88,13 +88,22 @@ export function check(key: Key, condition: Condition, onConditionFailed: () => E
 }
 
 /**
- * SETs the given attributes (null is stored as null) plus optional raw clauses. The condition's names
- * and values are merged with the generated ones (#a0, :a0 …).
+ * SETs the given attributes (null is stored as null) plus optional raw clauses; `addToSet` / `deleteFromSet`
+ * add members to string sets and take them out (ADD / DELETE). The condition's names and values are
+ * merged with the generated ones (#a0, :a0 …, #s0, :s0 …).
  */
 export function update(
   key: Key,
   changes: Record<string, unknown>,
-  options: { condition?: Condition; extraSet?: string[]; remove?: string[]; names?: Record<string, string>; values?: Record<string, unknown> } = {},
+  options: {
+    condition?: Condition;
+    extraSet?: string[];
+    remove?: string[];
+    addToSet?: Record<string, string[]>;
+    deleteFromSet?: Record<string, string[]>;
+    names?: Record<string, string>;
+    values?: Record<string, unknown>;
+  } = {},
   onConditionFailed?: () => Error,
 ): TxItem {
   const names: Record<string, string> = { ...options.names, ...options.condition?.names };
@@ -106,8 +115,24 @@ export function update(
     values[`:a${i}`] = value;
     sets.push(`#a${i} = :a${i}`);
   });
+  let n = 0;
+  const setClause = (members: Record<string, string[]> | undefined) =>
+    Object.entries(members ?? {}).map(([attr, ids]) => {
+      names[`#s${n}`] = attr;
+      values[`:s${n}`] = new Set(ids);
+      return `#s${n} :s${n++}`;
+    });
+  const adds = setClause(options.addToSet);
+  const deletes = setClause(options.deleteFromSet);
   const removes = options.remove ?? [];
-  const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
+  const expression = [
+    sets.length ? `SET ${sets.join(', ')}` : '',
+    removes.length ? `REMOVE ${removes.join(', ')}` : '',
+    adds.length ? `ADD ${adds.join(', ')}` : '',
+    deletes.length ? `DELETE ${deletes.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   return {
     item: {
       Update: {

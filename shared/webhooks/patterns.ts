@@ -25,6 +25,49 @@ export const splitPatterns = (list: string | null | undefined): string[] =>
 
 const compile = (pattern: string) => new RegExp(`^(?:${pattern})$`, 'u');
 
+/**
+ * An Ant-style path pattern (Terrakube's pathType PATTERN, Spring's AntPathMatcher) as a regular
+ * expression: `?` one character and `*` any run within a path segment, `**` as a whole segment any
+ * number of directories (`modules/**` matches modules/a/b.tf; a leading or inner `**` segment, zero
+ * or more directories). It then meets the same safety checks.
+ */
+export function antPattern(pattern: string): string {
+  let re = '';
+  for (let i = 0; i < pattern.length; ) {
+    if (pattern.startsWith('**', i) && (i === 0 || pattern[i - 1] === '/') && (i + 2 === pattern.length || pattern[i + 2] === '/')) {
+      if (i + 2 < pattern.length) {
+        re += '(?:.*/)?';
+        i += 3;
+      } else {
+        re = i === 0 ? '.*' : `${re.slice(0, -1)}(?:/.*)?`;
+        i += 2;
+      }
+      continue;
+    }
+    const c = pattern[i++] as string;
+    if (c === '*') {
+      while (pattern[i] === '*') i++;
+      re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return re;
+}
+
+/** A rule's path list as regular expressions, whichever way it is written. */
+export const pathPatterns = (list: string | null | undefined, pathType: 'REGEX' | 'PATTERN' = 'REGEX'): string[] =>
+  pathType === 'PATTERN' ? splitPatterns(list).map(antPattern) : splitPatterns(list);
+
+/** Why a path list of this type cannot be saved, or undefined when it can. */
+export function pathListProblem(list: string, pathType: 'REGEX' | 'PATTERN'): string | undefined {
+  if (pathType === 'REGEX') return patternListProblem(list);
+  for (const pattern of splitPatterns(list)) {
+    const problem = patternProblem(antPattern(pattern));
+    if (problem) return `'${pattern.length > 60 ? `${pattern.slice(0, 60)}…` : pattern}': ${problem.replace('regular expression', 'pattern')}`;
+  }
+  return splitPatterns(list).length === 0 ? 'must contain at least one pattern' : undefined;
+}
+
 /** Why a comma-separated pattern list cannot be saved, or undefined when it can. */
 export function patternListProblem(list: string): string | undefined {
   const patterns = splitPatterns(list);

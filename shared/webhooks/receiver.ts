@@ -18,7 +18,7 @@ import { deliveryExpiry, deliveryMarker, recordDelivery } from '../store/reposit
 import { readWebhookWithRules } from '../store/repositories/webhooks';
 import { deliveryQueue, secretBox } from '../wiring';
 import { parsePayload } from './payloads';
-import { Matcher, splitPatterns } from './patterns';
+import { Matcher, pathPatterns, splitPatterns } from './patterns';
 import { detectProvider, deliveryId, eventName, signatureProblem, type Headers } from './providers';
 import { VIA, type Provider, type VcsEvent, type WebhookEventRecord, type WebhookRecord } from './records';
 
@@ -104,7 +104,7 @@ export function firstMatchingRule(rules: WebhookEventRecord[], event: VcsEvent, 
     .sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const rule of candidates) {
     if (!matcher.anyMatch(splitPatterns(rule.branch), event.refNames)) continue;
-    const paths = splitPatterns(rule.path);
+    const paths = pathPatterns(rule.path, rule.pathType);
     // Releases, and events whose payload lists no files, match on the branch alone.
     if (event.kind === 'RELEASE' || event.files === null || paths.length === 0 || matcher.anyMatch(paths, event.files)) return rule;
     if (matcher.exhausted) return undefined;

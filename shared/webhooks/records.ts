@@ -8,10 +8,21 @@ export interface WebhookRecord extends Audit {
   description: string | null;
   /** The signing secret, sealed by the secret box (KMS in AWS); the plaintext is never stored. */
   sealedSecret: string;
+  /** Terrakube's: the id of the hook registered at the VCS, and its migration flag; stored as given. */
+  remoteHookId?: string | null;
+  migratedV2?: boolean;
+  /** Ids of its event rules, kept by their writes (full linkage without reading them). */
+  eventIds?: Set<string>;
 }
 
 export const WEBHOOK_EVENT_KINDS = ['PUSH', 'PULL_REQUEST', 'RELEASE'] as const;
 export type WebhookEventKind = (typeof WEBHOOK_EVENT_KINDS)[number];
+/** Kinds a rule may be saved with (Terrakube's enum); deliveries only ever carry WEBHOOK_EVENT_KINDS. */
+export const RULE_EVENT_KINDS = [...WEBHOOK_EVENT_KINDS, 'PR_COMMENT', 'PING', 'UNKNOWN'] as const;
+export type RuleEventKind = (typeof RULE_EVENT_KINDS)[number];
+/** How a rule's `path` reads: regular expressions, or Ant-style patterns (`modules/**`, `*.tf`). */
+export const PATH_TYPES = ['REGEX', 'PATTERN'] as const;
+export type PathType = (typeof PATH_TYPES)[number];
 
 /** A rule: which events of the webhook start a job, and with which template. */
 export interface WebhookEventRecord extends Audit {
@@ -19,13 +30,18 @@ export interface WebhookEventRecord extends Audit {
   organizationId: string;
   workspaceId: string;
   webhookId: string;
-  event: WebhookEventKind;
+  event: RuleEventKind;
   /** Comma-separated regular expressions, each matched against the whole branch (or tag) name. */
   branch: string;
-  /** Comma-separated regular expressions matched against whole changed-file paths; null: no file condition. */
+  /** Comma-separated patterns (see pathType) matched against whole changed-file paths; null: no file condition. */
   path: string | null;
+  /** Absent on rules saved before it existed: REGEX. */
+  pathType?: PathType;
   templateId: string;
   priority: number;
+  /** Terrakube's pull-request workflow flags; stored and returned as given. */
+  prWorkflowEnabled?: boolean;
+  prApplyEnabled?: boolean;
 }
 
 export const PROVIDERS = ['github', 'gitlab', 'bitbucket'] as const;

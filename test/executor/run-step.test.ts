@@ -90,6 +90,13 @@ describe('terraform steps', () => {
     expect(result, log).toMatchObject({ status: 'completed', exitCode: 0, planChanges: false, message: 'plan found no changes' });
   });
 
+  it('passes a job\'s targetAddrs and replaceAddrs to terraform as -target and -replace', async () => {
+    const { result, log } = await tf({ stepType: 'terraformPlan', targetAddrs: ['terraform_data.example'], replaceAddrs: ['terraform_data.example'] });
+    expect(result, log).toMatchObject({ status: 'completed' });
+    expect(log).toContain('-target=terraform_data.example -replace=terraform_data.example');
+    expect(log).toContain('Resource targeting is in effect');
+  });
+
   it('destroys', async () => {
     const { result, log } = await tf({ stepType: 'terraformDestroy' });
     expect(result, log).toMatchObject({ status: 'completed', message: 'destroy complete' });

@@ -51,7 +51,7 @@ const PARAM_OF: Record<string, keyof World> = {
 
 /** The route's path with every parameter filled from the world (or from `override`). */
 export function pathOf(route: RouteDef, world: World, override: Record<string, string> = {}): string {
-  return route.path.replace(/\{(\w+)\}/g, (_, name: string) => override[name] ?? world[PARAM_OF[name] as keyof World]);
+  return route.path.replace(/\{(\w+)\}/g, (_, name: string) => override[name] ?? (name === 'relationship' ? 'vcs' : world[PARAM_OF[name] as keyof World]));
 }
 
 export const paramsOf = (route: RouteDef) => [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
@@ -69,6 +69,7 @@ export function validBody(route: RouteDef, world: World): { type: string; attrib
     'PATCH /api/v1/organization/{orgId}/team/{teamId}': { type: 'team', attributes: { manageJob: false } },
     'POST /api/v1/organization/{orgId}/workspace': { type: 'workspace', attributes: { name: `w-${crypto.randomUUID()}`, source: 'https://example.com/r.git' } },
     'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}': { type: 'workspace', attributes: { description: 'd' } },
+    'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}/relationships/{relationship}': { type: 'vcs', attributes: {} },
     'POST /api/v1/organization/{orgId}/workspace/{workspaceId}/variable': { type: 'variable', attributes: { key: `k${crypto.randomUUID().slice(0, 8)}`, value: 'v' } },
     'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}/variable/{variableId}': { type: 'variable', attributes: { value: 'v2' } },
     'POST /api/v1/organization/{orgId}/template': { type: 'template', attributes: { name: `t-${crypto.randomUUID()}`, tcl: Buffer.from('flow:\n  - type: terraformPlan\n    step: 1\n').toString('base64') } },
@@ -76,7 +77,7 @@ export function validBody(route: RouteDef, world: World): { type: string; attrib
     'POST /api/v1/organization/{orgId}/job': { type: 'job', attributes: { command: 'plan' }, relationships: { workspace: { data: { type: 'workspace', id: world.workspace } } } },
     'PATCH /api/v1/organization/{orgId}/job/{jobId}': { type: 'job', attributes: { comments: 'c' } },
     'POST /api/v1/workspace/{workspaceId}/job': { type: 'job', attributes: { command: 'plan' } },
-    'PATCH /api/v1/workspace/{workspaceId}/job/{jobId}': { type: 'job', attributes: { comments: 'c' } },
+    'PATCH /api/v1/workspace/{workspaceId}/job/{jobId}': { type: 'job', attributes: { comments: 'c (v1.3 path)' } },
     'POST /api/v1/organization/{orgId}/workspace/{workspaceId}/webhook': { type: 'webhook', attributes: {} },
     'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}/webhook/{webhookId}': { type: 'webhook', attributes: { description: 'd' } },
     'POST /api/v1/organization/{orgId}/workspace/{workspaceId}/webhook/{webhookId}/events': {
@@ -90,6 +91,7 @@ export function validBody(route: RouteDef, world: World): { type: string; attrib
   return { ...body, ...(id ? { id } : {}) };
 }
 
-/** Writes that take a JSON:API document (actions, such as force-unlock, take none). */
-export const takesDocument = (r: RouteDef) => (r.method === 'POST' || r.method === 'PATCH') && r.auth === 'bearer' && !r.path.includes('/actions/');
+/** Routes taking one JSON:API resource document (actions such as force-unlock take none; atomic operations and relationship links take their own, tested on their own). */
+export const takesDocument = (r: RouteDef) =>
+  (r.method === 'POST' || r.method === 'PATCH') && r.auth === 'bearer' && !r.path.includes('/actions/') && r.path !== '/api/v1/operations' && !r.path.includes('/relationships/');
 export const documentRoutes = () => ROUTES.filter(takesDocument);

@@ -157,11 +157,11 @@ describe('paging', () => {
     return { pages, last: res };
   }
 
-  it('defaults to 20 per page and carries links on every page', async () => {
+  it('defaults to 500 per page, as Terrakube does, and carries links on every page', async () => {
     const res = await list('');
     expect(res.body.data).toHaveLength(jobs.size);
     expect(res.body.links).toMatchObject({ next: null, prev: null, first: expect.stringContaining(`/organization/${org}/job`) });
-    expect(res.body.meta.page).toEqual({ number: 1, limit: 20 });
+    expect(res.body.meta.page).toEqual({ number: 1, limit: 500 });
   });
 
   it('walks forward with links.next and back with links.prev, seeing every job once', async () => {
@@ -193,7 +193,7 @@ describe('paging', () => {
     const res = await list(`filter[job]=${enc('status==approved')}&page[totals]`);
     expect(res.body.data).toEqual([]);
     expect(res.body.links).toMatchObject({ next: null, prev: null });
-    expect(res.body.meta.page).toEqual({ number: 1, limit: 20, totalRecords: 0, totalPages: 0 });
+    expect(res.body.meta.page).toEqual({ number: 1, limit: 500, totalRecords: 0, totalPages: 0 });
   });
 
   it('serves page[number] and page[totals]', async () => {
@@ -205,7 +205,7 @@ describe('paging', () => {
 
   it.each([
     ['page[size]=0', 'page[size]'],
-    ['page[size]=101', 'page[size]'],
+    ['page[size]=501', 'page[size]'],
     ['page[size]=ten', 'page[size]'],
     ['page[number]=0', 'page[number]'],
     ['page[cursor]=garbage', 'page[cursor]'],

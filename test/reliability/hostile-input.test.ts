@@ -104,7 +104,8 @@ function mutations(route: RouteDef): fc.Arbitrary<Mutation> {
           fc.constant({ name: 'PATCH without data.id', body: withData((d) => delete d.id) }),
           odd.filter((id) => id !== base().id).map((id) => ({ name: 'PATCH with another data.id', body: withData((d) => (d.id = id)) })),
         ]
-      : [fc.constant({ name: 'POST with a client id', body: withData((d) => (d.id = crypto.randomUUID())) })]),
+      : // Webhooks and their events take a client's UUID (as Terrakube does); anything else is refused.
+        [fc.constant({ name: 'POST with a client id', body: withData((d) => (d.id = /\/(webhook|events)$/.test(route.path) ? 'not-a-uuid' : crypto.randomUUID())) })]),
   );
 }
 

@@ -27,6 +27,8 @@ for (const route of ROUTES) {
   if (p === '/healthz') rule = 'public';
   else if (p.startsWith('/webhook/')) rule = 'signature';
   else if (p === '/api/v1/organization' && route.method === 'GET') rule = 'authenticated';
+  // Atomic operations: each op needs what its href's route needs (request() adds a workspace).
+  else if (p === '/api/v1/operations') rule = 'manageWorkspace';
   else if (route.method === 'GET') rule = 'read';
   else if (/^\/api\/v1\/organization(\/\{orgId\})?$/.test(p) || /\/team/.test(p)) rule = 'admin';
   else if (p.endsWith('/workspace/{workspaceId}/actions/force-unlock')) rule = 'manageWorkspace';
@@ -69,7 +71,14 @@ beforeAll(async () => {
 });
 afterAll(() => useRunControl(noRuns));
 
+const ATOMIC = 'application/vnd.api+json;ext="https://jsonapi.org/ext/atomic"';
+
 function request(route: RouteDef, tok?: string) {
+  if (route.path.includes('/relationships/')) return call(route.method, pathOf(route, world), { token: tok, body: { data: null } });
+  if (route.path === '/api/v1/operations') {
+    const op = { op: 'add', href: `/organization/${world.org}/workspace`, data: { type: 'workspace', attributes: { name: `ops-${crypto.randomUUID()}`, source: 'https://example.com/r.git' } } };
+    return call('POST', route.path, { token: tok, rawBody: JSON.stringify({ 'atomic:operations': [op] }), contentType: ATOMIC, headers: { accept: ATOMIC } });
+  }
   const body = takesDocument(route) ? { data: validBody(route, world) } : undefined;
   return call(route.method, pathOf(route, world), { token: tok, body });
 }

@@ -23,7 +23,7 @@ describe('request documents', () => {
   it.each([
     ['not an object', [], 400, ''],
     ['no data', { meta: {} }, 400, '/data'],
-    ['an unknown top-level member', { data: { type: 'job' }, included: [] }, 400, '/included'],
+    ['an unknown top-level member', { data: { type: 'job' }, extra: [] }, 400, '/extra'],
     ['no type', { data: { attributes: {} } }, 400, '/data/type'],
     ['another type', { data: { type: 'workspace' } }, 409, '/data/type'],
     ['a client id on create', { data: { type: 'job', id: '5' } }, 403, '/data/id'],
@@ -33,6 +33,26 @@ describe('request documents', () => {
     ['a relationship of the wrong type', { data: { type: 'job', relationships: { workspace: { data: { type: 'team', id: 'x' } } } } }, 409, '/data/relationships/workspace/data/type'],
   ])('rejects %s', (_name, body, status, pointer) => {
     expect(statusOf(read(body))).toEqual({ status, pointer });
+  });
+
+  it('ignores a top-level included and echoed read-only relationships, and reads client ids where allowed', () => {
+    const body = { data: { type: 'job', relationships: { workspace: { data: { type: 'workspace', id: 'w' } } } }, included: [{ type: 'workspace', id: 'w', attributes: {} }] };
+    expect(read(body)()).toEqual({ attributes: {}, relationships: { workspace: { type: 'workspace', id: 'w' } } });
+    const steps = { data: { type: 'job', relationships: { step: { data: [{ type: 'step', id: 's' }] } } } };
+    expect(readResourceDocument(steps, { type: 'job', relationships: { step: { type: 'step', many: true, readOnly: true } } })).toEqual({ attributes: {}, relationships: {} });
+    expect(readResourceDocument({ data: { type: 'webhook', id: 'abc' } }, { type: 'webhook', clientId: true })).toEqual({ id: 'abc', attributes: {}, relationships: {} });
+    // An update names its resource by the path: the old CLI's "Team" is a team.
+    expect(readResourceDocument({ data: { type: 'Team', id: '7' } }, { type: 'team', id: '7' })).toEqual({ attributes: {}, relationships: {} });
+  });
+
+  it('accepts read-only attributes sent unset or unchanged; a real change is refused by name', () => {
+    const schema = v.object({ name: v.optional(v.string()) });
+    const rules = { readOnly: ['createdBy', 'planChanges', 'tags'], forbidden: ['approvalTeam'] };
+    const current = { createdBy: 'me', planChanges: true, tags: ['a'], approvalTeam: 'OPS' };
+    expect(checkAttributes({ createdBy: null, planChanges: false, tags: [], approvalTeam: '' }, schema, rules)).toEqual({});
+    expect(checkAttributes({ createdBy: 'me', planChanges: 'true', tags: ['a'], approvalTeam: 'OPS' }, schema, rules, current)).toEqual({});
+    expect(statusOf(() => checkAttributes({ createdBy: 'you' }, schema, rules, current))).toEqual({ status: 400, pointer: '/data/attributes/createdBy' });
+    expect(statusOf(() => checkAttributes({ approvalTeam: 'DEVS', tags: ['b'] }, schema, rules, current))).toEqual({ status: 403, pointer: '/data/attributes/approvalTeam' });
   });
 
   it('requires data.id to repeat the path id on update', () => {
@@ -45,8 +65,9 @@ describe('request documents', () => {
     const schema = v.object({ name: v.string() });
     const rules = { readOnly: ['createdBy'], forbidden: ['approvalTeam'] };
     expect(statusOf(() => checkAttributes({ name: 'x', bogus: 1 }, schema, rules))).toEqual({ status: 400, pointer: '/data/attributes/bogus' });
-    expect(statusOf(() => checkAttributes({ createdBy: 'me' }, schema, rules))).toEqual({ status: 400, pointer: '/data/attributes/createdBy' });
-    expect(statusOf(() => checkAttributes({ approvalTeam: 'X', bogus: 1 }, schema, rules))).toEqual({ status: 403, pointer: '/data/attributes/approvalTeam' });
+    expect(statusOf(() => checkAttributes({ name: 'x', createdBy: 'me' }, schema, rules))).toEqual({ status: 400, pointer: '/data/attributes/createdBy' });
+    expect(statusOf(() => checkAttributes({ name: 'x', approvalTeam: 'X' }, schema, rules))).toEqual({ status: 403, pointer: '/data/attributes/approvalTeam' });
+    expect(statusOf(() => checkAttributes({ approvalTeam: 'X', bogus: 1 }, schema, rules))).toEqual({ status: 400, pointer: '/data/attributes/bogus' });
     expect(statusOf(() => checkAttributes({ name: 5 }, schema, rules))).toEqual({ status: 400, pointer: '/data/attributes/name' });
     expect(statusOf(() => checkAttributes(JSON.parse('{"__proto__": {"polluted": true}}'), schema, rules))).toEqual({ status: 400, pointer: '/data/attributes/__proto__' });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

@@ -7,7 +7,7 @@ import { ACTIVE_JOB_STATUSES, type JobStatus } from '../../domain/job-status';
 import { Conflict, NotFound } from '../../domain/errors';
 import type { JobRecord } from '../../domain/records';
 import { indexes, keys, partitions } from '../keys';
-import { query, queryAll, read, ref, type Ref } from '../table';
+import { query, queryAll, read, ref, stripKeys, type Ref } from '../table';
 import { ConditionFailed, conditions, put, remove, update, type TxItem } from '../writes';
 
 export const jobRef = (org: string, id: number): Ref<JobRecord> => ref(keys.job(org, id));
@@ -68,6 +68,13 @@ export function planDeleteEndedJob(job: JobRecord): TxItem {
     { expression: '#s IN (:c, :r, :x, :f)', names: { '#s': 'status' }, values: { ':c': 'completed', ':r': 'rejected', ':x': 'cancelled', ':f': 'failed' } },
     () => new Conflict(`the job is ${job.status}; cancel the job first`),
   );
+}
+
+/** A workspace's newest jobs, newest first: one Query of its job index (include=job on a workspace). */
+export async function newestJobsOfWorkspace(ws: string, limit: number): Promise<JobRecord[]> {
+  const p = partitions.jobsOfWorkspace(ws);
+  const page = await query({ index: p.index, KeyConditionExpression: '#pk = :pk', ExpressionAttributeNames: { '#pk': p.pk[0] }, ExpressionAttributeValues: { ':pk': p.pk[1] }, ScanIndexForward: false, Limit: limit });
+  return page.items.map((i) => stripKeys<JobRecord>(i));
 }
 
 export interface LiveJob {

@@ -7,13 +7,19 @@ import type { OrganizationRecord } from '../../domain/records';
 import { indexes, keys, partitions } from '../keys';
 import { deleteAll, keyOf, query, read, readMany, readPartition, ref, type Ref } from '../table';
 import { conditions, put, remove, update, type WritePlan } from '../writes';
-import { changedMeanwhile, unchanged } from './guards';
+import { changedMeanwhile, unchanged, type NameGuardRecord } from './guards';
 
 export const organizationRef = (id: string): Ref<OrganizationRecord> => ref(keys.organization(id));
 
 export const getOrganization = (id: string) => read(organizationRef(id));
 
 const nameTaken = (name: string) => () => new Conflict(`an organization named '${name}' already exists`, attribute('name'));
+
+/** The id of the organization with this name (case-insensitive): its name guard's owner. */
+export const organizationIdByNameRef = (name: string): Ref<string> => ref(keys.organizationName(name), (item) => (item as unknown as NameGuardRecord).owner);
+
+/** Every organization, a page per Query, by name (administrators' list). */
+export const organizationCollection = () => ({ partition: partitions.organizations(), decode: organizationRef('').decode });
 
 /** Every organization, by name (administrators' list; reconciliation). */
 export async function listOrganizations(): Promise<OrganizationRecord[]> {

@@ -6,18 +6,30 @@ import { NotFound } from '../../domain/errors';
 import type { TeamFlags } from '../../domain/permissions';
 import type { TeamRecord } from '../../domain/records';
 import { indexes, keys, partitions, prefixes } from '../keys';
-import { readPartition, ref, type Ref } from '../table';
+import { ref, type Ref } from '../table';
 import { conditions, put, remove, update, type TxItem, type WritePlan } from '../writes';
-import { changedMeanwhile, nameGuard, unchanged } from './guards';
+import { changedMeanwhile, nameGuard, unchanged, type NameGuardRecord } from './guards';
 
 export const teamRef = (org: string, id: string): Ref<TeamRecord> => ref(keys.team(org, id));
 
-export const teamFlags = (t: TeamFlags): TeamFlags => ({ manageWorkspace: t.manageWorkspace, manageTemplate: t.manageTemplate, manageJob: t.manageJob });
+/** The flags that grant something: what the organization item's `teams` map holds for authorization. */
+export const teamFlags = (t: TeamFlags): Required<TeamFlags> => ({
+  manageWorkspace: t.manageWorkspace,
+  manageTemplate: t.manageTemplate,
+  manageJob: t.manageJob,
+  planJob: t.planJob ?? false,
+});
 
-export async function listTeams(org: string): Promise<TeamRecord[]> {
-  const items = await readPartition(partitions.organization(org), { prefix: prefixes.team });
-  return items.map((i) => teamRef(org, '').decode(i)).sort((a, b) => a.name.localeCompare(b.name));
-}
+/** The id of the organization's team for this group: its name guard's owner. */
+export const teamIdByNameRef = (org: string, name: string): Ref<string> => ref(keys.teamName(org, name), (item) => (item as unknown as NameGuardRecord).owner);
+
+/** An organization's teams, a page per Query, by name within a page. */
+export const teamCollection = (org: string) => ({
+  partition: partitions.organization(org),
+  prefix: prefixes.team,
+  decode: teamRef(org, '').decode,
+  order: (a: TeamRecord, b: TeamRecord) => a.name.localeCompare(b.name),
+});
 
 const groupGuard = (team: Pick<TeamRecord, 'organizationId' | 'id' | 'name'>) =>
   nameGuard(keys.teamName(team.organizationId, team.name), team.id, `a team for group '${team.name}'`);

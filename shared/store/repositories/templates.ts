@@ -19,6 +19,14 @@ export async function listTemplates(org: string): Promise<TemplateRecord[]> {
   return items.map((i) => templateRef(org, '').decode(i)).sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** An organization's templates, a page per Query, by name within a page. */
+export const templateCollection = (org: string) => ({
+  partition: partitions.organization(org),
+  prefix: prefixes.template,
+  decode: templateRef(org, '').decode,
+  order: (a: TemplateRecord, b: TemplateRecord) => a.name.localeCompare(b.name),
+});
+
 const nameOf = (t: Pick<TemplateRecord, 'organizationId' | 'id' | 'name'>) =>
   nameGuard(keys.templateName(t.organizationId, t.name), t.id, `a template named '${t.name}'`);
 

@@ -4,11 +4,11 @@
  * rules (EVENT#<rule>) and delivery records (DELIVERY#…, deliveries.ts) share that partition, so
  * deleting a webhook removes them; a workspace's webhooks are listed through GSI1 WS#<ws>#WEBHOOK.
  */
-import { NotFound } from '../../domain/errors';
+import { Conflict, NotFound } from '../../domain/errors';
 import type { WebhookEventRecord, WebhookRecord } from '../../webhooks/records';
 import { indexes, keys, partitions, prefixes } from '../keys';
 import { deleteAll, keyOf, readPartition, ref, stripKeys, type Ref } from '../table';
-import { check, conditions, put, remove, update, type WritePlan } from '../writes';
+import { conditions, put, remove, update, type WritePlan } from '../writes';
 
 export const webhookRef = (id: string): Ref<WebhookRecord> => ref(keys.webhook(id));
 
@@ -28,11 +28,14 @@ export async function readWebhookWithRules(id: string): Promise<{ webhook: Webho
   return { webhook: stripKeys<WebhookRecord>(webhookItem), rules };
 }
 
-/** The webhook, and a check that its workspace still exists. */
+/** A workspace's webhooks, a page per Query (oldest first). */
+export const webhookCollection = (ws: string) => ({ partition: partitions.webhooksOfWorkspace(ws), decode: (i: Record<string, unknown>) => stripKeys<WebhookRecord>(i) });
+
+/** The webhook (its id may be the client's: taken ids are a 409), and its id in the workspace's `webhookIds`. */
 export function planCreateWebhook(w: WebhookRecord): WritePlan {
   return [
-    put({ ...keys.webhook(w.id), ...indexes.webhook(w.workspaceId, w.createdDate, w.id), ...w }, conditions.absent),
-    check(keys.workspace(w.workspaceId), conditions.exists, () => new NotFound(`workspace ${w.workspaceId} does not exist`)),
+    put({ ...keys.webhook(w.id), ...indexes.webhook(w.workspaceId, w.createdDate, w.id), ...w }, conditions.absent, () => new Conflict(`a webhook with id ${w.id} already exists`)),
+    update(keys.workspace(w.workspaceId), {}, { addToSet: { webhookIds: [w.id] }, condition: conditions.exists }, () => new NotFound(`workspace ${w.workspaceId} does not exist`)),
   ];
 }
 
@@ -42,12 +45,17 @@ export function planUpdateWebhook(w: WebhookRecord, changes: Partial<WebhookReco
 
 /** The webhook item: from then on deliveries are 404 (its rules and deliveries go after, removeWebhookPartition). */
 export function planDeleteWebhook(w: WebhookRecord): WritePlan {
-  return [remove(keys.webhook(w.id), conditions.exists, () => webhookNotFound(w.id))];
+  return [
+    remove(keys.webhook(w.id), conditions.exists, () => webhookNotFound(w.id)),
+    update(keys.workspace(w.workspaceId), {}, { deleteFromSet: { webhookIds: [w.id] }, condition: conditions.exists }),
+  ];
 }
 
-/** Everything left in a webhook's partition: its rules and recorded deliveries. */
+/** Everything left in a webhook's partition (its rules and recorded deliveries), and its rules' pointers. */
 export async function removeWebhookPartition(id: string): Promise<void> {
-  await deleteAll((await readPartition(partitions.webhook(id), { keysOnly: true })).map(keyOf));
+  const items = (await readPartition(partitions.webhook(id), { keysOnly: true })).map(keyOf);
+  const pointers = items.filter((k) => k.sk.startsWith(prefixes.webhookEvent)).map((k) => keys.webhookEventPointer(k.sk.slice(prefixes.webhookEvent.length)));
+  await deleteAll([...items, ...pointers]);
 }
 
 /** A deleted workspace takes its webhooks along (they are keyed by webhook, not by workspace). */

@@ -9,6 +9,18 @@ import { keys } from '../keys';
 import { getItem } from '../table';
 import { ConditionFailed, update, write, type Condition, type TxItem } from '../writes';
 
+/** The job change a queue write records on the workspace: its lastJobStatus and lastJobDate. */
+export interface LastJob {
+  status: string;
+  at: string;
+}
+const lastJobFields = (last: LastJob | undefined) => (last ? { lastJobStatus: last.status, lastJobDate: last.at } : {});
+
+/** A job changed status without moving the queue: the workspace records it (written in the job's own transaction). */
+export function planLastJob(workspaceId: string, last: LastJob): TxItem {
+  return update(keys.workspace(workspaceId), lastJobFields(last), { condition: { expression: 'attribute_exists(pk)' } });
+}
+
 export interface QueueWrite {
   write: TxItem;
   /** The job this write makes active (its run must be started once the write committed). */
@@ -23,47 +35,50 @@ function stateCondition(state: QueueState): Condition {
 }
 
 /** The queue write of `change` on the workspace as read; it fails (ConditionFailed) if the queue moved since. */
-export function queueWrite(workspace: Pick<WorkspaceRecord, 'id'> & Partial<WorkspaceRecord>, change: QueueChange): QueueWrite {
+export function queueWrite(workspace: Pick<WorkspaceRecord, 'id'> & Partial<WorkspaceRecord>, change: QueueChange, last?: LastJob): QueueWrite {
   const current = queueStateOf(workspace);
   const { state, start } = applyQueueChange(current, change);
   const write = update(
     keys.workspace(workspace.id),
-    { queue: state.queue, queueVersion: state.queueVersion, ...(state.activeJob !== undefined ? { activeJob: state.activeJob } : {}) },
+    { queue: state.queue, queueVersion: state.queueVersion, ...(state.activeJob !== undefined ? { activeJob: state.activeJob } : {}), ...lastJobFields(last) },
     { condition: stateCondition(current), remove: state.activeJob === undefined ? ['activeJob'] : [] },
   );
   return { write, start };
 }
 
-/** A new job's join to its workspace (domain/workspace-queue.ts `joinMode` says which). */
-export function joinWrite(workspaceId: string, jobId: number, mode: JoinMode): TxItem {
+/** A live workspace: one soft-deleted (PATCH deleted) takes no new jobs. */
+const LIVE = 'attribute_exists(pk) AND (attribute_not_exists(deleted) OR deleted <> :deleted)';
+
+/** A new job's join to its workspace (domain/workspace-queue.ts `joinMode` says which), recording it as the last job change. */
+export function joinWrite(workspaceId: string, jobId: number, mode: JoinMode, last?: LastJob): TxItem {
   const key = keys.workspace(workspaceId);
   const bump = 'queueVersion = if_not_exists(queueVersion, :zero) + :one';
   if (mode === 'claim') {
     return update(
       key,
-      { activeJob: jobId },
+      { activeJob: jobId, ...lastJobFields(last) },
       {
         extraSet: [bump],
         values: { ':zero': 0, ':one': 1 },
         condition: {
-          expression: 'attribute_exists(pk) AND attribute_not_exists(activeJob) AND locked = :false AND (attribute_not_exists(#q) OR size(#q) = :zero)',
+          expression: `${LIVE} AND attribute_not_exists(activeJob) AND locked = :false AND (attribute_not_exists(#q) OR size(#q) = :zero)`,
           names: { '#q': 'queue' },
-          values: { ':false': false },
+          values: { ':false': false, ':deleted': true },
         },
       },
     );
   }
   return update(
     key,
-    {},
+    lastJobFields(last),
     {
       extraSet: ['#q = list_append(if_not_exists(#q, :empty), :ids)', bump],
       names: { '#q': 'queue' },
       values: { ':empty': [], ':ids': [jobId], ':zero': 0, ':one': 1 },
       condition:
         mode === 'append-while-busy'
-          ? { expression: 'attribute_exists(pk) AND (attribute_exists(activeJob) OR locked = :true)', values: { ':true': true } }
-          : { expression: 'attribute_exists(pk)' },
+          ? { expression: `${LIVE} AND (attribute_exists(activeJob) OR locked = :true)`, values: { ':true': true, ':deleted': true } }
+          : { expression: LIVE, values: { ':deleted': true } },
     },
   );
 }

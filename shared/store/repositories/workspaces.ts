@@ -7,7 +7,8 @@ import type { VariableRecord, WorkspaceRecord } from '../../domain/records';
 import { indexes, keys, partitions, prefixes } from '../keys';
 import { deleteAll, keyOf, query, read, readPartition, ref, stripKeys, type Ref } from '../table';
 import { conditions, put, remove, update, type WritePlan } from '../writes';
-import { changedMeanwhile, nameGuard, unchanged } from './guards';
+import { changedMeanwhile, nameGuard, unchanged, type NameGuardRecord } from './guards';
+import { removeWorkspaceWebhooks } from './webhooks';
 
 export const workspaceRef = (id: string): Ref<WorkspaceRecord> => ref(keys.workspace(id));
 
@@ -16,6 +17,13 @@ export const getWorkspace = (id: string) => read(workspaceRef(id));
 export async function listWorkspaces(org: string): Promise<WorkspaceRecord[]> {
   return (await readPartition(partitions.workspacesOfOrganization(org))).map((i) => stripKeys<WorkspaceRecord>(i));
 }
+
+/** An organization's (live) workspaces, a page per Query, by name. */
+export const workspaceCollection = (org: string) => ({ partition: partitions.workspacesOfOrganization(org), decode: (i: Record<string, unknown>) => stripKeys<WorkspaceRecord>(i) });
+
+/** The id of the organization's live workspace with this name (case-insensitive): its name guard's owner. */
+export const workspaceIdByNameRef = (org: string, name: string): Ref<string> =>
+  ref(keys.workspaceName(org, name), (item) => (item as unknown as NameGuardRecord).owner);
 
 export async function organizationHasWorkspaces(org: string): Promise<boolean> {
   const p = partitions.workspacesOfOrganization(org);
@@ -39,16 +47,27 @@ export function planCreateWorkspace(w: WorkspaceRecord): WritePlan {
   return [put({ ...keys.workspace(w.id), ...indexes.workspace(w.organizationId, w.name), ...w }, conditions.absent), nameOf(w)];
 }
 
+/**
+ * A change of a workspace. A soft delete (deleted: true) takes it out of its organization's list into
+ * ORG#<org>#WSDELETED and frees its name (any rename with it is just recorded); its item stays.
+ */
 export function planUpdateWorkspace(before: WorkspaceRecord, changes: Partial<WorkspaceRecord>): WritePlan {
+  const org = before.organizationId;
+  if (changes.deleted === true && !before.deleted) {
+    return [
+      update(keys.workspace(before.id), { ...changes, ...indexes.deletedWorkspace(org, before.id) }, { condition: unchanged({ name: before.name }) }, changedMeanwhile('workspace')),
+      remove(keys.workspaceName(org, before.name)),
+    ];
+  }
   const renamed = changes.name !== undefined && changes.name.toLowerCase() !== before.name.toLowerCase();
   return [
     update(
       keys.workspace(before.id),
-      { ...changes, ...(changes.name !== undefined ? indexes.workspace(before.organizationId, changes.name) : {}) },
+      { ...changes, ...(changes.name !== undefined ? indexes.workspace(org, changes.name) : {}) },
       { condition: unchanged({ name: before.name }) },
       changedMeanwhile('workspace'),
     ),
-    ...(renamed ? [remove(keys.workspaceName(before.organizationId, before.name)), nameOf({ ...before, name: changes.name as string })] : []),
+    ...(renamed ? [remove(keys.workspaceName(org, before.name)), nameOf({ ...before, name: changes.name as string })] : []),
   ];
 }
 
@@ -68,6 +87,14 @@ export function planDeleteWorkspace(w: WorkspaceRecord): WritePlan {
     ),
     remove(keys.workspaceName(w.organizationId, w.name)),
   ];
+}
+
+/** A deleted organization's soft-deleted workspaces: their items, variables and webhooks (cleanup, not a hot path). */
+export async function removeDeletedWorkspaces(org: string): Promise<void> {
+  for (const item of await readPartition(partitions.deletedWorkspacesOfOrganization(org), { projection: 'id' })) {
+    await removeWorkspacePartition(String(item.id));
+    await removeWorkspaceWebhooks(String(item.id));
+  }
 }
 
 /** What is left in a deleted workspace's partition: its variables and their guards. */
