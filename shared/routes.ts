@@ -18,7 +18,9 @@ export type Access =
   /** Seal webhook secrets (KMS Encrypt): creating and rotating webhooks. */
   | 'webhooks:seal'
   /** Open webhook secrets (KMS Decrypt) and hand accepted deliveries to the processor (Lambda InvokeFunction, asynchronous). */
-  | 'webhooks:receive';
+  | 'webhooks:receive'
+  /** Create, update and delete the EventBridge Scheduler schedules of workspace schedules (and pass their role). */
+  | 'schedules:manage';
 
 export interface RouteDef {
   method: Method;
@@ -49,6 +51,8 @@ const startsRuns: Access[] = [...readWrite, 'runs:start'];
 const controlsRuns: Access[] = [...readWrite, 'runs:control'];
 const deletesJobs: Access[] = [...readWrite, 'logs:delete'];
 const sealsSecrets: Access[] = [...readWrite, 'webhooks:seal'];
+const managesSchedules: Access[] = [...readWrite, 'schedules:manage'];
+const schedules = { post: managesSchedules, patch: managesSchedules, delete: managesSchedules };
 
 /** CRUD routes of one collection: list, create, get, update, delete, each with the access it needs. */
 function crud(collection: string, idParam: string, dir: string, access: Partial<Record<'post' | 'patch' | 'delete', Access[]>> = {}): RouteDef[] {
@@ -71,7 +75,8 @@ export const ROUTES: readonly RouteDef[] = [
   ...crud(`${API}/organization`, 'orgId', 'organizations'),
   ...crud(`${ORG}/team`, 'teamId', 'teams'),
   // Unlocking a workspace starts its oldest waiting job.
-  ...crud(`${ORG}/workspace`, 'workspaceId', 'workspaces', { patch: startsRuns }),
+  // Deleting a workspace deletes its schedules' triggers.
+  ...crud(`${ORG}/workspace`, 'workspaceId', 'workspaces', { patch: startsRuns, delete: managesSchedules }),
   ...crud(`${ORG}/workspace/{workspaceId}/variable`, 'variableId', 'variables'),
   ...crud(`${ORG}/template`, 'templateId', 'templates'),
   ...crud(`${ORG}/job`, 'jobId', 'jobs', jobs),
@@ -79,6 +84,8 @@ export const ROUTES: readonly RouteDef[] = [
   R('GET', `${ORG}/job/{jobId}/step`, 'steps/list', read),
   R('GET', `${ORG}/job/{jobId}/step/{stepId}`, 'steps/get', read),
   { ...R('GET', '/tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}', 'steps/log', ['table:read', 'logs:read']), name: 'GetStepLog' },
+  ...crud(`${ORG}/workspace/{workspaceId}/schedule`, 'scheduleId', 'schedules', schedules),
+  ...crud(`${API}/workspace/{workspaceId}/schedule`, 'scheduleId', 'schedules/workspace', schedules),
   ...crud(`${ORG}/workspace/{workspaceId}/webhook`, 'webhookId', 'webhooks', { post: sealsSecrets, patch: sealsSecrets }),
   ...crud(`${ORG}/workspace/{workspaceId}/webhook/{webhookId}/events`, 'eventId', 'webhook-events'),
   {

@@ -9,6 +9,7 @@ import { startRun } from '../runs/start-run';
 import { readScope } from '../store/repositories/scope';
 import { templateRef } from '../store/repositories/templates';
 import { removeWorkspaceWebhooks } from '../store/repositories/webhooks';
+import { removeWorkspaceSchedules } from './schedules';
 import { changeQueue } from '../store/repositories/workspace-queue';
 import {
   listWorkspaces,
@@ -171,8 +172,9 @@ export const remove = /* @__PURE__ */ workspaces.remove({
     if (w.activeJob !== undefined || (w.queue?.length ?? 0) > 0) throw workspaceBusy();
   },
   after: async (w) => {
-    // Its variables and their guards share the workspace partition; webhooks are keyed by their own id.
+    // Its variables and their guards share the workspace partition; webhooks and schedules are keyed by their own id.
     await removeWorkspacePartition(w.id);
     await removeWorkspaceWebhooks(w.id);
+    await removeWorkspaceSchedules(w.id);
   },
 });
