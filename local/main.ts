@@ -4,7 +4,10 @@
  * the same handler modules as the Lambda functions. SIGINT/SIGTERM stop everything, java included.
  */
 import { issuePersonalAccessToken } from '../shared/auth/tokens';
-import { useRunControl } from '../shared/wiring';
+import { useRunControl, useScheduleTrigger } from '../shared/wiring';
+import { timerScheduleTrigger } from '../shared/adapters/local/timer-schedule-trigger';
+import { fireSchedule } from '../shared/schedules/fire';
+import { listAllSchedules } from '../shared/store/repositories/schedules';
 import { reconcile } from '../shared/run-tasks/reconcile';
 import { LocalEngine } from './engine';
 import { logger } from '../shared/logger';
@@ -46,6 +49,11 @@ async function main(): Promise<void> {
     stops.push(() => engine.shutdown());
     // Jobs that were running when the previous process stopped are resumed or failed, never left stuck.
     await reconcile(engine);
+    // One timer per enabled schedule, rebuilt from the table (with at most one catch-up fire each).
+    const schedules = timerScheduleTrigger((scheduleId, at) => fireSchedule({ scheduleId, fireTime: at.toISOString() }));
+    useScheduleTrigger(schedules);
+    stops.push(async () => schedules.stop());
+    await schedules.armAll(await listAllSchedules());
     await preloadHandlers();
     const http = await startHttpServer(config.port);
     stops.push(() => http.close());
@@ -53,6 +61,7 @@ async function main(): Promise<void> {
     const lines = [
       `Terrakube Jobs API listening on ${http.url} (ready in ${Math.round(performance.now() - started)} ms)`,
       `data: ${config.dataDir ?? 'in memory'}`,
+      `schedules armed: ${schedules.armed().size}`,
     ];
     if (config.generatedSecret) {
       const token = await issuePersonalAccessToken({ email: 'admin@local', groups: [config.adminGroup] }, config.patSecret);

@@ -31,17 +31,21 @@ const RETRY_POLICY = { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 20 
 
 type Sdk = typeof import('@aws-sdk/client-scheduler');
 
-export function eventBridgeScheduleTrigger(target: EventBridgeTarget): ScheduleTrigger {
-  let loaded: Promise<{ sdk: Sdk; client: InstanceType<Sdk['SchedulerClient']> }> | undefined;
+/** What the adapter sends commands with (the SDK client; a recorder in tests, where there is no EventBridge). */
+export interface SchedulerSender {
+  send(command: object): Promise<unknown>;
+}
+
+export function eventBridgeScheduleTrigger(target: EventBridgeTarget, sender?: SchedulerSender): ScheduleTrigger {
+  let loaded: Promise<{ sdk: Sdk; client: SchedulerSender }> | undefined;
   const scheduler = () =>
-    (loaded ??= import('@aws-sdk/client-scheduler').then((sdk) => ({ sdk, client: classifyTransientErrors(traced(new sdk.SchedulerClient({}))) })));
+    (loaded ??= import('@aws-sdk/client-scheduler').then((sdk) => ({ sdk, client: sender ?? classifyTransientErrors(traced(new sdk.SchedulerClient({}))) })));
 
   /** The expression for the schedule now: its own cron, or at() its next fire time (none left: undefined). */
   const expressionAfter = (s: ScheduleRecord, after: Date) => {
-    const native = eventBridgeExpression(s.cron);
-    if (native) return native;
     const next = nextFireTime(s.cron, after);
-    return next ? atExpression(next) : undefined;
+    if (!next) return undefined;
+    return eventBridgeExpression(s.cron) ?? atExpression(next);
   };
 
   async function put(s: ScheduleRecord, expression: string, targetOf: () => Promise<{ Arn: string; RoleArn: string; DeadLetterConfig?: { Arn: string } }>) {
@@ -93,7 +97,7 @@ export function eventBridgeScheduleTrigger(target: EventBridgeTarget): ScheduleT
       // The fire function re-arms with the target the schedule already has.
       await put(s, expression, async () => {
         const { sdk, client } = await scheduler();
-        const current = await client.send(new sdk.GetScheduleCommand({ Name: s.id, GroupName: target.group }));
+        const current = (await client.send(new sdk.GetScheduleCommand({ Name: s.id, GroupName: target.group }))) as import('@aws-sdk/client-scheduler').GetScheduleCommandOutput;
         if (!current.Target?.Arn || !current.Target.RoleArn) throw new Error(`EventBridge schedule ${s.id} has no target`);
         return { Arn: current.Target.Arn, RoleArn: current.Target.RoleArn, ...(current.Target.DeadLetterConfig?.Arn ? { DeadLetterConfig: { Arn: current.Target.DeadLetterConfig.Arn } } : {}) };
       });
