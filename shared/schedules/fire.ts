@@ -44,6 +44,13 @@ export async function fireSchedule(event: FireEvent, now: Date = new Date()): Pr
     logger.info('schedule fire ignored: the schedule is disabled or deleted', context);
     return { outcome: 'disabled' };
   }
+  const outcome = await decide(schedule, fireAt, now, context);
+  // Whatever became of this fire, the next one is armed (an at() chain must not end on a late or stale fire).
+  if (outcome.outcome !== 'disabled') await scheduleTrigger().fired(schedule, fireAt);
+  return outcome;
+}
+
+async function decide(schedule: ScheduleRecord, fireAt: Date, now: Date, context: Record<string, unknown>): Promise<FireOutcome> {
   const cron = parseQuartzCron(schedule.cron);
   if (!cron.fires(fireAt)) {
     logger.info('schedule fire ignored: its cron no longer fires at that time', context);
@@ -54,9 +61,7 @@ export async function fireSchedule(event: FireEvent, now: Date = new Date()): Pr
     logger.info('schedule fire skipped: a later fire time is already due (no replay)', context);
     return { outcome: 'late' };
   }
-  const outcome = await createScheduledJob(schedule, fireAt, context);
-  if (outcome.outcome !== 'disabled') await scheduleTrigger().fired(schedule, fireAt);
-  return outcome;
+  return createScheduledJob(schedule, fireAt, context);
 }
 
 async function createScheduledJob(schedule: ScheduleRecord, fireAt: Date, context: Record<string, unknown>): Promise<FireOutcome> {
