@@ -11,6 +11,7 @@ import { JobRunner } from './constructs/job-runner';
 import { JobsTable } from './constructs/jobs-table';
 import { ServiceAlarms } from './constructs/service-alarms';
 import { ServiceDashboard } from './constructs/service-dashboard';
+import { Schedules } from './constructs/schedules';
 import { Webhooks } from './constructs/webhooks';
 import { acknowledge } from './nag';
 import { executorComputeFor } from './regions';
@@ -46,6 +47,7 @@ export class TerrakubeJobsStack extends Stack {
   readonly api: JobsApi;
   readonly runner: JobRunner;
   readonly webhooks: Webhooks;
+  readonly schedules: Schedules;
   readonly alarms: ServiceAlarms;
 
   constructor(scope: Construct, id: string, props: TerrakubeJobsStackProps = {}) {
@@ -72,8 +74,13 @@ export class TerrakubeJobsStack extends Stack {
     });
     const processorEnvironment: EnvironmentOf<typeof ProcessorEnv> = { ...baseEnvironment, STATE_MACHINE_ARN: this.runner.stateMachineArn };
     this.webhooks = new Webhooks(this, 'Webhooks', { table: this.table, environment: processorEnvironment, stateMachineArn: this.runner.stateMachineArn });
+    this.schedules = new Schedules(this, 'Schedules', { table: this.table, environment: processorEnvironment, stateMachineArn: this.runner.stateMachineArn });
     const environment: EnvironmentOf<typeof ApiEnv> = {
       ...processorEnvironment,
+      SCHEDULE_GROUP: this.schedules.group.scheduleGroupName,
+      SCHEDULE_TARGET_ARN: this.schedules.fire.fn.functionArn,
+      SCHEDULER_ROLE_ARN: this.schedules.invokeRole.roleArn,
+      SCHEDULE_DEAD_LETTER_ARN: this.schedules.deadLetters.queueArn,
       ARTIFACT_BUCKET: this.runner.artifacts.bucket.bucketName,
       WEBHOOK_KEY_ID: this.webhooks.key.keyArn,
       WEBHOOK_PROCESSOR_FUNCTION: this.webhooks.processor.fn.functionName,
@@ -99,6 +106,8 @@ export class TerrakubeJobsStack extends Stack {
           return this.webhooks.grantReceive(grantee);
         case 'state:unlock':
           return this.runner.grantStateUnlock(grantee);
+        case 'schedules:manage':
+          return this.schedules.grantManage(grantee);
       }
     };
 
@@ -108,7 +117,7 @@ export class TerrakubeJobsStack extends Stack {
     this.alarms = new ServiceAlarms(this, 'Alarms', {
       api: this.api.api,
       stateMachine: this.runner.stateMachine,
-      deadLetterQueues: [this.runner.deadLetters, this.webhooks.deadLetters],
+      deadLetterQueues: [this.runner.deadLetters, this.webhooks.deadLetters, this.schedules.deadLetters],
       table: this.table.table,
       email: props.alarmEmail,
     });

@@ -7,9 +7,12 @@
  * same data; meanwhile writes get 503, /healthz 503, and runs wait (their retries), then carry on.
  */
 import { issuePersonalAccessToken } from '../shared/auth/tokens';
-import { useRunControl, useTransactionBarrier } from '../shared/wiring';
+import { useRunControl, useScheduleTrigger, useTransactionBarrier } from '../shared/wiring';
 import { reconcile, resumeRuns } from '../shared/run-tasks/reconcile';
 import { retryTransient } from '../shared/runs/transient-retry';
+import { timerScheduleTrigger } from '../shared/adapters/local/timer-schedule-trigger';
+import { fireSchedule } from '../shared/schedules/fire';
+import { listAllSchedules } from '../shared/store/repositories/schedules';
 import { LocalEngine } from './engine';
 import { logger } from '../shared/logger';
 import { exportServiceEnvironment, loadConfig, localAwsEnvironment } from './config';
@@ -76,12 +79,18 @@ async function main(): Promise<void> {
     useRunControl(engine);
     // Jobs that were running when the previous process stopped are resumed or failed, never left stuck.
     await reconcile(engine);
+    // One timer per enabled schedule, rebuilt from the table (with at most one catch-up fire each).
+    const schedules = timerScheduleTrigger((scheduleId, at) => fireSchedule({ scheduleId, fireTime: at.toISOString() }));
+    useScheduleTrigger(schedules);
+    stops.push(async () => schedules.stop());
+    await schedules.armAll(await listAllSchedules());
     const http = await startHttpServer(config.port);
     stops.push(() => http.close());
 
     const lines = [
       `Terrakube Jobs API listening on ${http.url} (ready in ${Math.round(performance.now() - started)} ms)`,
       `data: ${config.dataDir ?? 'in memory'}`,
+      `schedules armed: ${schedules.armed().size}`,
     ];
     if (config.generatedSecret) {
       const token = await issuePersonalAccessToken({ email: 'admin@local', groups: [config.adminGroup] }, config.patSecret);

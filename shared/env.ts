@@ -21,6 +21,9 @@ const table = {
 /** Set by Lambda itself (never by the stack). */
 const region = { AWS_REGION: v.optional(name) };
 
+/** The EventBridge Scheduler group holding one schedule per workspace schedule. */
+const scheduleGroup = { SCHEDULE_GROUP: name };
+
 /** Every API route's function (and the webhook receiver). */
 export const ApiEnv = v.object({
   ...table,
@@ -33,6 +36,11 @@ export const ApiEnv = v.object({
   WEBHOOK_KEY_ID: name,
   /** The function that processes accepted webhook deliveries, invoked asynchronously. */
   WEBHOOK_PROCESSOR_FUNCTION: name,
+  ...scheduleGroup,
+  /** What a workspace schedule's EventBridge schedule invokes (the fire function), with which role, and where failed fires go. */
+  SCHEDULE_TARGET_ARN: name,
+  SCHEDULER_ROLE_ARN: name,
+  SCHEDULE_DEAD_LETTER_ARN: name,
   ...region,
 });
 
@@ -49,6 +57,9 @@ export const RunnerEnv = v.object({
 
 /** The webhook processor: it creates the job of a delivery and starts its run. */
 export const ProcessorEnv = v.object({ ...table, TERRAKUBE_MODE: aws, STATE_MACHINE_ARN: name, ...region });
+
+/** The fire function: EventBridge Scheduler invokes it at each fire time; it creates the job and starts its run. */
+export const SchedulerEnv = v.object({ ...table, TERRAKUBE_MODE: aws, STATE_MACHINE_ARN: name, ...scheduleGroup, ...region });
 
 const tokens = {
   TERRAKUBE_ADMIN_GROUP: v.optional(name, 'TERRAKUBE_ADMIN'),
@@ -81,7 +92,7 @@ export const LocalEnv = v.object({
   TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: v.optional(seconds, '86400'),
 });
 
-export const ROLES = { api: ApiEnv, runner: RunnerEnv, processor: ProcessorEnv, authorizer: AuthorizerEnv } as const;
+export const ROLES = { api: ApiEnv, runner: RunnerEnv, processor: ProcessorEnv, scheduler: SchedulerEnv, authorizer: AuthorizerEnv } as const;
 export type Role = keyof typeof ROLES;
 
 /** A function's environment schema, and what the stack must give a function that parses it. */

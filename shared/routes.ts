@@ -20,7 +20,9 @@ export type Access =
   /** Open webhook secrets (KMS Decrypt) and hand accepted deliveries to the processor (Lambda InvokeFunction, asynchronous). */
   | 'webhooks:receive'
   /** Read and remove a workspace's terraform state lock (force-unlock). */
-  | 'state:unlock';
+  | 'state:unlock'
+  /** Create, update and delete the EventBridge Scheduler schedules of workspace schedules (and pass their role). */
+  | 'schedules:manage';
 
 export interface RouteDef {
   method: Method;
@@ -51,6 +53,8 @@ const startsRuns: Access[] = [...readWrite, 'runs:start'];
 const controlsRuns: Access[] = [...readWrite, 'runs:control'];
 const deletesJobs: Access[] = [...readWrite, 'logs:delete'];
 const sealsSecrets: Access[] = [...readWrite, 'webhooks:seal'];
+const managesSchedules: Access[] = [...readWrite, 'schedules:manage'];
+const schedules = { post: managesSchedules, patch: managesSchedules, delete: managesSchedules };
 
 /** CRUD routes of one collection: list, create, get, update, delete, each with the access it needs. */
 function crud(collection: string, idParam: string, dir: string, access: Partial<Record<'post' | 'patch' | 'delete', Access[]>> = {}): RouteDef[] {
@@ -73,7 +77,8 @@ export const ROUTES: readonly RouteDef[] = [
   ...crud(`${API}/organization`, 'orgId', 'organizations'),
   ...crud(`${ORG}/team`, 'teamId', 'teams'),
   // Unlocking a workspace starts its oldest waiting job.
-  ...crud(`${ORG}/workspace`, 'workspaceId', 'workspaces', { patch: startsRuns }),
+  // Deleting a workspace deletes its schedules' triggers; a soft delete (PATCH deleted) disables them.
+  ...crud(`${ORG}/workspace`, 'workspaceId', 'workspaces', { patch: [...startsRuns, 'schedules:manage'], delete: managesSchedules }),
   { ...R('POST', `${ORG}/workspace/{workspaceId}/actions/force-unlock`, 'workspaces/force-unlock', ['table:read', 'state:unlock']), name: 'ForceUnlockWorkspaceState' },
   // The UI clears `vcs` before a workspace delete, and sets agent and project, through relationship links.
   { ...R('PATCH', `${ORG}/workspace/{workspaceId}/relationships/{relationship}`, 'workspaces/patch-relationship', readWrite), name: 'UpdateOrganizationWorkspaceRelationship' },
@@ -91,6 +96,8 @@ export const ROUTES: readonly RouteDef[] = [
   R('GET', `${ORG}/job/{jobId}/step`, 'steps/list', read),
   R('GET', `${ORG}/job/{jobId}/step/{stepId}`, 'steps/get', read),
   { ...R('GET', '/tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}', 'steps/log', ['table:read', 'logs:read']), name: 'GetStepLog' },
+  ...crud(`${ORG}/workspace/{workspaceId}/schedule`, 'scheduleId', 'schedules', schedules),
+  ...crud(`${API}/workspace/{workspaceId}/schedule`, 'scheduleId', 'schedules/workspace', schedules),
   ...crud(`${ORG}/workspace/{workspaceId}/webhook`, 'webhookId', 'webhooks', { post: sealsSecrets, patch: sealsSecrets }),
   ...crud(`${ORG}/workspace/{workspaceId}/webhook/{webhookId}/events`, 'eventId', 'webhook-events'),
   {

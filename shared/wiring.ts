@@ -11,6 +11,7 @@
  * | artifacts (ports/artifact-store)| S3, ARTIFACT_BUCKET                  | files under TERRAKUBE_FILES_DIR                 |
  * | secret box (ports/secret-box) | KMS, WEBHOOK_KEY_ID                   | AES-GCM, key from TERRAKUBE_PAT_SECRET          |
  * | delivery queue                | async Lambda invoke, WEBHOOK_PROCESSOR_FUNCTION | in-process queue                      |
+ * | schedule trigger              | EventBridge Scheduler, SCHEDULE_GROUP | one timer per schedule (registered by `npm start`; else built here) |
  *
  * Each getter is its own function, so a function's bundle carries only the adapters it can reach.
  */
@@ -22,11 +23,14 @@ import { lazyStepFunctionsRunControl } from './adapters/aws/lazy-step-functions'
 import { aesSecretBox } from './adapters/local/aes-secret-box';
 import { fileArtifactStore } from './adapters/local/file-artifact-store';
 import { inProcessDeliveryQueue } from './adapters/local/in-process-delivery-queue';
+import { eventBridgeScheduleTrigger } from './adapters/aws/eventbridge-schedule-trigger';
+import { timerScheduleTrigger } from './adapters/local/timer-schedule-trigger';
 import { environment, resetEnvironment } from './env';
 import type { ArtifactStore } from './ports/artifact-store';
 import type { DeliveryQueue } from './ports/delivery-queue';
 import type { RunControl } from './ports/run-control';
 import type { SecretBox } from './ports/secret-box';
+import type { ScheduleTrigger } from './ports/schedule-trigger';
 import { createDocumentClient } from './store/client';
 
 let built: {
@@ -35,9 +39,10 @@ let built: {
   artifacts?: ArtifactStore;
   secrets?: SecretBox;
   deliveries?: DeliveryQueue;
+  schedules?: ScheduleTrigger;
 } = {};
 /** Set by `npm start` (its engine) and by tests; they win over what the environment says. */
-const registered: { runs?: RunControl; client?: DynamoDBDocumentClient; transactionBarrier?: () => Promise<void> } = {};
+const registered: { runs?: RunControl; client?: DynamoDBDocumentClient; transactionBarrier?: () => Promise<void>; schedules?: ScheduleTrigger } = {};
 
 export const serviceMode = (): 'aws' | 'local' => environment().mode;
 export const tableName = (): string => environment().require('TABLE_NAME');
@@ -72,6 +77,28 @@ export function secretBox(): SecretBox {
 export function deliveryQueue(): DeliveryQueue {
   const env = environment();
   return (built.deliveries ??= env.mode === 'aws' ? lambdaDeliveryQueue(env.require('WEBHOOK_PROCESSOR_FUNCTION')) : inProcessDeliveryQueue());
+}
+
+export function scheduleTrigger(): ScheduleTrigger {
+  if (registered.schedules) return registered.schedules;
+  const env = environment();
+  return (built.schedules ??=
+    env.mode === 'aws'
+      ? eventBridgeScheduleTrigger({
+          group: env.require('SCHEDULE_GROUP'),
+          targetArn: env.get('SCHEDULE_TARGET_ARN'),
+          roleArn: env.get('SCHEDULER_ROLE_ARN'),
+          deadLetterArn: env.get('SCHEDULE_DEAD_LETTER_ARN'),
+        })
+      : timerScheduleTrigger(async (scheduleId, at) => {
+          const { fireSchedule } = await import('./schedules/fire');
+          await fireSchedule({ scheduleId, fireTime: at.toISOString() });
+        }));
+}
+
+/** `npm start` and tests: the schedule trigger of this process (undefined: the one the environment says). */
+export function useScheduleTrigger(trigger: ScheduleTrigger | undefined): void {
+  registered.schedules = trigger;
 }
 
 /** The run control of this process: the local engine (`npm start`), or a test's. */

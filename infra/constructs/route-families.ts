@@ -10,7 +10,7 @@ import type { RouteDef } from '../../shared/routes';
 
 export const ROUTE_FAMILIES = {
   Organizations: ['health', 'organizations', 'teams', 'templates'],
-  Workspaces: ['workspaces', 'variables', 'operations'],
+  Workspaces: ['workspaces', 'variables', 'operations', 'schedules'],
   Jobs: ['jobs', 'workspace-jobs', 'steps'],
   Webhooks: ['webhooks', 'webhook-events'],
 } as const satisfies Record<string, readonly string[]>;

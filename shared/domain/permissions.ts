@@ -68,7 +68,7 @@ export function canCancel(principal: Principal, org: OrganizationAccess, approva
  * Who creates a job: a caller (who needs manageJob), or one of the service's own triggers (a VCS
  * webhook delivery, authenticated by its signature), for which the organization only has to exist.
  */
-export type JobCreator = { principal: Principal } | { trigger: 'webhook' };
+export type JobCreator = { principal: Principal } | { trigger: 'webhook' | 'schedule' };
 
 export const authorize = {
   createJob<T extends OrganizationAccess>(creator: JobCreator, org: T | undefined, orgId: string): T {

@@ -43,6 +43,11 @@ export interface NewJob {
   targetAddrs?: string[];
   replaceAddrs?: string[];
   createdBy: string;
+  /**
+   * Writes committed in the job's own transaction (a schedule's fire record): when one's condition
+   * fails, no job is created and its error is raised. Each must name its error (onConditionFailed).
+   */
+  alsoWrite?: TxItem[];
 }
 
 export interface CreatedJob {
@@ -105,7 +110,7 @@ async function commitJob(request: NewJob, organization: OrganizationRecord, obse
   };
   const watermark = new CommitWatermark(orgId, id);
   try {
-    return await commitWithWatermark(watermark, planPutJob(job), { job, organization, workspace, workspaceId });
+    return await commitWithWatermark(watermark, [planPutJob(job), ...(request.alsoWrite ?? [])], { job, organization, workspace, workspaceId });
   } catch (error) {
     // Release the reserved id at once, so the next creation does not wait for it to stall.
     await watermark.abandon();
@@ -115,7 +120,7 @@ async function commitJob(request: NewJob, organization: OrganizationRecord, obse
 
 async function commitWithWatermark(
   watermark: CommitWatermark,
-  jobPut: TxItem,
+  [jobPut, ...alsoWrite]: [TxItem, ...TxItem[]],
   context: { job: JobRecord; organization: OrganizationRecord; workspace: WorkspaceRecord; workspaceId: string },
 ): Promise<CreatedJob> {
   const { job, organization, workspaceId } = context;
@@ -124,14 +129,14 @@ async function commitWithWatermark(
   for (let attempt = 1; ; attempt++) {
     const mode = joinMode(workspace);
     try {
-      await commit([watermark.advance(), jobPut, joinWrite(workspaceId, id, mode, { status: job.status, at: job.createdDate })]);
+      await commit([watermark.advance(), jobPut, joinWrite(workspaceId, id, mode, { status: job.status, at: job.createdDate }), ...alsoWrite]);
       jobMetrics.created(job);
       remember(workspace, id, mode);
       if (mode === 'claim') return { job, organization, workspace, start: id };
       const start = mode === 'append-and-settle' ? await changeQueue(workspaceId) : undefined;
       return { job, organization, workspace, start };
     } catch (error) {
-      if (!(error instanceof ConditionFailed) || error.index === 1 || attempt >= 500) throw error;
+      if (!(error instanceof ConditionFailed) || error.index === 1 || error.index > 2 || attempt >= 500) throw error;
       if (error.index === 0) {
         // An earlier creation has not committed yet: wait for it (or skip it if its creator died).
         await watermark.waitForTurn();

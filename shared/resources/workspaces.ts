@@ -36,7 +36,7 @@ import { jobResource } from './job-documents';
 import { organizationResource } from './organizations';
 import { variableResource } from './variables';
 import { webhookResource } from './webhooks';
-import { disableWorkspaceSchedules, scheduleLinkage, workspaceSchedules } from './workspace-schedules';
+import { disableWorkspaceSchedules, removeWorkspaceSchedules, scheduleLinkage, workspaceSchedules } from './schedules';
 
 /** Jobs include=job returns, newest first (Elide never pages includes; the UI's run list reads them all). */
 const INCLUDED_JOBS = 500;
@@ -311,8 +311,9 @@ export const remove = /* @__PURE__ */ workspaces.remove({
     if (w.activeJob !== undefined || (w.queue?.length ?? 0) > 0) throw workspaceBusy();
   },
   after: async (w) => {
-    // Its variables and their guards share the workspace partition; webhooks are keyed by their own id.
+    // Its variables and their guards share the workspace partition; webhooks and schedules are keyed by their own id.
     await removeWorkspacePartition(w.id);
     await removeWorkspaceWebhooks(w.id);
+    await removeWorkspaceSchedules(w.id);
   },
 });

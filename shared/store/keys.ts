@@ -25,6 +25,8 @@
  * | webhook event rule   | WEBHOOK#<wh>      | EVENT#<rule>            |                             |                               |                               |
  * | event rule pointer   | WEBHOOKEVENT#<rule> | WEBHOOKEVENT          |                             |                               |                               |
  * | webhook delivery     | WEBHOOK#<wh>      | DELIVERY#<delivery key> | (TTL: expiresAt, 7 days)    |                               |                               |
+ * | schedule             | SCHEDULE#<sc>     | SCHEDULE                | WS#<ws>#SCHEDULE / <created>#<sc> | SCHEDULES / <sc>        |                               |
+ * | schedule fire        | SCHEDULE#<sc>     | FIRE#<fire time ISO>    | (TTL: expiresAt, 2 days)    |                               |                               |
  *
  * The job id counter holds `lastJobId` (ids reserved, by atomic ADD) and `committedJobId` (the commit
  * watermark: each creation moves it from its id-1 to its id in the transaction that writes the job, so
@@ -74,6 +76,10 @@
  * |                                               | DELIVERY#digest:<sha256 of the raw body> (owner = the delivery key)   |
  * | process a delivery                            | UpdateItem claim DELIVERY#<key>, create the job, UpdateItem processed |
  * | delete a webhook / a workspace's webhooks     | Query pk=WEBHOOK#<wh> (keys only) / GSI1 WS#<ws>#WEBHOOK, BatchWrite |
+ * | list / get a workspace's schedules            | Query GSI1 gsi1pk=WS#<ws>#SCHEDULE / GetItem SCHEDULE#<sc>/SCHEDULE  |
+ * | fire a schedule at time t                     | GetItem SCHEDULE#<sc>/SCHEDULE; create the job with, in its          |
+ * |                                               | transaction, a Put of SCHEDULE#<sc>/FIRE#<t> if absent (exactly once)|
+ * | arm every schedule (`npm start` only)         | Query GSI2 gsi2pk=SCHEDULES                                          |
  *
  * Webhooks live in a partition of their own because the receiver knows only the webhook id
  * (`/webhook/v1/{id}`): one strongly consistent Query reads the webhook and every rule of it.
@@ -83,7 +89,7 @@
  *
  * The store around this file: each aggregate has one repository in repositories/ (organizations,
  * teams, templates, workspaces, variables, workspace-queue, jobs, job-ids, job-search, webhooks,
- * webhook-events, deliveries) that owns its keys, queries, condition expressions and transaction items,
+ * webhook-events, deliveries, schedules) that owns its keys, queries, condition expressions and transaction items,
  * and hands out `Ref`s (what to read) and write plans (what to write); repositories/batch.ts reads refs
  * of several aggregates in one request and executes merged plans in one transaction. table.ts and
  * writes.ts are the only code that sends requests. The job search planner (jobs/search/plan.ts) reads
@@ -116,6 +122,8 @@ export const keys = {
   webhookEvent: (wh: string, rule: string): Key => ({ pk: `WEBHOOK#${wh}`, sk: `EVENT#${rule}` }),
   webhookDelivery: (wh: string, deliveryKey: string): Key => ({ pk: `WEBHOOK#${wh}`, sk: `DELIVERY#${deliveryKey}` }),
   webhookEventPointer: (rule: string): Key => ({ pk: `WEBHOOKEVENT#${rule}`, sk: 'WEBHOOKEVENT' }),
+  schedule: (sc: string): Key => ({ pk: `SCHEDULE#${sc}`, sk: 'SCHEDULE' }),
+  scheduleFire: (sc: string, fireTime: string): Key => ({ pk: `SCHEDULE#${sc}`, sk: `FIRE#${fireTime}` }),
 };
 
 /** Sort key prefixes of the item types that share a partition. */
@@ -145,6 +153,11 @@ export const partitions = {
   workspace: (ws: string): Partition => ({ pk: ['pk', `WS#${ws}`] }),
   /** A webhook, its event rules and its delivery records. */
   webhook: (wh: string): Partition => ({ pk: ['pk', `WEBHOOK#${wh}`] }),
+  /** A schedule and the fire times it created jobs at. */
+  schedule: (sc: string): Partition => ({ pk: ['pk', `SCHEDULE#${sc}`] }),
+  schedulesOfWorkspace: (ws: string): Partition => ({ index: 'gsi1', pk: ['gsi1pk', `WS#${ws}#SCHEDULE`] }),
+  /** Every schedule of the service: read once when `npm start` arms its timers (never on a request). */
+  schedules: (): Partition => ({ index: 'gsi2', pk: ['gsi2pk', 'SCHEDULES'] }),
   organizations: (): Partition => ({ index: 'gsi1', pk: ['gsi1pk', 'ORGS'] }),
   teamsOfGroup: (group: string): Partition => ({ index: 'gsi2', pk: ['gsi2pk', `GROUP#${group}`] }),
   workspacesOfOrganization: (org: string): Partition => ({ index: 'gsi1', pk: ['gsi1pk', `ORG#${org}#WS`] }),
@@ -181,6 +194,12 @@ export const indexes = {
     gsi3pk: value(partitions.jobsOfWorkspaceWithStatus(ws, status)),
   }),
   webhook: (ws: string, createdDate: string, wh: string) => ({ gsi1pk: value(partitions.webhooksOfWorkspace(ws)), gsi1sk: `${createdDate}#${wh}` }),
+  schedule: (ws: string, createdDate: string, sc: string) => ({
+    gsi1pk: value(partitions.schedulesOfWorkspace(ws)),
+    gsi1sk: `${createdDate}#${sc}`,
+    gsi2pk: value(partitions.schedules()),
+    gsi2sk: sc,
+  }),
 };
 
 export const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk'] as const;

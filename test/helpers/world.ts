@@ -19,6 +19,9 @@ export interface World {
   step: string;
   webhook: string;
   event: string;
+  schedule: string;
+  /** The schedule the provider's paths (/workspace/{ws}/schedule/{id}) use: each path's DELETE has its own. */
+  providerSchedule: string;
 }
 
 /** With no runner configured the job stays where it is; its run's first task gives it its steps. */
@@ -32,9 +35,14 @@ export async function buildWorld(admin: string): Promise<World> {
   const state = await advance({ organizationId: org, jobId: Number(job) });
   const webhook = await createWebhook(admin, org, workspace);
   const event = await createRule(admin, org, workspace, webhook.id, { event: 'PUSH', branch: 'main', templateId: template });
+  const newSchedule = async () =>
+    (await call('POST', `/api/v1/workspace/${workspace}/schedule`, { token: admin, body: doc('schedule', { cron: '0 0 3 ? * SUN', templateReference: template }) })).body.data.id as string;
+  const schedule = await newSchedule();
+  const providerSchedule = await newSchedule();
   expect(variable).toBeTruthy();
+  expect(schedule).toBeTruthy();
   expect(state.step?.id).toBeTruthy();
-  return { org, team, workspace, variable, template, job, step: state.step?.id as string, webhook: webhook.id, event };
+  return { org, team, workspace, variable, template, job, step: state.step?.id as string, webhook: webhook.id, event, schedule, providerSchedule };
 }
 
 const PARAM_OF: Record<string, keyof World> = {
@@ -47,11 +55,15 @@ const PARAM_OF: Record<string, keyof World> = {
   stepId: 'step',
   webhookId: 'webhook',
   eventId: 'event',
+  scheduleId: 'schedule',
 };
 
 /** The route's path with every parameter filled from the world (or from `override`). */
 export function pathOf(route: RouteDef, world: World, override: Record<string, string> = {}): string {
-  return route.path.replace(/\{(\w+)\}/g, (_, name: string) => override[name] ?? (name === 'relationship' ? 'vcs' : world[PARAM_OF[name] as keyof World]));
+  const provider = route.path.startsWith('/api/v1/workspace/') && route.path.includes('/schedule');
+  return route.path.replace(/\{(\w+)\}/g, (_, name: string) =>
+    override[name] ?? (name === 'relationship' ? 'vcs' : provider && name === 'scheduleId' ? world.providerSchedule : world[PARAM_OF[name] as keyof World]),
+  );
 }
 
 export const paramsOf = (route: RouteDef) => [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
@@ -61,7 +73,7 @@ export function validBody(route: RouteDef, world: World): { type: string; attrib
   const key = `${route.method} ${route.path}`;
   const member = route.method === 'PATCH';
   const last = paramsOf(route).at(-1) as string;
-  const id = member ? (world[PARAM_OF[last] as keyof World] as string) : undefined;
+  const id = member ? (route.path.startsWith('/api/v1/workspace/') && last === 'scheduleId' ? world.providerSchedule : (world[PARAM_OF[last] as keyof World] as string)) : undefined;
   const bodies: Record<string, { type: string; attributes: Record<string, unknown>; relationships?: unknown }> = {
     'POST /api/v1/organization': { type: 'organization', attributes: { name: `o-${crypto.randomUUID()}` } },
     'PATCH /api/v1/organization/{orgId}': { type: 'organization', attributes: { description: 'd' } },
@@ -85,6 +97,10 @@ export function validBody(route: RouteDef, world: World): { type: string; attrib
       attributes: { event: 'PUSH', branch: 'main', templateId: world.template },
     },
     'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}/webhook/{webhookId}/events/{eventId}': { type: 'webhook_event', attributes: { priority: 3 } },
+    'POST /api/v1/organization/{orgId}/workspace/{workspaceId}/schedule': { type: 'schedule', attributes: { cron: '0 */5 * ? * * *', templateReference: world.template } },
+    'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}/schedule/{scheduleId}': { type: 'schedule', attributes: { description: 'd' } },
+    'POST /api/v1/workspace/{workspaceId}/schedule': { type: 'schedule', attributes: { cron: '0 0 0 ? * MON-FRI', templateReference: world.template } },
+    'PATCH /api/v1/workspace/{workspaceId}/schedule/{scheduleId}': { type: 'schedule', attributes: { cron: '0 0/5 * ? * *' } },
   };
   const body = bodies[key];
   if (!body) throw new Error(`no valid body known for ${key}: add one (every route taking a document needs one)`);

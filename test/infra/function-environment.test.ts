@@ -3,7 +3,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { ServiceFunction } from '../../infra/constructs/service-function';
-import { ApiEnv, AuthorizerEnv, NoEnv, ProcessorEnv, RunnerEnv, type EnvSchema } from '../../shared/env';
+import { ApiEnv, AuthorizerEnv, NoEnv, ProcessorEnv, RunnerEnv, SchedulerEnv, type EnvSchema } from '../../shared/env';
 import { ROUTES } from '../../shared/routes';
 import { synthesize } from '../helpers/cdk';
 
@@ -33,6 +33,7 @@ describe('function environments', () => {
       if (d.startsWith('Verifies bearer tokens')) return AuthorizerEnv;
       if (d.startsWith('Answers unknown paths')) return NoEnv;
       if (d.startsWith('Creates the job of an accepted VCS webhook')) return ProcessorEnv;
+      if (d.startsWith('Creates the job of a workspace schedule')) return SchedulerEnv;
       if (d.startsWith('Job run task') || /execution|executor build|handed a workspace/.test(d)) return RunnerEnv;
       return ApiEnv;
     };
@@ -46,7 +47,7 @@ describe('function environments', () => {
       expect(result.success, `${fn.Properties.Description}: ${result.issues?.map((i) => v.getDotPath(i)).join(', ')}`).toBe(true);
       checked++;
     }
-    // Every route's function but /healthz's, the authorizer, the fallback, the webhook processor and the six run functions.
-    expect(checked).toBe(ROUTES.length - 1 + 3 + 6);
+    // Every route's function but /healthz's, the authorizer, the fallback, the webhook processor, the schedule fire function and the six run functions.
+    expect(checked).toBe(ROUTES.length - 1 + 4 + 6);
   });
 });

@@ -47,6 +47,7 @@ const ACTIONS: Record<Access, string[]> = {
   'webhooks:seal': ['kms:Encrypt'],
   'webhooks:receive': ['kms:Decrypt', 'lambda:InvokeFunction'],
   'state:unlock': ['s3:GetObject', 's3:DeleteObject', 's3:ListBucket'],
+  'schedules:manage': ['iam:PassRole', 'scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'],
 };
 const TABLE = [...ACTIONS['table:read'], ...ACTIONS['table:write']];
 const OTHERS: Record<string, string[]> = {
@@ -61,6 +62,11 @@ const OTHERS: Record<string, string[]> = {
     'states:StartExecution',
     'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams',
     'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage',
+  ],
+  'Creates the job of a workspace schedule at its fire time (exactly once per fire time) and starts its run': [
+    ...TABLE, 'states:StartExecution',
+    // A sub-minute schedule's one-time at() is moved to its next fire time, with the invoke role it has.
+    'scheduler:GetSchedule', 'scheduler:UpdateSchedule', 'iam:PassRole',
   ],
   'Creates the job of an accepted VCS webhook delivery and starts its run': [
     ...TABLE, 'states:StartExecution',

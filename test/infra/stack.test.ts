@@ -39,8 +39,8 @@ describe('the CDK stack', () => {
     const functions = Object.values(synth.template.findResources('AWS::Lambda::Function')) as { Properties: Record<string, any> }[];
     const descriptions = functions.map((f) => f.Properties.Description as string);
     for (const route of ROUTES) expect(descriptions.filter((d) => d === `${route.method} ${route.path}`), `${route.method} ${route.path}`).toHaveLength(1);
-    // + authorizer and fallback, 6 runner tasks, the webhook processor.
-    expect(functions).toHaveLength(ROUTES.length + 2 + 6 + 1);
+    // + authorizer and fallback, 6 runner tasks, the webhook processor, the schedule fire function.
+    expect(functions).toHaveLength(ROUTES.length + 2 + 6 + 1 + 1);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], LoggingConfig: { LogFormat: 'JSON' }, Handler: 'index.handler' });
       // Traced, and stack traces name the TypeScript source (each bundle ships its source map).

@@ -1,0 +1,4 @@
+import { apiHandler } from '../../shared/http/api-handler';
+import * as schedules from '../../shared/resources/schedules';
+
+export const handler = apiHandler(schedules.create, { body: true });

@@ -1,0 +1,4 @@
+import { apiHandler } from '../../../shared/http/api-handler';
+import { workspacePath } from '../../../shared/resources/schedules';
+
+export const handler = apiHandler(workspacePath.list);
