@@ -33,6 +33,13 @@ export interface RouteDef {
   name?: string;
   /** Why a route with `auth: 'none'` may be public (recorded as the cdk-nag acknowledgement). */
   publicReason?: string;
+  /**
+   * `stream`: the answer is an event stream (text/event-stream). API Gateway HTTP APIs cannot stream,
+   * so CDK serves it live from a response-streaming function URL (the module's `handler`, which
+   * verifies the bearer token itself) and gives the API Gateway route the module's `snapshot` handler
+   * (the events so far, then `retry:`); the local server streams it live.
+   */
+  transport?: 'stream';
 }
 
 const R = (method: Method, path: string, handler: string, access: Access[], auth: 'bearer' | 'none' = 'bearer'): RouteDef => ({
@@ -79,6 +86,7 @@ export const ROUTES: readonly RouteDef[] = [
   R('GET', `${ORG}/job/{jobId}/step`, 'steps/list', read),
   R('GET', `${ORG}/job/{jobId}/step/{stepId}`, 'steps/get', read),
   { ...R('GET', '/tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}', 'steps/log', ['table:read', 'logs:read']), name: 'GetStepLog' },
+  { ...R('GET', '/tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}/stream', 'steps/stream', ['table:read', 'logs:read']), name: 'StreamStepLog', transport: 'stream' },
   ...crud(`${ORG}/workspace/{workspaceId}/webhook`, 'webhookId', 'webhooks', { post: sealsSecrets, patch: sealsSecrets }),
   ...crud(`${ORG}/workspace/{workspaceId}/webhook/{webhookId}/events`, 'eventId', 'webhook-events'),
   {
@@ -87,6 +95,9 @@ export const ROUTES: readonly RouteDef[] = [
     publicReason: 'VCS webhook receiver: GitHub, GitLab and Bitbucket cannot send a bearer token; every delivery is authenticated by its signature over the raw body (or GitLab token) against the webhook\'s secret before its payload is parsed or anything is recorded.',
   },
 ];
+
+/** The export of a stream route's module that API Gateway invokes (the function URL invokes `handler`). */
+export const SNAPSHOT_EXPORT = 'snapshot';
 
 /** Serves every request no route matched: 405 when the path exists with another method, else 404. */
 export const FALLBACK_HANDLER = 'functions/fallback.ts';

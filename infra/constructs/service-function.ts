@@ -27,6 +27,8 @@ export interface ServiceFunctionProps<S extends EnvSchema> {
   environment: EnvironmentOf<S>;
   timeout?: Duration;
   memorySize?: number;
+  /** The module's export Lambda invokes (default `handler`). */
+  handlerExport?: string;
 }
 
 export class ServiceFunction<S extends EnvSchema = EnvSchema> extends Construct {
@@ -55,7 +57,7 @@ export class ServiceFunction<S extends EnvSchema = EnvSchema> extends Construct 
       'Lambda names its log streams at run time; the grant is limited to streams of this function\'s own log group.');
     this.fn = new lambda.Function(this, 'Function', {
       code: functionCode(props.entry),
-      handler: `${HANDLER_FILE.replace(/\.mjs$/, '')}.handler`,
+      handler: `${HANDLER_FILE.replace(/\.mjs$/, '')}.${props.handlerExport ?? 'handler'}`,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,

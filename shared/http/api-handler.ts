@@ -29,6 +29,8 @@ export interface ApiRequest {
   /** Scheme and host the client used, for Location headers and links. */
   baseUrl: string;
   requestId: string;
+  /** The request's headers, names in lower case. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface ApiResponse {
@@ -42,13 +44,15 @@ export interface RouteOptions {
   query?: readonly string[];
   /** The route reads a JSON:API document from the body. */
   body?: boolean;
+  /** The environment the function boots with (default `api`; the handlers of a stream route share `stream`). */
+  role?: 'api' | 'stream';
 }
 
 type ApiContext = Context & { api?: ApiRequest };
 
 export function apiHandler(route: (req: ApiRequest) => Promise<ApiResponse>, options: RouteOptions = {}) {
   // The function's environment is read (and checked) as it starts, before any request.
-  boot('api');
+  boot(options.role ?? 'api');
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(observability())
     .use(accessLog())
@@ -63,7 +67,7 @@ export function apiHandler(route: (req: ApiRequest) => Promise<ApiResponse>, opt
     .handler(async (_event, context) => toResult(await route(context.api as ApiRequest)));
 }
 
-function accessLog(): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
+export function accessLog(): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
   const started = new WeakMap<object, number>();
   const log = (request: middy.Request<ApiEvent, ApiResult, Error, ApiContext>) => {
     const status = request.response?.statusCode ?? 500;
@@ -88,7 +92,7 @@ function accessLog(): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext
   };
 }
 
-function toApiRequest(event: ApiEvent, context: Context, options: RouteOptions): ApiRequest {
+export function toApiRequest(event: ApiEvent, context: Context, options: RouteOptions): ApiRequest {
   const principal = principalFromContext(event.requestContext.authorizer?.lambda);
   if ('error' in principal) throw new Unauthorized(principal.error, 'Bearer');
   const headers = lowerCaseKeys(event.headers ?? {});
@@ -101,6 +105,7 @@ function toApiRequest(event: ApiEvent, context: Context, options: RouteOptions):
     principal,
     baseUrl: `${headers['x-forwarded-proto'] ?? 'https'}://${headers.host ?? event.requestContext.domainName}`,
     requestId: context.awsRequestId,
+    headers,
   };
 }
 

@@ -13,6 +13,16 @@ export interface ArtifactStore {
   writeSecret(ref: ArtifactRef, text: string): Promise<void>;
   /** A log's text so far, or undefined when nothing was written yet. */
   readText(ref: ArtifactRef): Promise<string | undefined>;
+  /**
+   * A log's bytes from `offset` on, at most `maxBytes` of them (empty when nothing new was written),
+   * or undefined when nothing was written yet. Logs only grow, so an offset stays valid.
+   */
+  readFrom(ref: ArtifactRef, offset: number, maxBytes: number): Promise<Buffer | undefined>;
+  /**
+   * Calls `onChange` whenever the log changes, until the returned function is called; undefined when
+   * the log does not exist yet or the store cannot tell (S3: a reader polls).
+   */
+  watch?(ref: ArtifactRef, onChange: () => void): (() => void) | undefined;
   /** Deletes every log, plan and context of a job. */
   removeJob(org: string, job: number): Promise<void>;
 }

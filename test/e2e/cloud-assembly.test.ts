@@ -19,6 +19,7 @@ import { METRIC } from '../../shared/observability/names';
 import { ROUTES } from '../../shared/routes';
 import { cdkSynth, LocalDeployment } from '../helpers/assembly/deployment';
 import { TF_CONFIG, gitRepo } from '../helpers/engine';
+import { readEventStream } from '../helpers/sse';
 
 type Json = Record<string, any>;
 const outdir = mkdtempSync(join(tmpdir(), 'cloud-assembly-'));
@@ -175,6 +176,29 @@ describe('the synthesized cloud assembly, deployed locally', () => {
       const again = await until(await job(ws, { command: 'plan' }), ended, 120_000);
       expect(again.job.attributes).toMatchObject({ status: 'completed', planChanges: false });
     }, 300_000);
+
+    it('streams a running step\'s log from S3 through the response-streaming function URL; API Gateway answers the snapshot', async () => {
+      const id = await job(ws, script('for i in 1 2 3 4; do echo tick-$i; sleep 1.5; done'));
+      const running = await until(id, (j) => j.attributes.status === 'running' || ended(j));
+      const path = `/tfoutput/v1/organization/${org}/job/${id}/step/${running.steps[0]?.id}/stream`;
+      const url = `${deployment.functionUrls.urlOf('GET /tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}/stream (live')}${path}`;
+      const live = await readEventStream(url, { token: ops, timeoutMs: 90_000 });
+      expect(live, JSON.stringify(deployment.asyncFailures)).toMatchObject({ status: 200, closed: true });
+      expect(live.events.map((e) => e.data).filter((d) => d.startsWith('tick-'))).toEqual(['tick-1', 'tick-2', 'tick-3', 'tick-4']);
+      expect((await read(id)).steps[0]?.attributes.status).toBe('completed');
+      // Resumed after the second tick: the rest only.
+      const second = live.events.find((e) => e.data === 'tick-2')?.id;
+      const rest = await readEventStream(url, { token: ops, lastEventId: second });
+      expect(rest.events.map((e) => e.data).filter((d) => d.startsWith('tick-'))).toEqual(['tick-3', 'tick-4']);
+      // The function verifies the token itself: no authorizer stands in front of a function URL.
+      const refused = await readEventStream(url);
+      expect([refused.status, JSON.parse(refused.text ?? '{}').errors?.[0]?.status]).toEqual([401, '401']);
+      const forged = await readEventStream(url, { token: admin.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) });
+      expect(forged.status).toBe(401);
+      const snapshot = await http('GET', path, ops);
+      expect(snapshot.status).toBe(200);
+      expect(snapshot.text).toContain('data: tick-4\n');
+    }, 180_000);
 
     it('cancels a running job: its execution and build stop, and the next job of the workspace runs', async () => {
       const sleeping = await job(ws, script('sleep 60'));

@@ -39,10 +39,13 @@ describe('the CDK stack', () => {
     const functions = Object.values(synth.template.findResources('AWS::Lambda::Function')) as { Properties: Record<string, any> }[];
     const descriptions = functions.map((f) => f.Properties.Description as string);
     for (const route of ROUTES) expect(descriptions.filter((d) => d === `${route.method} ${route.path}`), `${route.method} ${route.path}`).toHaveLength(1);
-    // + authorizer and fallback, 6 runner tasks, the webhook processor.
-    expect(functions).toHaveLength(ROUTES.length + 2 + 6 + 1);
+    // + authorizer and fallback, 6 runner tasks, the webhook processor, the live function of each stream route.
+    const streams = ROUTES.filter((r) => r.transport === 'stream');
+    expect(functions).toHaveLength(ROUTES.length + 2 + 6 + 1 + streams.length);
     for (const fn of functions) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], LoggingConfig: { LogFormat: 'JSON' }, Handler: 'index.handler' });
+      // API Gateway invokes a stream route's snapshot handler (it cannot stream); its function URL, the live one.
+      const snapshot = streams.some((r) => fn.Properties.Description === `${r.method} ${r.path}`);
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], LoggingConfig: { LogFormat: 'JSON' }, Handler: snapshot ? 'index.snapshot' : 'index.handler' });
       // Traced, and stack traces name the TypeScript source (each bundle ships its source map).
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toMatch(/(^| )--enable-source-maps( |$)/);
