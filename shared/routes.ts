@@ -40,6 +40,11 @@ export interface RouteDef {
    * (the events so far, then `retry:`); the local server streams it live.
    */
   transport?: 'stream';
+  /**
+   * Files of npm packages the function reads at run time (e.g. `swagger-ui-dist/swagger-ui.css`): CDK
+   * copies them into its code asset under node_modules/, where Node's resolution finds them as it does here.
+   */
+  packageFiles?: readonly string[];
 }
 
 const R = (method: Method, path: string, handler: string, access: Access[], auth: 'bearer' | 'none' = 'bearer'): RouteDef => ({
@@ -71,10 +76,22 @@ function crud(collection: string, idParam: string, dir: string, access: Partial<
 const jobs = { post: startsRuns, patch: controlsRuns, delete: deletesJobs };
 
 const API = '/api/v1';
+const DOCS_ARE_PUBLIC =
+  'The API description and its reference page: they describe the routes and hold no data, and they must load before a user has entered a token (the page fetches the document first).';
+/** What the API reference page (Swagger UI, from the swagger-ui-dist package) is made of. */
+export const API_REFERENCE_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png'] as const;
 const ORG = `${API}/organization/{orgId}`;
 
 export const ROUTES: readonly RouteDef[] = [
   { ...R('GET', '/healthz', 'health', [], 'none'), name: 'Health', publicReason: 'Liveness probe: returns a constant and touches no data.' },
+  { ...R('GET', `${API}/openapi.json`, 'api-docs/openapi', [], 'none'), name: 'GetOpenApiDocument', publicReason: DOCS_ARE_PUBLIC },
+  { ...R('GET', '/docs', 'api-docs/page', [], 'none'), name: 'GetApiReference', publicReason: DOCS_ARE_PUBLIC },
+  {
+    ...R('GET', '/docs/{file}', 'api-docs/asset', [], 'none'),
+    name: 'GetApiReferenceFile',
+    publicReason: DOCS_ARE_PUBLIC,
+    packageFiles: ['swagger-ui-dist/package.json', ...API_REFERENCE_FILES.map((f) => `swagger-ui-dist/${f}`)],
+  },
   ...crud(`${API}/organization`, 'orgId', 'organizations'),
   ...crud(`${ORG}/team`, 'teamId', 'teams'),
   // Unlocking a workspace starts its oldest waiting job.

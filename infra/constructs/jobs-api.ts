@@ -122,6 +122,7 @@ export class JobsApi extends Construct {
               description: `${route.method} ${route.path}`,
               env: ApiEnv,
               environment: props.environment,
+              packageFiles: route.packageFiles,
             });
         if (stream) this.liveStreams.set(route, this.liveStream(stack, route, streamEnvironment, props));
         for (const access of route.access) props.grant(access, fn.role);

@@ -29,6 +29,8 @@ export interface ServiceFunctionProps<S extends EnvSchema> {
   memorySize?: number;
   /** The module's export Lambda invokes (default `handler`). */
   handlerExport?: string;
+  /** Package files the code reads at run time (the route table's `packageFiles`). */
+  packageFiles?: readonly string[];
 }
 
 export class ServiceFunction<S extends EnvSchema = EnvSchema> extends Construct {
@@ -56,7 +58,7 @@ export class ServiceFunction<S extends EnvSchema = EnvSchema> extends Construct 
     acknowledgeWildcard(this.role, streams,
       'Lambda names its log streams at run time; the grant is limited to streams of this function\'s own log group.');
     this.fn = new lambda.Function(this, 'Function', {
-      code: functionCode(props.entry),
+      code: functionCode(props.entry, props.packageFiles),
       handler: `${HANDLER_FILE.replace(/\.mjs$/, '')}.${props.handlerExport ?? 'handler'}`,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,

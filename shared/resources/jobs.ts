@@ -36,7 +36,7 @@ export const JobCreate = v.object({
   autoApply: v.optional(bool(), false),
   comments: optionalText(512),
 });
-const JobPatch = v.object({ status: v.optional(enumOf(JOB_STATUSES)), comments: optionalText(512) });
+export const JobPatch = v.object({ status: v.optional(enumOf(JOB_STATUSES)), comments: optionalText(512) });
 export const JOB_CREATE_RULES = {
   readOnly: ['planChanges', 'output', 'terraformPlan', ...AUDIT_ATTRIBUTES],
   forbidden: ['approvalTeam'],

@@ -5,7 +5,7 @@ import { DEFAULT_TEMPLATES, defaultTemplateTcl } from '../domain/default-templat
 import type { OrganizationRecord, TemplateRecord } from '../domain/records';
 import type { ApiRequest } from '../http/api-handler';
 import { nonEmptyString, optionalText } from '../http/attributes';
-import type { ResourceObject } from '../http/jsonapi';
+import { AuditAttributes, resourceSchema } from '../http/resource-schema';
 import { planCreateJobCounter } from '../store/repositories/job-ids';
 import {
   listOrganizations,
@@ -21,14 +21,17 @@ import { organizationHasWorkspaces } from '../store/repositories/workspaces';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
 import { resource } from './crud';
 
-const Create = v.object({ name: nonEmptyString(128, 'a name'), description: optionalText(1024) });
-const Update = v.partial(Create);
+export const Create = v.object({ name: nonEmptyString(128, 'a name'), description: optionalText(1024) });
+export const Update = v.partial(Create);
 
-export function organizationResource(req: ApiRequest, org: OrganizationRecord): ResourceObject {
+export const OrganizationResource = resourceSchema('organization', { name: v.string(), description: v.nullable(v.string()), ...AuditAttributes }, {});
+
+export function organizationResource(req: ApiRequest, org: OrganizationRecord): v.InferOutput<typeof OrganizationResource> {
   return {
     type: 'organization',
     id: org.id,
     attributes: { name: org.name, description: org.description, ...auditAttributes(org) },
+    relationships: {},
     links: selfLink(req, `/organization/${org.id}`),
   };
 }

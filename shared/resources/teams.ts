@@ -7,27 +7,33 @@ import * as v from 'valibot';
 import type { TeamRecord } from '../domain/records';
 import type { ApiRequest } from '../http/api-handler';
 import { bool, nonEmptyString } from '../http/attributes';
-import type { ResourceObject } from '../http/jsonapi';
+import { AuditAttributes, resourceSchema, toOne } from '../http/resource-schema';
 import { readScope } from '../store/repositories/scope';
 import { listTeams, planCreateTeam, planDeleteTeam, planUpdateTeam, teamFlags, teamRef } from '../store/repositories/teams';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
 import { resource } from './crud';
 
 const groupName = v.pipe(nonEmptyString(256, 'a group name'), v.regex(/^[^\s,]+$/, 'must be a group name without spaces or commas'));
-const Create = v.object({
+export const Create = v.object({
   name: groupName,
   manageWorkspace: v.optional(bool(), false),
   manageTemplate: v.optional(bool(), false),
   manageJob: v.optional(bool(), false),
 });
-const Update = v.object({
+export const Update = v.object({
   name: v.optional(groupName),
   manageWorkspace: v.optional(bool()),
   manageTemplate: v.optional(bool()),
   manageJob: v.optional(bool()),
 });
 
-function teamResource(req: ApiRequest, t: TeamRecord): ResourceObject {
+export const TeamResource = resourceSchema(
+  'team',
+  { name: v.string(), manageWorkspace: v.boolean(), manageTemplate: v.boolean(), manageJob: v.boolean(), ...AuditAttributes },
+  { organization: toOne('organization') },
+);
+
+function teamResource(req: ApiRequest, t: TeamRecord): v.InferOutput<typeof TeamResource> {
   return {
     type: 'team',
     id: t.id,

@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import { NotFound } from '../domain/errors';
 import type { ApiRequest } from '../http/api-handler';
 import { enumOf, uuid } from '../http/attributes';
-import type { ResourceObject } from '../http/jsonapi';
+import { AuditAttributes, resourceSchema, toOne } from '../http/resource-schema';
 import { readScope } from '../store/repositories/scope';
 import { templateRef } from '../store/repositories/templates';
 import {
@@ -34,7 +34,7 @@ const patterns = (emptyMeansAny: boolean) =>
       if (problem) addIssue({ message: problem });
     }),
   );
-const Create = v.object({
+export const Create = v.object({
   event: enumOf(WEBHOOK_EVENT_KINDS),
   branch: patterns(false),
   /** null or absent: no condition on changed files. */
@@ -50,12 +50,18 @@ const Create = v.object({
     1,
   ),
 });
-const Update = v.partial(Create);
+export const Update = v.partial(Create);
 
 const eventsPath = (ids: Record<string, string>) =>
   `${webhookPath({ organizationId: ids.orgId as string, workspaceId: ids.workspaceId as string, id: ids.webhookId as string })}/events`;
 
-function eventResource(req: ApiRequest, e: WebhookEventRecord): ResourceObject {
+export const WebhookEventResource = resourceSchema(
+  'webhook_event',
+  { event: v.picklist(WEBHOOK_EVENT_KINDS), branch: v.string(), path: v.nullable(v.string()), templateId: v.string(), priority: v.number(), ...AuditAttributes },
+  { webhook: toOne('webhook') },
+);
+
+function eventResource(req: ApiRequest, e: WebhookEventRecord): v.InferOutput<typeof WebhookEventResource> {
   return {
     type: 'webhook_event',
     id: e.id,

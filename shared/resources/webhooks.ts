@@ -7,7 +7,7 @@
 import * as v from 'valibot';
 import type { ApiRequest } from '../http/api-handler';
 import { bool, optionalText } from '../http/attributes';
-import type { ResourceObject } from '../http/jsonapi';
+import { AuditAttributes, resourceSchema, toOne } from '../http/resource-schema';
 import { readScope } from '../store/repositories/scope';
 import { listWebhooks, planCreateWebhook, planDeleteWebhook, planUpdateWebhook, removeWebhookPartition, webhookRef } from '../store/repositories/webhooks';
 import type { WebhookRecord } from '../webhooks/records';
@@ -16,14 +16,27 @@ import { secretBox } from '../wiring';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink, updatedAudit } from './common';
 import { resource } from './crud';
 
-const Create = v.object({ description: optionalText(1024) });
-const Update = v.object({ description: optionalText(1024), rotateSecret: v.optional(bool()) });
+export const Create = v.object({ description: optionalText(1024) });
+export const Update = v.object({ description: optionalText(1024), rotateSecret: v.optional(bool()) });
 
 export const webhookPath = (w: Pick<WebhookRecord, 'organizationId' | 'workspaceId' | 'id'>) =>
   `/organization/${w.organizationId}/workspace/${w.workspaceId}/webhook/${w.id}`;
 
 /** `secret` is the plaintext only right after it was made (create, rotate). */
-function webhookResource(req: ApiRequest, w: WebhookRecord, secret: string | null = null): ResourceObject {
+export const WebhookResource = resourceSchema(
+  'webhook',
+  {
+    description: v.nullable(v.string()),
+    /** Where the VCS provider delivers events. */
+    url: v.string(),
+    /** The signing secret: only in the answers to a create and to a rotation, null everywhere else. */
+    secret: v.nullable(v.string()),
+    ...AuditAttributes,
+  },
+  { workspace: toOne('workspace') },
+);
+
+function webhookResource(req: ApiRequest, w: WebhookRecord, secret: string | null = null): v.InferOutput<typeof WebhookResource> {
   return {
     type: 'webhook',
     id: w.id,

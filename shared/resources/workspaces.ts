@@ -4,7 +4,7 @@ import { Invalid, NotFound, pointer } from '../domain/errors';
 import { IAC_TYPES, type WorkspaceRecord } from '../domain/records';
 import type { ApiRequest } from '../http/api-handler';
 import { bool, enumOf, nonEmptyString, optionalText, uuid } from '../http/attributes';
-import type { ResourceObject } from '../http/jsonapi';
+import { AuditAttributes, resourceSchema, toOne } from '../http/resource-schema';
 import { startRun } from '../runs/start-run';
 import { readScope } from '../store/repositories/scope';
 import { templateRef } from '../store/repositories/templates';
@@ -49,7 +49,7 @@ const lockedFlag = v.union(
   'must be true or false',
 );
 
-const Create = v.object({
+export const Create = v.object({
   name: v.pipe(nonEmptyString(256, 'a name'), v.regex(/^[A-Za-z0-9._ -]+$/, 'may contain letters, digits, spaces, dots, dashes and underscores')),
   description: optionalText(1024),
   source: nonEmptyString(2048, 'a git URL'),
@@ -60,7 +60,7 @@ const Create = v.object({
   locked: v.optional(lockedFlag, false),
   defaultTemplate: v.nullish(uuid('a template')),
 });
-const Update = v.partial(Create);
+export const Update = v.partial(Create);
 
 const REMOTE_SOURCE = /^(https?:\/\/|ssh:\/\/|git:\/\/)[^\s]+$|^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/;
 const LOCAL_SOURCE = /^(file:\/\/\/|\/)[^\s]*$/;
@@ -75,7 +75,24 @@ export function validateSource(source: string): void {
   );
 }
 
-export function workspaceResource(req: ApiRequest, w: WorkspaceRecord): ResourceObject {
+export const WorkspaceResource = resourceSchema(
+  'workspace',
+  {
+    name: v.string(),
+    description: v.nullable(v.string()),
+    source: v.string(),
+    branch: v.string(),
+    folder: v.string(),
+    iacType: v.picklist(IAC_TYPES),
+    terraformVersion: v.nullable(v.string()),
+    locked: v.boolean(),
+    defaultTemplate: v.nullable(v.string()),
+    ...AuditAttributes,
+  },
+  { organization: toOne('organization') },
+);
+
+export function workspaceResource(req: ApiRequest, w: WorkspaceRecord): v.InferOutput<typeof WorkspaceResource> {
   return {
     type: 'workspace',
     id: w.id,

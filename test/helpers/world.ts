@@ -49,9 +49,12 @@ const PARAM_OF: Record<string, keyof World> = {
   eventId: 'event',
 };
 
+/** Path parameters that name no resource: a file of the API reference page. */
+const FIXED_PARAMS: Record<string, string> = { file: 'swagger-ui.css' };
+
 /** The route's path with every parameter filled from the world (or from `override`). */
 export function pathOf(route: RouteDef, world: World, override: Record<string, string> = {}): string {
-  return route.path.replace(/\{(\w+)\}/g, (_, name: string) => override[name] ?? world[PARAM_OF[name] as keyof World]);
+  return route.path.replace(/\{(\w+)\}/g, (_, name: string) => override[name] ?? FIXED_PARAMS[name] ?? world[PARAM_OF[name] as keyof World]);
 }
 
 export const paramsOf = (route: RouteDef) => [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
