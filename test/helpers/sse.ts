@@ -24,6 +24,8 @@ export interface StreamRead {
 export interface ReadOptions {
   token?: string;
   lastEventId?: string;
+  /** Called on each event as it arrives (the reader keeps reading). */
+  onEvent?: (event: ReceivedEvent) => void;
   /** Stop reading (and disconnect) once this holds. */
   until?: (events: ReceivedEvent[]) => boolean;
   timeoutMs?: number;
@@ -45,7 +47,11 @@ export async function readEventStream(url: string, options: ReadOptions = {}): P
     const read: StreamRead = { status: res.status, contentType, events: [], comments: [], closed: false };
     if (!contentType.startsWith('text/event-stream') || !res.body) return { ...read, text: await res.text(), closed: true };
     const parser = createParser({
-      onEvent: (event) => read.events.push({ ...event, at: Date.now() }),
+      onEvent: (event) => {
+        const received = { ...event, at: Date.now() };
+        read.events.push(received);
+        options.onEvent?.(received);
+      },
       onComment: (comment) => read.comments.push(comment),
       onRetry: (ms) => (read.retry = ms),
     });

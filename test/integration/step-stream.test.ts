@@ -4,6 +4,9 @@
  * engine runs a customScripts step that prints lines slowly, the local server streams its log over
  * HTTP, and eventsource-parser reads it as EventSource clients do.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../local/server';
 import { adminToken, call, token, useTable } from '../helpers/api';
@@ -23,7 +26,12 @@ let ws: string;
 let ran: { job: string; step: string };
 
 const LINES = 5;
-const SLOW = `for i in $(seq 1 ${LINES}); do echo line-$i; sleep 0.3; done`;
+/**
+ * Prints two lines, then waits (up to 20 s) for the test to open `gate`, then prints the rest: the test
+ * opens it only once the readers received the first two lines, so they can only have come live.
+ */
+const gated = (gate: string) =>
+  `echo line-1; echo line-2; i=0; while [ ! -f ${gate} ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; for i in $(seq 3 ${LINES}); do echo line-$i; done`;
 const streamUrl = (job: string, step: string, organization = org) => `${server.url}/tfoutput/v1/organization/${organization}/job/${job}/step/${step}/stream`;
 const logOf = async (job: string, step: string) => (await call('GET', `/tfoutput/v1/organization/${org}/job/${job}/step/${step}`, { token: reader })).text;
 const dataOf = (events: { data: string }[]) => events.map((e) => e.data);
@@ -49,15 +57,22 @@ afterAll(() => server?.close());
 
 describe('live step logs over SSE', () => {
   it('streams a running step line by line, resumes after Last-Event-ID, and closes when the step ends', async () => {
-    const { job, step } = (ran = await runningStep(scriptJob(SLOW)));
+    const gate = join(mkdtempSync(join(tmpdir(), 'sse-gate-')), 'open');
+    const { job, step } = (ran = await runningStep(scriptJob(gated(gate))));
     const snapshotPath = `/tfoutput/v1/organization/${org}/job/${job}/step/${step}/stream`;
     // One reader follows from the start; another leaves after two lines and comes back with Last-Event-ID.
-    const [whole, first, snapshot] = await Promise.all([
-      readEventStream(streamUrl(job, step), { token: reader }),
-      readEventStream(streamUrl(job, step), { token: reader, until: (events) => events.some((e) => e.data === 'line-2') }),
-      // Behind API Gateway (which cannot stream): what there is now, and retry: so EventSource reads on.
-      new Promise((r) => setTimeout(r, 500)).then(() => call('GET', snapshotPath, { token: reader })),
-    ]);
+    let wholeHasTwo: () => void = () => undefined;
+    const twoLines = new Promise<void>((r) => (wholeHasTwo = r));
+    const wholeRead = readEventStream(streamUrl(job, step), { token: reader, onEvent: (e) => e.data === 'line-2' && wholeHasTwo() });
+    const first = await readEventStream(streamUrl(job, step), { token: reader, until: (events) => events.some((e) => e.data === 'line-2') });
+    await twoLines;
+    // Behind API Gateway (which cannot stream): what there is now, and retry: so EventSource reads on.
+    const snapshot = await call('GET', snapshotPath, { token: reader });
+    // Both readers have the first lines while the step still waits at its gate: they came live.
+    expect((await readJob(reader, org, job)).steps[0]?.attributes.status).toBe('running');
+    const opened = Date.now();
+    writeFileSync(gate, '');
+    const whole = await wholeRead;
     const resumedFrom = first.events.at(-1)?.id as string;
     const rest = await readEventStream(streamUrl(job, step), { token: reader, lastEventId: resumedFrom });
 
@@ -78,9 +93,10 @@ describe('live step logs over SSE', () => {
         ),
       ),
     );
-    // Live: the lines arrived while the step was printing them, not all at its end.
+    // Live: the first lines before the gate opened, the rest after.
     const at = (data: string) => whole.events.find((e) => e.data === data)?.at as number;
-    expect(at(`line-${LINES}`) - at('line-1')).toBeGreaterThan(800);
+    expect(at('line-2')).toBeLessThanOrEqual(opened);
+    expect(at('line-3')).toBeGreaterThanOrEqual(opened);
     // The stream closed because the step ended.
     const { steps } = await readJob(reader, org, job);
     expect(steps[0]?.attributes.status).toBe('completed');
