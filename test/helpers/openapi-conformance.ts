@@ -6,7 +6,7 @@
  * not know (the $default route's 404/405) is not an operation and is left to the JSON:API checker.
  * With sparse fieldsets (`fields[…]`) a resource's attributes and relationships may be partial.
  */
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
 import { openApiDocument, type OpenApiDocument } from '../../shared/openapi/document';
 import { ROUTES } from '../../shared/routes';
@@ -20,7 +20,26 @@ interface Compiled {
   operations: { method: string; template: string; pattern: RegExp; specificity: number[] }[];
   ajv: Ajv2020;
   validators: Map<string, ValidateFunction>;
+  /** Where each schema object sits in the document (a JSON pointer), to name the rule an error breaks. */
+  pointers: WeakMap<object, string>;
 }
+
+function pointersOf(doc: unknown): WeakMap<object, string> {
+  const pointers = new WeakMap<object, string>();
+  const walk = (node: unknown, at: string) => {
+    if (!node || typeof node !== 'object' || pointers.has(node)) return;
+    pointers.set(node, at);
+    for (const [key, child] of Object.entries(node)) walk(child, `${at}/${pointer(key)}`);
+  };
+  walk(doc, '#');
+  return pointers;
+}
+
+/** The document's rule an error breaks: the pointer of the schema holding the failed keyword, and the keyword. */
+const ruleOf = (e: ErrorObject, pointers: WeakMap<object, string>) => {
+  const at = e.parentSchema && pointers.get(e.parentSchema);
+  return at ? `${at}/${e.keyword}` : e.schemaPath;
+};
 const compiled: Partial<Record<'full' | 'sparse', Compiled>> = {};
 
 /** The document as served, with each resource's attributes and relationships optional (sparse fieldsets) when asked. */
@@ -36,7 +55,7 @@ function compile(variant: 'full' | 'sparse'): Compiled {
     }
   }
   // Referenced schemas compile once and are shared (inlined, each operation would compile its own copy).
-  const ajv = new Ajv2020({ strict: false, allErrors: true, inlineRefs: false });
+  const ajv = new Ajv2020({ strict: false, allErrors: true, inlineRefs: false, verbose: true });
   addFormats(ajv);
   ajv.addSchema({ ...doc, $id: DOCUMENT_ID });
   const operations = Object.entries(doc.paths).flatMap(([template, item]) =>
@@ -52,7 +71,7 @@ function compile(variant: 'full' | 'sparse'): Compiled {
     for (let i = 0; i < Math.max(a.specificity.length, b.specificity.length); i++) if (a.specificity[i] !== b.specificity[i]) return (b.specificity[i] ?? 0) - (a.specificity[i] ?? 0);
     return 0;
   });
-  return (compiled[variant] = { doc, operations, ajv, validators: new Map() });
+  return (compiled[variant] = { doc, operations, ajv, validators: new Map(), pointers: pointersOf(doc) });
 }
 
 const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
@@ -62,7 +81,7 @@ export function openApiViolations(method: string, pathAndQuery: string, status: 
   const [rawPath = '', query = ''] = pathAndQuery.split('?', 2);
   const path = rawPath.length > 1 ? rawPath.replace(/\/+$/, '') : rawPath;
   const variant = /(^|&)fields(\[|%5B)/i.test(query) ? 'sparse' : 'full';
-  const { doc, operations, ajv, validators } = compile(variant);
+  const { doc, operations, ajv, validators, pointers } = compile(variant);
   const operation = operations.find((o) => o.method === method.toUpperCase() && o.pattern.test(path));
   if (!operation) return [];
   const where = `${method} ${operation.template} → ${status}`;
@@ -90,7 +109,10 @@ export function openApiViolations(method: string, pathAndQuery: string, status: 
   let validate = validators.get(key);
   if (!validate) validators.set(key, (validate = ajv.compile({ $ref: `${DOCUMENT_ID}#/${responsePointer}/content/${pointer(media)}/schema` })));
   if (validate(body)) return [];
-  return (validate.errors ?? []).slice(0, 10).map((e) => `${where}: ${e.instancePath || '/'} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`);
+  // Each violation names where in the body it is (instancePath) and the rule of the document it breaks.
+  return (validate.errors ?? [])
+    .slice(0, 10)
+    .map((e) => `${where}: ${e.instancePath || '/'} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''} (rule ${ruleOf(e, pointers)})`);
 }
 
 /** Throws with every departure from the document, for the test that received the answer. */

@@ -52,6 +52,12 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('shows a step\'s flowType with the flow types a template may use', () => {
+    const step = doc.components.schemas.Step as Json;
+    expect(step.properties.attributes.properties.flowType).toEqual({ type: 'string', enum: expect.arrayContaining(['terraformPlan', 'terraformApply', 'customScripts']) });
+    expect(step.properties.attributes.required).toContain('flowType');
+  });
+
   it('refuses to leave a route undescribed', () => {
     const stray: RouteDef = { method: 'GET', path: '/api/v1/stray', handler: 'functions/stray/get.ts', auth: 'bearer', access: [] };
     expect(() => openApiDocument({ routes: [...ROUTES, stray] })).toThrow(/functions\/stray\/get\.ts is described nowhere; add its folder or module to shared\/openapi\/registry\.ts/);
@@ -70,11 +76,13 @@ describe('checking answers against it', () => {
   });
 
   it('finds an attribute not declared, one missing, a wrong type, an undocumented status and media type', () => {
-    expect(openApiViolations('GET', `${path}/x`, 200, JSONAPI, answer(team({ extra: 1 })))).toEqual([expect.stringMatching(/\/data\/attributes must NOT have additional properties.*extra/)]);
+    expect(openApiViolations('GET', `${path}/x`, 200, JSONAPI, answer(team({ extra: 1 })))).toEqual([
+      expect.stringMatching(/^GET \/api\/v1\/organization\/\{orgId\}\/team\/\{teamId\} → 200: \/data\/attributes must NOT have additional properties.*extra.*\(rule #\/components\/schemas\/Team\/properties\/attributes\/additionalProperties\)$/),
+    ]);
     const missing = team();
     delete (missing.attributes as Json).manageJob;
     expect(openApiViolations('GET', `${path}/x`, 200, JSONAPI, answer(missing)).join()).toMatch(/must have required property 'manageJob'/);
-    expect(openApiViolations('GET', `${path}/x`, 200, JSONAPI, answer(team({ manageJob: 'yes' }))).join()).toMatch(/\/data\/attributes\/manageJob must be boolean/);
+    expect(openApiViolations('GET', `${path}/x`, 200, JSONAPI, answer(team({ manageJob: 'yes' }))).join()).toMatch(/\/data\/attributes\/manageJob must be boolean .*\(rule #\/components\/schemas\/Team\/properties\/attributes\/properties\/manageJob\/type\)/);
     expect(openApiViolations('GET', `${path}/x`, 500, JSONAPI, '{}').join()).toMatch(/does not list status 500/);
     expect(openApiViolations('GET', `${path}/x`, 200, 'text/html', '<p>').join()).toMatch(/media type 'text\/html' is not one the document lists/);
     expect(openApiViolations('DELETE', `${path}/x`, 204, JSONAPI, '{"data":null}').join()).toMatch(/no body/);
