@@ -6,6 +6,7 @@
  * not know (the $default route's 404/405) is not an operation and is left to the JSON:API checker.
  * With sparse fieldsets (`fields[…]`) a resource's attributes and relationships may be partial.
  */
+import { appendFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
 import { openApiDocument, type OpenApiDocument } from '../../shared/openapi/document';
@@ -14,6 +15,8 @@ import { ROUTES } from '../../shared/routes';
 type Json = Record<string, any>;
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv2020) => Ajv2020;
 const DOCUMENT_ID = 'https://terrakube-jobs.local/openapi.json';
+/** Set to a file to record each checked answer's operation and status (`OPENAPI_CHECK_LOG=/tmp/x npm test`: what the suite covers). */
+const CHECK_LOG = process.env.OPENAPI_CHECK_LOG;
 
 interface Compiled {
   doc: OpenApiDocument;
@@ -76,6 +79,9 @@ function compile(variant: 'full' | 'sparse'): Compiled {
 
 const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 
+/** The operation and status of the answer examined last (undefined: no operation of the document). */
+const checked: { last?: string } = {};
+
 /** Every way the answer departs from the document (empty when it conforms). */
 export function openApiViolations(method: string, pathAndQuery: string, status: number, contentType: string | null | undefined, text: string): string[] {
   const [rawPath = '', query = ''] = pathAndQuery.split('?', 2);
@@ -84,6 +90,7 @@ export function openApiViolations(method: string, pathAndQuery: string, status: 
   const { doc, operations, ajv, validators, pointers } = compile(variant);
   const operation = operations.find((o) => o.method === method.toUpperCase() && o.pattern.test(path));
   if (!operation) return [];
+  checked.last = `${operation.method} ${operation.template} ${status}`;
   const where = `${method} ${operation.template} → ${status}`;
   const responses = doc.paths[operation.template]?.[operation.method.toLowerCase()]?.responses as Json;
   let response = responses?.[String(status)] as Json | undefined;
@@ -117,7 +124,9 @@ export function openApiViolations(method: string, pathAndQuery: string, status: 
 
 /** Throws with every departure from the document, for the test that received the answer. */
 export function checkOpenApi(method: string, pathAndQuery: string, status: number, contentType: string | null | undefined, text: string): void {
+  checked.last = undefined;
   const violations = openApiViolations(method, pathAndQuery, status, contentType, text);
+  if (CHECK_LOG && checked.last) appendFileSync(CHECK_LOG, `${checked.last}\n`);
   if (violations.length === 0) return;
   throw new Error(`the answer to ${method} ${pathAndQuery} departs from the OpenAPI document:\n  ${violations.join('\n  ')}\n  body: ${text.slice(0, 500)}`);
 }
