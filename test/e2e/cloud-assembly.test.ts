@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { issuePersonalAccessToken } from '../../shared/auth/tokens';
@@ -19,6 +20,8 @@ import { METRIC } from '../../shared/observability/names';
 import { ROUTES } from '../../shared/routes';
 import { cdkSynth, LocalDeployment } from '../helpers/assembly/deployment';
 import { TF_CONFIG, gitRepo } from '../helpers/engine';
+import { checkAnswer } from '../helpers/jsonapi-conformance';
+import { checkOpenApi } from '../helpers/openapi-conformance';
 import { readEventStream } from '../helpers/sse';
 
 type Json = Record<string, any>;
@@ -40,6 +43,8 @@ async function http(method: string, path: string, token: string, body?: unknown)
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
+  checkAnswer(method, path, res.headers.get('content-type'), text);
+  checkOpenApi(method, path, res.status, res.headers.get('content-type'), text);
   return { status: res.status, text, body: /json/.test(res.headers.get('content-type') ?? '') && text ? JSON.parse(text) : undefined };
 }
 const create = async (path: string, type: string, attributes: Json, token = ops, relationships?: Json) => {
@@ -145,6 +150,19 @@ describe('the synthesized cloud assembly, deployed locally', () => {
     expect(answers).toContain('GET /healthz → 200');
     expect((await http('GET', '/no/such/path', admin)).status).toBe(404);
   }, 120_000);
+
+  it('serves the OpenAPI document and the reference page with its files from the function asset (no CDN)', async () => {
+    const described = await http('GET', '/api/v1/openapi.json', admin);
+    expect(described.status).toBe(200);
+    expect(Object.keys(described.body.paths)).toEqual(expect.arrayContaining([...new Set(ROUTES.map((r) => r.path))]));
+    const page = await http('GET', '/docs', admin);
+    expect(page.status).toBe(200);
+    const files = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
+    expect(files).toContain('/docs/swagger-ui-bundle.js');
+    for (const file of files) expect((await http('GET', file, admin)).status, file).toBe(200);
+    const bundle = await http('GET', '/docs/swagger-ui-bundle.js', admin);
+    expect(bundle.text).toBe(readFileSync(createRequire(import.meta.url).resolve('swagger-ui-dist/swagger-ui-bundle.js'), 'utf8'));
+  });
 
   describe('one real flow', () => {
     let ws = '';
