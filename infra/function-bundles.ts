@@ -5,7 +5,8 @@
  * the sources relative to the repository (shared/jobs/create-job.ts), so an asset's hash depends only
  * on the code, not on where the repository or the build directory is.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { decode, encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
@@ -86,8 +87,13 @@ function bundleDir(entry: string): string {
   return join(built.dir, entry.replace(/\.ts$/, ''));
 }
 
-/** The code asset of the handler module `entry` (relative to the repository root). */
-export function functionCode(entry: string): lambda.Code {
+/**
+ * The code asset of the handler module `entry` (relative to the repository root), with the package
+ * files it reads at run time (`swagger-ui-dist/swagger-ui.css`) under node_modules/, where Node's
+ * resolution from the bundle finds them.
+ */
+export function functionCode(entry: string, packageFiles: readonly string[] = []): lambda.Code {
+  const resolve = createRequire(join(REPO_ROOT, 'package.json')).resolve;
   return lambda.Code.fromAsset(dirname(join(REPO_ROOT, entry)), {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
@@ -98,6 +104,11 @@ export function functionCode(entry: string): lambda.Code {
       local: {
         tryBundle(outputDir: string) {
           cpSync(bundleDir(entry), outputDir, { recursive: true });
+          for (const file of packageFiles) {
+            const target = join(outputDir, 'node_modules', file);
+            mkdirSync(dirname(target), { recursive: true });
+            cpSync(resolve(file), target);
+          }
           return true;
         },
       },

@@ -4,7 +4,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { ApiEnv, EnvironmentOf, ProcessorEnv } from '../shared/env';
-import type { Access, RouteDef } from '../shared/routes';
+import { routeId, type Access, type RouteDef } from '../shared/routes';
 import { JobsApi } from './constructs/jobs-api';
 import { type ExecutorCompute, LAMBDA_MAX_STEP_SECONDS } from './constructs/executor-project';
 import { JobRunner } from './constructs/job-runner';
@@ -113,6 +113,12 @@ export class TerrakubeJobsStack extends Stack {
 
     this.api = new JobsApi(this, 'Api', { adminGroup, patSecret, oidc: props.oidc, environment, grant, routes: props.routes });
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Jobs API' });
+    for (const [route, { url }] of this.api.liveStreams) {
+      new CfnOutput(this, `${routeId(route)}Url`, {
+        value: url.url,
+        description: 'Base URL of the live step log streams (…/tfoutput/v1/organization/{org}/job/{job}/step/{step}/stream); API Gateway cannot stream',
+      });
+    }
 
     this.alarms = new ServiceAlarms(this, 'Alarms', {
       api: this.api.api,

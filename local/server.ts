@@ -5,10 +5,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { HttpStreamDecoder, isStreamingHandler } from '../shared/http/response-stream';
 import { logger } from '../shared/logger';
-import { AUTHORIZER_HANDLER, FALLBACK_HANDLER, ROUTES, matchPath, routeId, type RouteDef } from '../shared/routes';
+import { AUTHORIZER_HANDLER, FALLBACK_HANDLER, ROUTES, SNAPSHOT_EXPORT, matchPath, routeId, type RouteDef } from '../shared/routes';
 import { Unavailable } from '../shared/domain/errors';
 import { errorResponse } from '../shared/http/error-response';
 import { authorizerEvent, lambdaContext, requestEvent, type HttpRequestLike } from './apigw';
@@ -22,21 +24,24 @@ const MAX_PAYLOAD = 10 * 1024 * 1024; // API Gateway's own limit
 const DEGRADED_RETRY_AFTER_SECONDS = 2;
 const modules = new Map<string, Promise<Handler>>();
 
-export function loadHandler(file: string): Promise<Handler> {
-  let loaded = modules.get(file);
+/** A handler module's export (`handler`, or a stream route's `snapshot`), imported once. */
+export function loadHandler(file: string, name = 'handler'): Promise<Handler> {
+  const key = `${file}#${name}`;
+  let loaded = modules.get(key);
   if (!loaded) {
-    loaded = import(pathToFileURL(resolve(ROOT, file)).href).then((m: { handler?: Handler }) => {
-      if (typeof m.handler !== 'function') throw new Error(`${file} exports no handler`);
-      return m.handler;
+    loaded = import(pathToFileURL(resolve(ROOT, file)).href).then((m: Record<string, Handler | undefined>) => {
+      const handler = m[name];
+      if (typeof handler !== 'function') throw new Error(`${file} exports no ${name}`);
+      return handler;
     });
-    modules.set(file, loaded);
+    modules.set(key, loaded);
   }
   return loaded;
 }
 
 /** Imports every handler up front, so the first request is as fast as the next. */
 export async function preloadHandlers(routes: readonly RouteDef[] = ROUTES): Promise<void> {
-  await Promise.all([...routes.map((r) => r.handler), FALLBACK_HANDLER, AUTHORIZER_HANDLER].map(loadHandler));
+  await Promise.all([...routes.map((r) => r.handler), FALLBACK_HANDLER, AUTHORIZER_HANDLER].map((file) => loadHandler(file)));
 }
 
 function findRoute(method: string, path: string) {
@@ -134,7 +139,8 @@ export async function dispatch(request: HttpRequestLike): Promise<GatewayResult>
       if (!verdict.isAuthorized) return gatewayError(403, 'Forbidden');
       authorizer = verdict.context ?? {};
     }
-    const handler = await loadHandler(match.route.handler);
+    // API Gateway cannot stream: a stream route's gateway function answers a snapshot.
+    const handler = await loadHandler(match.route.handler, match.route.transport === 'stream' ? SNAPSHOT_EXPORT : 'handler');
     const event = requestEvent(req, { routeKey, pathParameters: match.params }, authorizer);
     return toGatewayResult((await handler(event, lambdaContext(routeId(match.route)))) as never);
   } catch (error) {
@@ -144,8 +150,48 @@ export async function dispatch(request: HttpRequestLike): Promise<GatewayResult>
   }
 }
 
+/**
+ * A stream route, as its function URL serves it: the live handler (it verifies the token itself) writes
+ * the status and headers, then each event as it comes, straight to the client.
+ */
+async function stream(route: RouteDef, request: HttpRequestLike, res: ServerResponse): Promise<void> {
+  const handler = await loadHandler(route.handler);
+  if (!isStreamingHandler(handler)) throw new Error(`${route.handler} does not export a streaming handler`);
+  const decoder = new HttpStreamDecoder(
+    (prelude) => res.writeHead(prelude.statusCode, prelude.headers ?? {}),
+    (chunk) => res.write(chunk),
+  );
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      decoder.write(chunk);
+      done();
+    },
+    final(done) {
+      decoder.end();
+      done();
+    },
+  });
+  // The client went away: the handler's pipeline stops reading the log.
+  res.once('close', () => sink.destroy());
+  // No function timeout here: a day (timers take at most 2^31 ms).
+  const context = { ...lambdaContext(routeId(route)), getRemainingTimeInMillis: () => 86_400_000 };
+  try {
+    await handler(requestEvent(request, { routeKey: '$default' }), sink, context);
+  } catch (error) {
+    if (!res.destroyed) throw error;
+  } finally {
+    res.end();
+  }
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  const live = ROUTES.find((r) => r.transport === 'stream' && r.method === method && matchPath(r.path, path));
+  if (live) {
+    return stream(live, { method, rawPath: url.pathname, rawQueryString: url.search.replace(/^\?/, ''), headers: headersOf(req), sourceIp: req.socket.remoteAddress }, res);
+  }
   const body = await readBody(req);
   const result =
     body === 'too-large'

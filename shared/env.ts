@@ -76,6 +76,12 @@ export const AuthorizerEnv = v.object({
   PAT_SECRET_ARN: name,
 });
 
+/**
+ * The live log stream: an API route served by a response-streaming function URL, which API Gateway
+ * does not front, so it verifies bearer tokens itself (the authorizer's settings too).
+ */
+export const StreamEnv = v.object({ ...ApiEnv.entries, ...AuthorizerEnv.entries });
+
 /** Functions that read nothing from their environment (the fallback route). */
 export const NoEnv = v.object({});
 
@@ -92,7 +98,7 @@ export const LocalEnv = v.object({
   TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: v.optional(seconds, '86400'),
 });
 
-export const ROLES = { api: ApiEnv, runner: RunnerEnv, processor: ProcessorEnv, scheduler: SchedulerEnv, authorizer: AuthorizerEnv } as const;
+export const ROLES = { api: ApiEnv, runner: RunnerEnv, processor: ProcessorEnv, scheduler: SchedulerEnv, authorizer: AuthorizerEnv, stream: StreamEnv } as const;
 export type Role = keyof typeof ROLES;
 
 /** A function's environment schema, and what the stack must give a function that parses it. */

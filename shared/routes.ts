@@ -37,6 +37,18 @@ export interface RouteDef {
   name?: string;
   /** Why a route with `auth: 'none'` may be public (recorded as the cdk-nag acknowledgement). */
   publicReason?: string;
+  /**
+   * `stream`: the answer is an event stream (text/event-stream). API Gateway HTTP APIs cannot stream,
+   * so CDK serves it live from a response-streaming function URL (the module's `handler`, which
+   * verifies the bearer token itself) and gives the API Gateway route the module's `snapshot` handler
+   * (the events so far, then `retry:`); the local server streams it live.
+   */
+  transport?: 'stream';
+  /**
+   * Files of npm packages the function reads at run time (e.g. `swagger-ui-dist/swagger-ui.css`): CDK
+   * copies them into its code asset under node_modules/, where Node's resolution finds them as it does here.
+   */
+  packageFiles?: readonly string[];
 }
 
 const R = (method: Method, path: string, handler: string, access: Access[], auth: 'bearer' | 'none' = 'bearer'): RouteDef => ({
@@ -70,10 +82,22 @@ function crud(collection: string, idParam: string, dir: string, access: Partial<
 const jobs = { post: startsRuns, patch: controlsRuns, delete: deletesJobs };
 
 const API = '/api/v1';
+const DOCS_ARE_PUBLIC =
+  'The API description and its reference page: they describe the routes and hold no data, and they must load before a user has entered a token (the page fetches the document first).';
+/** What the API reference page (Swagger UI, from the swagger-ui-dist package) is made of. */
+export const API_REFERENCE_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png'] as const;
 const ORG = `${API}/organization/{orgId}`;
 
 export const ROUTES: readonly RouteDef[] = [
   { ...R('GET', '/healthz', 'health', [], 'none'), name: 'Health', publicReason: 'Liveness probe: returns a constant and touches no data.' },
+  { ...R('GET', `${API}/openapi.json`, 'api-docs/openapi', [], 'none'), name: 'GetOpenApiDocument', publicReason: DOCS_ARE_PUBLIC },
+  { ...R('GET', '/docs', 'api-docs/page', [], 'none'), name: 'GetApiReference', publicReason: DOCS_ARE_PUBLIC },
+  {
+    ...R('GET', '/docs/{file}', 'api-docs/asset', [], 'none'),
+    name: 'GetApiReferenceFile',
+    publicReason: DOCS_ARE_PUBLIC,
+    packageFiles: ['swagger-ui-dist/package.json', ...API_REFERENCE_FILES.map((f) => `swagger-ui-dist/${f}`)],
+  },
   ...crud(`${API}/organization`, 'orgId', 'organizations'),
   ...crud(`${ORG}/team`, 'teamId', 'teams'),
   // Unlocking a workspace starts its oldest waiting job.
@@ -98,6 +122,7 @@ export const ROUTES: readonly RouteDef[] = [
   { ...R('GET', '/tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}', 'steps/log', ['table:read', 'logs:read']), name: 'GetStepLog' },
   ...crud(`${ORG}/workspace/{workspaceId}/schedule`, 'scheduleId', 'schedules', schedules),
   ...crud(`${API}/workspace/{workspaceId}/schedule`, 'scheduleId', 'schedules/workspace', schedules),
+  { ...R('GET', '/tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}/stream', 'steps/stream', ['table:read', 'logs:read']), name: 'StreamStepLog', transport: 'stream' },
   ...crud(`${ORG}/workspace/{workspaceId}/webhook`, 'webhookId', 'webhooks', { post: sealsSecrets, patch: sealsSecrets }),
   ...crud(`${ORG}/workspace/{workspaceId}/webhook/{webhookId}/events`, 'eventId', 'webhook-events'),
   {
@@ -106,6 +131,9 @@ export const ROUTES: readonly RouteDef[] = [
     publicReason: 'VCS webhook receiver: GitHub, GitLab and Bitbucket cannot send a bearer token; every delivery is authenticated by its signature over the raw body (or GitLab token) against the webhook\'s secret before its payload is parsed or anything is recorded.',
   },
 ];
+
+/** The export of a stream route's module that API Gateway invokes (the function URL invokes `handler`). */
+export const SNAPSHOT_EXPORT = 'snapshot';
 
 /** Serves every request no route matched: 405 when the path exists with another method, else 404. */
 export const FALLBACK_HANDLER = 'functions/fallback.ts';

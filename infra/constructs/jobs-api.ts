@@ -10,11 +10,12 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ApiEnv, AuthorizerEnv, NoEnv, type EnvironmentOf } from '../../shared/env';
-import { AUTHORIZER_HANDLER, FALLBACK_HANDLER, ROUTES, routeId, type Access, type RouteDef } from '../../shared/routes';
+import { ApiEnv, AuthorizerEnv, NoEnv, StreamEnv, type EnvironmentOf } from '../../shared/env';
+import { AUTHORIZER_HANDLER, FALLBACK_HANDLER, ROUTES, SNAPSHOT_EXPORT, routeId, type Access, type RouteDef } from '../../shared/routes';
 import { acknowledge } from '../nag';
 import { type RouteFamily, routesByFamily } from './route-families';
 import { ServiceFunction } from './service-function';
@@ -38,6 +39,8 @@ export class JobsApi extends Construct {
   readonly routeFunctions = new Map<RouteDef, ServiceFunction>();
   /** The nested stack of each route family. */
   readonly families = new Map<RouteFamily, NestedStack>();
+  /** Each stream route's response-streaming function and its function URL (API Gateway cannot stream). */
+  readonly liveStreams = new Map<RouteDef, { fn: ServiceFunction; url: lambda.FunctionUrl }>();
 
   constructor(scope: Construct, id: string, props: JobsApiProps) {
     super(scope, id);
@@ -99,16 +102,29 @@ export class JobsApi extends Construct {
     });
 
     authorizer.bindTo(this.api);
+    // A stream route's two functions (live and snapshot) share one module, which boots the stream role.
+    const streamEnvironment: EnvironmentOf<typeof StreamEnv> = { ...props.environment, ...authorizerEnv };
     for (const [family, routes] of routesByFamily(props.routes ?? ROUTES)) {
       const stack = new NestedStack(this, `${family}Routes`, { description: `Terrakube Jobs API: the ${family.toLowerCase()} routes and their functions` });
       this.families.set(family, stack);
       for (const route of routes) {
-        const fn = new ServiceFunction(stack, routeId(route), {
-          entry: route.handler,
-          description: `${route.method} ${route.path}`,
-          env: ApiEnv,
-          environment: props.environment,
-        });
+        const stream = route.transport === 'stream';
+        const fn = stream
+          ? new ServiceFunction(stack, routeId(route), {
+              entry: route.handler,
+              handlerExport: SNAPSHOT_EXPORT,
+              description: `${route.method} ${route.path}`,
+              env: StreamEnv,
+              environment: streamEnvironment,
+            })
+          : new ServiceFunction(stack, routeId(route), {
+              entry: route.handler,
+              description: `${route.method} ${route.path}`,
+              env: ApiEnv,
+              environment: props.environment,
+              packageFiles: route.packageFiles,
+            });
+        if (stream) this.liveStreams.set(route, this.liveStream(stack, route, streamEnvironment, props));
         for (const access of route.access) props.grant(access, fn.role);
         const httpRoute = new apigw.HttpRoute(stack, `${routeId(route)}Route`, {
           httpApi: this.api,
@@ -120,6 +136,35 @@ export class JobsApi extends Construct {
         this.routeFunctions.set(route, fn);
       }
     }
+  }
+
+  /**
+   * The live side of a stream route: a response-streaming function behind a function URL (auth NONE:
+   * the function verifies the bearer token itself, as the authorizer would), up to Lambda's 15 minutes
+   * per connection; a client reconnects with Last-Event-ID for more.
+   */
+  private liveStream(stack: NestedStack, route: RouteDef, environment: EnvironmentOf<typeof StreamEnv>, props: JobsApiProps) {
+    const fn = new ServiceFunction(stack, `${routeId(route)}Live`, {
+      entry: route.handler,
+      description: `${route.method} ${route.path} (live, response streaming)`,
+      env: StreamEnv,
+      environment,
+      timeout: Duration.minutes(15),
+    });
+    for (const access of route.access) props.grant(access, fn.role);
+    props.patSecret.grantRead(fn.role);
+    const url = fn.fn.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.NONE,
+      invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
+      // The UI calls it from its own origin, with a bearer token and, on a reconnect, Last-Event-ID.
+      cors: {
+        allowedOrigins: ['*'],
+        allowedMethods: [lambda.HttpMethod.GET],
+        allowedHeaders: ['authorization', 'last-event-id', 'cache-control', 'accept'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    return { fn, url };
   }
 
   get url(): string {

@@ -29,6 +29,10 @@ export interface ServiceFunctionProps<S extends EnvSchema> {
   memorySize?: number;
   /** Concurrency reserved for this function (none by default). */
   reservedConcurrency?: number;
+  /** The module's export Lambda invokes (default `handler`). */
+  handlerExport?: string;
+  /** Package files the code reads at run time (the route table's `packageFiles`). */
+  packageFiles?: readonly string[];
 }
 
 export class ServiceFunction<S extends EnvSchema = EnvSchema> extends Construct {
@@ -56,8 +60,8 @@ export class ServiceFunction<S extends EnvSchema = EnvSchema> extends Construct 
     acknowledgeWildcard(this.role, streams,
       'Lambda names its log streams at run time; the grant is limited to streams of this function\'s own log group.');
     this.fn = new lambda.Function(this, 'Function', {
-      code: functionCode(props.entry),
-      handler: `${HANDLER_FILE.replace(/\.mjs$/, '')}.handler`,
+      code: functionCode(props.entry, props.packageFiles),
+      handler: `${HANDLER_FILE.replace(/\.mjs$/, '')}.${props.handlerExport ?? 'handler'}`,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,

@@ -20,10 +20,19 @@ export function authorizerHandler() {
 }
 
 async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<Result> {
+  return { isAuthorized: true, context: await verifyBearer(event.headers ?? {}) };
+}
+
+/**
+ * The caller a request's `Authorization: Bearer` header names, as the authorizer context (an `error`
+ * when the token is missing or bad). The authorizer answers with it; a function that API Gateway
+ * does not front (the log stream's function URL) calls it itself, so both verify tokens one way.
+ */
+export async function verifyBearer(headers: Record<string, string | undefined>): Promise<AuthorizerContext> {
   const env = environment();
   const adminGroup = env.get('TERRAKUBE_ADMIN_GROUP') ?? 'TERRAKUBE_ADMIN';
   const issuer = env.get('TERRAKUBE_OIDC_ISSUER');
-  const header = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+  const header = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   if (!match) return refuse(header ? 'malformed Authorization header; expected Bearer <token>' : 'missing bearer token');
   try {
@@ -31,10 +40,7 @@ async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<Res
       patSecret: await patSecret({ secret: env.get('TERRAKUBE_PAT_SECRET'), secretArn: env.get('PAT_SECRET_ARN') }),
       oidc: issuer ? { issuer, audience: env.get('TERRAKUBE_OIDC_AUDIENCE') ?? '', jwksUrl: env.get('TERRAKUBE_OIDC_JWKS_URL') } : undefined,
     });
-    return {
-      isAuthorized: true,
-      context: { email: claims.email, groups: JSON.stringify(claims.groups), admin: claims.groups.includes(adminGroup) },
-    };
+    return { email: claims.email, groups: JSON.stringify(claims.groups), admin: claims.groups.includes(adminGroup) };
   } catch (error) {
     if (error instanceof TokenError) return refuse(error.message);
     logger.error('token verification failed unexpectedly', { error });
@@ -42,7 +48,7 @@ async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<Res
   }
 }
 
-function refuse(reason: string): Result {
+function refuse(reason: string): AuthorizerContext {
   logger.info('token refused', { reason });
-  return { isAuthorized: true, context: { error: reason } };
+  return { error: reason };
 }

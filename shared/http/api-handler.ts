@@ -30,7 +30,7 @@ export interface ApiRequest {
   baseUrl: string;
   requestId: string;
   /** Request headers, lower-case names (the atomic operations route checks its media types). */
-  headers?: Record<string, string>;
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface ApiResponse {
@@ -44,6 +44,8 @@ export interface RouteOptions {
   query?: readonly string[];
   /** The route reads a JSON:API document from the body. */
   body?: boolean;
+  /** The environment the function boots with (default `api`; the handlers of a stream route share `stream`). */
+  role?: 'api' | 'stream';
 }
 
 type ApiContext = Context & { api?: ApiRequest };
@@ -53,8 +55,8 @@ type ApiRoute = ((req: ApiRequest) => Promise<ApiResponse>) & { query?: readonly
 
 export function apiHandler(route: ApiRoute, given: RouteOptions = {}) {
   // The function's environment is read (and checked) as it starts, before any request.
-  boot('api');
   const options: RouteOptions = { ...given, query: given.query ?? route.query };
+  boot(options.role ?? 'api');
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(observability())
     .use(accessLog())
@@ -69,7 +71,7 @@ export function apiHandler(route: ApiRoute, given: RouteOptions = {}) {
     .handler(async (_event, context) => toResult(await route(context.api as ApiRequest)));
 }
 
-function accessLog(): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
+export function accessLog(): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
   const started = new WeakMap<object, number>();
   const log = (request: middy.Request<ApiEvent, ApiResult, Error, ApiContext>) => {
     const status = request.response?.statusCode ?? 500;
@@ -94,7 +96,7 @@ function accessLog(): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext
   };
 }
 
-function toApiRequest(event: ApiEvent, context: Context, options: RouteOptions): ApiRequest {
+export function toApiRequest(event: ApiEvent, context: Context, options: RouteOptions): ApiRequest {
   const principal = principalFromContext(event.requestContext.authorizer?.lambda);
   if ('error' in principal) throw new Unauthorized(principal.error, 'Bearer');
   const headers = lowerCaseKeys(event.headers ?? {});

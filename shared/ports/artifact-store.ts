@@ -40,6 +40,16 @@ export interface ArtifactStore {
    * downloads it from directly (a Lambda response holds 6 MB at most); undefined when nothing was written yet.
    */
   readLog(ref: ArtifactRef, maxBytes: number): Promise<{ text: string } | { link: string } | undefined>;
+  /**
+   * A log's bytes from `offset` on, at most `maxBytes` of them (empty when nothing new was written),
+   * or undefined when nothing was written yet. Logs only grow, so an offset stays valid.
+   */
+  readFrom(ref: ArtifactRef, offset: number, maxBytes: number): Promise<Buffer | undefined>;
+  /**
+   * Calls `onChange` whenever the log changes, until the returned function is called; undefined when
+   * the log does not exist yet or the store cannot tell (S3: a reader polls).
+   */
+  watch?(ref: ArtifactRef, onChange: () => void): (() => void) | undefined;
   /** Deletes every log, plan and context of a job. */
   removeJob(org: string, job: number): Promise<void>;
 }

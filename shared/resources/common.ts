@@ -52,7 +52,7 @@ export function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
-export const organizationLinkage = (id: string) => ({ data: { type: 'organization', id } });
+export const organizationLinkage = (id: string) => ({ data: { type: 'organization' as const, id } });
 
 /**
  * Linkage for relationships of Terrakube's model this service does not keep: always empty (to-one

@@ -1,9 +1,60 @@
 /** JSON:API rendering of jobs and steps, and the `include` parameter they support. */
+import * as v from 'valibot';
+import { COMMAND_TEMPLATES } from '../domain/default-templates';
 import { Invalid, parameter } from '../domain/errors';
+import { FLOW_TYPES } from '../domain/flow';
+import { JOB_STATUSES, STEP_STATUSES } from '../domain/job-status';
+import { JOB_VIA, type JobRecord, type StepRecord } from '../domain/records';
 import type { ApiRequest } from '../http/api-handler';
 import type { ResourceObject } from '../http/jsonapi';
-import type { JobRecord, StepRecord } from '../domain/records';
+import { AuditAttributes, resourceSchema, timestamp, toMany, toOne } from '../http/resource-schema';
 import { auditAttributes, selfLink } from './common';
+
+const nullableString = () => v.nullable(v.string());
+
+/** A job as returned (with `fields[job]`, only the named attributes and relationships). */
+export const JobResource = resourceSchema(
+  'job',
+  {
+    status: v.picklist(JOB_STATUSES),
+    templateReference: nullableString(),
+    tcl: nullableString(),
+    command: v.nullable(v.picklist(Object.keys(COMMAND_TEMPLATES) as (keyof typeof COMMAND_TEMPLATES)[])),
+    overrideBranch: nullableString(),
+    commitId: nullableString(),
+    via: v.picklist(JOB_VIA),
+    refresh: v.boolean(),
+    refreshOnly: v.boolean(),
+    autoApply: v.boolean(),
+    planChanges: v.boolean(),
+    comments: nullableString(),
+    approvalTeam: nullableString(),
+    targetAddrs: v.array(v.string()),
+    replaceAddrs: v.array(v.string()),
+    overrideSource: v.null(),
+    prNumber: v.null(),
+    prCommentError: v.null(),
+    output: nullableString(),
+    terraformPlan: nullableString(),
+    ...AuditAttributes,
+  },
+  { organization: toOne('organization'), workspace: toOne('workspace'), step: toMany('step'), address: toMany('address') },
+);
+
+export const StepResource = resourceSchema(
+  'step',
+  {
+    name: v.string(),
+    stepNumber: v.number(),
+    flowType: v.picklist(FLOW_TYPES),
+    status: v.picklist(STEP_STATUSES),
+    /** The URL of the step's log, once its run dispatched it. */
+    output: nullableString(),
+    startedDate: v.nullable(timestamp()),
+    finishedDate: v.nullable(timestamp()),
+  },
+  { job: toOne('job') },
+);
 
 /** Terrakube's job relationships; `address` (the target addresses as records) is always empty here. */
 export const JOB_INCLUDES = ['step', 'workspace', 'organization', 'address'] as const;
@@ -24,7 +75,7 @@ export function parseIncludes(req: ApiRequest): Set<JobInclude> {
 
 export const jobPath = (job: Pick<JobRecord, 'organizationId' | 'id'>) => `/organization/${job.organizationId}/job/${job.id}`;
 
-export function jobAttributes(job: JobRecord): Record<string, unknown> {
+export function jobAttributes(job: JobRecord): v.InferOutput<typeof JobResource>['attributes'] {
   return {
     status: job.status,
     templateReference: job.templateReference,
@@ -68,7 +119,7 @@ export function jobResource(req: ApiRequest, job: JobRecord, fields?: ReadonlySe
   };
 }
 
-export function stepResource(req: ApiRequest, job: JobRecord, step: StepRecord): ResourceObject {
+export function stepResource(req: ApiRequest, job: JobRecord, step: StepRecord): v.InferOutput<typeof StepResource> {
   return {
     type: 'step',
     id: step.id,

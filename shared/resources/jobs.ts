@@ -46,7 +46,7 @@ export const JobCreate = v.object({
   targetAddrs: targetAddresses(),
   replaceAddrs: replaceAddresses(),
 });
-const JobPatch = v.object({ status: emptyIsNull(enumOf(JOB_STATUSES)), comments: optionalText(512) });
+export const JobPatch = v.object({ status: emptyIsNull(enumOf(JOB_STATUSES)), comments: optionalText(512) });
 /** Set by the server; only Terrakube's own services may set the forbidden ones (a 403 for anyone else). */
 export const JOB_CREATE_RULES = {
   readOnly: ['planChanges', 'output', 'terraformPlan', ...AUDIT_ATTRIBUTES],

@@ -6,7 +6,7 @@ import { isMember } from '../domain/permissions';
 import { EXECUTION_MODES, type OrganizationRecord, type TemplateRecord } from '../domain/records';
 import type { ApiRequest } from '../http/api-handler';
 import { bool, emptyIsNull, enumOf, nonEmptyString, optionalText } from '../http/attributes';
-import type { ResourceObject } from '../http/jsonapi';
+import { AuditAttributes, resourceSchema } from '../http/resource-schema';
 import { planCreateJobCounter } from '../store/repositories/job-ids';
 import {
   listOrganizationsOfGroups,
@@ -25,19 +25,25 @@ import { AUDIT_ATTRIBUTES, auditAttributes, emptyLinkage, newId, relatedLink, se
 import { resource } from './crud';
 
 // executionMode, icon and disabled are Terrakube's; stored and returned as given.
-const Create = v.object({
+export const Create = v.object({
   name: nonEmptyString(128, 'a name'),
   description: optionalText(1024),
   executionMode: emptyIsNull(enumOf(EXECUTION_MODES)),
   icon: optionalText(1024),
   disabled: v.optional(bool(), false),
 });
-const Update = v.partial(Create);
+export const Update = v.partial(Create);
 
 /** Terrakube's organization relationships this service does not keep (always empty). */
 const UNKEPT = ['collection', 'project', 'module', 'provider', 'vcs', 'ssh', 'agent', 'globalvar', 'tag', 'notificationConfiguration'] as const;
 
-export function organizationResource(req: ApiRequest, org: OrganizationRecord): ResourceObject {
+export const OrganizationResource = resourceSchema(
+  'organization',
+  { name: v.string(), description: v.nullable(v.string()), executionMode: v.picklist(EXECUTION_MODES), icon: v.nullable(v.string()), disabled: v.boolean(), ...AuditAttributes },
+  {},
+);
+
+export function organizationResource(req: ApiRequest, org: OrganizationRecord): v.InferOutput<typeof OrganizationResource> {
   const path = `/organization/${org.id}`;
   return {
     type: 'organization',

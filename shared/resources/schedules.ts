@@ -14,6 +14,7 @@ import type { WorkspaceRecord } from '../domain/records';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { bool, optionalText, uuid } from '../http/attributes';
 import type { Relationship, ResourceObject } from '../http/jsonapi';
+import { AuditAttributes, resourceSchema, timestamp, toOne } from '../http/resource-schema';
 import type { ScheduleRecord } from '../schedules/records';
 import { readScope } from '../store/repositories/scope';
 import {
@@ -34,14 +35,14 @@ import { execute, resource, type Route } from './crud';
 const cron = v.pipe(v.string('must be a Quartz cron expression'), v.maxLength(256, 'must be at most 256 characters'));
 // Terrakube clients send booleans as "true"/"false" too.
 const flag = v.union([bool(), v.pipe(v.picklist(['true', 'false'], 'must be true or false'), v.transform((s) => s === 'true'))], 'must be true or false');
-const Create = v.object({
+export const Create = v.object({
   cron,
   templateReference: v.nullish(uuid('a template')),
   tcl: v.nullish(v.pipe(v.string('must be a base64-encoded YAML flow'), v.maxLength(200_000, 'is too large'))),
   description: optionalText(1024),
   enabled: v.optional(flag, true),
 });
-const Update = v.partial(Create);
+export const Update = v.partial(Create);
 
 /** The detail of a cron that does not parse, naming what is wrong (the schema's check only says that it is). */
 function validate(attrs: { cron?: string }): void {
@@ -57,7 +58,22 @@ function validate(attrs: { cron?: string }): void {
 export const schedulePath = (s: Pick<ScheduleRecord, 'organizationId' | 'workspaceId' | 'id'>) =>
   `/organization/${s.organizationId}/workspace/${s.workspaceId}/schedule/${s.id}`;
 
-export function scheduleResource(req: ApiRequest, s: ScheduleRecord): ResourceObject {
+export const ScheduleResource = resourceSchema(
+  'schedule',
+  {
+    cron: v.string(),
+    templateReference: v.nullable(v.string()),
+    tcl: v.nullable(v.string()),
+    description: v.nullable(v.string()),
+    enabled: v.boolean(),
+    /** The next fire time (UTC); null when disabled or when the cron fires no more. */
+    nextFireDate: v.nullable(timestamp()),
+    ...AuditAttributes,
+  },
+  { workspace: toOne('workspace') },
+);
+
+export function scheduleResource(req: ApiRequest, s: ScheduleRecord): v.InferOutput<typeof ScheduleResource> {
   const next = s.enabled ? nextFireTime(s.cron, new Date()) : undefined;
   return {
     type: 'schedule',
@@ -71,7 +87,7 @@ export function scheduleResource(req: ApiRequest, s: ScheduleRecord): ResourceOb
       nextFireDate: next ? next.toISOString() : null,
       ...auditAttributes(s),
     },
-    relationships: { workspace: { data: { type: 'workspace', id: s.workspaceId } } },
+    relationships: { workspace: { data: { type: 'workspace' as const, id: s.workspaceId } } },
     links: selfLink(req, schedulePath(s)),
   };
 }

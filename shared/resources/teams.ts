@@ -11,7 +11,7 @@ import * as v from 'valibot';
 import type { TeamRecord } from '../domain/records';
 import type { ApiRequest } from '../http/api-handler';
 import { bool, nonEmptyString, optionalText } from '../http/attributes';
-import type { ResourceObject } from '../http/jsonapi';
+import { AuditAttributes, resourceSchema, toOne } from '../http/resource-schema';
 import { readScope } from '../store/repositories/scope';
 import { planCreateTeam, planDeleteTeam, planUpdateTeam, teamCollection, teamFlags, teamIdByNameRef, teamRef } from '../store/repositories/teams';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, organizationLinkage, selfLink } from './common';
@@ -19,7 +19,7 @@ import { resource } from './crud';
 
 const groupName = v.pipe(nonEmptyString(256, 'a group name'), v.regex(/^[^\s,]+$/, 'must be a group name without spaces or commas'));
 const flag = () => v.optional(bool(), false);
-const Create = v.object({
+export const Create = v.object({
   name: groupName,
   manageWorkspace: flag(),
   manageTemplate: flag(),
@@ -33,9 +33,9 @@ const Create = v.object({
   manageCollection: flag(),
   role: optionalText(64),
 });
-const Update = v.partial(Create);
+export const Update = v.partial(Create);
 
-export function teamAttributes(t: TeamRecord): Record<string, unknown> {
+export function teamAttributes(t: TeamRecord): v.InferOutput<typeof TeamResource>['attributes'] {
   return {
     name: t.name,
     ...teamFlags(t),
@@ -50,7 +50,27 @@ export function teamAttributes(t: TeamRecord): Record<string, unknown> {
   };
 }
 
-function teamResource(req: ApiRequest, t: TeamRecord): ResourceObject {
+export const TeamResource = resourceSchema(
+  'team',
+  {
+    name: v.string(),
+    manageWorkspace: v.boolean(),
+    manageTemplate: v.boolean(),
+    manageJob: v.boolean(),
+    planJob: v.boolean(),
+    approveJob: v.boolean(),
+    manageState: v.boolean(),
+    manageModule: v.boolean(),
+    manageProvider: v.boolean(),
+    manageVcs: v.boolean(),
+    manageCollection: v.boolean(),
+    role: v.nullable(v.string()),
+    ...AuditAttributes,
+  },
+  { organization: toOne('organization') },
+);
+
+function teamResource(req: ApiRequest, t: TeamRecord): v.InferOutput<typeof TeamResource> {
   return {
     type: 'team',
     id: t.id,

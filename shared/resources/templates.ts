@@ -4,21 +4,21 @@ import { Invalid, pointer } from '../domain/errors';
 import type { TemplateRecord } from '../domain/records';
 import type { ApiRequest } from '../http/api-handler';
 import { nonEmptyString, optionalText } from '../http/attributes';
-import type { ResourceObject } from '../http/jsonapi';
+import { AuditAttributes, resourceSchema, toOne } from '../http/resource-schema';
 import { readScope } from '../store/repositories/scope';
 import { planCreateTemplate, planDeleteTemplate, planUpdateTemplate, templateCollection, templateIdByNameRef, templateRef } from '../store/repositories/templates';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, organizationLinkage, selfLink } from './common';
 import { resource } from './crud';
 
 const tcl = v.pipe(v.string('must be a base64-encoded YAML flow'), v.maxLength(200_000, 'is too large'));
-const Create = v.object({
+export const Create = v.object({
   name: nonEmptyString(256, 'a name'),
   description: optionalText(1024),
   // Stored as given (the provider reads it back); null or absent: 1.0.0.
   version: v.nullish(nonEmptyString(32, 'a version'), '1.0.0'),
   tcl,
 });
-const Update = v.partial(Create);
+export const Update = v.partial(Create);
 
 /**
  * Rejects TCL that would not run, with the YAML path at fault in the detail. The parser is loaded on
@@ -34,7 +34,13 @@ export async function validateTcl(value: string, at = '/data/attributes/tcl'): P
   }
 }
 
-function templateResource(req: ApiRequest, t: TemplateRecord): ResourceObject {
+export const TemplateResource = resourceSchema(
+  'template',
+  { name: v.string(), description: v.nullable(v.string()), version: v.string(), tcl: v.string(), ...AuditAttributes },
+  { organization: toOne('organization') },
+);
+
+function templateResource(req: ApiRequest, t: TemplateRecord): v.InferOutput<typeof TemplateResource> {
   return {
     type: 'template',
     id: t.id,

@@ -7,7 +7,7 @@ import { Invalid, pointer } from '../domain/errors';
 import { VARIABLE_CATEGORIES, type VariableRecord } from '../domain/records';
 import type { ApiRequest } from '../http/api-handler';
 import { bool, enumOf, optionalText } from '../http/attributes';
-import type { ResourceObject } from '../http/jsonapi';
+import { AuditAttributes, resourceSchema, toOne } from '../http/resource-schema';
 import { readScope } from '../store/repositories/scope';
 import { planCreateVariable, planDeleteVariable, planUpdateVariable, variableCollection, variableRef } from '../store/repositories/variables';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
@@ -17,7 +17,7 @@ const variableKey = v.pipe(
   v.string('must be a string'),
   v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must start with a letter or underscore and contain only letters, digits and underscores (max 128)'),
 );
-const Create = v.object({
+export const Create = v.object({
   key: variableKey,
   value: v.pipe(v.string('must be a string'), v.maxLength(65_536, 'must be at most 65536 characters')),
   category: v.optional(enumOf(VARIABLE_CATEGORIES), 'TERRAFORM'),
@@ -25,9 +25,26 @@ const Create = v.object({
   hcl: v.optional(bool(), false),
   description: optionalText(1024),
 });
-const Update = v.partial(Create);
+export const Update = v.partial(Create);
 
-export function variableResource(req: ApiRequest, x: VariableRecord): ResourceObject {
+export const VariableResource = resourceSchema(
+  'variable',
+  {
+    key: v.string(),
+    /** null for a sensitive variable: its value is write-only. */
+    value: v.nullable(v.string()),
+    category: v.picklist(VARIABLE_CATEGORIES),
+    sensitive: v.boolean(),
+    hcl: v.boolean(),
+    description: v.nullable(v.string()),
+    /** Terrakube's: a sensitive variable saved without a value (server-set). */
+    incomplete: v.boolean(),
+    ...AuditAttributes,
+  },
+  { workspace: toOne('workspace') },
+);
+
+export function variableResource(req: ApiRequest, x: VariableRecord): v.InferOutput<typeof VariableResource> {
   return {
     type: 'variable',
     id: x.id,

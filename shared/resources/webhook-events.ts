@@ -10,7 +10,7 @@ import * as v from 'valibot';
 import { Invalid, NotFound, pointer } from '../domain/errors';
 import type { ApiRequest } from '../http/api-handler';
 import { bool, enumOf, uuid } from '../http/attributes';
-import type { ResourceObject } from '../http/jsonapi';
+import { AuditAttributes, resourceSchema, toOne } from '../http/resource-schema';
 import { readScope } from '../store/repositories/scope';
 import { templateRef } from '../store/repositories/templates';
 import {
@@ -36,7 +36,7 @@ const branchPatterns = v.pipe(
     if (problem) addIssue({ message: problem });
   }),
 );
-const Create = v.object({
+export const Create = v.object({
   event: enumOf(RULE_EVENT_KINDS),
   branch: branchPatterns,
   /** null, absent or blank: no condition on changed files. Checked with its pathType (checkPath). */
@@ -55,12 +55,28 @@ const Create = v.object({
   prWorkflowEnabled: v.optional(bool(), false),
   prApplyEnabled: v.optional(bool(), false),
 });
-const Update = v.partial(Create);
+export const Update = v.partial(Create);
 
 const eventsPath = (ids: Record<string, string>) =>
   `${webhookPath({ organizationId: ids.orgId as string, workspaceId: ids.workspaceId as string, id: ids.webhookId as string })}/events`;
 
-export function eventResource(req: ApiRequest, e: WebhookEventRecord): ResourceObject {
+export const WebhookEventResource = resourceSchema(
+  'webhook_event',
+  {
+    event: v.picklist(RULE_EVENT_KINDS),
+    branch: v.string(),
+    path: v.nullable(v.string()),
+    pathType: v.picklist(PATH_TYPES),
+    templateId: v.string(),
+    priority: v.number(),
+    prWorkflowEnabled: v.boolean(),
+    prApplyEnabled: v.boolean(),
+    ...AuditAttributes,
+  },
+  { webhook: toOne('webhook') },
+);
+
+export function eventResource(req: ApiRequest, e: WebhookEventRecord): v.InferOutput<typeof WebhookEventResource> {
   return {
     type: 'webhook_event',
     id: e.id,

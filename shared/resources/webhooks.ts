@@ -12,6 +12,7 @@ import { Invalid, pointer } from '../domain/errors';
 import type { ApiRequest } from '../http/api-handler';
 import { bool, optionalText } from '../http/attributes';
 import type { Relationship, ResourceObject } from '../http/jsonapi';
+import { AuditAttributes, resourceSchema, toMany, toOne } from '../http/resource-schema';
 import { readScope } from '../store/repositories/scope';
 import { planCreateWebhook, planDeleteWebhook, planUpdateWebhook, removeWebhookPartition, webhookCollection, webhookRef } from '../store/repositories/webhooks';
 import type { WebhookRecord } from '../webhooks/records';
@@ -20,8 +21,8 @@ import { secretBox } from '../wiring';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink, updatedAudit } from './common';
 import { resource } from './crud';
 
-const Create = v.object({ description: optionalText(1024), remoteHookId: optionalText(256), migratedV2: v.optional(bool(), false) });
-const Update = v.object({ description: optionalText(1024), remoteHookId: optionalText(256), migratedV2: v.optional(bool()), rotateSecret: v.optional(bool()) });
+export const Create = v.object({ description: optionalText(1024), remoteHookId: optionalText(256), migratedV2: v.optional(bool(), false) });
+export const Update = v.object({ description: optionalText(1024), remoteHookId: optionalText(256), migratedV2: v.optional(bool()), rotateSecret: v.optional(bool()) });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -36,7 +37,22 @@ export const webhookPath = (w: Pick<WebhookRecord, 'organizationId' | 'workspace
   `/organization/${w.organizationId}/workspace/${w.workspaceId}/webhook/${w.id}`;
 
 /** `secret` is the plaintext only right after it was made (create, rotate). */
-export function webhookResource(req: ApiRequest, w: WebhookRecord, secret: string | null = null): ResourceObject {
+export const WebhookResource = resourceSchema(
+  'webhook',
+  {
+    description: v.nullable(v.string()),
+    /** Where the VCS provider delivers events. */
+    url: v.string(),
+    /** The signing secret: only in the answers to a create and to a rotation, null everywhere else. */
+    secret: v.nullable(v.string()),
+    remoteHookId: v.nullable(v.string()),
+    migratedV2: v.boolean(),
+    ...AuditAttributes,
+  },
+  { workspace: toOne('workspace'), events: toMany('webhook_event') },
+);
+
+export function webhookResource(req: ApiRequest, w: WebhookRecord, secret: string | null = null): v.InferOutput<typeof WebhookResource> {
   return {
     type: 'webhook',
     id: w.id,

@@ -10,6 +10,7 @@ import { EXECUTION_MODES, IAC_TYPES, WORKSPACE_LINKS, type OrganizationRecord, t
 import type { ApiRequest } from '../http/api-handler';
 import { bool, emptyIsNull, enumOf, nonEmptyString, optionalText, uuid } from '../http/attributes';
 import { toMany, toOne, type Relationship, type ResourceObject } from '../http/jsonapi';
+import { AuditAttributes, resourceSchema, timestamp, toOne as toOneSchema } from '../http/resource-schema';
 import { startRun } from '../runs/start-run';
 import { newestJobsOfWorkspace } from '../store/repositories/jobs';
 import { readScope } from '../store/repositories/scope';
@@ -68,7 +69,7 @@ const INCLUDES = ['organization', 'job', 'variable', 'webhook', 'schedule', ...W
  * Go clients send "" for strings they have no value for: for a branch, a version, a template id or
  * an execution mode that means none (the default).
  */
-const Create = v.object({
+export const Create = v.object({
   name: v.pipe(nonEmptyString(256, 'a name'), v.regex(/^[A-Za-z0-9._ -]+$/, 'may contain letters, digits, spaces, dots, dashes and underscores')),
   description: optionalText(1024),
   source: nonEmptyString(2048, 'a git URL'),
@@ -86,7 +87,7 @@ const Create = v.object({
   moduleSshKey: optionalText(1024),
   deleted: v.optional(v.pipe(bool(), v.literal(false, 'a new workspace cannot be deleted'))),
 });
-const Update = v.object({ ...v.partial(Create).entries, deleted: v.optional(bool()) });
+export const Update = v.object({ ...v.partial(Create).entries, deleted: v.optional(bool()) });
 
 /** Linkage a workspace document may set (stored as given), and the relationships that are the server's. */
 const RELATIONSHIPS = {
@@ -111,7 +112,34 @@ export function validateSource(source: string): void {
 
 const ids = (set: Set<string> | undefined) => [...(set ?? [])].sort();
 
-export function workspaceAttributes(w: WorkspaceRecord): Record<string, unknown> {
+export const WorkspaceResource = resourceSchema(
+  'workspace',
+  {
+    name: v.string(),
+    description: v.nullable(v.string()),
+    source: v.string(),
+    branch: v.string(),
+    folder: v.string(),
+    iacType: v.picklist(IAC_TYPES),
+    terraformVersion: v.nullable(v.string()),
+    locked: v.boolean(),
+    lockDescription: v.nullable(v.string()),
+    defaultTemplate: v.nullable(v.string()),
+    executionMode: v.nullable(v.string()),
+    allowRemoteApply: v.boolean(),
+    globalRemoteState: v.boolean(),
+    sharedIds: v.nullable(v.string()),
+    moduleSshKey: v.nullable(v.string()),
+    deleted: v.boolean(),
+    /** The newest job's status, NeverExecuted before the first. */
+    lastJobStatus: v.string(),
+    lastJobDate: v.nullable(timestamp()),
+    ...AuditAttributes,
+  },
+  { organization: toOneSchema('organization') },
+);
+
+export function workspaceAttributes(w: WorkspaceRecord): v.InferOutput<typeof WorkspaceResource>['attributes'] {
   return {
     name: w.name,
     description: w.description,
@@ -140,7 +168,7 @@ export function workspaceAttributes(w: WorkspaceRecord): Record<string, unknown>
  * project, its webhook (Terrakube has one; of several, the first id) and variables (their ids are on the
  * item). Jobs are many: they come with include=job (the newest 500), else as a related link.
  */
-export function workspaceResource(req: ApiRequest, w: WorkspaceRecord): ResourceObject {
+export function workspaceResource(req: ApiRequest, w: WorkspaceRecord): v.InferOutput<typeof WorkspaceResource> {
   const webhook = ids(w.webhookIds)[0];
   return {
     type: 'workspace',

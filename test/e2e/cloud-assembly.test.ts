@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { issuePersonalAccessToken } from '../../shared/auth/tokens';
@@ -19,6 +20,9 @@ import { METRIC } from '../../shared/observability/names';
 import { ROUTES } from '../../shared/routes';
 import { cdkSynth, LocalDeployment } from '../helpers/assembly/deployment';
 import { TF_CONFIG, gitRepo } from '../helpers/engine';
+import { checkAnswer } from '../helpers/jsonapi-conformance';
+import { checkOpenApi } from '../helpers/openapi-conformance';
+import { readEventStream } from '../helpers/sse';
 
 type Json = Record<string, any>;
 const outdir = mkdtempSync(join(tmpdir(), 'cloud-assembly-'));
@@ -39,6 +43,8 @@ async function http(method: string, path: string, token: string, body?: unknown)
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
+  checkAnswer(method, path, res.headers.get('content-type'), text);
+  checkOpenApi(method, path, res.status, res.headers.get('content-type'), text);
   return { status: res.status, text, body: /json/.test(res.headers.get('content-type') ?? '') && text ? JSON.parse(text) : undefined };
 }
 const create = async (path: string, type: string, attributes: Json, token = ops, relationships?: Json) => {
@@ -145,6 +151,19 @@ describe('the synthesized cloud assembly, deployed locally', () => {
     expect((await http('GET', '/no/such/path', admin)).status).toBe(404);
   }, 120_000);
 
+  it('serves the OpenAPI document and the reference page with its files from the function asset (no CDN)', async () => {
+    const described = await http('GET', '/api/v1/openapi.json', admin);
+    expect(described.status).toBe(200);
+    expect(Object.keys(described.body.paths)).toEqual(expect.arrayContaining([...new Set(ROUTES.map((r) => r.path))]));
+    const page = await http('GET', '/docs', admin);
+    expect(page.status).toBe(200);
+    const files = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
+    expect(files).toContain('/docs/swagger-ui-bundle.js');
+    for (const file of files) expect((await http('GET', file, admin)).status, file).toBe(200);
+    const bundle = await http('GET', '/docs/swagger-ui-bundle.js', admin);
+    expect(bundle.text).toBe(readFileSync(createRequire(import.meta.url).resolve('swagger-ui-dist/swagger-ui-bundle.js'), 'utf8'));
+  });
+
   describe('one real flow', () => {
     let ws = '';
     beforeAll(async () => {
@@ -196,6 +215,29 @@ describe('the synthesized cloud assembly, deployed locally', () => {
       expect(text).toContain('0123456789abcdefghijklmnopqrstuvwxyz\n');
       // A client that follows the redirect (fetch drops the token on the way to another host) gets the same.
       expect((await http('GET', path, ops)).text).toBe(text);
+    }, 180_000);
+
+    it('streams a running step\'s log from S3 through the response-streaming function URL; API Gateway answers the snapshot', async () => {
+      const id = await job(ws, script('for i in 1 2 3 4; do echo tick-$i; sleep 1.5; done'));
+      const running = await until(id, (j) => j.attributes.status === 'running' || ended(j));
+      const path = `/tfoutput/v1/organization/${org}/job/${id}/step/${running.steps[0]?.id}/stream`;
+      const url = `${deployment.functionUrls.urlOf('GET /tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}/stream (live')}${path}`;
+      const live = await readEventStream(url, { token: ops, timeoutMs: 90_000 });
+      expect(live, JSON.stringify(deployment.asyncFailures)).toMatchObject({ status: 200, closed: true });
+      expect(live.events.map((e) => e.data).filter((d) => d.startsWith('tick-'))).toEqual(['tick-1', 'tick-2', 'tick-3', 'tick-4']);
+      expect((await read(id)).steps[0]?.attributes.status).toBe('completed');
+      // Resumed after the second tick: the rest only.
+      const second = live.events.find((e) => e.data === 'tick-2')?.id;
+      const rest = await readEventStream(url, { token: ops, lastEventId: second });
+      expect(rest.events.map((e) => e.data).filter((d) => d.startsWith('tick-'))).toEqual(['tick-3', 'tick-4']);
+      // The function verifies the token itself: no authorizer stands in front of a function URL.
+      const refused = await readEventStream(url);
+      expect([refused.status, JSON.parse(refused.text ?? '{}').errors?.[0]?.status]).toEqual([401, '401']);
+      const forged = await readEventStream(url, { token: admin.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) });
+      expect(forged.status).toBe(401);
+      const snapshot = await http('GET', path, ops);
+      expect(snapshot.status).toBe(200);
+      expect(snapshot.text).toContain('data: tick-4\n');
     }, 180_000);
 
     it('cancels a running job: its build is stopped first (terraform gets its interrupt), then the next job of the workspace runs', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkAnswer } from '../helpers/jsonapi-conformance';
+import { checkOpenApi } from '../helpers/openapi-conformance';
 import { ROOT, processAlive, startServer, type RunningServer } from '../helpers/server';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'terrakube-e2e-'));
@@ -25,6 +26,7 @@ async function http(method: string, path: string, token?: string, body?: unknown
   });
   const text = await res.text();
   checkAnswer(method, path, res.headers.get('content-type'), text);
+  checkOpenApi(method, path, res.status, res.headers.get('content-type'), text);
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuePersonalAccessToken } from '../../shared/auth/tokens';
 import { TF_CONFIG, gitRepo } from '../helpers/engine';
 import { checkAnswer } from '../helpers/jsonapi-conformance';
+import { checkOpenApi } from '../helpers/openapi-conformance';
 import { startServer, type RunningServer } from '../helpers/server';
 
 const SECRET = 'e2e-runs-secret-e2e-runs-secret-e2e-runs-secret';
@@ -31,6 +32,7 @@ async function http(method: string, path: string, token: string, body?: unknown)
   });
   const text = await res.text();
   checkAnswer(method, path, res.headers.get('content-type'), text);
+  checkOpenApi(method, path, res.status, res.headers.get('content-type'), text);
   return { status: res.status, text, body: /json/.test(res.headers.get('content-type') ?? '') && text ? JSON.parse(text) : undefined };
 }
 const create = async (path: string, type: string, attributes: Record<string, unknown>, token = ops, relationships?: unknown) => {

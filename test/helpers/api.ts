@@ -7,6 +7,7 @@ import { issuePersonalAccessToken } from '../../shared/auth/tokens';
 import { ensureTable } from '../../shared/store/ensure-table';
 import { dispatch } from '../../local/server';
 import { checkAnswer } from './jsonapi-conformance';
+import { checkOpenApi } from './openapi-conformance';
 
 export interface ApiAnswer<T = any> {
   status: number;
@@ -44,6 +45,7 @@ export async function call(method: string, pathAndQuery: string, options: CallOp
   const result = await dispatch({ method, rawPath, rawQueryString, headers, body });
   const text = Buffer.isBuffer(result.body) ? result.body.toString('utf8') : result.body;
   checkAnswer(method, pathAndQuery, lower(result.headers)['content-type'], text);
+  checkOpenApi(method, pathAndQuery, result.statusCode, lower(result.headers)['content-type'], text);
   let parsed: unknown = text;
   if (text && /json/.test(result.headers['content-type'] ?? '')) parsed = JSON.parse(text);
   return { status: result.statusCode, headers: lower(result.headers), body: parsed, text };

@@ -58,11 +58,16 @@ const PARAM_OF: Record<string, keyof World> = {
   scheduleId: 'schedule',
 };
 
+/** Path parameters that name no resource: a file of the API reference page. */
+const FIXED_PARAMS: Record<string, string> = { file: 'swagger-ui.css' };
+
 /** The route's path with every parameter filled from the world (or from `override`). */
 export function pathOf(route: RouteDef, world: World, override: Record<string, string> = {}): string {
   const provider = route.path.startsWith('/api/v1/workspace/') && route.path.includes('/schedule');
   return route.path.replace(/\{(\w+)\}/g, (_, name: string) =>
-    override[name] ?? (name === 'relationship' ? 'vcs' : provider && name === 'scheduleId' ? world.providerSchedule : world[PARAM_OF[name] as keyof World]),
+    override[name] ??
+    FIXED_PARAMS[name] ??
+    (name === 'relationship' ? 'vcs' : provider && name === 'scheduleId' ? world.providerSchedule : world[PARAM_OF[name] as keyof World]),
   );
 }
 

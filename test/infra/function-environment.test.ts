@@ -3,7 +3,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { ServiceFunction } from '../../infra/constructs/service-function';
-import { ApiEnv, AuthorizerEnv, NoEnv, ProcessorEnv, RunnerEnv, SchedulerEnv, type EnvSchema } from '../../shared/env';
+import { ApiEnv, AuthorizerEnv, NoEnv, ProcessorEnv, RunnerEnv, SchedulerEnv, StreamEnv, type EnvSchema } from '../../shared/env';
 import { ROUTES } from '../../shared/routes';
 import { synthesize } from '../helpers/cdk';
 
@@ -28,8 +28,11 @@ describe('function environments', () => {
   it('gives every function of the stack what its role parses', () => {
     const { template } = synthesize();
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Fn[];
+    const streams = ROUTES.filter((r) => r.transport === 'stream');
     const roleOf = (fn: Fn): EnvSchema => {
       const d = fn.Properties.Description;
+      // Both functions of a stream route (API Gateway's and the function URL's) boot the stream role.
+      if (streams.some((r) => d === `${r.method} ${r.path}` || d === `${r.method} ${r.path} (live, response streaming)`)) return StreamEnv;
       if (d.startsWith('Verifies bearer tokens')) return AuthorizerEnv;
       if (d.startsWith('Answers unknown paths')) return NoEnv;
       if (d.startsWith('Creates the job of an accepted VCS webhook')) return ProcessorEnv;
@@ -47,7 +50,7 @@ describe('function environments', () => {
       expect(result.success, `${fn.Properties.Description}: ${result.issues?.map((i) => v.getDotPath(i)).join(', ')}`).toBe(true);
       checked++;
     }
-    // Every route's function but /healthz's, the authorizer, the fallback, the webhook processor, the schedule fire function and the six run functions.
-    expect(checked).toBe(ROUTES.length - 1 + 4 + 6);
+    // Every route's function but /healthz's (and a stream route's live one), the authorizer, the fallback, the webhook processor, the schedule fire function and the six run functions.
+    expect(checked).toBe(ROUTES.length - 1 + streams.length + 4 + 6);
   });
 });

@@ -77,15 +77,23 @@ const OTHERS: Record<string, string[]> = {
 
 const unique = (a: string[]) => [...new Set(a)].sort();
 
+/** A stream route's live function (its function URL): the route's access, and the PAT secret it verifies tokens with. */
+const LIVE = ROUTES.filter((r) => r.transport === 'stream').map((r) => [`${r.method} ${r.path} (live, response streaming)`, r.access] as const);
+
 describe('least privilege', () => {
   it('knows every function of the stack', () => {
-    const known = [...ROUTES.map((r) => `${r.method} ${r.path}`), ...Object.keys(OTHERS)];
+    const known = [...ROUTES.map((r) => `${r.method} ${r.path}`), ...LIVE.map(([d]) => d), ...Object.keys(OTHERS)];
     expect(descriptions.filter((d) => !known.includes(d))).toEqual([]);
   });
 
   it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r.access] as const))('%s gets exactly its declared access', (description, access) => {
     const actions = statementsOf(description).flatMap((s) => s.actions);
     expect(unique(actions)).toEqual(unique([...LOGS, ...access.flatMap((a) => ACTIONS[a])]));
+  });
+
+  it.each(LIVE)('%s gets its route\'s access and reads the PAT secret', (description, access) => {
+    const actions = statementsOf(description).flatMap((s) => s.actions);
+    expect(unique(actions)).toEqual(unique([...LOGS, ...access.flatMap((a) => ACTIONS[a]), 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']));
   });
 
   it.each(Object.entries(OTHERS))('%s gets exactly what it uses', (description, expected) => {

@@ -39,10 +39,13 @@ describe('the CDK stack', () => {
     const functions = Object.values(synth.template.findResources('AWS::Lambda::Function')) as { Properties: Record<string, any> }[];
     const descriptions = functions.map((f) => f.Properties.Description as string);
     for (const route of ROUTES) expect(descriptions.filter((d) => d === `${route.method} ${route.path}`), `${route.method} ${route.path}`).toHaveLength(1);
-    // + authorizer and fallback, 6 runner tasks, the webhook processor, the schedule fire function.
-    expect(functions).toHaveLength(ROUTES.length + 2 + 6 + 1 + 1);
+    // + authorizer and fallback, 6 runner tasks, the webhook processor, the schedule fire function, the live function of each stream route.
+    const streams = ROUTES.filter((r) => r.transport === 'stream');
+    expect(functions).toHaveLength(ROUTES.length + 2 + 6 + 1 + 1 + streams.length);
     for (const fn of functions) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], LoggingConfig: { LogFormat: 'JSON' }, Handler: 'index.handler' });
+      // API Gateway invokes a stream route's snapshot handler (it cannot stream); its function URL, the live one.
+      const snapshot = streams.some((r) => fn.Properties.Description === `${r.method} ${r.path}`);
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], LoggingConfig: { LogFormat: 'JSON' }, Handler: snapshot ? 'index.snapshot' : 'index.handler' });
       // Traced, and stack traces name the TypeScript source (each bundle ships its source map).
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toMatch(/(^| )--enable-source-maps( |$)/);
@@ -79,7 +82,8 @@ describe('the CDK stack', () => {
     const read = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'];
     const write = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
     const logs = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
-    for (const route of ROUTES.filter((r) => r.path.startsWith('/api/'))) {
+    // Routes without a token (health, the API description and its page) touch no data.
+    for (const route of ROUTES.filter((r) => r.path.startsWith('/api/') && r.auth !== 'none')) {
       const actions = actionsOf(synth.template, `${route.method} ${route.path}`);
       expect(actions).not.toContain('dynamodb:Scan');
       expect(actions.filter((a) => a.startsWith('dynamodb:')), `${route.method} ${route.path}`).toEqual(
@@ -87,7 +91,7 @@ describe('the CDK stack', () => {
       );
       expect(actions).toEqual(expect.arrayContaining(logs));
     }
-    expect(actionsOf(synth.template, 'GET /healthz')).toEqual(logs);
+    for (const route of ROUTES.filter((r) => r.access.length === 0 && r.auth === 'none')) expect(actionsOf(synth.template, `${route.method} ${route.path}`), route.path).toEqual(logs);
     expect(actionsOf(synth.template, 'Verifies bearer tokens (PAT HS256 and OIDC RS256) for the HTTP API')).toEqual(
       expect.arrayContaining(['secretsmanager:GetSecretValue', ...logs]),
     );

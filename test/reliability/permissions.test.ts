@@ -24,7 +24,8 @@ for (const route of ROUTES) {
   const key = `${route.method} ${route.path}`;
   const p = route.path;
   let rule: Rule | undefined;
-  if (p === '/healthz') rule = 'public';
+  // Health, the API description and its reference page: public, and they read no data.
+  if (route.auth === 'none' && !p.startsWith('/webhook/')) rule = 'public';
   else if (p.startsWith('/webhook/')) rule = 'signature';
   else if (p === '/api/v1/organization' && route.method === 'GET') rule = 'authenticated';
   // Atomic operations: each op needs what its href's route needs (request() adds a workspace).

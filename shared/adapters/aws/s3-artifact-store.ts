@@ -69,6 +69,19 @@ export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
       const link = await getSignedUrl(client, new s3.GetObjectCommand({ Bucket: bucket, Key: ref, ResponseContentType: 'text/plain; charset=utf-8' }), { expiresIn: LOG_LINK_SECONDS });
       return { link };
     },
+    async readFrom(ref, offset, maxBytes) {
+      const { s3, client } = await sdk();
+      try {
+        const res = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: ref, Range: `bytes=${offset}-${offset + maxBytes - 1}` }));
+        return Buffer.from((await res.Body?.transformToByteArray()) ?? []);
+      } catch (error) {
+        const name = (error as { name?: string }).name;
+        if (name === 'NoSuchKey') return undefined;
+        // The offset is at (or past) the end of the object: nothing new yet.
+        if (name === 'InvalidRange' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return Buffer.alloc(0);
+        throw error;
+      }
+    },
     async removeJob(org, job) {
       const { s3, client } = await sdk();
       for (const kind of JOB_ARTIFACT_KINDS) {

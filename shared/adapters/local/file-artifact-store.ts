@@ -1,5 +1,6 @@
 /** Artifacts locally: files under the data dir, laid out as artifactPaths says (contexts readable by this user only). */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ArtifactStore } from '../../ports/artifact-store';
 import { JOB_ARTIFACT_KINDS, artifactPaths } from '../../runs/artifact-paths';
@@ -45,6 +46,32 @@ export function fileArtifactStore(root: string): ArtifactStore {
       // Served by the local server itself: no response size limit to route around.
       const text = await readText(ref);
       return text === undefined ? undefined : { text };
+    },
+    async readFrom(ref, offset, maxBytes) {
+      let file;
+      try {
+        file = await open(ref, 'r');
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ENOENT') return undefined;
+        throw error;
+      }
+      try {
+        const buffer = Buffer.alloc(maxBytes);
+        const { bytesRead } = await file.read(buffer, 0, maxBytes, offset);
+        return buffer.subarray(0, bytesRead);
+      } finally {
+        await file.close();
+      }
+    },
+    watch(ref, onChange) {
+      try {
+        const watcher = watch(ref, { persistent: false }, () => onChange());
+        // A watcher that fails (the file was removed) just stops; the reader still polls.
+        watcher.on('error', () => watcher.close());
+        return () => watcher.close();
+      } catch {
+        return undefined;
+      }
     },
     async removeJob(org, job) {
       await Promise.all(JOB_ARTIFACT_KINDS.map((kind) => rm(join(root, artifactPaths.job(kind, org, job)), { recursive: true, force: true })));

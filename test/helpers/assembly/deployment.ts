@@ -16,6 +16,7 @@ import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aw
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CloudAssembly, type Resource } from './cloud-assembly';
 import { matches } from './events';
+import { FunctionUrls } from './function-urls';
 import { HttpApi } from './http-api';
 import { IamCheck, roleKey } from './iam-check';
 import { LambdaRuntime, type FunctionInfo, type InvocationError } from './lambda-runtime';
@@ -44,6 +45,8 @@ export class LocalDeployment {
   readonly runtime: LambdaRuntime;
   readonly stepFunctions: StepFunctions;
   readonly api: HttpApi;
+  /** The template's function URLs (the live log stream). */
+  readonly functionUrls: FunctionUrls;
   readonly iam: IamCheck;
   /** Asynchronous invocations that failed after Lambda's retries (they would sit in the on-failure destination). */
   readonly asyncFailures: AsyncFailure[] = [];
@@ -77,6 +80,7 @@ export class LocalDeployment {
       this.aws.record({ label: `API Gateway (${sourceArn})`, roleKey: `apigateway.amazonaws.com|${sourceArn}` }, 'lambda', 'Invoke', 'lambda:InvokeFunction', fn.arn);
       return this.runtime.invoke(fn, event);
     });
+    this.functionUrls = new FunctionUrls(assembly, aws, (arn) => this.runtime.find(arn), (fn, event, onChunk) => this.runtime.invoke(fn, event, onChunk));
     this.iam = new IamCheck(assembly);
     const keyArn = (id: string) => assembly.resources('AWS::KMS::Key').map((k) => assembly.physicalOf(k, 'Arn')).find((arn) => arn === id || arn.endsWith(`/${id}`));
     aws.serve('states', this.stepFunctions.handler());
@@ -112,6 +116,7 @@ export class LocalDeployment {
     const local = (created.local = new LocalDeployment(assembly, aws, s3, dataDir, `http://127.0.0.1:${port}`));
     await local.runtime.start();
     await local.api.start();
+    await local.functionUrls.start();
     local.startStreamMappings(dynamoDbEndpoint);
     return local;
   }
@@ -273,6 +278,7 @@ export class LocalDeployment {
     await this.stepFunctions.shutdown();
     await Promise.all([...this.background].map((p) => p.catch(() => undefined)));
     await this.api.stop();
+    await this.functionUrls.stop();
     await this.runtime.stop();
     await this.aws.stop();
     await this.s3.close();

@@ -5,7 +5,7 @@
  * inline policies) and the resource's policy (a KMS key policy, an S3 bucket policy, the Lambda
  * permissions of a function invoked by a service). Nothing here matches policies by hand.
  */
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { anonymousPrincipal, runSimulation } from '@cloud-copilot/iam-simulate';
 import type { CloudAssembly, Resource } from './cloud-assembly';
 import type { RecordedCall } from './local-aws';
 
@@ -17,6 +17,15 @@ export interface Denial {
   resource: string;
   context: Record<string, string | string[]>;
   decision: string;
+}
+
+/** The condition a Lambda permission's properties put on its statement. */
+function permissionConditions(p: Json): { Condition?: Json } {
+  const condition: Json = {};
+  if (p.SourceArn) condition.ArnLike = { 'aws:SourceArn': p.SourceArn };
+  if (p.FunctionUrlAuthType) condition.StringEquals = { 'lambda:FunctionUrlAuthType': p.FunctionUrlAuthType };
+  if (p.InvokedViaFunctionUrl !== undefined) condition.Bool = { 'lambda:InvokedViaFunctionUrl': String(p.InvokedViaFunctionUrl) };
+  return Object.keys(condition).length ? { Condition: condition } : {};
 }
 
 /** `stack/logicalId` of each role, the key the local endpoint records calls under. */
@@ -68,10 +77,11 @@ export class IamCheck {
         .filter((p) => p.FunctionName === call.resource || a.findByPhysical('AWS::Lambda::Function', p.FunctionName)?.logicalId === a.findByPhysical('AWS::Lambda::Function', call.resource)?.logicalId)
         .map((p) => ({
           Effect: 'Allow',
-          Principal: { Service: p.Principal },
+          // "*": anyone, as a public function URL's permissions say (with the conditions that make them a URL's).
+          Principal: p.Principal === '*' ? '*' : { Service: p.Principal },
           Action: p.Action,
           Resource: call.resource,
-          ...(p.SourceArn ? { Condition: { ArnLike: { 'aws:SourceArn': p.SourceArn } } } : {}),
+          ...permissionConditions(p),
         }));
       return statements.length ? { Version: '2012-10-17', Statement: statements } : undefined;
     }
@@ -86,9 +96,11 @@ export class IamCheck {
     const { account } = this.assembly.deployment;
     const [service, sourceArn] = request.roleKey.split('|');
     const byService = sourceArn !== undefined;
-    const role = byService ? undefined : this.roles.get(request.roleKey);
-    if (!byService && !role) throw new Error(`${request.roleKey} is not a role of the template`);
-    const principal = byService ? (service as string) : `arn:aws:sts::${account}:assumed-role/${this.assembly.physicalOf(role as Resource)}/local`;
+    // A caller without AWS credentials (a function URL with auth NONE is called by anyone).
+    const anonymous = request.roleKey === 'anonymous';
+    const role = byService || anonymous ? undefined : this.roles.get(request.roleKey);
+    if (!byService && !anonymous && !role) throw new Error(`${request.roleKey} is not a role of the template`);
+    const principal = anonymous ? anonymousPrincipal : byService ? (service as string) : `arn:aws:sts::${account}:assumed-role/${this.assembly.physicalOf(role as Resource)}/local`;
     const result = await runSimulation(
       {
         request: {
@@ -113,7 +125,8 @@ export class IamCheck {
     for (const call of calls) unique.set(JSON.stringify([call.identity.roleKey, call.action, call.resource, call.context]), call);
     const denials: Denial[] = [];
     for (const call of unique.values()) {
-      if (!call.identity.roleKey.includes('|') && !this.roles.has(call.identity.roleKey)) throw new Error(`${call.identity.label} runs as ${call.identity.roleKey}, which is not a role of the template`);
+      const anonymous = call.identity.roleKey === 'anonymous';
+      if (!anonymous && !call.identity.roleKey.includes('|') && !this.roles.has(call.identity.roleKey)) throw new Error(`${call.identity.label} runs as ${call.identity.roleKey}, which is not a role of the template`);
       const decision = await this.decide({ roleKey: call.identity.roleKey, action: call.action, resource: call.resource, context: call.context, service: call.service });
       if (decision !== 'Allowed') denials.push({ caller: call.identity.label, action: call.action, resource: call.resource, context: call.context, decision });
     }

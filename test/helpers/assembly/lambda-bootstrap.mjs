@@ -4,7 +4,23 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Buffer } from 'node:buffer';
+import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+
+// What the Node.js runtime offers for response streaming, before the handler loads: streamifyResponse
+// marks a handler, HttpResponseStream.from writes the HTTP prelude (JSON, then eight NUL bytes).
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+globalThis.awslambda = Object.assign(globalThis.awslambda ?? {}, {
+  streamifyResponse: (handler) => Object.assign(handler, { [STREAMING]: 'response' }),
+  HttpResponseStream: {
+    from(stream, prelude) {
+      stream.write(JSON.stringify(prelude));
+      stream.write(new Uint8Array(8));
+      return stream;
+    },
+  },
+});
 
 const { taskRoot, handler } = workerData;
 // NODE_OPTIONS is per process; a worker applies the one option the functions set.
@@ -30,11 +46,25 @@ const errorOf = (error) => ({ errorType: error?.name ?? 'Error', errorMessage: e
 try {
   const fn = await load();
   parentPort.postMessage({ type: 'ready' });
-  parentPort.on('message', async ({ id, event, context }) => {
+  parentPort.on('message', async ({ id, event, context, stream }) => {
     process.env._X_AMZN_TRACE_ID = context.traceId;
     const deadline = Date.now() + context.timeoutMs;
     const ctx = { ...context, callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
     try {
+      if (stream) {
+        // InvokeWithResponseStream: the handler writes; each chunk goes to the caller as it comes.
+        if (fn[STREAMING] !== 'response') throw Object.assign(new Error('the handler is not a streaming handler'), { name: 'Runtime.InvalidStreamingOperation' });
+        const responseStream = new Writable({
+          write(chunk, _encoding, done) {
+            parentPort.postMessage({ type: 'chunk', id, chunk: Buffer.from(chunk) });
+            done();
+          },
+        });
+        await fn(event, responseStream, ctx);
+        if (!responseStream.writableEnded) responseStream.end();
+        parentPort.postMessage({ type: 'result', id, result: null });
+        return;
+      }
       const result = await fn(event, ctx);
       // Lambda returns the JSON serialization of the result.
       parentPort.postMessage({ type: "result", id, result: JSON.parse(JSON.stringify(result ?? null)) });

@@ -35,7 +35,7 @@ interface Sandbox {
   busy: boolean;
   ready: Promise<void>;
   id: string;
-  pending?: { resolve: (v: { result?: unknown; error?: InvocationError }) => void };
+  pending?: { resolve: (v: { result?: unknown; error?: InvocationError }) => void; onChunk?: (chunk: Uint8Array) => void };
 }
 
 const BOOTSTRAP = join(import.meta.dirname, 'lambda-bootstrap.mjs');
@@ -150,8 +150,9 @@ export class LambdaRuntime {
     }
     const sandbox: Sandbox = { worker, busy: false, id: randomBytes(16).toString('hex'), ready: Promise.resolve() };
     sandbox.ready = new Promise<void>((ok, fail) => {
-      worker.on('message', (message: { type: string; error?: InvocationError; result?: unknown }) => {
+      worker.on('message', (message: { type: string; error?: InvocationError; result?: unknown; chunk?: Uint8Array }) => {
         if (message.type === 'ready') ok();
+        else if (message.type === 'chunk') sandbox.pending?.onChunk?.(message.chunk as Uint8Array);
         else if (message.type === 'init-error') fail(Object.assign(new Error(`${message.error?.errorType}: ${message.error?.errorMessage}`), { invocationError: message.error }));
         else sandbox.pending?.resolve(message.type === 'result' ? { result: message.result } : { error: message.error });
       });
@@ -215,8 +216,12 @@ export class LambdaRuntime {
     return failures;
   }
 
-  /** Runs one invocation; resolves with the result or the error document Lambda would report. */
-  async invoke(fn: FunctionInfo, event: unknown): Promise<{ result?: unknown; error?: InvocationError }> {
+  /**
+   * Runs one invocation; resolves with the result or the error document Lambda would report. With
+   * `onChunk` it is InvokeWithResponseStream: the handler must be a streaming one, and what it writes
+   * reaches `onChunk` as it writes it.
+   */
+  async invoke(fn: FunctionInfo, event: unknown, onChunk?: (chunk: Uint8Array) => void): Promise<{ result?: unknown; error?: InvocationError }> {
     this.invocations.set(fn.name, (this.invocations.get(fn.name) ?? 0) + 1);
     const sandbox = await this.acquire(fn);
     try {
@@ -244,8 +249,8 @@ export class LambdaRuntime {
       };
       this.aws.record(fn.identity, 'logs', 'PutLogEvents', 'logs:PutLogEvents', this.logStreamArn(fn, sandbox));
       if (p.TracingConfig?.Mode === 'Active') this.aws.record(fn.identity, 'xray', 'PutTraceSegments', 'xray:PutTraceSegments', '*');
-      const answer = new Promise<{ result?: unknown; error?: InvocationError }>((resolve) => (sandbox.pending = { resolve }));
-      sandbox.worker.postMessage({ id: context.awsRequestId, event, context });
+      const answer = new Promise<{ result?: unknown; error?: InvocationError }>((resolve) => (sandbox.pending = { resolve, onChunk }));
+      sandbox.worker.postMessage({ id: context.awsRequestId, event, context, stream: Boolean(onChunk) });
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<{ error: InvocationError }>((ok) => {
         timer = setTimeout(() => ok({ error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${timeoutMs / 1000} seconds` } }), timeoutMs);
