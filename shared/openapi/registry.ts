@@ -51,7 +51,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     description: 'Several adds, updates and removes of the resources under /api/v1 in one request, committed together or not at all (the Terrakube UI creates workspaces and saves webhooks this way). Each operation is checked as its own route would check it.',
     tag: 'Service',
     errors: [400, 403, 404, 409, 415],
-    responses: { 200: { description: 'One result per operation, in order.', content: { [`${JSONAPI};ext="https://jsonapi.org/ext/atomic"`]: { type: 'object', required: ['atomic:results'] } } } },
+    responses: { 200: { description: 'One result per operation, in order.', content: { [JSONAPI]: { type: 'object', required: ['atomic:results'] } } } },
   },
   'functions/workspaces/force-unlock.ts': {
     summary: "Remove a stale lock of the workspace's terraform state",
