@@ -123,7 +123,8 @@ export class TerrakubeJobsStack extends Stack {
     this.alarms = new ServiceAlarms(this, 'Alarms', {
       api: this.api.api,
       stateMachine: this.runner.stateMachine,
-      deadLetterQueues: [this.runner.deadLetters, this.webhooks.deadLetters, this.schedules.deadLetters],
+      // The schedules' dead-letter queue is not alarmed: a fire that fails in its function shows in the Lambda errors alarm, and one more alarm metric would leave the free tier of 10.
+      deadLetterQueues: [this.runner.deadLetters, this.webhooks.deadLetters],
       table: this.table.table,
       email: props.alarmEmail,
     });

@@ -113,7 +113,7 @@ export const ROUTES: readonly RouteDef[] = [
   // Reads by id alone, as the terraform provider makes them (same permissions as the organization paths).
   // JSON:API atomic operations (the UI's workspace create and webhook save, the provider's webhook events):
   // they may create and update workspaces (an unlock starts a run) and seal webhook secrets.
-  { ...R('POST', `${API}/operations`, 'operations/post', [...sealsSecrets, 'runs:start']), name: 'PostOperations' },
+  { ...R('POST', `${API}/operations`, 'operations/post', [...sealsSecrets, 'runs:start', 'schedules:manage']), name: 'PostOperations' },
   { ...R('GET', `${API}/workspace/{workspaceId}`, 'workspaces/get-by-id', read), name: 'GetWorkspaceById' },
   { ...R('GET', `${API}/webhook/{webhookId}`, 'webhooks/get-by-id', read), name: 'GetWebhookById' },
   { ...R('GET', `${API}/webhook_event/{eventId}`, 'webhook-events/get-by-id', read), name: 'GetWebhookEventById' },
