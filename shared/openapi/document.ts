@@ -92,7 +92,8 @@ export function openApiDocument(options: OpenApiOptions): OpenApiDocument {
   const paths: OpenApiDocument['paths'] = {};
   const tags = new Set<string>();
   for (const route of options.routes) {
-    const op = operations[route.handler];
+    // A module's own entry, else its folder's (a key ending in '/': every route of that folder).
+    const op = operations[route.handler] ?? operations[`functions/${folderOf(route.handler)}/`];
     const resource = op ? undefined : resources[folderOf(route.handler)];
     if (!op && !resource) throw new Error(`${route.method} ${route.path}: ${route.handler} is described nowhere; add its folder or module to shared/openapi/registry.ts`);
     const operation = op ? special(route, op) : crud(route, resource as ResourceDoc);
