@@ -81,10 +81,13 @@ export const ROUTES: readonly RouteDef[] = [
   { ...R('GET', '/tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}', 'steps/log', ['table:read', 'logs:read']), name: 'GetStepLog' },
   ...crud(`${ORG}/workspace/{workspaceId}/webhook`, 'webhookId', 'webhooks', { post: sealsSecrets, patch: sealsSecrets }),
   ...crud(`${ORG}/workspace/{workspaceId}/webhook/{webhookId}/events`, 'eventId', 'webhook-events'),
+  // The Terrakube UI's reads (issue 18): GraphQL in Elide's dialect (read-only, so table:read only).
+  { ...R('POST', '/graphql/api/v1', 'graphql/post', read), name: 'GraphQL' },
   {
     ...R('POST', '/webhook/v1/{webhookId}', 'webhooks/receive', ['table:read', 'table:write', 'webhooks:receive'], 'none'),
     name: 'ReceiveWebhook',
-    publicReason: 'VCS webhook receiver: GitHub, GitLab and Bitbucket cannot send a bearer token; every delivery is authenticated by its signature over the raw body (or GitLab token) against the webhook\'s secret before its payload is parsed or anything is recorded.',
+    publicReason:
+      "VCS webhook receiver: GitHub, GitLab and Bitbucket cannot send a bearer token; every delivery is authenticated by its signature over the raw body (or GitLab token) against the webhook's secret before its payload is parsed or anything is recorded.",
   },
 ];
 
