@@ -26,7 +26,9 @@ export async function buildWorld(admin: string): Promise<World> {
   const org = await createOrganization(admin);
   const team = await createTeam(admin, org, `WORLD-${crypto.randomUUID().slice(0, 8)}`);
   const workspace = await createWorkspace(admin, org);
-  const variable = (await call('POST', `/api/v1/organization/${org}/workspace/${workspace}/variable`, { token: admin, body: doc('variable', { key: 'k', value: 'v' }) })).body.data.id;
+  const variable = (
+    await call('POST', `/api/v1/organization/${org}/workspace/${workspace}/variable`, { token: admin, body: doc('variable', { key: 'k', value: 'v' }) })
+  ).body.data.id;
   const template = await templateId(admin, org, 'Plan');
   const job = await createJob(admin, org, workspace, { templateReference: template });
   const state = await advance({ organizationId: org, jobId: Number(job) });
@@ -69,11 +71,21 @@ export function validBody(route: RouteDef, world: World): { type: string; attrib
     'PATCH /api/v1/organization/{orgId}/team/{teamId}': { type: 'team', attributes: { manageJob: false } },
     'POST /api/v1/organization/{orgId}/workspace': { type: 'workspace', attributes: { name: `w-${crypto.randomUUID()}`, source: 'https://example.com/r.git' } },
     'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}': { type: 'workspace', attributes: { description: 'd' } },
-    'POST /api/v1/organization/{orgId}/workspace/{workspaceId}/variable': { type: 'variable', attributes: { key: `k${crypto.randomUUID().slice(0, 8)}`, value: 'v' } },
+    'POST /api/v1/organization/{orgId}/workspace/{workspaceId}/variable': {
+      type: 'variable',
+      attributes: { key: `k${crypto.randomUUID().slice(0, 8)}`, value: 'v' },
+    },
     'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}/variable/{variableId}': { type: 'variable', attributes: { value: 'v2' } },
-    'POST /api/v1/organization/{orgId}/template': { type: 'template', attributes: { name: `t-${crypto.randomUUID()}`, tcl: Buffer.from('flow:\n  - type: terraformPlan\n    step: 1\n').toString('base64') } },
+    'POST /api/v1/organization/{orgId}/template': {
+      type: 'template',
+      attributes: { name: `t-${crypto.randomUUID()}`, tcl: Buffer.from('flow:\n  - type: terraformPlan\n    step: 1\n').toString('base64') },
+    },
     'PATCH /api/v1/organization/{orgId}/template/{templateId}': { type: 'template', attributes: { description: 'd' } },
-    'POST /api/v1/organization/{orgId}/job': { type: 'job', attributes: { command: 'plan' }, relationships: { workspace: { data: { type: 'workspace', id: world.workspace } } } },
+    'POST /api/v1/organization/{orgId}/job': {
+      type: 'job',
+      attributes: { command: 'plan' },
+      relationships: { workspace: { data: { type: 'workspace', id: world.workspace } } },
+    },
     'PATCH /api/v1/organization/{orgId}/job/{jobId}': { type: 'job', attributes: { comments: 'c' } },
     'POST /api/v1/workspace/{workspaceId}/job': { type: 'job', attributes: { command: 'plan' } },
     'PATCH /api/v1/workspace/{workspaceId}/job/{jobId}': { type: 'job', attributes: { comments: 'c' } },
@@ -90,4 +102,6 @@ export function validBody(route: RouteDef, world: World): { type: string; attrib
   return { ...body, ...(id ? { id } : {}) };
 }
 
-export const documentRoutes = () => ROUTES.filter((r) => (r.method === 'POST' || r.method === 'PATCH') && r.auth === 'bearer');
+/** Routes that read a JSON:API document (GraphQL reads a query instead). */
+export const documentRoutes = () =>
+  ROUTES.filter((r) => (r.method === 'POST' || r.method === 'PATCH') && r.auth === 'bearer' && !r.path.startsWith('/graphql/'));
