@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     // Jobs that were running when the previous process stopped are resumed or failed, never left stuck.
     await reconcile(engine);
     await preloadHandlers();
-    const http = await startHttpServer(config.port);
+    const http = await startHttpServer(config.port, undefined, { corsOrigins: config.corsOrigins });
     stops.push(() => http.close());
 
     const lines = [

@@ -3,7 +3,8 @@
  * ui/src/...): the permissions endpoints, the empty collections of features not provided, the IaC
  * version lists, and CORS.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpServer } from '../../local/server';
 import { adminToken, call, token, useTable } from '../helpers/api';
 import { createOrganization, createTeam, createWorkspace } from '../helpers/fixtures';
 
@@ -103,5 +104,44 @@ describe('features the service does not provide', () => {
     expect(Object.keys(terraform.body.versions)).toContain('1.11.0');
     const tofu = await call('GET', '/tofu/index.json');
     expect(tofu.body[0].tag_name).toMatch(/^v\d/);
+  });
+});
+
+describe('CORS on the local server (TERRAKUBE_CORS_ORIGINS)', () => {
+  const UI = 'http://localhost:3000';
+  let server: Awaited<ReturnType<typeof startHttpServer>>;
+  beforeAll(async () => {
+    server = await startHttpServer(0, '127.0.0.1', { corsOrigins: [UI] });
+  });
+  afterAll(() => server.close());
+
+  it('answers the preflight the UI sends before a PATCH, and marks the real answer for its origin only', async () => {
+    const pre = await fetch(`${server.url}/api/v1/organization/${org}/workspace/${ws}`, {
+      method: 'OPTIONS',
+      headers: { origin: UI, 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe(UI);
+    expect(pre.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(pre.headers.get('access-control-allow-methods')).toMatch(/PATCH/);
+    expect(pre.headers.get('access-control-allow-methods')).toMatch(/DELETE/);
+    expect(pre.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    expect(pre.headers.get('access-control-allow-headers')).toMatch(/Content-Type/);
+
+    const real = await fetch(`${server.url}/graphql/api/v1`, {
+      method: 'POST',
+      headers: { origin: UI, authorization: `Bearer ${dev}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ organization { edges { node { id } } } }' }),
+    });
+    expect(real.status).toBe(200);
+    expect(real.headers.get('access-control-allow-origin')).toBe(UI);
+
+    const stranger = await fetch(`${server.url}/healthz`, { headers: { origin: 'https://evil.example.com' } });
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+    const strangerPre = await fetch(`${server.url}/healthz`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'GET' },
+    });
+    expect(strangerPre.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
