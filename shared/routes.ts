@@ -94,6 +94,7 @@ export const ROUTES: readonly RouteDef[] = [
   },
   { ...R('GET', '/access-token/v1/teams/current-teams', 'permissions/current-teams', []), name: 'GetCurrentTeams' },
   { ...R('GET', '/access-token/v1/teams', 'permissions/team-tokens', []), name: 'ListTeamTokens' },
+  { ...R('GET', '/context/v1/{jobId}', 'context/get', read), name: 'GetJobContext' },
   ...notProvided(`${ORG}/workspace/{workspaceId}/workspaceTag`, 'workspace tags'),
   ...notProvided(`${ORG}/tag`, 'tags'),
   ...notProvided(`${ORG}/globalvar`, 'global variables'),

@@ -22,6 +22,7 @@ import {
 import { serviceMode } from '../wiring';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
 import { resource } from './crud';
+import { sourceUrl } from '../domain/source-url';
 
 const branchName = v.pipe(
   nonEmptyString(255, 'a branch name'),
@@ -52,7 +53,7 @@ const lockedFlag = v.union(
 const Create = v.object({
   name: v.pipe(nonEmptyString(256, 'a name'), v.regex(/^[A-Za-z0-9._ -]+$/, 'may contain letters, digits, spaces, dots, dashes and underscores')),
   description: optionalText(1024),
-  source: nonEmptyString(2048, 'a git URL'),
+  source: v.pipe(nonEmptyString(2048, 'a git URL'), v.transform(sourceUrl)),
   branch: v.optional(branchName, 'main'),
   folder: v.optional(folder, '/'),
   iacType: v.optional(enumOf(IAC_TYPES), 'terraform'),

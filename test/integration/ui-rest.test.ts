@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../local/server';
 import { adminToken, call, token, useTable } from '../helpers/api';
-import { createOrganization, createTeam, createWorkspace } from '../helpers/fixtures';
+import { createJob, createOrganization, createTeam, createWorkspace } from '../helpers/fixtures';
 
 useTable();
 
@@ -104,6 +104,19 @@ describe('features the service does not provide', () => {
     expect(Object.keys(terraform.body.versions)).toContain('1.11.0');
     const tofu = await call('GET', '/tofu/index.json');
     expect(tofu.body[0].tag_name).toMatch(/^v\d/);
+  });
+});
+
+describe('job context', () => {
+  it("finds the job among the caller's organizations (the path has none) and answers {} while nothing is recorded", async () => {
+    // domain/Jobs/Details.tsx:522-544
+    const job = await createJob(admin, org, ws);
+    const res = await call('GET', `/context/v1/${job}`, { token: dev });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({});
+    expect((await call('GET', `/context/v1/${job}`, { token: outsider })).status).toBe(404);
+    expect((await call('GET', '/context/v1/9999999', { token: dev })).status).toBe(404);
+    expect((await call('GET', '/context/v1/abc', { token: dev })).status).toBe(404);
   });
 });
 
