@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { parseCorsOrigins } from '../shared/http/cors';
 
 export interface LocalConfig {
   port: number;
@@ -19,6 +20,8 @@ export interface LocalConfig {
   /** A DynamoDB (Local) already running, used instead of starting one (TERRAKUBE_DYNAMODB_ENDPOINT). */
   dynamoDbEndpoint?: string;
   adminGroup: string;
+  /** Browser origins allowed to call the API (TERRAKUBE_CORS_ORIGINS, comma-separated). */
+  corsOrigins: string[];
 }
 
 function seconds(name: string, fallback: number): number {
@@ -71,6 +74,7 @@ export function loadConfig(): LocalConfig {
     },
     dynamoDbEndpoint: process.env.TERRAKUBE_DYNAMODB_ENDPOINT || undefined,
     adminGroup: process.env.TERRAKUBE_ADMIN_GROUP ?? 'TERRAKUBE_ADMIN',
+    corsOrigins: parseCorsOrigins(process.env.TERRAKUBE_CORS_ORIGINS),
   };
 }
 

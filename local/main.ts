@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     useScheduleTrigger(schedules);
     stops.push(async () => schedules.stop());
     await schedules.armAll(await listAllSchedules());
-    const http = await startHttpServer(config.port);
+    const http = await startHttpServer(config.port, undefined, { corsOrigins: config.corsOrigins });
     stops.push(() => http.close());
 
     const lines = [

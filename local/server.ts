@@ -11,6 +11,7 @@ import { logger } from '../shared/logger';
 import { AUTHORIZER_HANDLER, FALLBACK_HANDLER, ROUTES, matchPath, routeId, type RouteDef } from '../shared/routes';
 import { Unavailable } from '../shared/domain/errors';
 import { errorResponse } from '../shared/http/error-response';
+import { corsResponseHeaders, preflight } from '../shared/http/cors';
 import { authorizerEvent, lambdaContext, requestEvent, type HttpRequestLike } from './apigw';
 import { downDependencies } from './dependencies';
 
@@ -144,8 +145,22 @@ export async function dispatch(request: HttpRequestLike): Promise<GatewayResult>
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+export interface HttpServerOptions {
+  /** Origins allowed to call the API from a browser (TERRAKUBE_CORS_ORIGINS); none: no CORS. */
+  corsOrigins?: readonly string[];
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const origins = options.corsOrigins ?? [];
+  const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+  // With CORS configured, API Gateway answers every preflight itself; the routes never see it.
+  if (origins.length > 0 && req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+    const answer = preflight(origins, origin);
+    req.resume();
+    res.writeHead(answer.statusCode, answer.headers).end();
+    return;
+  }
   const body = await readBody(req);
   const result =
     body === 'too-large'
@@ -158,12 +173,16 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
           body,
           sourceIp: req.socket.remoteAddress,
         });
-  res.writeHead(result.statusCode, result.headers).end(result.body);
+  res.writeHead(result.statusCode, { ...result.headers, ...corsResponseHeaders(origins, origin) }).end(result.body);
 }
 
-export async function startHttpServer(port: number, host = '0.0.0.0'): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function startHttpServer(
+  port: number,
+  host = '0.0.0.0',
+  options: HttpServerOptions = {},
+): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
-    handle(req, res).catch((error) => {
+    handle(req, res, options).catch((error) => {
       logger.error('request failed', { error, path: req.url });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: 'Internal Server Error' }));

@@ -37,6 +37,8 @@ export interface RouteDef {
   name?: string;
   /** Why a route with `auth: 'none'` may be public (recorded as the cdk-nag acknowledgement). */
   publicReason?: string;
+  /** A read-only, always empty collection of a feature the service does not provide: the fallback's 405 names it. */
+  notProvided?: string;
 }
 
 const R = (method: Method, path: string, handler: string, access: Access[], auth: 'bearer' | 'none' = 'bearer'): RouteDef => ({
@@ -67,6 +69,8 @@ function crud(collection: string, idParam: string, dir: string, access: Partial<
     R('DELETE', member, `${dir}/delete`, access.delete ?? readWrite),
   ];
 }
+/** An always empty, read-only collection the UI reads (resources/unmodelled.ts). */
+const notProvided = (collection: string, feature: string): RouteDef[] => [{ ...R('GET', collection, 'unmodelled/list', read), notProvided: feature }];
 const jobs = { post: startsRuns, patch: controlsRuns, delete: deletesJobs };
 
 const API = '/api/v1';
@@ -100,10 +104,36 @@ export const ROUTES: readonly RouteDef[] = [
   ...crud(`${API}/workspace/{workspaceId}/schedule`, 'scheduleId', 'schedules/workspace', schedules),
   ...crud(`${ORG}/workspace/{workspaceId}/webhook`, 'webhookId', 'webhooks', { post: sealsSecrets, patch: sealsSecrets }),
   ...crud(`${ORG}/workspace/{workspaceId}/webhook/{webhookId}/events`, 'eventId', 'webhook-events'),
+  // The Terrakube UI's reads (issue 18): GraphQL in Elide's dialect (read-only, so table:read only).
+  { ...R('POST', '/graphql/api/v1', 'graphql/post', read), name: 'GraphQL' },
+  { ...R('GET', '/access-token/v1/teams/permissions/organization/{orgId}', 'permissions/organization', read), name: 'GetOrganizationPermissions' },
+  {
+    ...R('GET', '/access-token/v1/teams/permissions/organization/{orgId}/workspace/{workspaceId}', 'permissions/workspace', read),
+    name: 'GetWorkspacePermissions',
+  },
+  { ...R('GET', '/access-token/v1/teams/current-teams', 'permissions/current-teams', []), name: 'GetCurrentTeams' },
+  { ...R('GET', '/access-token/v1/teams', 'permissions/team-tokens', []), name: 'ListTeamTokens' },
+  { ...R('GET', '/context/v1/{jobId}', 'context/get', read), name: 'GetJobContext' },
+  ...notProvided(`${ORG}/workspace/{workspaceId}/workspaceTag`, 'workspace tags'),
+  ...notProvided(`${ORG}/tag`, 'tags'),
+  ...notProvided(`${ORG}/globalvar`, 'global variables'),
+  ...notProvided(`${ORG}/vcs`, 'VCS connections'),
+  ...notProvided(`${ORG}/ssh`, 'SSH keys'),
+  ...notProvided(`${ORG}/agent`, 'agents'),
+  ...notProvided(`${ORG}/collection`, 'variable collections'),
+  ...notProvided(`${API}/action`, 'actions'),
+  ...notProvided(`${API}/federated`, 'federated credentials'),
+  { ...R('GET', '/notification/v1/workspace/{workspaceId}/deliveries', 'unmodelled/deliveries', []), name: 'ListNotificationDeliveries' },
+  ...(['terraform', 'tofu'] as const).map((iac) => ({
+    ...R('GET', `/${iac}/index.json`, `unmodelled/${iac}-index`, [], 'none'),
+    name: iac === 'terraform' ? 'TerraformVersions' : 'TofuVersions',
+    publicReason: 'The list of IaC versions a workspace may pick: a constant that touches no data (public in Terrakube too).',
+  })),
   {
     ...R('POST', '/webhook/v1/{webhookId}', 'webhooks/receive', ['table:read', 'table:write', 'webhooks:receive'], 'none'),
     name: 'ReceiveWebhook',
-    publicReason: 'VCS webhook receiver: GitHub, GitLab and Bitbucket cannot send a bearer token; every delivery is authenticated by its signature over the raw body (or GitLab token) against the webhook\'s secret before its payload is parsed or anything is recorded.',
+    publicReason:
+      "VCS webhook receiver: GitHub, GitLab and Bitbucket cannot send a bearer token; every delivery is authenticated by its signature over the raw body (or GitLab token) against the webhook's secret before its payload is parsed or anything is recorded.",
   },
 ];
 

@@ -36,6 +36,7 @@ import { jobResource } from './job-documents';
 import { organizationResource } from './organizations';
 import { variableResource } from './variables';
 import { webhookResource } from './webhooks';
+import { sourceUrl } from '../domain/source-url';
 import { disableWorkspaceSchedules, removeWorkspaceSchedules, scheduleLinkage, workspaceSchedules } from './schedules';
 
 /** Jobs include=job returns, newest first (Elide never pages includes; the UI's run list reads them all). */
@@ -71,7 +72,7 @@ const INCLUDES = ['organization', 'job', 'variable', 'webhook', 'schedule', ...W
 const Create = v.object({
   name: v.pipe(nonEmptyString(256, 'a name'), v.regex(/^[A-Za-z0-9._ -]+$/, 'may contain letters, digits, spaces, dots, dashes and underscores')),
   description: optionalText(1024),
-  source: nonEmptyString(2048, 'a git URL'),
+  source: v.pipe(nonEmptyString(2048, 'a git URL'), v.transform(sourceUrl)),
   branch: emptyIsNull(branchName),
   folder: v.optional(folder, '/'),
   iacType: emptyIsNull(enumOf(IAC_TYPES)),

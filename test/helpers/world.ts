@@ -29,7 +29,9 @@ export async function buildWorld(admin: string): Promise<World> {
   const org = await createOrganization(admin);
   const team = await createTeam(admin, org, `WORLD-${crypto.randomUUID().slice(0, 8)}`);
   const workspace = await createWorkspace(admin, org);
-  const variable = (await call('POST', `/api/v1/organization/${org}/workspace/${workspace}/variable`, { token: admin, body: doc('variable', { key: 'k', value: 'v' }) })).body.data.id;
+  const variable = (
+    await call('POST', `/api/v1/organization/${org}/workspace/${workspace}/variable`, { token: admin, body: doc('variable', { key: 'k', value: 'v' }) })
+  ).body.data.id;
   const template = await templateId(admin, org, 'Plan');
   const job = await createJob(admin, org, workspace, { templateReference: template });
   const state = await advance({ organizationId: org, jobId: Number(job) });
@@ -84,9 +86,16 @@ export function validBody(route: RouteDef, world: World): { type: string; attrib
     'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}/relationships/{relationship}': { type: 'vcs', attributes: {} },
     'POST /api/v1/organization/{orgId}/workspace/{workspaceId}/variable': { type: 'variable', attributes: { key: `k${crypto.randomUUID().slice(0, 8)}`, value: 'v' } },
     'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}/variable/{variableId}': { type: 'variable', attributes: { value: 'v2' } },
-    'POST /api/v1/organization/{orgId}/template': { type: 'template', attributes: { name: `t-${crypto.randomUUID()}`, tcl: Buffer.from('flow:\n  - type: terraformPlan\n    step: 1\n').toString('base64') } },
+    'POST /api/v1/organization/{orgId}/template': {
+      type: 'template',
+      attributes: { name: `t-${crypto.randomUUID()}`, tcl: Buffer.from('flow:\n  - type: terraformPlan\n    step: 1\n').toString('base64') },
+    },
     'PATCH /api/v1/organization/{orgId}/template/{templateId}': { type: 'template', attributes: { description: 'd' } },
-    'POST /api/v1/organization/{orgId}/job': { type: 'job', attributes: { command: 'plan' }, relationships: { workspace: { data: { type: 'workspace', id: world.workspace } } } },
+    'POST /api/v1/organization/{orgId}/job': {
+      type: 'job',
+      attributes: { command: 'plan' },
+      relationships: { workspace: { data: { type: 'workspace', id: world.workspace } } },
+    },
     'PATCH /api/v1/organization/{orgId}/job/{jobId}': { type: 'job', attributes: { comments: 'c' } },
     'POST /api/v1/workspace/{workspaceId}/job': { type: 'job', attributes: { command: 'plan' } },
     'PATCH /api/v1/workspace/{workspaceId}/job/{jobId}': { type: 'job', attributes: { comments: 'c (v1.3 path)' } },
@@ -107,7 +116,7 @@ export function validBody(route: RouteDef, world: World): { type: string; attrib
   return { ...body, ...(id ? { id } : {}) };
 }
 
-/** Routes taking one JSON:API resource document (actions such as force-unlock take none; atomic operations and relationship links take their own, tested on their own). */
+/** Routes taking one JSON:API resource document (actions such as force-unlock take none; atomic operations and relationship links take their own, tested on their own; GraphQL reads a query instead). */
 export const takesDocument = (r: RouteDef) =>
-  (r.method === 'POST' || r.method === 'PATCH') && r.auth === 'bearer' && !r.path.includes('/actions/') && r.path !== '/api/v1/operations' && !r.path.includes('/relationships/');
+  (r.method === 'POST' || r.method === 'PATCH') && r.auth === 'bearer' && !r.path.includes('/actions/') && r.path !== '/api/v1/operations' && !r.path.includes('/relationships/') && !r.path.startsWith('/graphql/');
 export const documentRoutes = () => ROUTES.filter(takesDocument);
