@@ -92,6 +92,12 @@ export class TerrakubeJobsStack extends Stack {
           return this.webhooks.grantSeal(grantee);
         case 'webhooks:receive':
           return this.webhooks.grantReceive(grantee);
+        case 'state:read':
+          return this.runner.grantStateRead(grantee);
+        case 'state:write':
+          return this.runner.grantStateWrite(grantee);
+        case 'configurations:upload':
+          return this.runner.grantConfigurationUpload(grantee);
       }
     };
 

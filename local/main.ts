@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     // Jobs that were running when the previous process stopped are resumed or failed, never left stuck.
     await reconcile(engine);
     await preloadHandlers();
-    const http = await startHttpServer(config.port);
+    const http = await startHttpServer(config.port, '0.0.0.0', { tls: config.tls, objects: { root: config.filesDir, secret: config.patSecret } });
     stops.push(() => http.close());
 
     const lines = [

@@ -4,12 +4,14 @@
  * route points at with an HTTP API payload 2.0 event.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { logger } from '../shared/logger';
 import { AUTHORIZER_HANDLER, FALLBACK_HANDLER, ROUTES, matchPath, routeId, type RouteDef } from '../shared/routes';
 import { authorizerEvent, lambdaContext, requestEvent, type HttpRequestLike } from './apigw';
+import { isObjectRequest, serveObject, type ObjectStoreOptions } from './objects';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -54,10 +56,10 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
-function headersOf(req: IncomingMessage): Record<string, string> {
+function headersOf(req: IncomingMessage, scheme: 'http' | 'https'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
-  out['x-forwarded-proto'] = 'http';
+  out['x-forwarded-proto'] = scheme;
   return out;
 }
 
@@ -113,8 +115,10 @@ export async function dispatch(request: HttpRequestLike): Promise<GatewayResult>
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, options: ServerOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  // S3's part locally: the signed object URLs the artifact store hands out (never through a function).
+  if (options.objects && isObjectRequest(url.pathname)) return serveObject(req, res, url, options.objects);
   const body = await readBody(req);
   const result =
     body === 'too-large'
@@ -123,21 +127,29 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
           method: (req.method ?? 'GET').toUpperCase(),
           rawPath: url.pathname,
           rawQueryString: url.search.replace(/^\?/, ''),
-          headers: headersOf(req),
+          headers: headersOf(req, options.tls ? 'https' : 'http'),
           body,
           sourceIp: req.socket.remoteAddress,
         });
   res.writeHead(result.statusCode, result.headers).end(result.body);
 }
 
-export async function startHttpServer(port: number, host = '0.0.0.0'): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error) => {
+export interface ServerOptions {
+  /** Serve HTTPS with this certificate and key (PEM): the terraform CLI talks to a `cloud` host over HTTPS only. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Serve the artifact store's signed object URLs. */
+  objects?: ObjectStoreOptions;
+}
+
+export async function startHttpServer(port: number, host = '0.0.0.0', options: ServerOptions = {}): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res, options).catch((error) => {
       logger.error('request failed', { error, path: req.url });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: 'Internal Server Error' }));
     });
-  });
+  };
+  const server: Server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createServer(listener);
   server.keepAliveTimeout = 5000;
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -147,7 +159,7 @@ export async function startHttpServer(port: number, host = '0.0.0.0'): Promise<{
   const actualPort = typeof address === 'object' && address ? address.port : port;
   return {
     server,
-    url: `http://localhost:${actualPort}`,
+    url: `${options.tls ? 'https' : 'http'}://localhost:${actualPort}`,
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();

@@ -1,5 +1,6 @@
 /**
- * The bucket for step logs, plans, step contexts and workspace state: encrypted, versioned (state),
+ * The bucket for step logs, plans, step contexts, workspace state (and its versions) and the
+ * configurations the terraform CLI uploads: encrypted, versioned (state),
  * private, TLS only, with lifecycle rules per kind of object and its own access-log bucket.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -37,6 +38,8 @@ export class ArtifactsBucket extends Construct {
         { id: 'plans', prefix: 'plans/', expiration: Duration.days(30), noncurrentVersionExpiration: Duration.days(1) },
         { id: 'logs', prefix: 'logs/', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(1) },
         { id: 'state-history', prefix: 'state/', noncurrentVersionExpiration: Duration.days(90) },
+        // What the terraform CLI uploads for a run: its plan and apply need it; a month is plenty.
+        { id: 'configurations', prefix: 'configurations/', expiration: Duration.days(30), noncurrentVersionExpiration: Duration.days(1) },
         { id: 'uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });

@@ -122,6 +122,24 @@ export class JobRunner extends Construct {
     this.grantObjects(grantee, ['s3:GetObject'], 'logs/');
   }
 
+  /**
+   * TFE state versions: their objects and outputs under state/<org>/<ws>/versions/, read (and handed
+   * out as presigned GETs) by the state routes. A presigned URL carries the signer's permission.
+   */
+  grantStateRead(grantee: iam.IGrantable): void {
+    this.grantObjects(grantee, ['s3:GetObject'], 'state/*/versions/');
+  }
+
+  /** Writing a version's outputs, and presigned PUTs of the states the terraform CLI uploads. */
+  grantStateWrite(grantee: iam.IGrantable): void {
+    this.grantObjects(grantee, ['s3:PutObject'], 'state/*/versions/');
+  }
+
+  /** Presigned PUTs of the configurations the terraform CLI uploads, and seeing (HeadObject) that they arrived. */
+  grantConfigurationUpload(grantee: iam.IGrantable): void {
+    this.grantObjects(grantee, ['s3:GetObject', 's3:PutObject'], 'configurations/');
+  }
+
   /** Deleting a job removes its logs, plans and step contexts. */
   grantJobCleanup(grantee: iam.IGrantable): void {
     for (const prefix of ['logs/', 'plans/', 'runs/']) this.grantObjects(grantee, ['s3:DeleteObject'], prefix);
@@ -144,6 +162,7 @@ export class JobRunner extends Construct {
     this.grantObjects(project, ['s3:GetObject', 's3:PutObject'], 'plans/');
     this.grantObjects(project, ['s3:PutObject'], 'logs/');
     this.grantObjects(project, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'state/');
+    this.grantObjects(project, ['s3:GetObject'], 'configurations/');
     project.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.artifacts.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['state/*'] } } }),
     );

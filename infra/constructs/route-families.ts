@@ -13,6 +13,10 @@ export const ROUTE_FAMILIES = {
   Workspaces: ['workspaces', 'variables'],
   Jobs: ['jobs', 'workspace-jobs', 'steps'],
   Webhooks: ['webhooks', 'webhook-events'],
+  /** The TFE API of the terraform CLI: discovery, organizations, workspaces and state. */
+  Tfe: ['tfe'],
+  /** The TFE API of the terraform CLI: configuration versions, runs, plans, applies and logs. */
+  TfeRuns: ['tfe-runs'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RouteFamily = keyof typeof ROUTE_FAMILIES;

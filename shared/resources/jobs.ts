@@ -10,14 +10,15 @@ import { bool, checkAttributes, enumOf, optionalText, uuid } from '../http/attri
 import { document, readResourceDocument } from '../http/jsonapi';
 import { approve, reject } from '../jobs/approval';
 import { createJob } from '../jobs/create-job';
-import { finishJob, JobAlreadyEnded } from '../jobs/finish-job';
+import { cancelJob } from '../jobs/cancel-job';
+import { JobAlreadyEnded } from '../jobs/finish-job';
 import { JobSource } from '../jobs/job-source';
 import { startRun } from '../runs/start-run';
 import { jobRef, planDeleteEndedJob, planUpdateComments } from '../store/repositories/jobs';
 import { organizationRef } from '../store/repositories/organizations';
 import { getWorkspace } from '../store/repositories/workspaces';
 import { commit, readTogether } from '../store/repositories/batch';
-import { artifactStore, runControl } from '../wiring';
+import { artifactStore } from '../wiring';
 import { AUDIT_ATTRIBUTES, created, noContent, ok, orgParam, updatedAudit } from './common';
 import { jobResource, parseIncludes, stepResource } from './job-documents';
 import { organizationResource } from './organizations';
@@ -142,17 +143,11 @@ export async function patchJob(req: ApiRequest, orgId: string, jobId: number, sc
 
 async function cancel(job: JobRecord, by: string, comments: string | null | undefined): Promise<void> {
   try {
-    await finishJob(job, {
-      status: 'cancelled',
-      stepStatus: () => 'cancelled',
-      updatedBy: by,
-      extra: comments !== undefined ? { comments } : {},
-    });
+    await cancelJob(job, by, comments !== undefined ? { comments } : {});
   } catch (error) {
     if (error instanceof JobAlreadyEnded) throw new Conflict(error.message, pointer('/data/attributes/status'));
     throw error;
   }
-  await runControl().stop({ organizationId: job.organizationId, jobId: job.id });
 }
 
 export async function deleteJob(req: ApiRequest, orgId: string, jobId: number, scope?: (job: JobRecord) => void): Promise<ApiResponse> {

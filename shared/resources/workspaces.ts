@@ -1,10 +1,13 @@
-/** Workspaces: where jobs run (a git source, branch and folder), managed with manageWorkspace. */
+/**
+ * Workspaces: where jobs run (a git source, branch and folder; no source for a workspace the terraform
+ * CLI drives), managed with manageWorkspace.
+ */
 import * as v from 'valibot';
-import { Invalid, NotFound, pointer } from '../domain/errors';
+import { Invalid, NotFound, parameter, pointer } from '../domain/errors';
 import { IAC_TYPES, type WorkspaceRecord } from '../domain/records';
-import type { ApiRequest } from '../http/api-handler';
+import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { bool, enumOf, nonEmptyString, optionalText, uuid } from '../http/attributes';
-import type { ResourceObject } from '../http/jsonapi';
+import { document, toMany, type Document, type ResourceObject } from '../http/jsonapi';
 import { startRun } from '../runs/start-run';
 import { readScope } from '../store/repositories/scope';
 import { templateRef } from '../store/repositories/templates';
@@ -20,7 +23,8 @@ import {
   workspaceRef,
 } from '../store/repositories/workspaces';
 import { serviceMode } from '../wiring';
-import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink } from './common';
+import { AUDIT_ATTRIBUTES, auditAttributes, newId, ok, selfLink } from './common';
+import { historyResources } from './history';
 import { resource } from './crud';
 
 const branchName = v.pipe(
@@ -52,7 +56,8 @@ const lockedFlag = v.union(
 const Create = v.object({
   name: v.pipe(nonEmptyString(256, 'a name'), v.regex(/^[A-Za-z0-9._ -]+$/, 'may contain letters, digits, spaces, dots, dashes and underscores')),
   description: optionalText(1024),
-  source: nonEmptyString(2048, 'a git URL'),
+  // Absent for a workspace driven by the terraform CLI, whose runs bring their configuration.
+  source: v.nullish(nonEmptyString(2048, 'a git URL')),
   branch: v.optional(branchName, 'main'),
   folder: v.optional(folder, '/'),
   iacType: v.optional(enumOf(IAC_TYPES), 'terraform'),
@@ -122,8 +127,8 @@ const workspaces = /* @__PURE__ */ resource({
 
 // A source is checked without any read; a default template must be one of the organization's, read with the scope.
 // (Hooks are passed one by one, never spread: a spread argument would keep every route's hooks in every bundle.)
-const validate = (attrs: { source?: string }) => {
-  if (attrs.source !== undefined) validateSource(attrs.source);
+const validate = (attrs: { source?: string | null }) => {
+  if (typeof attrs.source === 'string') validateSource(attrs.source);
 };
 const references = (ids: Record<string, string>, attrs: { defaultTemplate?: string | null }) => ({
   template: attrs.defaultTemplate ? templateRef(ids.orgId as string, attrs.defaultTemplate) : undefined,
@@ -133,7 +138,22 @@ const check = (scope: { refs: Record<string, unknown> }, attrs: { defaultTemplat
 };
 
 export const list = /* @__PURE__ */ workspaces.list();
-export const get = /* @__PURE__ */ workspaces.get();
+const plainGet = /* @__PURE__ */ workspaces.get();
+
+/**
+ * GET with `include=history` (the workspace's state versions). Other includes arrive with the generic
+ * include mechanism; `historyResources` is what it calls for this one.
+ */
+export async function get(req: ApiRequest): Promise<ApiResponse> {
+  const include = req.query.get('include');
+  const parts = include === undefined ? [] : include.split(',').map((p) => p.trim()).filter(Boolean);
+  for (const part of parts) if (part !== 'history') throw new Invalid(`include '${part}' is not supported here (supported: history)`, parameter('include'));
+  const answer = await plainGet(req);
+  if (!parts.length) return answer;
+  const resource = (answer.body as Document).data as ResourceObject;
+  const history = await historyResources(req, { id: resource.id, organizationId: String((resource.relationships?.organization as { data: { id: string } }).data.id) });
+  return ok(document({ ...resource, relationships: { ...resource.relationships, history: toMany('history', history.map((h) => h.id)) } }, { included: history }));
+}
 export const create = /* @__PURE__ */ workspaces.create({
   schema: Create,
   validate,
@@ -144,7 +164,7 @@ export const create = /* @__PURE__ */ workspaces.create({
     organizationId: scope.ids.orgId as string,
     name: attrs.name,
     description: attrs.description ?? null,
-    source: attrs.source,
+    source: attrs.source ?? null,
     branch: attrs.branch,
     folder: attrs.folder,
     iacType: attrs.iacType,

@@ -5,6 +5,11 @@ export const artifactPaths = {
   plan: (org: string, job: number, step: string) => `plans/${org}/${job}/${step}.tfplan`,
   log: (org: string, job: number, step: string) => `logs/${org}/${job}/${step}.log`,
   state: (org: string, workspace: string) => `state/${org}/${workspace}/terraform.tfstate`,
+  /** A configuration the terraform CLI uploaded (a TFE configuration version). */
+  configuration: (org: string, workspace: string, version: string) => `configurations/${org}/${workspace}/${version}.tar.gz`,
+  /** One state version of a workspace: the raw state, its JSON rendering and its outputs, side by side. */
+  stateVersion: (org: string, workspace: string, name: string, part: 'state' | 'json' | 'outputs') =>
+    `state/${org}/${workspace}/versions/${name}.${part === 'state' ? 'tfstate' : part === 'json' ? 'json' : 'outputs.json'}`,
 };
 
 /** What deleting a job removes. */

@@ -45,6 +45,9 @@ const ACTIONS: Record<Access, string[]> = {
   'logs:delete': ['s3:DeleteObject', 's3:ListBucket'],
   'webhooks:seal': ['kms:Encrypt'],
   'webhooks:receive': ['kms:Decrypt', 'lambda:InvokeFunction'],
+  'state:read': ['s3:GetObject'],
+  'state:write': ['s3:PutObject'],
+  'configurations:upload': ['s3:GetObject', 's3:PutObject'],
 };
 const TABLE = [...ACTIONS['table:read'], ...ACTIONS['table:write']];
 const OTHERS: Record<string, string[]> = {

@@ -67,3 +67,6 @@ export function planDeleteOrganization(org: OrganizationRecord): WritePlan {
 export async function removeOrganizationPartition(orgId: string): Promise<void> {
   await deleteAll((await readPartition(partitions.organization(orgId), { keysOnly: true })).map(keyOf));
 }
+
+/** The id of the organization with this name (case-insensitive), from its name guard: the TFE API names organizations. */
+export const organizationIdByNameRef = (name: string): Ref<string> => ref(keys.organizationName(name), (item) => String(item.owner));
