@@ -101,6 +101,7 @@ output "secret" {
 async function newestJob(): Promise<{ id: string; attributes: any; logs: string[] }> {
   const list = await api('GET', `/api/v1/organization/${orgId}/job?sort=-id&page%5Bsize%5D=1`);
   const job = list.body.data[0];
+  if (!job) return { id: '', attributes: {}, logs: [] };
   const steps = await api('GET', `/api/v1/organization/${orgId}/job/${job.id}/step`);
   const logs = await Promise.all(steps.body.data.map(async (s: { id: string }) => (await api('GET', `/tfoutput/v1/organization/${orgId}/job/${job.id}/step/${s.id}`)).text));
   return { id: job.id, attributes: job.attributes, logs };
@@ -216,6 +217,42 @@ describe('terraform CLI with a cloud block against npm start over HTTPS', { time
       job = await newestJob();
     }
     expect(job.attributes).toMatchObject({ via: 'CLI', status: 'cancelled' });
+  });
+
+  it('local execution mode: terraform applies on this machine and keeps only the state here (no job); state push; force-unlock', async () => {
+    project('local', 'local-ws', CONFIG);
+    expect((await terraform('local', ['init', '-input=false'])).code).toBe(0);
+    const ws = await api('GET', '/api/v2/organizations/acme/workspaces/local-ws');
+    const patched = await api('PATCH', `/api/v2/workspaces/${ws.body.data.id}`, { data: { type: 'workspaces', attributes: { 'execution-mode': 'local' } } });
+    expect(patched.body.data.attributes['execution-mode']).toBe('local');
+    const jobsBefore = (await newestJob()).id;
+
+    const apply = await terraform('local', ['apply', '-auto-approve']);
+    expect(apply.code, apply.out).toBe(0);
+    expect(apply.out).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed.');
+    expect(apply.out).not.toContain('Running apply in');
+    expect((await newestJob()).id).toBe(jobsBefore);
+    const current = await api('GET', `/api/v2/workspaces/${ws.body.data.id}/current-state-version`);
+    expect(current.status).toBe(200);
+    expect((await api('GET', `/api/v2/workspaces/${ws.body.data.id}`)).body.data.attributes.locked).toBe(false);
+    expect((await terraform('local', ['output', 'greeting'])).out.trim()).toBe('"hello"');
+
+    // state pull → push of the next serial: a new current version.
+    const pulled = JSON.parse((await terraform('local', ['state', 'pull'])).out);
+    writeFileSync(join(dir, 'local', 'pushed.tfstate'), JSON.stringify({ ...pulled, serial: pulled.serial + 1 }));
+    const push = await terraform('local', ['state', 'push', 'pushed.tfstate']);
+    expect(push.code, push.out).toBe(0);
+    const after = await api('GET', `/api/v2/workspaces/${ws.body.data.id}/current-state-version`);
+    expect(after.body.data.attributes.serial).toBeGreaterThan(pulled.serial);
+    expect(after.body.data.id).not.toBe(current.body.data.id);
+
+    // A lock left behind is released by terraform force-unlock (its lock id is <org>/<workspace>).
+    expect((await api('POST', `/api/v2/workspaces/${ws.body.data.id}/actions/lock`, { data: { type: '', attributes: {} } })).status).toBe(200);
+    const blocked = await terraform('local', ['state', 'push', 'pushed.tfstate']);
+    expect(blocked.out).toContain('Error acquiring the state lock');
+    const unlock = await terraform('local', ['force-unlock', '-force', 'acme/local-ws']);
+    expect(unlock.code, unlock.out).toBe(0);
+    expect((await api('GET', `/api/v2/workspaces/${ws.body.data.id}`)).body.data.attributes.locked).toBe(false);
   });
 
   it('refuses a forged token before anything else', async () => {
