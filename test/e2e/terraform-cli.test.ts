@@ -255,6 +255,25 @@ describe('terraform CLI with a cloud block against npm start over HTTPS', { time
     expect((await api('GET', `/api/v2/workspaces/${ws.body.data.id}`)).body.data.attributes.locked).toBe(false);
   });
 
+  it('terraform login takes a pasted token, checks it and stores it', async () => {
+    // terraform reads the token from a terminal only: `script` gives it one.
+    const home = join(dir, 'login-home');
+    mkdirSync(join(home, '.terraform.d'), { recursive: true });
+    const child = spawn('script', ['-qfc', `terraform login -no-color ${host}`, '/dev/null'], { env: { PATH: process.env.PATH, HOME: home, SSL_CERT_FILE: cert, CHECKPOINT_DISABLE: '1' } });
+    let out = '';
+    let prompts = 0;
+    child.stdout.on('data', (d) => {
+      out += d;
+      const seen = out.split('Enter a value:').length - 1;
+      if (seen > prompts) child.stdin.write(prompts++ === 0 ? 'yes\r' : `${admin}\r`);
+    });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code, out).toBe(0);
+    expect(out).toContain('Success! Logged in to Terraform Enterprise');
+    const saved = JSON.parse(readFileSync(join(home, '.terraform.d', 'credentials.tfrc.json'), 'utf8'));
+    expect(saved.credentials[host].token).toBe(admin);
+  });
+
   it('refuses a forged token before anything else', async () => {
     const forged = admin.replace(/\.[\w-]+$/, '.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
     writeFileSync(join(dir, 'tfrc-forged'), `credentials "${host}" {\n  token = "${forged}"\n}\n`);
