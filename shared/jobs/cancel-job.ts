@@ -1,5 +1,5 @@
 /**
- * Cancelling a job (contract §4, point 6): it ends `cancelled` at once, with its running and remaining
+ * Cancelling a job (contract §4, point 6): the same signature as branch i19's cancel-job.ts (take that one on merge):
  * steps, and its run is stopped (the running terraform gets an interrupt, then a kill). The Jobs API's
  * PATCH and the TFE API's run cancel both come here. Throws JobAlreadyEnded when it had ended.
  */
@@ -7,7 +7,7 @@ import type { JobRecord } from '../domain/records';
 import { runControl } from '../wiring';
 import { finishJob } from './finish-job';
 
-export async function cancelJob(job: JobRecord, by: string, extra: Partial<JobRecord> = {}): Promise<void> {
+export async function cancelJob(job: JobRecord, by: string, extra: Partial<JobRecord>): Promise<void> {
   await finishJob(job, { status: 'cancelled', stepStatus: () => 'cancelled', updatedBy: by, extra });
   await runControl().stop({ organizationId: job.organizationId, jobId: job.id });
 }

@@ -235,7 +235,7 @@ export const discardRun = (req: ApiRequest) =>
   act(req, async (org, job) => {
     if (!canConfirmRun(req.principal, org, job.approvalTeam)) throw new Forbidden('discarding a run needs the manageJob permission or its approval team');
     if (job.status === 'waitingApproval') return reject(job, req.principal.email);
-    if (job.status === 'pending' && job.steps.length === 0) return cancelJob(job, req.principal.email);
+    if (job.status === 'pending' && job.steps.length === 0) return cancelJob(job, req.principal.email, {});
     throw new Conflict(`the run is ${runView(job).status}; only a planned or pending run can be discarded`);
   });
 
@@ -244,5 +244,5 @@ export const cancelRun = (req: ApiRequest) =>
   act(req, async (org, job) => {
     if (!canCancelRun(req.principal, org, job.approvalTeam)) throw new Forbidden('cancelling a run needs the manageJob permission or its approval team');
     if (isTerminal(job.status)) throw new JobAlreadyEnded(job.status);
-    await cancelJob(job, req.principal.email);
+    await cancelJob(job, req.principal.email, {});
   });
