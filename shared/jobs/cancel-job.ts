@@ -1,7 +1,8 @@
 /**
- * Cancelling a job (contract §4, point 6): the same signature as branch i19's cancel-job.ts (take that one on merge):
- * steps, and its run is stopped (the running terraform gets an interrupt, then a kill). The Jobs API's
- * PATCH and the TFE API's run cancel both come here. Throws JobAlreadyEnded when it had ended.
+ * Cancelling a job (contract §4, point 6): it ends `cancelled` at once, with its running and remaining
+ * steps, and its run is stopped. The Jobs API's PATCH and the TFE API's run cancel both come here.
+ * Throws JobAlreadyEnded when it had ended. (Branch i19 has this file with the same signature and more
+ * care for a step still running; on merge, take i19's.)
  */
 import type { JobRecord } from '../domain/records';
 import { runControl } from '../wiring';
