@@ -110,6 +110,12 @@ export class TerrakubeJobsStack extends Stack {
           return this.runner.grantStateUnlock(grantee);
         case 'schedules:manage':
           return this.schedules.grantManage(grantee);
+        case 'state:read':
+          return this.runner.grantStateRead(grantee);
+        case 'state:write':
+          return this.runner.grantStateWrite(grantee);
+        case 'configurations:upload':
+          return this.runner.grantConfigurationUpload(grantee);
       }
     };
 

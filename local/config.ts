@@ -22,6 +22,16 @@ export interface LocalConfig {
   adminGroup: string;
   /** Browser origins allowed to call the API (TERRAKUBE_CORS_ORIGINS, comma-separated). */
   corsOrigins: string[];
+  /** HTTPS instead of HTTP on PORT (TERRAKUBE_TLS_CERT_FILE, TERRAKUBE_TLS_KEY_FILE: PEM files), for the terraform CLI. */
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+function tlsFiles(): LocalConfig['tls'] {
+  const certFile = process.env.TERRAKUBE_TLS_CERT_FILE || undefined;
+  const keyFile = process.env.TERRAKUBE_TLS_KEY_FILE || undefined;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new Error('set both TERRAKUBE_TLS_CERT_FILE and TERRAKUBE_TLS_KEY_FILE (PEM files) to serve HTTPS');
+  return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
 }
 
 function seconds(name: string, fallback: number): number {
@@ -75,6 +85,7 @@ export function loadConfig(): LocalConfig {
     dynamoDbEndpoint: process.env.TERRAKUBE_DYNAMODB_ENDPOINT || undefined,
     adminGroup: process.env.TERRAKUBE_ADMIN_GROUP ?? 'TERRAKUBE_ADMIN',
     corsOrigins: parseCorsOrigins(process.env.TERRAKUBE_CORS_ORIGINS),
+    tls: tlsFiles(),
   };
 }
 

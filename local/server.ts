@@ -4,6 +4,7 @@
  * route points at with an HTTP API payload 2.0 event.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -14,6 +15,7 @@ import { errorResponse } from '../shared/http/error-response';
 import { corsResponseHeaders, preflight } from '../shared/http/cors';
 import { authorizerEvent, lambdaContext, requestEvent, type HttpRequestLike } from './apigw';
 import { downDependencies } from './dependencies';
+import { isObjectRequest, serveObject, type ObjectStoreOptions } from './objects';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -60,10 +62,10 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
-function headersOf(req: IncomingMessage): Record<string, string> {
+function headersOf(req: IncomingMessage, scheme: 'http' | 'https'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
-  out['x-forwarded-proto'] = 'http';
+  out['x-forwarded-proto'] = scheme;
   return out;
 }
 
@@ -148,10 +150,16 @@ export async function dispatch(request: HttpRequestLike): Promise<GatewayResult>
 export interface HttpServerOptions {
   /** Origins allowed to call the API from a browser (TERRAKUBE_CORS_ORIGINS); none: no CORS. */
   corsOrigins?: readonly string[];
+  /** Serve HTTPS with this certificate and key (PEM): the terraform CLI talks to a `cloud` host over HTTPS only. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Serve the artifact store's signed object URLs. */
+  objects?: ObjectStoreOptions;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  // S3's part locally: the signed object URLs the artifact store hands out (never through a function).
+  if (options.objects && isObjectRequest(url.pathname)) return serveObject(req, res, url, options.objects);
   const origins = options.corsOrigins ?? [];
   const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
   // With CORS configured, API Gateway answers every preflight itself; the routes never see it.
@@ -169,7 +177,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpSe
           method: (req.method ?? 'GET').toUpperCase(),
           rawPath: url.pathname,
           rawQueryString: url.search.replace(/^\?/, ''),
-          headers: headersOf(req),
+          headers: headersOf(req, options.tls ? 'https' : 'http'),
           body,
           sourceIp: req.socket.remoteAddress,
         });
@@ -181,13 +189,14 @@ export async function startHttpServer(
   host = '0.0.0.0',
   options: HttpServerOptions = {},
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res, options).catch((error) => {
       logger.error('request failed', { error, path: req.url });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: 'Internal Server Error' }));
     });
-  });
+  };
+  const server: Server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createServer(listener);
   server.keepAliveTimeout = 5000;
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -197,7 +206,7 @@ export async function startHttpServer(
   const actualPort = typeof address === 'object' && address ? address.port : port;
   return {
     server,
-    url: `http://localhost:${actualPort}`,
+    url: `${options.tls ? 'https' : 'http'}://localhost:${actualPort}`,
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();

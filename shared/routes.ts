@@ -22,7 +22,13 @@ export type Access =
   /** Read and remove a workspace's terraform state lock (force-unlock). */
   | 'state:unlock'
   /** Create, update and delete the EventBridge Scheduler schedules of workspace schedules (and pass their role). */
-  | 'schedules:manage';
+  | 'schedules:manage'
+  /** Read workspace state versions and their outputs; sign download URLs for them. */
+  | 'state:read'
+  /** Write state version outputs; sign upload URLs for state versions. */
+  | 'state:write'
+  /** Sign upload URLs for the configurations the terraform CLI uploads, and see whether they arrived. */
+  | 'configurations:upload';
 
 export interface RouteDef {
   method: Method;
@@ -75,6 +81,63 @@ const jobs = { post: startsRuns, patch: controlsRuns, delete: deletesJobs };
 
 const API = '/api/v1';
 const ORG = `${API}/organization/{orgId}`;
+
+const V2 = '/api/v2';
+const tfe = (method: Method, path: string, handler: string, name: string, access: Access[], auth: 'bearer' | 'none' = 'bearer', publicReason?: string): RouteDef => ({
+  ...R(method, `${path.startsWith('/') ? '' : `${V2}/`}${path}`, handler, access, auth),
+  name: `Tfe${name}`,
+  ...(publicReason ? { publicReason } : {}),
+});
+const readsState: Access[] = ['table:read', 'state:read'];
+const writesState: Access[] = ['table:read', 'table:write', 'state:read', 'state:write'];
+const uploadsConfigurations: Access[] = [...readWrite, 'configurations:upload'];
+
+/**
+ * The TFE API v2 the terraform CLI's `cloud` block speaks (shared/tfe): discovery, organizations by
+ * name, workspaces, configuration versions, runs (which are jobs), their plans, applies and logs, and
+ * state versions. Paths and names as go-tfe calls them.
+ */
+export const TFE_ROUTES: readonly RouteDef[] = [
+  tfe('GET', '/.well-known/terraform.json', 'tfe/discovery', 'Discovery', [], 'none', 'Terraform service discovery: a constant document naming the API base paths; it reads no data.'),
+  tfe('GET', 'ping', 'tfe/ping', 'Ping', [], 'none', 'terraform reads only the API version headers of this answer; it is a constant and reads no data.'),
+  tfe('GET', '/api/terraform/motd', 'tfe/motd', 'Motd', [], 'none', "terraform login's message of the day: a constant that reads no data."),
+  tfe('GET', 'account/details', 'tfe/account', 'GetAccount', []),
+  tfe('GET', 'organizations/{organization}', 'tfe/organization', 'GetOrganization', read),
+  tfe('GET', 'organizations/{organization}/entitlement-set', 'tfe/entitlements', 'GetEntitlements', read),
+  tfe('GET', 'organizations/{organization}/workspaces', 'tfe/workspaces-list', 'ListWorkspaces', read),
+  tfe('POST', 'organizations/{organization}/workspaces', 'tfe/workspaces-post', 'CreateWorkspace', readWrite),
+  tfe('GET', 'organizations/{organization}/workspaces/{workspaceName}', 'tfe/workspace-by-name', 'GetWorkspaceByName', read),
+  tfe('GET', 'workspaces/{workspaceTfeId}', 'tfe/workspace-get', 'GetWorkspace', read),
+  tfe('PATCH', 'workspaces/{workspaceTfeId}', 'tfe/workspace-patch', 'UpdateWorkspace', readWrite),
+  tfe('POST', 'workspaces/{workspaceTfeId}/actions/lock', 'tfe/workspace-lock', 'LockWorkspace', readWrite),
+  // Unlocking starts the workspace's oldest waiting job.
+  tfe('POST', 'workspaces/{workspaceTfeId}/actions/unlock', 'tfe/workspace-unlock', 'UnlockWorkspace', startsRuns),
+  tfe('POST', 'workspaces/{workspaceTfeId}/actions/force-unlock', 'tfe/workspace-force-unlock', 'ForceUnlockWorkspace', startsRuns),
+  tfe('GET', 'workspaces/{workspaceTfeId}/vars', 'tfe/workspace-vars', 'ListWorkspaceVariables', read),
+  tfe('GET', 'workspaces/{workspaceTfeId}/current-state-version', 'tfe/current-state-version', 'GetCurrentStateVersion', read),
+  tfe('GET', 'workspaces/{workspaceTfeId}/current-state-version-outputs', 'tfe/current-state-version-outputs', 'ListCurrentStateOutputs', readsState),
+  tfe('POST', 'workspaces/{workspaceTfeId}/state-versions', 'tfe/state-versions-post', 'CreateStateVersion', writesState),
+  tfe('GET', 'state-versions/{stateVersionId}', 'tfe/state-version-get', 'GetStateVersion', writesState),
+  tfe('GET', 'state-versions/{stateVersionId}/download', 'tfe/state-version-download', 'DownloadState', readsState),
+  tfe('GET', 'state-versions/{stateVersionId}/download-json', 'tfe/state-version-download-json', 'DownloadJsonState', readsState),
+  tfe('GET', 'state-version-outputs/{outputId}', 'tfe/state-version-output', 'GetStateOutput', readsState),
+  tfe('POST', 'workspaces/{workspaceTfeId}/configuration-versions', 'tfe-runs/configuration-versions-post', 'CreateConfigurationVersion', uploadsConfigurations),
+  tfe('GET', 'configuration-versions/{configurationVersionId}', 'tfe-runs/configuration-version-get', 'GetConfigurationVersion', uploadsConfigurations),
+  tfe('POST', 'runs', 'tfe-runs/runs-post', 'CreateRun', startsRuns),
+  tfe('GET', 'runs/{runId}', 'tfe-runs/run-get', 'GetRun', read),
+  tfe('GET', 'runs/{runId}/run-events', 'tfe-runs/run-events', 'ListRunEvents', read),
+  tfe('POST', 'runs/{runId}/actions/apply', 'tfe-runs/run-apply', 'ApplyRun', controlsRuns),
+  tfe('POST', 'runs/{runId}/actions/discard', 'tfe-runs/run-discard', 'DiscardRun', controlsRuns),
+  tfe('POST', 'runs/{runId}/actions/cancel', 'tfe-runs/run-cancel', 'CancelRun', controlsRuns),
+  tfe('POST', 'runs/{runId}/actions/force-cancel', 'tfe-runs/run-force-cancel', 'ForceCancelRun', controlsRuns),
+  tfe('GET', 'workspaces/{workspaceTfeId}/runs', 'tfe-runs/workspace-runs', 'ListWorkspaceRuns', read),
+  tfe('GET', 'organizations/{organization}/runs/queue', 'tfe-runs/run-queue', 'GetRunQueue', read),
+  tfe('GET', 'organizations/{organization}/capacity', 'tfe-runs/capacity', 'GetCapacity', read),
+  tfe('GET', 'plans/{planId}', 'tfe-runs/plan-get', 'GetPlan', read),
+  tfe('GET', 'applies/{applyId}', 'tfe-runs/apply-get', 'GetApply', read),
+  tfe('GET', 'logs/{phaseId}/{token}', 'tfe-runs/log', 'ReadLog', ['table:read', 'logs:read'], 'none',
+    'terraform reads plan and apply logs without a token: the URL carries the run\'s random log capability (compared in constant time against the job), and the answer is that run\'s log only.'),
+];
 
 export const ROUTES: readonly RouteDef[] = [
   { ...R('GET', '/healthz', 'health', [], 'none'), name: 'Health', publicReason: 'Liveness probe: returns a constant and touches no data.' },
@@ -135,6 +198,7 @@ export const ROUTES: readonly RouteDef[] = [
     publicReason:
       "VCS webhook receiver: GitHub, GitLab and Bitbucket cannot send a bearer token; every delivery is authenticated by its signature over the raw body (or GitLab token) against the webhook's secret before its payload is parsed or anything is recorded.",
   },
+  ...TFE_ROUTES,
 ];
 
 /** Serves every request no route matched: 405 when the path exists with another method, else 404. */

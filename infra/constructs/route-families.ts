@@ -15,6 +15,10 @@ export const ROUTE_FAMILIES = {
   Webhooks: ['webhooks', 'webhook-events'],
   /** What the stock Terrakube UI reads besides the JSON:API resources (issue 18). */
   Ui: ['graphql', 'permissions', 'context', 'unmodelled'],
+  /** The TFE API of the terraform CLI: discovery, organizations, workspaces and state. */
+  Tfe: ['tfe'],
+  /** The TFE API of the terraform CLI: configuration versions, runs, plans, applies and logs. */
+  TfeRuns: ['tfe-runs'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RouteFamily = keyof typeof ROUTE_FAMILIES;

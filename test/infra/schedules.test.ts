@@ -56,6 +56,8 @@ describe('schedules in the CDK stack', () => {
           `${m} /api/v1/workspace/{workspaceId}/schedule${m === 'POST' ? '' : '/{scheduleId}'}`,
         ]),
         'DELETE /api/v1/organization/{orgId}/workspace/{workspaceId}',
+        // A soft delete (PATCH deleted: true) disables the workspace's schedules.
+        'PATCH /api/v1/organization/{orgId}/workspace/{workspaceId}',
       ].sort(),
     );
     for (const route of ROUTES.filter((r) => r.path.includes('/schedule') && r.method === 'GET')) {

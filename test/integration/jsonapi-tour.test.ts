@@ -25,7 +25,8 @@ describe('JSON:API tour', () => {
   it.each(reads.map((r) => [r.path, r] as const))('GET %s conforms', async (_path, route) => {
     const path = pathOf(route, world);
     const res = await call('GET', path, { token: admin });
-    expect(res.status, res.text).toBe(200);
+    // A state download answers with the store's URL for it.
+    expect(res.status, res.text).toBe(/download/.test(route.path) ? 302 : 200);
   });
 
   it('every include of a job, on one job and on lists, conforms and is fully linked', async () => {
