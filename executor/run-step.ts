@@ -13,11 +13,14 @@ import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { pathToFileURL } from 'node:url';
 import type { Command } from '../shared/domain/flow';
+import type { ResourceCounts } from '../shared/domain/records';
 import type { Artifacts } from './artifacts';
-import type { ExecutorContext, ExecutorResult } from '../shared/runs/executor-contract';
+import type { ExecutorContext, ExecutorResult, StateWritten } from '../shared/runs/executor-contract';
+import { UnsafeArchive, unpackConfiguration } from './configuration';
 import { maskingSink, maskSecrets, type LogSink } from './log-sink';
 import { backendOverride, LOCK_TIMEOUT, lockingNote, parseIacVersion, type IacVersion } from './state-backend';
-import { openProviderCache } from './provider-cache';
+import { openProviderCache, type ProviderCache } from './provider-cache';
+import { resourceCounts, runVariablesFile, seedState, saveState } from './terraform-state';
 
 export interface StepIO {
   log: LogSink;
@@ -159,6 +162,8 @@ class StepRun {
   private held: string[] | undefined = [];
   private workDir?: string;
   private commitId?: string;
+  private resources?: ResourceCounts;
+  private stateWritten?: StateWritten;
 
   constructor(private readonly ctx: ExecutorContext, private readonly io: StepIO) {
     this.log = maskingSink(io.log, ctx.secrets);
@@ -173,8 +178,8 @@ class StepRun {
     try {
       if (ctx.stepType === 'approval') throw new StepFailure('approval steps do not run in the executor');
       this.workDir = await mkdtemp(join(this.io.workRoot, 'terrakube-step-'));
-      const repo = await this.checkout();
-      this.startLog(` at commit ${this.commitId} (${ctx.branch})`);
+      const repo = ctx.archive ? await this.unpack(ctx.archive) : await this.checkout();
+      this.startLog(ctx.archive ? ' with the configuration uploaded by the terraform CLI' : ` at commit ${this.commitId} (${ctx.branch})`);
       const folder = await this.enterFolder(repo);
       result = ctx.stepType === 'customScripts' ? await this.scripts(folder) : await this.terraform(folder);
     } catch (error) {
@@ -184,6 +189,8 @@ class StepRun {
       if (this.workDir) await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
     }
     if (this.commitId) result.commitId = this.commitId;
+    if (this.resources) result.resources = this.resources;
+    if (this.stateWritten) result.state = this.stateWritten;
     result.message = maskSecrets(result.message, ctx.secrets).split('\n')[0]!.slice(0, 300);
     this.startLog(`: ${result.message}`); // only when the log was not started yet (e.g. checkout failed)
     this.log.write(`\n--- Step "${ctx.stepName}" ${result.status}: ${result.message} (exit ${result.exitCode})\n`);
@@ -215,17 +222,42 @@ class StepRun {
     else this.log.write(text);
   }
 
-  /** Runs a command with a `$ …` header line and its output in the log. */
-  private async exec(args: string[], cwd: string, env = this.env, label = args.join(' ')): Promise<number> {
+  /** Runs a command with a `$ …` header line and its output in the log (`observe` also sees its stdout). */
+  private async exec(args: string[], cwd: string, env = this.env, label = args.join(' '), observe?: (text: string) => void): Promise<number> {
     this.write(`$ ${label}\n`);
     // Masked per stream: a secret split across two stdout chunks may have stderr output in between.
     const target: LogSink = { write: (text) => this.write(text), flush: async () => undefined, close: async () => undefined };
     const [stdout, stderr] = [maskingSink(target, this.ctx.secrets), maskingSink(target, this.ctx.secrets)];
     try {
-      return await this.children.run(args[0]!, args.slice(1), { cwd, env, stdout: (t) => stdout.write(t), stderr: (t) => stderr.write(t) });
+      return await this.children.run(args[0]!, args.slice(1), {
+        cwd,
+        env,
+        stdout: (t) => {
+          observe?.(t);
+          stdout.write(t);
+        },
+        stderr: (t) => stderr.write(t),
+      });
     } finally {
       await Promise.all([stdout.flush(), stderr.flush()]);
     }
+  }
+
+  /** A CLI run's uploaded configuration, unpacked where a checkout would be. */
+  private async unpack(archive: string): Promise<string> {
+    const file = join(this.workDir!, 'configuration.tar.gz');
+    const repo = join(this.workDir!, 'repo');
+    if (!(await this.io.artifacts.download(archive, file))) throw new StepFailure('the uploaded configuration no longer exists; run terraform again');
+    await mkdir(repo, { mode: 0o700 });
+    try {
+      const { entries, bytes } = await unpackConfiguration(file, repo);
+      this.write(`Unpacked the uploaded configuration: ${entries} entries, ${bytes} bytes\n`);
+    } catch (error) {
+      if (error instanceof UnsafeArchive) throw new StepFailure(error.message);
+      throw error;
+    }
+    await rm(file, { force: true });
+    return repo;
   }
 
   private async checkout(): Promise<string> {
@@ -239,6 +271,7 @@ class StepRun {
       const code = await tryGit(args, cwd, label);
       if (code !== 0) throw new StepFailure(`checkout failed (git ${args[0]} exited with ${code})`, code);
     };
+    if (!this.ctx.source) throw new StepFailure('the workspace has no source to check out (it is driven by the terraform CLI)');
     if (this.ctx.source.startsWith('-')) throw new StepFailure('checkout failed (invalid source)');
     // As a file:// URL git honours --depth for a local repository (and does not warn that it won't).
     const source = isAbsolute(this.ctx.source) ? pathToFileURL(this.ctx.source).href : this.ctx.source;
@@ -316,8 +349,10 @@ class StepRun {
 
   private async terraform(folder: string): Promise<ExecutorResult> {
     const { ctx, bin } = this;
-    const tf = async (args: string[]) => {
-      const code = await this.exec([bin, ...args], folder);
+    let summary = '';
+    const tf = async (args: string[], main = false) => {
+      const observe = main ? (text: string) => (summary = (summary + text).slice(-16_384)) : undefined;
+      const code = await this.exec([bin, ...args], folder, this.env, [bin, ...args].join(' '), observe);
       if (code !== 0 && !(args[0] === 'plan' && code === 2)) throw new StepFailure(`${bin} ${args[0]} failed (exit ${code})`, code);
       return code;
     };
@@ -327,6 +362,34 @@ class StepRun {
     await writeFile(join(folder, 'zz_terrakube_backend_override.tf'), backendOverride(ctx.backend, version, this.io.environment));
     const cache = ctx.providerCache ? await openProviderCache(this.io.artifacts, ctx.providerCache, this.workDir!, (line) => this.write(`${line}\n`)) : undefined;
     if (cache) this.env = { ...this.env, ...cache.env };
+    const tfvars = runVariablesFile(ctx.runVariables ?? []);
+    if (tfvars) await writeFile(join(folder, 'zz_terrakube_run.auto.tfvars'), tfvars);
+    const backendRef = ctx.backend.type === 'local' ? ctx.backend.path : ctx.backend.key;
+    const scratch = join(this.workDir!, 'state');
+    await mkdir(scratch, { mode: 0o700 });
+    if (ctx.stateIn) {
+      const seeded = await seedState(this.io.artifacts, ctx.stateIn, backendRef, scratch);
+      if (seeded) this.write(`The workspace's state was changed outside a run (${seeded}); starting from its current state version.\n`);
+    }
+    try {
+      return await this.terraformCommands(folder, tf, () => summary, cache);
+    } finally {
+      if (ctx.stateOut) {
+        this.stateWritten = await saveState(this.io.artifacts, backendRef, ctx.stateIn?.md5, ctx.stateOut, scratch).catch((error: Error) => {
+          this.write(`Saving the new state version failed: ${error.message}\n`);
+          return undefined;
+        });
+      }
+    }
+  }
+
+  private async terraformCommands(
+    folder: string,
+    tf: (args: string[], main?: boolean) => Promise<number>,
+    summary: () => string,
+    cache: ProviderCache | undefined,
+  ): Promise<ExecutorResult> {
+    const { ctx } = this;
     await tf(['init', '-input=false', '-no-color']);
     const saved = await cache?.save();
     if (saved) this.write(`${saved}\n`);
@@ -340,18 +403,22 @@ class StepRun {
     const replaces = (ctx.replaceAddrs ?? []).map((a) => `-replace=${a}`);
     const planFile = join(this.workDir!, 'terrakube.tfplan');
     let result: ExecutorResult;
-    if (ctx.stepType === 'terraformPlan' || ctx.stepType === 'terraformPlanDestroy') {
-      const destroy = ctx.stepType === 'terraformPlanDestroy' ? ['-destroy'] : [];
-      const code = await tf(['plan', ...common, '-detailed-exitcode', `-out=${planFile}`, ...destroy, ...refresh, ...targets, ...(destroy.length ? [] : replaces)]);
-      result = { status: 'completed', exitCode: code, planChanges: code === 2, message: code === 2 ? 'plan found changes' : 'plan found no changes' };
-    } else if (ctx.stepType === 'terraformApply') {
-      const havePlan = ctx.planIn ? await this.io.artifacts.download(ctx.planIn, planFile) : false;
-      if (ctx.planIn && !havePlan) this.write('The saved plan was not found; applying without it.\n');
-      await tf(havePlan ? ['apply', ...common, planFile] : ['apply', ...common, '-auto-approve', ...refresh, ...targets, ...replaces]);
-      result = { status: 'completed', exitCode: 0, message: 'apply complete' };
-    } else {
-      await tf(['destroy', ...common, '-auto-approve', ...(ctx.refresh ? [] : ['-refresh=false']), ...targets]);
-      result = { status: 'completed', exitCode: 0, message: 'destroy complete' };
+    try {
+      if (ctx.stepType === 'terraformPlan' || ctx.stepType === 'terraformPlanDestroy') {
+        const destroy = ctx.stepType === 'terraformPlanDestroy' ? ['-destroy'] : [];
+        const code = await tf(['plan', ...common, '-detailed-exitcode', `-out=${planFile}`, ...destroy, ...refresh, ...targets, ...(destroy.length ? [] : replaces)], true);
+        result = { status: 'completed', exitCode: code, planChanges: code === 2, message: code === 2 ? 'plan found changes' : 'plan found no changes' };
+      } else if (ctx.stepType === 'terraformApply') {
+        const havePlan = ctx.planIn ? await this.io.artifacts.download(ctx.planIn, planFile) : false;
+        if (ctx.planIn && !havePlan) this.write('The saved plan was not found; applying without it.\n');
+        await tf(havePlan ? ['apply', ...common, planFile] : ['apply', ...common, '-auto-approve', ...refresh, ...targets, ...replaces], true);
+        result = { status: 'completed', exitCode: 0, message: 'apply complete' };
+      } else {
+        await tf(['destroy', ...common, '-auto-approve', ...(ctx.refresh ? [] : ['-refresh=false']), ...targets], true);
+        result = { status: 'completed', exitCode: 0, message: 'destroy complete' };
+      }
+    } finally {
+      this.resources = resourceCounts(summary());
     }
 
     await this.runCommands(ctx.commands.filter((c) => c.after), folder, 'after');

@@ -7,9 +7,12 @@ import { ROUTES, matchPath } from '../shared/routes';
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const path = event.rawPath.length > 1 ? event.rawPath.replace(/\/+$/, '') : event.rawPath;
-  const allowed = ROUTES.filter((r) => matchPath(r.path, path)).map((r) => r.method);
-  const error = allowed.length
-    ? methodNotAllowed(`${event.requestContext.http.method} is not supported on this path`, [...new Set(allowed)])
-    : new NotFound(`no resource at ${event.rawPath}`);
+  const matching = ROUTES.filter((r) => matchPath(r.path, path));
+  const allowed = matching.map((r) => r.method);
+  const feature = matching.find((r) => r.notProvided)?.notProvided;
+  const detail = feature
+    ? `${feature} are not provided by this service: the collection is read-only and always empty`
+    : `${event.requestContext.http.method} is not supported on this path`;
+  const error = allowed.length ? methodNotAllowed(detail, [...new Set(allowed)]) : new NotFound(`no resource at ${event.rawPath}`);
   return errorResponse(error, event.requestContext.requestId);
 };

@@ -2,6 +2,7 @@
 /** The CDK app: `npx cdk synth` / `npx cdk deploy`, with cdk-nag's AwsSolutions checks on every synth. */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseCorsOrigins } from '../shared/http/cors';
 import { TerrakubeJobsStack } from './stack';
 
 const app = new App();
@@ -28,5 +29,6 @@ new TerrakubeJobsStack(app, ctx('stackName') ?? 'TerrakubeJobs', {
   alarmEmail: ctx('alarmEmail'),
   executorCompute: executorCompute(ctx('executorCompute')),
   runnerTaskConcurrency: wholeNumber('runnerTaskConcurrency'),
+  corsOrigins: parseCorsOrigins(ctx('corsOrigins')),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -40,6 +40,8 @@ export interface TerrakubeJobsStackProps extends StackProps {
   alarmEmail?: string;
   /** The routes to serve (default: the route table; tests add routes to prove the stack's headroom). */
   routes?: readonly RouteDef[];
+  /** Browser origins allowed to call the API (the Terrakube UI's), answered by the HTTP API's CORS configuration. */
+  corsOrigins?: string[];
 }
 
 export class TerrakubeJobsStack extends Stack {
@@ -108,10 +110,16 @@ export class TerrakubeJobsStack extends Stack {
           return this.runner.grantStateUnlock(grantee);
         case 'schedules:manage':
           return this.schedules.grantManage(grantee);
+        case 'state:read':
+          return this.runner.grantStateRead(grantee);
+        case 'state:write':
+          return this.runner.grantStateWrite(grantee);
+        case 'configurations:upload':
+          return this.runner.grantConfigurationUpload(grantee);
       }
     };
 
-    this.api = new JobsApi(this, 'Api', { adminGroup, patSecret, oidc: props.oidc, environment, grant, routes: props.routes });
+    this.api = new JobsApi(this, 'Api', { adminGroup, patSecret, oidc: props.oidc, environment, grant, routes: props.routes, corsOrigins: props.corsOrigins });
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Jobs API' });
     for (const [route, { url }] of this.api.liveStreams) {
       new CfnOutput(this, `${routeId(route)}Url`, {

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { parseCorsOrigins } from '../shared/http/cors';
 
 export interface LocalConfig {
   port: number;
@@ -19,6 +20,18 @@ export interface LocalConfig {
   /** A DynamoDB (Local) already running, used instead of starting one (TERRAKUBE_DYNAMODB_ENDPOINT). */
   dynamoDbEndpoint?: string;
   adminGroup: string;
+  /** Browser origins allowed to call the API (TERRAKUBE_CORS_ORIGINS, comma-separated). */
+  corsOrigins: string[];
+  /** HTTPS instead of HTTP on PORT (TERRAKUBE_TLS_CERT_FILE, TERRAKUBE_TLS_KEY_FILE: PEM files), for the terraform CLI. */
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+function tlsFiles(): LocalConfig['tls'] {
+  const certFile = process.env.TERRAKUBE_TLS_CERT_FILE || undefined;
+  const keyFile = process.env.TERRAKUBE_TLS_KEY_FILE || undefined;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new Error('set both TERRAKUBE_TLS_CERT_FILE and TERRAKUBE_TLS_KEY_FILE (PEM files) to serve HTTPS');
+  return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
 }
 
 function seconds(name: string, fallback: number): number {
@@ -71,6 +84,8 @@ export function loadConfig(): LocalConfig {
     },
     dynamoDbEndpoint: process.env.TERRAKUBE_DYNAMODB_ENDPOINT || undefined,
     adminGroup: process.env.TERRAKUBE_ADMIN_GROUP ?? 'TERRAKUBE_ADMIN',
+    corsOrigins: parseCorsOrigins(process.env.TERRAKUBE_CORS_ORIGINS),
+    tls: tlsFiles(),
   };
 }
 

@@ -84,7 +84,11 @@ async function main(): Promise<void> {
     useScheduleTrigger(schedules);
     stops.push(async () => schedules.stop());
     await schedules.armAll(await listAllSchedules());
-    const http = await startHttpServer(config.port);
+    const http = await startHttpServer(config.port, '0.0.0.0', {
+      corsOrigins: config.corsOrigins,
+      tls: config.tls,
+      objects: { root: config.filesDir, secret: config.patSecret },
+    });
     stops.push(() => http.close());
 
     const lines = [

@@ -4,6 +4,7 @@
  * route points at with an HTTP API payload 2.0 event.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -13,8 +14,10 @@ import { logger } from '../shared/logger';
 import { AUTHORIZER_HANDLER, FALLBACK_HANDLER, ROUTES, SNAPSHOT_EXPORT, matchPath, routeId, type RouteDef } from '../shared/routes';
 import { Unavailable } from '../shared/domain/errors';
 import { errorResponse } from '../shared/http/error-response';
+import { corsResponseHeaders, preflight } from '../shared/http/cors';
 import { authorizerEvent, lambdaContext, requestEvent, type HttpRequestLike } from './apigw';
 import { downDependencies } from './dependencies';
+import { isObjectRequest, serveObject, type ObjectStoreOptions } from './objects';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -64,10 +67,10 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
-function headersOf(req: IncomingMessage): Record<string, string> {
+function headersOf(req: IncomingMessage, scheme: 'http' | 'https'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
-  out['x-forwarded-proto'] = 'http';
+  out['x-forwarded-proto'] = scheme;
   return out;
 }
 
@@ -154,11 +157,11 @@ export async function dispatch(request: HttpRequestLike): Promise<GatewayResult>
  * A stream route, as its function URL serves it: the live handler (it verifies the token itself) writes
  * the status and headers, then each event as it comes, straight to the client.
  */
-async function stream(route: RouteDef, request: HttpRequestLike, res: ServerResponse): Promise<void> {
+async function stream(route: RouteDef, request: HttpRequestLike, res: ServerResponse, extraHeaders: Record<string, string> = {}): Promise<void> {
   const handler = await loadHandler(route.handler);
   if (!isStreamingHandler(handler)) throw new Error(`${route.handler} does not export a streaming handler`);
   const decoder = new HttpStreamDecoder(
-    (prelude) => res.writeHead(prelude.statusCode, prelude.headers ?? {}),
+    (prelude) => res.writeHead(prelude.statusCode, { ...(prelude.headers ?? {}), ...extraHeaders }),
     (chunk) => res.write(chunk),
   );
   const sink = new Writable({
@@ -184,13 +187,34 @@ async function stream(route: RouteDef, request: HttpRequestLike, res: ServerResp
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+export interface HttpServerOptions {
+  /** Origins allowed to call the API from a browser (TERRAKUBE_CORS_ORIGINS); none: no CORS. */
+  corsOrigins?: readonly string[];
+  /** Serve HTTPS with this certificate and key (PEM): the terraform CLI talks to a `cloud` host over HTTPS only. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Serve the artifact store's signed object URLs. */
+  objects?: ObjectStoreOptions;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  // S3's part locally: the signed object URLs the artifact store hands out (never through a function).
+  if (options.objects && isObjectRequest(url.pathname)) return serveObject(req, res, url, options.objects);
+  const origins = options.corsOrigins ?? [];
+  const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+  // With CORS configured, API Gateway answers every preflight itself; the routes never see it.
+  if (origins.length > 0 && req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+    const answer = preflight(origins, origin);
+    req.resume();
+    res.writeHead(answer.statusCode, answer.headers).end();
+    return;
+  }
   const method = (req.method ?? 'GET').toUpperCase();
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const live = ROUTES.find((r) => r.transport === 'stream' && r.method === method && matchPath(r.path, path));
   if (live) {
-    return stream(live, { method, rawPath: url.pathname, rawQueryString: url.search.replace(/^\?/, ''), headers: headersOf(req), sourceIp: req.socket.remoteAddress }, res);
+    const request = { method, rawPath: url.pathname, rawQueryString: url.search.replace(/^\?/, ''), headers: headersOf(req, options.tls ? 'https' : 'http'), sourceIp: req.socket.remoteAddress };
+    return stream(live, request, res, corsResponseHeaders(origins, origin));
   }
   const body = await readBody(req);
   const result =
@@ -200,21 +224,26 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
           method: (req.method ?? 'GET').toUpperCase(),
           rawPath: url.pathname,
           rawQueryString: url.search.replace(/^\?/, ''),
-          headers: headersOf(req),
+          headers: headersOf(req, options.tls ? 'https' : 'http'),
           body,
           sourceIp: req.socket.remoteAddress,
         });
-  res.writeHead(result.statusCode, result.headers).end(result.body);
+  res.writeHead(result.statusCode, { ...result.headers, ...corsResponseHeaders(origins, origin) }).end(result.body);
 }
 
-export async function startHttpServer(port: number, host = '0.0.0.0'): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error) => {
+export async function startHttpServer(
+  port: number,
+  host = '0.0.0.0',
+  options: HttpServerOptions = {},
+): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res, options).catch((error) => {
       logger.error('request failed', { error, path: req.url });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: 'Internal Server Error' }));
     });
-  });
+  };
+  const server: Server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createServer(listener);
   server.keepAliveTimeout = 5000;
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -224,7 +253,7 @@ export async function startHttpServer(port: number, host = '0.0.0.0'): Promise<{
   const actualPort = typeof address === 'object' && address ? address.port : port;
   return {
     server,
-    url: `http://localhost:${actualPort}`,
+    url: `${options.tls ? 'https' : 'http'}://localhost:${actualPort}`,
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();

@@ -24,9 +24,17 @@ const region = { AWS_REGION: v.optional(name) };
 /** The EventBridge Scheduler group holding one schedule per workspace schedule. */
 const scheduleGroup = { SCHEDULE_GROUP: name };
 
+/** `terraform login` through an OAuth provider (login.v1 in the TFE discovery document): its client and endpoints. */
+const terraformLogin = {
+  TERRAKUBE_TFE_LOGIN_CLIENT_ID: v.optional(name),
+  TERRAKUBE_TFE_LOGIN_AUTHZ_URL: v.optional(name),
+  TERRAKUBE_TFE_LOGIN_TOKEN_URL: v.optional(name),
+};
+
 /** Every API route's function (and the webhook receiver). */
 export const ApiEnv = v.object({
   ...table,
+  ...terraformLogin,
   TERRAKUBE_MODE: aws,
   /** The job run state machine: runs are started, stopped and resumed there. */
   STATE_MACHINE_ARN: name,
@@ -89,6 +97,7 @@ export const NoEnv = v.object({});
 export const LocalEnv = v.object({
   ...table,
   ...tokens,
+  ...terraformLogin,
   TERRAKUBE_MODE: v.literal('local'),
   /** Where logs, plans, state and step contexts are kept. */
   TERRAKUBE_FILES_DIR: name,

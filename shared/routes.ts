@@ -22,7 +22,13 @@ export type Access =
   /** Read and remove a workspace's terraform state lock (force-unlock). */
   | 'state:unlock'
   /** Create, update and delete the EventBridge Scheduler schedules of workspace schedules (and pass their role). */
-  | 'schedules:manage';
+  | 'schedules:manage'
+  /** Read workspace state versions and their outputs; sign download URLs for them. */
+  | 'state:read'
+  /** Write state version outputs; sign upload URLs for state versions. */
+  | 'state:write'
+  /** Sign upload URLs for the configurations the terraform CLI uploads, and see whether they arrived. */
+  | 'configurations:upload';
 
 export interface RouteDef {
   method: Method;
@@ -49,6 +55,8 @@ export interface RouteDef {
    * copies them into its code asset under node_modules/, where Node's resolution finds them as it does here.
    */
   packageFiles?: readonly string[];
+  /** A read-only, always empty collection of a feature the service does not provide: the fallback's 405 names it. */
+  notProvided?: string;
 }
 
 const R = (method: Method, path: string, handler: string, access: Access[], auth: 'bearer' | 'none' = 'bearer'): RouteDef => ({
@@ -79,6 +87,8 @@ function crud(collection: string, idParam: string, dir: string, access: Partial<
     R('DELETE', member, `${dir}/delete`, access.delete ?? readWrite),
   ];
 }
+/** An always empty, read-only collection the UI reads (resources/unmodelled.ts). */
+const notProvided = (collection: string, feature: string): RouteDef[] => [{ ...R('GET', collection, 'unmodelled/list', read), notProvided: feature }];
 const jobs = { post: startsRuns, patch: controlsRuns, delete: deletesJobs };
 
 const API = '/api/v1';
@@ -87,6 +97,63 @@ const DOCS_ARE_PUBLIC =
 /** What the API reference page (Swagger UI, from the swagger-ui-dist package) is made of. */
 export const API_REFERENCE_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png'] as const;
 const ORG = `${API}/organization/{orgId}`;
+
+const V2 = '/api/v2';
+const tfe = (method: Method, path: string, handler: string, name: string, access: Access[], auth: 'bearer' | 'none' = 'bearer', publicReason?: string): RouteDef => ({
+  ...R(method, `${path.startsWith('/') ? '' : `${V2}/`}${path}`, handler, access, auth),
+  name: `Tfe${name}`,
+  ...(publicReason ? { publicReason } : {}),
+});
+const readsState: Access[] = ['table:read', 'state:read'];
+const writesState: Access[] = ['table:read', 'table:write', 'state:read', 'state:write'];
+const uploadsConfigurations: Access[] = [...readWrite, 'configurations:upload'];
+
+/**
+ * The TFE API v2 the terraform CLI's `cloud` block speaks (shared/tfe): discovery, organizations by
+ * name, workspaces, configuration versions, runs (which are jobs), their plans, applies and logs, and
+ * state versions. Paths and names as go-tfe calls them.
+ */
+export const TFE_ROUTES: readonly RouteDef[] = [
+  tfe('GET', '/.well-known/terraform.json', 'tfe/discovery', 'Discovery', [], 'none', 'Terraform service discovery: a constant document naming the API base paths; it reads no data.'),
+  tfe('GET', 'ping', 'tfe/ping', 'Ping', [], 'none', 'terraform reads only the API version headers of this answer; it is a constant and reads no data.'),
+  tfe('GET', '/api/terraform/motd', 'tfe/motd', 'Motd', [], 'none', "terraform login's message of the day: a constant that reads no data."),
+  tfe('GET', 'account/details', 'tfe/account', 'GetAccount', []),
+  tfe('GET', 'organizations/{organization}', 'tfe/organization', 'GetOrganization', read),
+  tfe('GET', 'organizations/{organization}/entitlement-set', 'tfe/entitlements', 'GetEntitlements', read),
+  tfe('GET', 'organizations/{organization}/workspaces', 'tfe/workspaces-list', 'ListWorkspaces', read),
+  tfe('POST', 'organizations/{organization}/workspaces', 'tfe/workspaces-post', 'CreateWorkspace', readWrite),
+  tfe('GET', 'organizations/{organization}/workspaces/{workspaceName}', 'tfe/workspace-by-name', 'GetWorkspaceByName', read),
+  tfe('GET', 'workspaces/{workspaceTfeId}', 'tfe/workspace-get', 'GetWorkspace', read),
+  tfe('PATCH', 'workspaces/{workspaceTfeId}', 'tfe/workspace-patch', 'UpdateWorkspace', readWrite),
+  tfe('POST', 'workspaces/{workspaceTfeId}/actions/lock', 'tfe/workspace-lock', 'LockWorkspace', readWrite),
+  // Unlocking starts the workspace's oldest waiting job.
+  tfe('POST', 'workspaces/{workspaceTfeId}/actions/unlock', 'tfe/workspace-unlock', 'UnlockWorkspace', startsRuns),
+  tfe('POST', 'workspaces/{workspaceTfeId}/actions/force-unlock', 'tfe/workspace-force-unlock', 'ForceUnlockWorkspace', startsRuns),
+  tfe('GET', 'workspaces/{workspaceTfeId}/vars', 'tfe/workspace-vars', 'ListWorkspaceVariables', read),
+  tfe('GET', 'workspaces/{workspaceTfeId}/current-state-version', 'tfe/current-state-version', 'GetCurrentStateVersion', read),
+  tfe('GET', 'workspaces/{workspaceTfeId}/current-state-version-outputs', 'tfe/current-state-version-outputs', 'ListCurrentStateOutputs', readsState),
+  tfe('POST', 'workspaces/{workspaceTfeId}/state-versions', 'tfe/state-versions-post', 'CreateStateVersion', writesState),
+  tfe('GET', 'state-versions/{stateVersionId}', 'tfe/state-version-get', 'GetStateVersion', writesState),
+  tfe('GET', 'state-versions/{stateVersionId}/download', 'tfe/state-version-download', 'DownloadState', readsState),
+  tfe('GET', 'state-versions/{stateVersionId}/download-json', 'tfe/state-version-download-json', 'DownloadJsonState', readsState),
+  tfe('GET', 'state-version-outputs/{outputId}', 'tfe/state-version-output', 'GetStateOutput', readsState),
+  tfe('POST', 'workspaces/{workspaceTfeId}/configuration-versions', 'tfe-runs/configuration-versions-post', 'CreateConfigurationVersion', uploadsConfigurations),
+  tfe('GET', 'configuration-versions/{configurationVersionId}', 'tfe-runs/configuration-version-get', 'GetConfigurationVersion', uploadsConfigurations),
+  tfe('POST', 'runs', 'tfe-runs/runs-post', 'CreateRun', startsRuns),
+  tfe('GET', 'runs/{runId}', 'tfe-runs/run-get', 'GetRun', read),
+  tfe('GET', 'runs/{runId}/run-events', 'tfe-runs/run-events', 'ListRunEvents', read),
+  tfe('POST', 'runs/{runId}/actions/apply', 'tfe-runs/run-apply', 'ApplyRun', controlsRuns),
+  tfe('POST', 'runs/{runId}/actions/discard', 'tfe-runs/run-discard', 'DiscardRun', controlsRuns),
+  tfe('POST', 'runs/{runId}/actions/cancel', 'tfe-runs/run-cancel', 'CancelRun', controlsRuns),
+  tfe('POST', 'runs/{runId}/actions/force-cancel', 'tfe-runs/run-force-cancel', 'ForceCancelRun', controlsRuns),
+  tfe('GET', 'workspaces/{workspaceTfeId}/runs', 'tfe-runs/workspace-runs', 'ListWorkspaceRuns', read),
+  tfe('GET', 'organizations/{organization}/runs/queue', 'tfe-runs/run-queue', 'GetRunQueue', read),
+  tfe('GET', 'organizations/{organization}/capacity', 'tfe-runs/capacity', 'GetCapacity', read),
+  tfe('GET', 'plans/{planId}', 'tfe-runs/plan-get', 'GetPlan', read),
+  tfe('GET', 'applies/{applyId}', 'tfe-runs/apply-get', 'GetApply', read),
+  tfe('GET', 'logs/{phaseId}/{token}', 'tfe-runs/log', 'ReadLog', ['table:read', 'logs:read'], 'none',
+    'terraform reads plan and apply logs without a token: the URL carries the run\'s random log capability (compared in constant time against the job), and the answer is that run\'s log only.'),
+];
 
 export const ROUTES: readonly RouteDef[] = [
   { ...R('GET', '/healthz', 'health', [], 'none'), name: 'Health', publicReason: 'Liveness probe: returns a constant and touches no data.' },
@@ -125,11 +192,38 @@ export const ROUTES: readonly RouteDef[] = [
   { ...R('GET', '/tfoutput/v1/organization/{orgId}/job/{jobId}/step/{stepId}/stream', 'steps/stream', ['table:read', 'logs:read']), name: 'StreamStepLog', transport: 'stream' },
   ...crud(`${ORG}/workspace/{workspaceId}/webhook`, 'webhookId', 'webhooks', { post: sealsSecrets, patch: sealsSecrets }),
   ...crud(`${ORG}/workspace/{workspaceId}/webhook/{webhookId}/events`, 'eventId', 'webhook-events'),
+  // The Terrakube UI's reads (issue 18): GraphQL in Elide's dialect (read-only, so table:read only).
+  { ...R('POST', '/graphql/api/v1', 'graphql/post', read), name: 'GraphQL' },
+  { ...R('GET', '/access-token/v1/teams/permissions/organization/{orgId}', 'permissions/organization', read), name: 'GetOrganizationPermissions' },
+  {
+    ...R('GET', '/access-token/v1/teams/permissions/organization/{orgId}/workspace/{workspaceId}', 'permissions/workspace', read),
+    name: 'GetWorkspacePermissions',
+  },
+  { ...R('GET', '/access-token/v1/teams/current-teams', 'permissions/current-teams', []), name: 'GetCurrentTeams' },
+  { ...R('GET', '/access-token/v1/teams', 'permissions/team-tokens', []), name: 'ListTeamTokens' },
+  { ...R('GET', '/context/v1/{jobId}', 'context/get', read), name: 'GetJobContext' },
+  ...notProvided(`${ORG}/workspace/{workspaceId}/workspaceTag`, 'workspace tags'),
+  ...notProvided(`${ORG}/tag`, 'tags'),
+  ...notProvided(`${ORG}/globalvar`, 'global variables'),
+  ...notProvided(`${ORG}/vcs`, 'VCS connections'),
+  ...notProvided(`${ORG}/ssh`, 'SSH keys'),
+  ...notProvided(`${ORG}/agent`, 'agents'),
+  ...notProvided(`${ORG}/collection`, 'variable collections'),
+  ...notProvided(`${API}/action`, 'actions'),
+  ...notProvided(`${API}/federated`, 'federated credentials'),
+  { ...R('GET', '/notification/v1/workspace/{workspaceId}/deliveries', 'unmodelled/deliveries', []), name: 'ListNotificationDeliveries' },
+  ...(['terraform', 'tofu'] as const).map((iac) => ({
+    ...R('GET', `/${iac}/index.json`, `unmodelled/${iac}-index`, [], 'none'),
+    name: iac === 'terraform' ? 'TerraformVersions' : 'TofuVersions',
+    publicReason: 'The list of IaC versions a workspace may pick: a constant that touches no data (public in Terrakube too).',
+  })),
   {
     ...R('POST', '/webhook/v1/{webhookId}', 'webhooks/receive', ['table:read', 'table:write', 'webhooks:receive'], 'none'),
     name: 'ReceiveWebhook',
-    publicReason: 'VCS webhook receiver: GitHub, GitLab and Bitbucket cannot send a bearer token; every delivery is authenticated by its signature over the raw body (or GitLab token) against the webhook\'s secret before its payload is parsed or anything is recorded.',
+    publicReason:
+      "VCS webhook receiver: GitHub, GitLab and Bitbucket cannot send a bearer token; every delivery is authenticated by its signature over the raw body (or GitLab token) against the webhook's secret before its payload is parsed or anything is recorded.",
   },
+  ...TFE_ROUTES,
 ];
 
 /** The export of a stream route's module that API Gateway invokes (the function URL invokes `handler`). */

@@ -8,7 +8,7 @@
  * |-------------------------------|---------------------------------------|-------------------------------------------------|
  * | DynamoDB                      | the table TABLE_NAME                  | DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB)      |
  * | run control (ports/run-control)| Step Functions, STATE_MACHINE_ARN    | registered by whoever runs runs: local/engine.ts |
- * | artifacts (ports/artifact-store)| S3, ARTIFACT_BUCKET                  | files under TERRAKUBE_FILES_DIR                 |
+ * | artifacts (ports/artifact-store)| S3, ARTIFACT_BUCKET (presigned URLs) | files under TERRAKUBE_FILES_DIR (signed URLs)  |
  * | secret box (ports/secret-box) | KMS, WEBHOOK_KEY_ID                   | AES-GCM, key from TERRAKUBE_PAT_SECRET          |
  * | delivery queue                | async Lambda invoke, WEBHOOK_PROCESSOR_FUNCTION | in-process queue                      |
  * | schedule trigger              | EventBridge Scheduler, SCHEDULE_GROUP | one timer per schedule (registered by `npm start`; else built here) |
@@ -66,7 +66,7 @@ export function artifactStore(): ArtifactStore {
   return (built.artifacts ??=
     env.mode === 'aws'
       ? s3ArtifactStore(env.require('ARTIFACT_BUCKET'), env.get('AWS_REGION') ?? 'us-east-1')
-      : fileArtifactStore(env.require('TERRAKUBE_FILES_DIR')));
+      : fileArtifactStore(env.require('TERRAKUBE_FILES_DIR'), env.require('TERRAKUBE_PAT_SECRET')));
 }
 
 export function secretBox(): SecretBox {

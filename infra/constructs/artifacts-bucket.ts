@@ -1,5 +1,6 @@
 /**
- * The bucket for step logs, plans, step contexts and workspace state: encrypted, versioned (state),
+ * The bucket for step logs, plans, step contexts, workspace state (and its versions) and the
+ * configurations the terraform CLI uploads: encrypted, versioned (state),
  * private, TLS only, with lifecycle rules per kind of object and its own access-log bucket.
  */
 import { CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -40,6 +41,8 @@ export class ArtifactsBucket extends Construct {
         { id: 'state-history', prefix: 'state/', noncurrentVersionExpiration: Duration.days(90) },
         // A workspace's provider cache: rebuilt by its next step when it expired; a rewrite's old copy is not kept.
         { id: 'provider-caches', prefix: 'cache/', expiration: Duration.days(60), noncurrentVersionExpiration: Duration.days(1) },
+        // What the terraform CLI uploads for a run: its plan and apply need it; a month is plenty.
+        { id: 'configurations', prefix: 'configurations/', expiration: Duration.days(30), noncurrentVersionExpiration: Duration.days(1) },
         { id: 'uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
         // What expiring a current version leaves behind once its noncurrent version is gone.
         { id: 'delete-markers', expiredObjectDeleteMarker: true },

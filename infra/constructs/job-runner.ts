@@ -177,6 +177,24 @@ export class JobRunner extends Construct {
     this.grantObjects(grantee, ['s3:GetObject', 's3:DeleteObject'], 'state/', `*${S3_LOCK_SUFFIX}`);
   }
 
+  /**
+   * TFE state versions: their objects and outputs under state/<org>/<ws>/versions/, read (and handed
+   * out as presigned GETs) by the state routes. A presigned URL carries the signer's permission.
+   */
+  grantStateRead(grantee: iam.IGrantable): void {
+    this.grantObjects(grantee, ['s3:GetObject'], 'state/*/versions/');
+  }
+
+  /** Writing a version's outputs, and presigned PUTs of the states the terraform CLI uploads. */
+  grantStateWrite(grantee: iam.IGrantable): void {
+    this.grantObjects(grantee, ['s3:PutObject'], 'state/*/versions/');
+  }
+
+  /** Presigned PUTs of the configurations the terraform CLI uploads, and seeing (HeadObject) that they arrived. */
+  grantConfigurationUpload(grantee: iam.IGrantable): void {
+    this.grantObjects(grantee, ['s3:GetObject', 's3:PutObject'], 'configurations/');
+  }
+
   /** Deleting a job removes its logs, plans and step contexts. */
   grantJobCleanup(grantee: iam.IGrantable): void {
     for (const prefix of ['logs/', 'plans/', 'runs/']) this.grantObjects(grantee, ['s3:DeleteObject'], prefix);
@@ -215,6 +233,7 @@ export class JobRunner extends Construct {
     // terraform's S3 backend lists its workspaces under the state prefix at init (and reads a new workspace's absent state).
     this.grantObjects(project, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'state/');
     this.grantObjects(project, ['s3:GetObject', 's3:PutObject'], 'cache/');
+    this.grantObjects(project, ['s3:GetObject'], 'configurations/');
   }
 
   private eventEdges(table: JobsTable): void {

@@ -16,6 +16,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ApiEnv, AuthorizerEnv, NoEnv, StreamEnv, type EnvironmentOf } from '../../shared/env';
 import { AUTHORIZER_HANDLER, FALLBACK_HANDLER, ROUTES, SNAPSHOT_EXPORT, routeId, type Access, type RouteDef } from '../../shared/routes';
+import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS, allowsCredentials } from '../../shared/http/cors';
 import { acknowledge } from '../nag';
 import { type RouteFamily, routesByFamily } from './route-families';
 import { ServiceFunction } from './service-function';
@@ -31,6 +32,8 @@ export interface JobsApiProps {
   throttle?: { rateLimit: number; burstLimit: number };
   /** The routes to serve (default: the route table). */
   routes?: readonly RouteDef[];
+  /** Browser origins allowed to call the API (none: no CORS). */
+  corsOrigins?: string[];
 }
 
 export class JobsApi extends Construct {
@@ -73,6 +76,7 @@ export class JobsApi extends Construct {
       description: 'Terrakube Jobs API',
       createDefaultStage: false,
       defaultIntegration: new HttpLambdaIntegration('FallbackIntegration', fallback.fn),
+      corsPreflight: props.corsOrigins?.length ? corsPreflight(props.corsOrigins) : undefined,
     });
     acknowledge(this.api.node.findChild('DefaultRoute'), 'AwsSolutions-APIG4',
       'The $default route only answers 404/405 error documents for unknown paths; it reads no data.');
@@ -170,6 +174,18 @@ export class JobsApi extends Construct {
   get url(): string {
     return `https://${this.api.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/`;
   }
+}
+
+/** API Gateway answers preflights itself and adds the headers to every response, from the same lists as `npm start`. */
+function corsPreflight(origins: string[]): apigw.CorsPreflightOptions {
+  return {
+    allowOrigins: origins,
+    allowCredentials: allowsCredentials(origins),
+    allowHeaders: [...CORS_ALLOW_HEADERS],
+    allowMethods: CORS_ALLOW_METHODS.map((m) => apigw.CorsHttpMethod[m]),
+    exposeHeaders: [...CORS_EXPOSE_HEADERS],
+    maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+  };
 }
 
 /**

@@ -13,6 +13,12 @@ export const ROUTE_FAMILIES = {
   Workspaces: ['workspaces', 'variables', 'operations', 'schedules'],
   Jobs: ['jobs', 'workspace-jobs', 'steps'],
   Webhooks: ['webhooks', 'webhook-events'],
+  /** What the stock Terrakube UI reads besides the JSON:API resources (issue 18). */
+  Ui: ['graphql', 'permissions', 'context', 'unmodelled'],
+  /** The TFE API of the terraform CLI: discovery, organizations, workspaces and state. */
+  Tfe: ['tfe'],
+  /** The TFE API of the terraform CLI: configuration versions, runs, plans, applies and logs. */
+  TfeRuns: ['tfe-runs'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RouteFamily = keyof typeof ROUTE_FAMILIES;
@@ -41,7 +47,9 @@ export function routesByFamily(routes: readonly RouteDef[]): Map<RouteFamily, Ro
   }
   for (const [family, members] of families) {
     if (members.length > MAX_ROUTES_PER_FAMILY) {
-      throw new Error(`route family ${family} has ${members.length} routes, over ${MAX_ROUTES_PER_FAMILY}: its nested stack would near ${TEMPLATE_RESOURCE_CEILING} resources; split the family`);
+      throw new Error(
+        `route family ${family} has ${members.length} routes, over ${MAX_ROUTES_PER_FAMILY}: its nested stack would near ${TEMPLATE_RESOURCE_CEILING} resources; split the family`,
+      );
     }
   }
   return families;

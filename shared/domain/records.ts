@@ -61,7 +61,8 @@ export interface WorkspaceRecord extends Audit {
   organizationId: string;
   name: string;
   description: string | null;
-  source: string;
+  /** Git URL; null for a CLI-driven workspace, whose runs bring their configuration (TFE configuration versions). */
+  source: string | null;
   branch: string;
   folder: string;
   iacType: IacType;
@@ -69,7 +70,7 @@ export interface WorkspaceRecord extends Audit {
   locked: boolean;
   lockDescription?: string | null;
   defaultTemplate: string | null;
-  /** Stored and returned as given (issue 15 gives executionMode its behaviour). */
+  /** `local`: the terraform CLI runs operations on its own machine and keeps only the state here (TFE execution mode). Absent or null: remote. */
   executionMode?: ExecutionMode | null;
   allowRemoteApply?: boolean;
   globalRemoteState?: boolean;
@@ -123,6 +124,33 @@ export interface StepRecord {
   output: string | null;
   startedDate: string | null;
   finishedDate: string | null;
+  /** Terraform steps: the resources the plan would change, or the apply changed (from terraform's summary line). */
+  resources?: ResourceCounts;
+}
+
+export interface ResourceCounts {
+  add: number;
+  change: number;
+  destroy: number;
+  import: number;
+}
+
+/** What a job started by the terraform CLI (a TFE run, shared/tfe) carries besides the job itself. */
+export interface CliRun {
+  /** The uploaded configuration (TFE configuration version) the job runs instead of a git checkout. */
+  configurationVersionId: string;
+  /** `terraform plan`: a plan only, never applied. */
+  speculative: boolean;
+  isDestroy: boolean;
+  message: string | null;
+  /** -var values as the CLI sends them: HCL literals, written verbatim into an .auto.tfvars. */
+  variables: { key: string; value: string }[];
+  targetAddrs: string[];
+  replaceAddrs: string[];
+  /** The terraform version of the CLI that queued the run. */
+  terraformVersion: string | null;
+  /** The capability in the run's log URLs (terraform reads logs without a token): random, never rendered. */
+  logToken: string;
 }
 
 export interface JobRecord extends Audit {
@@ -148,6 +176,8 @@ export interface JobRecord extends Audit {
   output: string | null;
   terraformPlan: string | null;
   steps: StepRecord[];
+  /** Jobs queued by the terraform CLI (TFE runs). */
+  cli?: CliRun;
   /** While waitingApproval: the state machine's task token that the approve or reject settles (never rendered). */
   taskToken?: string;
 }

@@ -25,12 +25,12 @@ export interface ApiRequest {
   params: Record<string, string>;
   query: Map<string, string>;
   body: unknown;
+  /** Request headers, names in lower case (the atomic operations route checks its media types). */
+  headers: Record<string, string>;
   principal: Principal;
   /** Scheme and host the client used, for Location headers and links. */
   baseUrl: string;
   requestId: string;
-  /** Request headers, lower-case names (the atomic operations route checks its media types). */
-  headers?: Readonly<Record<string, string>>;
 }
 
 export interface ApiResponse {
@@ -40,10 +40,12 @@ export interface ApiResponse {
 }
 
 export interface RouteOptions {
-  /** Query parameters this route understands; any other is a 400 (JSON:API). */
-  query?: readonly string[];
-  /** The route reads a JSON:API document from the body. */
-  body?: boolean;
+  /** Query parameters this route understands; any other is a 400 (JSON:API). `any`: others are ignored (TFE API). */
+  query?: readonly string[] | 'any';
+  /** The route reads a JSON:API document from the body (`optional`: an empty body is none). */
+  body?: boolean | 'optional';
+  /** Headers of every answer, errors included (the TFE API's version headers). */
+  headers?: Record<string, string>;
   /** The environment the function boots with (default `api`; the handlers of a stream route share `stream`). */
   role?: 'api' | 'stream';
 }
@@ -65,10 +67,14 @@ export function apiHandler(route: ApiRoute, given: RouteOptions = {}) {
         request.context.api = toApiRequest(request.event, request.context, options);
       },
       onError: (request) => {
-        request.response = errorResponse(request.error, request.context.awsRequestId);
+        const answer = errorResponse(request.error, request.context.awsRequestId);
+        request.response = options.headers ? { ...answer, headers: { ...answer.headers, ...options.headers } } : answer;
       },
     })
-    .handler(async (_event, context) => toResult(await route(context.api as ApiRequest)));
+    .handler(async (_event, context) => {
+      const res = await route(context.api as ApiRequest);
+      return toResult(options.headers ? { ...res, headers: { ...options.headers, ...res.headers } } : res);
+    });
 }
 
 export function accessLog(): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
@@ -105,11 +111,11 @@ export function toApiRequest(event: ApiEvent, context: Context, options: RouteOp
     path: event.rawPath,
     params: decodeParams(event.pathParameters ?? {}),
     query: parseQuery(event.rawQueryString ?? '', options.query ?? []),
-    body: options.body ? parseBody(event, headers) : undefined,
+    body: options.body ? parseBody(event, headers, options.body === 'optional') : undefined,
+    headers,
     principal,
     baseUrl: `${headers['x-forwarded-proto'] ?? 'https'}://${headers.host ?? event.requestContext.domainName}`,
     requestId: context.awsRequestId,
-    headers,
   };
 }
 
@@ -132,9 +138,13 @@ function decodeParams(params: Record<string, string | undefined>): Record<string
   return out;
 }
 
-export function parseQuery(raw: string, allowed: readonly string[]): Map<string, string> {
+export function parseQuery(raw: string, allowed: readonly string[] | 'any'): Map<string, string> {
   const query = new Map<string, string>();
   for (const [key, value] of new URLSearchParams(raw)) {
+    if (allowed === 'any') {
+      query.set(key, value);
+      continue;
+    }
     if (!allowed.includes(key)) throw new Invalid(`query parameter '${key}' is not supported here`, parameter(key));
     if (query.has(key)) throw new Invalid(`query parameter '${key}' is given more than once`, parameter(key));
     query.set(key, value);
@@ -151,13 +161,15 @@ export function isAcceptedContentType(value: string | undefined): boolean {
   return false;
 }
 
-function parseBody(event: ApiEvent, headers: Record<string, string>): unknown {
+function parseBody(event: ApiEvent, headers: Record<string, string>, optional: boolean): unknown {
+  if (optional && !event.body) return undefined;
   if (!isAcceptedContentType(headers['content-type'])) {
     throw unsupportedMediaType(`Content-Type must be ${JSONAPI_MEDIA_TYPE} (or application/json)`);
   }
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   if (bytes.length > MAX_BODY_BYTES) throw payloadTooLarge(`the request body exceeds ${MAX_BODY_BYTES} bytes`);
+  if (bytes.length === 0 && optional) return undefined;
   if (bytes.length === 0) throw new Invalid('a JSON:API document is required in the request body', { pointer: '' });
   try {
     return JSON.parse(bytes.toString('utf8'));

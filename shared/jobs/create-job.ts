@@ -15,7 +15,7 @@
 import { COMMAND_TEMPLATES, type JobCommand } from '../domain/default-templates';
 import { Invalid, NotFound, pointer } from '../domain/errors';
 import { authorize, type JobCreator } from '../domain/permissions';
-import type { JobRecord, JobVia, OrganizationRecord, WorkspaceRecord } from '../domain/records';
+import type { CliRun, JobRecord, JobVia, OrganizationRecord, WorkspaceRecord } from '../domain/records';
 import { joinMode, type JoinMode } from '../domain/workspace-queue';
 import { planPutJob } from '../store/repositories/jobs';
 import { organizationRef } from '../store/repositories/organizations';
@@ -48,6 +48,8 @@ export interface NewJob {
    * fails, no job is created and its error is raised. Each must name its error (onConditionFailed).
    */
   alsoWrite?: TxItem[];
+  /** A run of the terraform CLI: it brings its configuration, so its workspace needs no source. */
+  cli?: CliRun;
 }
 
 export interface CreatedJob {
@@ -71,6 +73,9 @@ export async function createJob(request: NewJob, creator: JobCreator): Promise<C
   const organization = authorize.createJob(creator, found.organization, orgId);
   const workspace = found.workspace;
   if (!workspace || workspace.organizationId !== orgId || workspace.deleted) throw new NotFound(`workspace ${workspaceId} does not exist in this organization`);
+  if (!workspace.source && !request.cli) {
+    throw new Invalid('the workspace has no source: its runs come from the terraform CLI (give it a source to run jobs from git)', pointer('/data/relationships/workspace'));
+  }
   const templateReference = await resolveTemplate(request, workspace, found.template !== undefined, found.templateIdByName);
 
   return withKeyLock(`jobs:${orgId}`, () => commitJob(request, organization, workspace, templateReference));
@@ -103,6 +108,7 @@ async function commitJob(request: NewJob, organization: OrganizationRecord, obse
     output: null,
     terraformPlan: null,
     steps: [],
+    ...(request.cli ? { cli: request.cli } : {}),
     createdBy: request.createdBy,
     createdDate: at,
     updatedBy: request.createdBy,

@@ -67,6 +67,7 @@ const ERROR_TITLES: Record<number, string> = {
   409: 'The request conflicts with the resource\'s state.',
   413: 'The body is too large.',
   415: 'The body is not JSON:API (or JSON).',
+  422: 'The request is well-formed but cannot be processed (TFE API).',
   503: 'A backend was briefly unavailable; retry after `Retry-After` seconds.',
 };
 

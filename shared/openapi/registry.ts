@@ -45,7 +45,24 @@ const json = (schema: Record<string, unknown> = { type: 'object' }) => ({ 'appli
 const JSONAPI = 'application/vnd.api+json';
 const anyDocument = { type: 'object' };
 
+/** Any body of these media types: for the APIs other clients define (the TFE API v2, GraphQL, the UI's helpers). */
+const anyBody = { [JSONAPI]: {}, 'application/json': {}, 'text/plain': { type: 'string' }, 'application/octet-stream': { type: 'string' } };
+const loosely = (summary: string, description: string, tag: string, statuses: number[], errors: number[] = []): OperationDoc => ({
+  summary,
+  description,
+  tag,
+  errors,
+  responses: Object.fromEntries(statuses.map((status) => [status, { description: 'See the description.', ...(status === 204 || status === 302 || status === 307 ? {} : { content: anyBody }) }])),
+});
+const TFE = 'Terraform Cloud/Enterprise API v2, as the terraform CLI (go-tfe) calls it for a `cloud` block; its documents follow HashiCorp\'s API reference, not this document. See the README ("The terraform CLI").';
+
 export const OPERATIONS: Record<string, OperationDoc> = {
+  'functions/graphql/post.ts': loosely('GraphQL reads for the Terrakube UI', 'Elide\'s dialect: Relay connections, ids/sort/filter/first/after. Errors are 200 with `errors`, as Elide answers.', 'UI', [200]),
+  'functions/permissions/': loosely("The caller's effective team permissions, as the Terrakube UI reads them", 'A flat object of booleans (202, as Terrakube answers), or the caller\'s groups.', 'UI', [200, 202]),
+  'functions/context/': loosely("A job's context (the structured plan and outputs)", '`{}` before there is any.', 'UI', [200]),
+  'functions/unmodelled/': loosely('A feature this service does not provide', 'Always an empty collection (writes are 405 naming the feature); the IaC version lists are static.', 'UI', [200]),
+  'functions/tfe/': loosely('TFE API v2: discovery, organizations, workspaces, state', TFE, 'TFE', [200, 201, 204, 302], [422]),
+  'functions/tfe-runs/': loosely('TFE API v2: configuration versions, runs, plans, applies, logs', TFE, 'TFE', [200, 201, 202, 204, 302], [409, 422]),
   'functions/operations/post.ts': {
     summary: 'JSON:API atomic operations',
     description: 'Several adds, updates and removes of the resources under /api/v1 in one request, committed together or not at all (the Terrakube UI creates workspaces and saves webhooks this way). Each operation is checked as its own route would check it.',

@@ -1,7 +1,9 @@
 /**
  * Port: where a run's files live: step contexts (secret, deleted by the executor once read), saved
- * plans, step logs and workspace state. Adapters: S3 in AWS (adapters/aws/s3-artifact-store.ts), the
- * data dir locally (adapters/local/file-artifact-store.ts).
+ * plans, step logs, workspace state and its versions, and the configurations the terraform CLI
+ * uploads. Adapters: S3 in AWS (adapters/aws/s3-artifact-store.ts), the data dir locally
+ * (adapters/local/file-artifact-store.ts). Large bodies never pass through the service: clients PUT
+ * and GET them at URLs the store hands out (S3 presigned URLs; locally, signed URLs `npm start` serves).
  */
 import type { ArtifactRef, ExecutorContext } from '../runs/executor-contract';
 
@@ -16,10 +18,24 @@ export interface StateLock {
   Path?: string;
 }
 
+export interface ObjectInfo {
+  size: number;
+  /** Hex MD5 of the content (S3: the ETag of a single-part upload), when the store knows it. */
+  md5?: string;
+}
+
+export interface UrlOptions {
+  /** Scheme and host the client used (the local store serves its URLs there). */
+  baseUrl: string;
+  expiresInSeconds: number;
+}
+
 export interface ArtifactStore {
   contextRef(org: string, job: number, step: string): ArtifactRef;
   planRef(org: string, job: number, step: string): ArtifactRef;
   logRef(org: string, job: number, step: string): ArtifactRef;
+  /** The ref of a path of runs/artifact-paths.ts (records keep paths, refs depend on the store). */
+  ref(path: string): ArtifactRef;
   backend(org: string, workspace: string): ExecutorContext['backend'];
   /** Where the workspace's provider cache is kept between steps. */
   providerCacheRef(org: string, workspace: string): ArtifactRef;
@@ -50,6 +66,13 @@ export interface ArtifactStore {
    * the log does not exist yet or the store cannot tell (S3: a reader polls).
    */
   watch?(ref: ArtifactRef, onChange: () => void): (() => void) | undefined;
+  /** Bytes [start, end) of an object (fewer at its end, none past it), and its size when the store tells. */
+  readRange(ref: ArtifactRef, start: number, end: number): Promise<{ bytes: Buffer; size?: number }>;
+  stat(ref: ArtifactRef): Promise<ObjectInfo | undefined>;
+  /** Where a client PUTs the object, with no credentials of its own; the local store refuses more than maxBytes. */
+  uploadUrl(ref: ArtifactRef, options: UrlOptions & { maxBytes: number }): Promise<string>;
+  /** Where a client GETs the object, with no credentials of its own. */
+  downloadUrl(ref: ArtifactRef, options: UrlOptions): Promise<string>;
   /** Deletes every log, plan and context of a job. */
   removeJob(org: string, job: number): Promise<void>;
 }

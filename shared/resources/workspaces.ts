@@ -1,5 +1,6 @@
 /**
- * Workspaces: where jobs run (a git source, branch and folder), managed with manageWorkspace. Locking
+ * Workspaces: where jobs run (a git source, branch and folder; no source for a workspace the terraform
+ * CLI drives), managed with manageWorkspace. Locking
  * holds jobs back (with a lockDescription); PATCH `deleted: true` soft-deletes (Terrakube's delete: gone
  * from lists and paths, its name free again, its jobs kept and readable by id). lastJobStatus and
  * lastJobDate are the server's, written by every job change in the transaction that makes it.
@@ -32,11 +33,13 @@ import { read } from '../store/table';
 import { serviceMode } from '../wiring';
 import { AUDIT_ATTRIBUTES, auditAttributes, emptyLinkage, newId, organizationLinkage, relatedLink, selfLink, updatedAudit } from './common';
 import { resource, type Incoming } from './crud';
+import { historyResources } from './history';
 import type { Inclusion } from './crud-read';
 import { jobResource } from './job-documents';
 import { organizationResource } from './organizations';
 import { variableResource } from './variables';
 import { webhookResource } from './webhooks';
+import { sourceUrl } from '../domain/source-url';
 import { disableWorkspaceSchedules, removeWorkspaceSchedules, scheduleLinkage, workspaceSchedules } from './schedules';
 
 /** Jobs include=job returns, newest first (Elide never pages includes; the UI's run list reads them all). */
@@ -57,11 +60,11 @@ const folder = v.pipe(
 );
 const terraformVersion = emptyIsNull(v.pipe(v.string('must be a version string'), v.regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/, 'must look like 1.11.4')));
 
-/** Terrakube's to-many workspace relationships; job, variable and schedule are kept, the rest are empty here. */
+/** Terrakube's to-many workspace relationships; job, variable, schedule and history (state versions, with include=history) are kept, the rest are empty here. */
 const TO_MANY = ['variable', 'history', 'schedule', 'job', 'workspaceTag', 'notificationConfiguration', 'reference', 'access'] as const;
-const UNKEPT_TO_MANY = ['history', 'workspaceTag', 'notificationConfiguration', 'reference', 'access'] as const;
+const UNKEPT_TO_MANY = ['workspaceTag', 'notificationConfiguration', 'reference', 'access'] as const;
 /** Every name include accepts (Terrakube's relationships of a workspace). */
-const INCLUDES = ['organization', 'job', 'variable', 'webhook', 'schedule', ...WORKSPACE_LINKS, ...UNKEPT_TO_MANY] as const;
+const INCLUDES = ['organization', 'job', 'variable', 'webhook', 'schedule', 'history', ...WORKSPACE_LINKS, ...UNKEPT_TO_MANY] as const;
 
 /**
  * Terrakube's workspace attributes. Without behaviour here, stored and returned as given:
@@ -72,7 +75,8 @@ const INCLUDES = ['organization', 'job', 'variable', 'webhook', 'schedule', ...W
 export const Create = v.object({
   name: v.pipe(nonEmptyString(256, 'a name'), v.regex(/^[A-Za-z0-9._ -]+$/, 'may contain letters, digits, spaces, dots, dashes and underscores')),
   description: optionalText(1024),
-  source: nonEmptyString(2048, 'a git URL'),
+  // Absent for a workspace driven by the terraform CLI, whose runs bring their configuration.
+  source: v.nullish(v.pipe(nonEmptyString(2048, 'a git URL'), v.transform(sourceUrl))),
   branch: emptyIsNull(branchName),
   folder: v.optional(folder, '/'),
   iacType: emptyIsNull(enumOf(IAC_TYPES)),
@@ -117,7 +121,8 @@ export const WorkspaceResource = resourceSchema(
   {
     name: v.string(),
     description: v.nullable(v.string()),
-    source: v.string(),
+    /** null for a workspace the terraform CLI created (its configuration is uploaded per run). */
+    source: v.nullable(v.string()),
     branch: v.string(),
     folder: v.string(),
     iacType: v.picklist(IAC_TYPES),
@@ -181,7 +186,8 @@ export function workspaceResource(req: ApiRequest, w: WorkspaceRecord): v.InferO
       variable: toMany('variable', ids(w.variableIds)),
       job: relatedLink(req, `/workspace/${w.id}/job`),
       schedule: scheduleLinkage(w),
-      ...emptyLinkage([], UNKEPT_TO_MANY),
+      // The state versions (history) are read only for include=history, which replaces this linkage.
+      ...emptyLinkage([], ['history', ...UNKEPT_TO_MANY]),
     },
     links: selfLink(req, `/organization/${w.organizationId}/workspace/${w.id}`),
   };
@@ -190,11 +196,12 @@ export function workspaceResource(req: ApiRequest, w: WorkspaceRecord): v.InferO
 /** What include= reads for a workspace: each kept relationship asked for in one request, side by side. */
 export async function workspaceInclusion(req: ApiRequest, w: WorkspaceRecord, organization: OrganizationRecord | undefined, wanted: ReadonlySet<string>): Promise<Inclusion> {
   const webhookId = ids(w.webhookIds)[0];
-  const [jobs, variables, webhook, schedules] = await Promise.all([
+  const [jobs, variables, webhook, schedules, history] = await Promise.all([
     wanted.has('job') ? newestJobsOfWorkspace(w.id, INCLUDED_JOBS) : undefined,
     wanted.has('variable') ? listVariables(w.id) : undefined,
     wanted.has('webhook') && webhookId ? read(webhookRef(webhookId)) : undefined,
     wanted.has('schedule') ? workspaceSchedules(req, w) : undefined,
+    wanted.has('history') ? historyResources(req, w) : undefined,
   ]);
   const relationships: Record<string, Relationship> = {};
   const included: ResourceObject[] = [];
@@ -206,6 +213,7 @@ export async function workspaceInclusion(req: ApiRequest, w: WorkspaceRecord, or
   if (variables) add('variable', variables.map((x) => variableResource(req, x)));
   if (wanted.has('webhook')) add('webhook', webhook ? [webhookResource(req, webhook)] : [], true);
   if (schedules) add('schedule', schedules);
+  if (history) add('history', history);
   if (wanted.has('organization') && organization) included.push(organizationResource(req, organization));
   return { relationships, included };
 }
@@ -254,8 +262,8 @@ const workspaces = /* @__PURE__ */ resource({
 
 // A source is checked without any read; a default template must be one of the organization's, read with the scope.
 // (Hooks are passed one by one, never spread: a spread argument would keep every route's hooks in every bundle.)
-const validate = (attrs: { source?: string }) => {
-  if (attrs.source !== undefined) validateSource(attrs.source);
+const validate = (attrs: { source?: string | null }) => {
+  if (typeof attrs.source === 'string') validateSource(attrs.source);
 };
 const references = (ids: Record<string, string>, attrs: { defaultTemplate?: string | null }) => ({
   template: attrs.defaultTemplate ? templateRef(ids.orgId as string, attrs.defaultTemplate) : undefined,
@@ -288,7 +296,7 @@ export const create = /* @__PURE__ */ workspaces.create({
     organizationId: scope.ids.orgId as string,
     name: attrs.name,
     description: attrs.description ?? null,
-    source: attrs.source,
+    source: attrs.source ?? null,
     branch: attrs.branch ?? 'main',
     folder: attrs.folder,
     iacType: attrs.iacType ?? 'terraform',

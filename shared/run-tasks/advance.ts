@@ -15,6 +15,7 @@ import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
 import { planLastJob } from '../store/repositories/workspace-queue';
 import { getTemplate } from '../store/repositories/templates';
 import { getWorkspace } from '../store/repositories/workspaces';
+import { recordRunState } from '../state/state-versions';
 import { commit, ConditionFailed } from '../store/repositories/batch';
 import { artifactStore } from '../wiring';
 import { decide, initialSteps, type Recorded } from './decide';
@@ -60,8 +61,16 @@ async function finish(job: JobRecord, status: 'completed' | 'failed', output: st
   }
 }
 
+/** A step that changed the workspace's state saved it as the next state version: it becomes current, whatever became of the job. */
+async function recordState(state: RunState, recorded: Recorded | undefined): Promise<void> {
+  if (!recorded || !('executed' in recorded) || !recorded.executed.state) return;
+  const job = await readJob(state.organizationId, state.jobId);
+  if (job) await recordRunState(job, recorded.stepId, recorded.executed.state);
+}
+
 export async function advance(state: RunState): Promise<RunState> {
   const recorded = recordedFrom(state);
+  await recordState(state, recorded);
   for (let attempt = 1; attempt <= 10; attempt++) {
     const job = await readJob(state.organizationId, state.jobId);
     if (!job) return end(state);

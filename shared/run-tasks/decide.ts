@@ -51,6 +51,7 @@ export function decide(job: JobRecord, flows: Flow[], recorded: Recorded | undef
     if ('executed' in recorded) {
       const result = recorded.executed;
       target.status = result.status;
+      if (result.resources) target.resources = result.resources;
       if (result.commitId) fields.commitId = result.commitId;
       if (isPlan(target.type) && result.status === 'completed' && result.planChanges !== undefined) {
         fields.planChanges = result.planChanges;

@@ -9,6 +9,11 @@ export const artifactPaths = {
   /** The workspace's provider cache, kept between its steps (executor/provider-cache.ts). */
   providers: (org: string, workspace: string) => `cache/${org}/${workspace}/providers.tgz`,
   state: (org: string, workspace: string) => `state/${org}/${workspace}/terraform.tfstate`,
+  /** A configuration the terraform CLI uploaded (a TFE configuration version). */
+  configuration: (org: string, workspace: string, version: string) => `configurations/${org}/${workspace}/${version}.tar.gz`,
+  /** One state version of a workspace: the raw state, its JSON rendering and its outputs, side by side. */
+  stateVersion: (org: string, workspace: string, name: string, part: 'state' | 'json' | 'outputs') =>
+    `state/${org}/${workspace}/versions/${name}.${part === 'state' ? 'tfstate' : part === 'json' ? 'json' : 'outputs.json'}`,
 };
 
 /** What deleting a job removes. */

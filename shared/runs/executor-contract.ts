@@ -7,6 +7,7 @@
  * only its key; the executor deletes it as soon as it has read it.
  */
 import type { Command, FlowType } from '../domain/flow';
+import type { ResourceCounts } from '../domain/records';
 
 /** Where an artifact lives: a path on disk (local) or an S3 object key (AWS). */
 export type ArtifactRef = string;
@@ -18,8 +19,10 @@ export interface ExecutorContext {
   stepId: string;
   stepName: string;
   stepType: FlowType;
-  /** Git URL; locally also file:// URLs and absolute paths. */
+  /** Git URL; locally also file:// URLs and absolute paths. Empty for a run of an uploaded configuration. */
   source: string;
+  /** A terraform CLI run: its uploaded configuration (a .tar.gz) is unpacked instead of checking out `source`. */
+  archive?: ArtifactRef | null;
   /** Branch, tag (refs/tags/<tag>), or any ref git can clone. */
   branch: string;
   /** Check out exactly this commit when set (else the tip of `branch`). */
@@ -38,6 +41,8 @@ export interface ExecutorContext {
   /** ENV variables, and TERRAFORM variables (passed as TF_VAR_<key>), sensitive ones included. */
   env: Record<string, string>;
   terraformVars: Record<string, string>;
+  /** A CLI run's -var values (HCL literals), written to an .auto.tfvars: they win over workspace variables. */
+  runVariables?: { key: string; value: string }[];
   /** Values to mask in the step log (the sensitive variables). */
   secrets: string[];
   /** terraformApply after a plan: the plan file saved by that plan step. */
@@ -46,6 +51,16 @@ export interface ExecutorContext {
   planOut?: ArtifactRef | null;
   /** The workspace's state (persists between jobs). */
   backend: { type: 'local'; path: string } | { type: 's3'; bucket: string; key: string; region: string };
+  /**
+   * The workspace's current state version. It replaces the backend's state when that is missing, of
+   * another lineage or older (the terraform CLI pushed a state, or applied locally, since the last run).
+   */
+  stateIn?: { ref: ArtifactRef; md5: string } | null;
+  /**
+   * Where the state is saved, with its outputs, when the step leaves it different from stateIn (an
+   * apply or destroy; or a plan finding the newer state a cancelled apply left behind): the workspace's next version.
+   */
+  stateOut?: { state: ArtifactRef; outputs: ArtifactRef } | null;
   /** The step log: appended while the step runs. */
   log: ArtifactRef;
   /** The workspace's provider cache (an archive of terraform's plugin cache), kept between steps. */
@@ -64,8 +79,20 @@ export interface ExecutorResult {
   planChanges?: boolean;
   /** The commit that was checked out and ran. */
   commitId?: string;
+  /** Terraform steps: what the plan would change or the apply changed (terraform's summary line). */
+  resources?: ResourceCounts;
+  /** The step left the state different from stateIn: the new state, saved at the context's stateOut. */
+  state?: StateWritten;
   /** One line for the job's `output` (never contains a secret). */
   message: string;
+}
+
+export interface StateWritten {
+  serial: number;
+  lineage: string;
+  md5: string;
+  size: number;
+  terraformVersion: string | null;
 }
 
 /** Names of the CodeBuild exported variables carrying an ExecutorResult (AWS). */
@@ -75,7 +102,23 @@ export const RESULT_VARIABLES = {
   planChanges: 'TK_PLAN_CHANGES',
   commitId: 'TK_COMMIT',
   message: 'TK_MESSAGE',
+  resources: 'TK_RESOURCES',
+  state: 'TK_STATE',
 } as const;
+
+const countsText = (c: ResourceCounts) => [c.add, c.change, c.destroy, c.import].join(',');
+function countsOf(text: string): ResourceCounts | undefined {
+  const n = text.split(',').map(Number);
+  return n.length === 4 && n.every((x) => Number.isSafeInteger(x) && x >= 0) ? { add: n[0]!, change: n[1]!, destroy: n[2]!, import: n[3]! } : undefined;
+}
+function stateOf(text: string): StateWritten | undefined {
+  try {
+    const s = JSON.parse(text) as StateWritten;
+    return typeof s.serial === 'number' && typeof s.lineage === 'string' && typeof s.md5 === 'string' && typeof s.size === 'number' ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** ExecutorResult → CodeBuild's ExportedEnvironmentVariables shape (what the state machine sees). */
 export function toExported(result: ExecutorResult): { Name: string; Value: string }[] {
@@ -85,17 +128,23 @@ export function toExported(result: ExecutorResult): { Name: string; Value: strin
     { Name: RESULT_VARIABLES.planChanges, Value: result.planChanges === undefined ? '' : String(result.planChanges) },
     { Name: RESULT_VARIABLES.commitId, Value: result.commitId ?? '' },
     { Name: RESULT_VARIABLES.message, Value: result.message },
+    { Name: RESULT_VARIABLES.resources, Value: result.resources ? countsText(result.resources) : '' },
+    { Name: RESULT_VARIABLES.state, Value: result.state ? JSON.stringify(result.state) : '' },
   ];
 }
 
 export function fromExported(exported: { Name?: string; Value?: string }[] | undefined): ExecutorResult {
   const get = (name: string) => exported?.find((e) => e.Name === name)?.Value ?? '';
   const planChanges = get(RESULT_VARIABLES.planChanges);
+  const resources = countsOf(get(RESULT_VARIABLES.resources));
+  const state = stateOf(get(RESULT_VARIABLES.state));
   return {
     status: get(RESULT_VARIABLES.status) === 'completed' ? 'completed' : 'failed',
     exitCode: Number(get(RESULT_VARIABLES.exitCode) || 1),
     ...(planChanges ? { planChanges: planChanges === 'true' } : {}),
     ...(get(RESULT_VARIABLES.commitId) ? { commitId: get(RESULT_VARIABLES.commitId) } : {}),
     message: get(RESULT_VARIABLES.message) || 'the executor reported no result',
+    ...(resources ? { resources } : {}),
+    ...(state ? { state } : {}),
   };
 }

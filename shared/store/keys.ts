@@ -21,6 +21,9 @@
  * | workspace name guard | ORG#<org>         | WSNAME#<name lc>        |                             |                               |                               |
  * | variable             | WS#<ws>           | VAR#<variable>          |                             |                               |                               |
  * | variable key guard   | WS#<ws>           | VARKEY#<category>#<key> |                             |                               |                               |
+ * | configuration version| WS#<ws>           | CV#<time-ordered key>   |                             |                               |                               |
+ * | state version        | WS#<ws>           | SV#<padded sequence>    |                             |                               |                               |
+ * | current state (head) | WS#<ws>           | SVHEAD                  |                             |                               |                               |
  * | webhook              | WEBHOOK#<wh>      | WEBHOOK                 | WS#<ws>#WEBHOOK / <created>#<wh> |                          |                               |
  * | webhook event rule   | WEBHOOK#<wh>      | EVENT#<rule>            |                             |                               |                               |
  * | event rule pointer   | WEBHOOKEVENT#<rule> | WEBHOOKEVENT          |                             |                               |                               |
@@ -63,6 +66,11 @@
  * | list workspaces of an org                     | Query GSI1 gsi1pk=ORG#<org>#WS                                       |
  * | get a workspace by id (v1.3 paths: no org)    | GetItem WS#<ws>/WS                                                   |
  * | list variables of a workspace                 | Query pk=WS#<ws>, sk begins_with VAR#                                |
+ * | a workspace with its variables (run context)  | Query pk=WS#<ws>, sk >= VAR# (VAR#…, VARKEY#…, WS)                   |
+ * | current state version of a workspace          | GetItem WS#<ws>/SVHEAD (holds a copy of the current version)         |
+ * | state history of a workspace, newest first    | Query pk=WS#<ws>, sk begins_with SV#, descending                     |
+ * | a configuration version / a state version     | GetItem WS#<ws>/CV#<key> / SV#<seq> (their TFE ids carry <ws>)       |
+ * | latest configuration version of a workspace   | Query pk=WS#<ws>, sk begins_with CV#, descending                     |
  * | create a job                                  | BatchGet org+workspace+template; UpdateItem ADD on the id counter;   |
  * |                                               | TransactWrite the job + its join to the workspace queue (no conflicts) |
  * | delete an organization's items                | Query pk=ORG#<org> (keys only), BatchWrite deletes                   |
@@ -118,6 +126,9 @@ export const keys = {
   workspaceName: (org: string, name: string): Key => ({ pk: `ORG#${org}`, sk: `WSNAME#${lc(name)}` }),
   variable: (ws: string, variable: string): Key => ({ pk: `WS#${ws}`, sk: `VAR#${variable}` }),
   variableKey: (ws: string, category: string, key: string): Key => ({ pk: `WS#${ws}`, sk: `VARKEY#${category}#${key}` }),
+  configurationVersion: (ws: string, key: string): Key => ({ pk: `WS#${ws}`, sk: `CV#${key}` }),
+  stateVersion: (ws: string, sequence: number): Key => ({ pk: `WS#${ws}`, sk: `SV#${padJobId(sequence)}` }),
+  stateHead: (ws: string): Key => ({ pk: `WS#${ws}`, sk: 'SVHEAD' }),
   webhook: (wh: string): Key => ({ pk: `WEBHOOK#${wh}`, sk: 'WEBHOOK' }),
   webhookEvent: (wh: string, rule: string): Key => ({ pk: `WEBHOOK#${wh}`, sk: `EVENT#${rule}` }),
   webhookDelivery: (wh: string, deliveryKey: string): Key => ({ pk: `WEBHOOK#${wh}`, sk: `DELIVERY#${deliveryKey}` }),
@@ -132,6 +143,8 @@ export const prefixes = {
   template: 'TPL#',
   job: 'JOB#',
   variable: 'VAR#',
+  configurationVersion: 'CV#',
+  stateVersion: 'SV#',
   webhookEvent: 'EVENT#',
   webhookDelivery: 'DELIVERY#',
 };
@@ -149,7 +162,7 @@ export interface Partition {
 export const partitions = {
   /** Everything keyed by the organization: its item, teams, templates, guards, counter and jobs. */
   organization: (org: string): Partition => ({ pk: ['pk', `ORG#${org}`] }),
-  /** Everything keyed by the workspace: its item, variables and their guards. */
+  /** Everything keyed by the workspace: its item, variables and their guards, configuration and state versions. */
   workspace: (ws: string): Partition => ({ pk: ['pk', `WS#${ws}`] }),
   /** A webhook, its event rules and its delivery records. */
   webhook: (wh: string): Partition => ({ pk: ['pk', `WEBHOOK#${wh}`] }),

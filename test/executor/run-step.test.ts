@@ -67,7 +67,7 @@ describe('terraform steps', () => {
 
   it('plans changes, saves the plan and records the commit', async () => {
     const { result, log } = await tf({ stepType: 'terraformPlan', stepName: 'Plan', planOut: planFile() });
-    expect(result, log).toEqual({ status: 'completed', exitCode: 2, planChanges: true, commitId: repo.head, message: 'plan found changes' });
+    expect(result, log).toEqual({ status: 'completed', exitCode: 2, planChanges: true, commitId: repo.head, message: 'plan found changes', resources: { add: 1, change: 0, destroy: 0, import: 0 } });
     expect(log.split('\n')[0]).toBe(`Step "Plan" (terraformPlan) of job 7 at commit ${repo.head} (main)`);
     expect(log).toContain('$ terraform init -input=false -no-color');
     expect(log).toContain('$ terraform plan -input=false -no-color -lock-timeout=120s -detailed-exitcode -out=');

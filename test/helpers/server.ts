@@ -36,7 +36,7 @@ export async function startServer(env: Record<string, string | undefined> = {}):
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    url: `http://localhost:${port}`,
+    url: `${childEnv.TERRAKUBE_TLS_CERT_FILE ? 'https' : 'http'}://localhost:${port}`,
     child,
     output: () => output,
     async stop(signal = 'SIGTERM') {

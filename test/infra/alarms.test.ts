@@ -12,7 +12,8 @@ type Json = Record<string, any>;
 let synth: Synthesized;
 let alarms: Json[];
 beforeAll(() => {
-  synth = synthesize({ alarmEmail: 'oncall@example.com' });
+  // Also the non-default CORS configuration, asserted at the end (one synth for both).
+  synth = synthesize({ alarmEmail: 'oncall@example.com', corsOrigins: ['https://ui.example.com', 'http://localhost:3000'] });
   alarms = Object.values(synth.template.findResources('AWS::CloudWatch::Alarm')).map((a) => (a as Json).Properties);
 });
 
@@ -80,5 +81,16 @@ describe('dashboard', () => {
     const metricCount = body.match(/\\"(TerrakubeJobs|AWS\/[A-Za-z]+)\\"/g)?.length ?? 0;
     expect(metricCount).toBeGreaterThan(20);
     expect(metricCount).toBeLessThanOrEqual(50);
+  });
+});
+
+describe('CORS (issue 18)', () => {
+  it('configures the HTTP API to answer preflights for the configured origins, with Authorization, PATCH and DELETE allowed', () => {
+    const api = Object.values(synth.template.findResources('AWS::ApiGatewayV2::Api'))[0] as Json;
+    const cors = api.Properties.CorsConfiguration;
+    expect(cors.AllowOrigins).toEqual(['https://ui.example.com', 'http://localhost:3000']);
+    expect(cors.AllowCredentials).toBe(true);
+    expect(cors.AllowHeaders).toEqual(expect.arrayContaining(['Authorization', 'Content-Type', 'Last-Event-ID']));
+    expect(cors.AllowMethods).toEqual(expect.arrayContaining(['PATCH', 'DELETE', 'POST', 'GET']));
   });
 });

@@ -48,6 +48,10 @@ const ACTIONS: Record<Access, string[]> = {
   'webhooks:receive': ['kms:Decrypt', 'lambda:InvokeFunction'],
   'state:unlock': ['s3:GetObject', 's3:DeleteObject', 's3:ListBucket'],
   'schedules:manage': ['iam:PassRole', 'scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'],
+  // A reader of a prefix may list it (a missing key is a 404, not AccessDenied): job-runner.ts grantObjects.
+  'state:read': ['s3:GetObject', 's3:ListBucket'],
+  'state:write': ['s3:PutObject'],
+  'configurations:upload': ['s3:GetObject', 's3:PutObject', 's3:ListBucket'],
 };
 const TABLE = [...ACTIONS['table:read'], ...ACTIONS['table:write']];
 const OTHERS: Record<string, string[]> = {

@@ -56,6 +56,8 @@ describe('workspaces', () => {
   it('accepts local sources only when served locally', async () => {
     const res = await call('POST', wsPath(), { token: member, body: doc('workspace', { name: 'local-one', source: '/srv/repos/infra' }) });
     expect(res.status).toBe(201);
+    // A bare absolute path is stored as the file:// URL it means (issue 18), so the UI can show it.
+    expect(res.body.data.attributes.source).toBe('file:///srv/repos/infra');
   });
 
   it('checks defaultTemplate belongs to the organization', async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteDef } from '../../shared/routes';
 import { documentClient } from '../../shared/wiring';
 import { adminToken, call, useTable, type ApiAnswer } from '../helpers/api';
-import { buildWorld, documentRoutes, paramsOf, pathOf, takesDocument, validBody, type World } from '../helpers/world';
+import { buildWorld, documentRoutes, paramsOf, pathOf, sendsDocument, validBody, type World } from '../helpers/world';
 
 useTable();
 let admin: string;
@@ -143,7 +143,7 @@ describe('bad ids in paths', () => {
           const path = pathOf(route, world, { [param]: encodeBytes(id) });
           const res = await call(route.method, path, {
             token: admin,
-            ...(takesDocument(route) ? { body: { data: validBody(route, world) } } : route.method === 'POST' ? { body: {}, headers: { 'x-github-event': 'push' } } : {}),
+            ...(sendsDocument(route) ? { body: { data: validBody(route, world) } } : route.method === 'POST' ? { body: {}, headers: { 'x-github-event': 'push' } } : {}),
           });
           expectRefused(res, `${route.method} ${path}`);
         }),

@@ -11,7 +11,7 @@ import { ROUTES, type RouteDef } from '../../shared/routes';
 import { adminToken, call, token, useTable } from '../helpers/api';
 import { createJob, createTeam, createWorkspace } from '../helpers/fixtures';
 import { noRuns, recordingRuns } from '../helpers/runs';
-import { buildWorld, pathOf, takesDocument, validBody, type World } from '../helpers/world';
+import { buildWorld, pathOf, sendsDocument, validBody, type World } from '../helpers/world';
 
 useTable();
 
@@ -24,8 +24,18 @@ for (const route of ROUTES) {
   const key = `${route.method} ${route.path}`;
   const p = route.path;
   let rule: Rule | undefined;
+  // TFE API (shared/tfe/permissions.ts): members read; workspaces are created and set up with
+  // manageWorkspace; runs, state and locks take manageJob. The log URL's capability is its path.
+  const tfeWorkspaceWrites = ['POST /api/v2/organizations/{organization}/workspaces', 'PATCH /api/v2/workspaces/{workspaceTfeId}', 'POST /api/v2/workspaces/{workspaceTfeId}/actions/force-unlock'];
+  if (route.auth === 'none' && (p.startsWith('/api/v2/') || p.startsWith('/.well-known/') || p === '/api/terraform/motd')) rule = 'public';
+  else if (p === '/api/v2/account/details') rule = 'authenticated';
+  else if (p.startsWith('/api/v2/')) rule = route.method === 'GET' ? 'read' : tfeWorkspaceWrites.includes(key) ? 'manageWorkspace' : 'manageJob';
+  else if (p === '/healthz' || p.endsWith('/index.json')) rule = 'public';
+  // Answers what the caller may see (an outsider: nothing), or nothing at all.
+  else if (p === '/graphql/api/v1' || (p.startsWith('/access-token/v1/teams') && !p.includes('{orgId}')) || p === '/api/v1/action' || p === '/api/v1/federated')
+    rule = 'authenticated';
   // Health, the API description and its reference page: public, and they read no data.
-  if (route.auth === 'none' && !p.startsWith('/webhook/')) rule = 'public';
+  else if (route.auth === 'none' && !p.startsWith('/webhook/')) rule = 'public';
   else if (p.startsWith('/webhook/')) rule = 'signature';
   else if (p === '/api/v1/organization' && route.method === 'GET') rule = 'authenticated';
   // Atomic operations: each op needs what its href's route needs (request() adds a workspace).
@@ -75,12 +85,14 @@ afterAll(() => useRunControl(noRuns));
 const ATOMIC = 'application/vnd.api+json;ext="https://jsonapi.org/ext/atomic"';
 
 function request(route: RouteDef, tok?: string) {
+  if (route.path === '/graphql/api/v1')
+    return call('POST', route.path, { token: tok, body: { query: '{ organization { edges { node { id } } } }' }, contentType: 'application/json' });
   if (route.path.includes('/relationships/')) return call(route.method, pathOf(route, world), { token: tok, body: { data: null } });
   if (route.path === '/api/v1/operations') {
     const op = { op: 'add', href: `/organization/${world.org}/workspace`, data: { type: 'workspace', attributes: { name: `ops-${crypto.randomUUID()}`, source: 'https://example.com/r.git' } } };
     return call('POST', route.path, { token: tok, rawBody: JSON.stringify({ 'atomic:operations': [op] }), contentType: ATOMIC, headers: { accept: ATOMIC } });
   }
-  const body = takesDocument(route) ? { data: validBody(route, world) } : undefined;
+  const body = sendsDocument(route) ? { data: validBody(route, world) } : undefined;
   return call(route.method, pathOf(route, world), { token: tok, body });
 }
 
@@ -101,7 +113,8 @@ describe('permissions by role', () => {
       const rule = RULES[key] as Rule;
       if (rule === 'signature') {
         // No bearer token is involved: an unsigned delivery is refused whoever sends it.
-        for (const tok of Object.values(tokens)) expect((await call('POST', pathOf(route, world), { token: tok, body: {}, headers: { 'x-github-event': 'push' } })).status).toBe(401);
+        for (const tok of Object.values(tokens))
+          expect((await call('POST', pathOf(route, world), { token: tok, body: {}, headers: { 'x-github-event': 'push' } })).status).toBe(401);
         return;
       }
       if (rule !== 'public') expect((await request(route)).status, `${key} without a token`).toBe(401);
@@ -116,7 +129,7 @@ describe('permissions by role', () => {
       const role = allowed.find((r) => r !== 'admin' && r !== 'outsider') ?? allowed[0];
       if (!role) return;
       const res = await request(route, tokens[role]);
-      expect([200, 201, 202, 204, 409], `${key} as ${role}: ${res.status} ${res.text.slice(0, 200)}`).toContain(res.status);
+      expect([200, 201, 202, 204, 302, 409], `${key} as ${role}: ${res.status} ${res.text.slice(0, 200)}`).toContain(res.status);
     });
   }
 });
@@ -125,12 +138,15 @@ describe('approvals and cancels', () => {
   it('approve/reject: only the approval team (or an admin); cancel: manageJob or the approval team', async () => {
     const waiting = async () => {
       const ws = await createWorkspace(tokens.admin, world.org);
-      const id = await createJob(tokens.admin, world.org, ws, { tcl: Buffer.from('flow:\n  - type: approval\n    step: 1\n    team: APPROVERS\n').toString('base64') });
+      const id = await createJob(tokens.admin, world.org, ws, {
+        tcl: Buffer.from('flow:\n  - type: approval\n    step: 1\n    team: APPROVERS\n').toString('base64'),
+      });
       const state = await advance({ organizationId: world.org, jobId: Number(id) });
       await awaitApproval({ token: `t-${id}`, organizationId: world.org, jobId: Number(id), stepId: state.step?.id as string, team: 'APPROVERS' });
       return id;
     };
-    const patch = (id: string, status: string, tok: string) => call('PATCH', `/api/v1/organization/${world.org}/job/${id}`, { token: tok, body: { data: { type: 'job', id, attributes: { status } } } });
+    const patch = (id: string, status: string, tok: string) =>
+      call('PATCH', `/api/v1/organization/${world.org}/job/${id}`, { token: tok, body: { data: { type: 'job', id, attributes: { status } } } });
     const id = await waiting();
     for (const status of ['approved', 'rejected']) {
       expect((await patch(id, status, tokens.outsider)).status).toBe(404);
@@ -149,11 +165,48 @@ describe('approvals and cancels', () => {
 describe('forged tokens on every bearer route', () => {
   const forgeries: [string, () => Promise<string>][] = [
     ['alg none', async () => new UnsecuredJWT({ email: 'x@x.io', groups: ['TERRAKUBE_ADMIN'] }).setIssuer('Terrakube').encode()],
-    ['a guessed key', async () => new SignJWT({ email: 'x@x.io', groups: ['TERRAKUBE_ADMIN'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer('Terrakube').sign(new TextEncoder().encode('secret'))],
-    ['expired', async () => new SignJWT({ email: 'x@x.io', groups: ['TERRAKUBE_ADMIN'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer('Terrakube').setExpirationTime(1).sign(new TextEncoder().encode(process.env.TERRAKUBE_PAT_SECRET as string))],
-    ['not yet valid', async () => new SignJWT({ email: 'x@x.io', groups: ['TERRAKUBE_ADMIN'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer('Terrakube').setNotBefore('2h').sign(new TextEncoder().encode(process.env.TERRAKUBE_PAT_SECRET as string))],
-    ['another issuer', async () => new SignJWT({ email: 'x@x.io', groups: ['TERRAKUBE_ADMIN'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer('Evil').sign(new TextEncoder().encode(process.env.TERRAKUBE_PAT_SECRET as string))],
-    ['no groups', async () => new SignJWT({ email: 'x@x.io' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('Terrakube').sign(new TextEncoder().encode(process.env.TERRAKUBE_PAT_SECRET as string))],
+    [
+      'a guessed key',
+      async () =>
+        new SignJWT({ email: 'x@x.io', groups: ['TERRAKUBE_ADMIN'] })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer('Terrakube')
+          .sign(new TextEncoder().encode('secret')),
+    ],
+    [
+      'expired',
+      async () =>
+        new SignJWT({ email: 'x@x.io', groups: ['TERRAKUBE_ADMIN'] })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer('Terrakube')
+          .setExpirationTime(1)
+          .sign(new TextEncoder().encode(process.env.TERRAKUBE_PAT_SECRET as string)),
+    ],
+    [
+      'not yet valid',
+      async () =>
+        new SignJWT({ email: 'x@x.io', groups: ['TERRAKUBE_ADMIN'] })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer('Terrakube')
+          .setNotBefore('2h')
+          .sign(new TextEncoder().encode(process.env.TERRAKUBE_PAT_SECRET as string)),
+    ],
+    [
+      'another issuer',
+      async () =>
+        new SignJWT({ email: 'x@x.io', groups: ['TERRAKUBE_ADMIN'] })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer('Evil')
+          .sign(new TextEncoder().encode(process.env.TERRAKUBE_PAT_SECRET as string)),
+    ],
+    [
+      'no groups',
+      async () =>
+        new SignJWT({ email: 'x@x.io' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer('Terrakube')
+          .sign(new TextEncoder().encode(process.env.TERRAKUBE_PAT_SECRET as string)),
+    ],
   ];
   it.each(forgeries)('%s → 401 everywhere', async (_name, make) => {
     const forged = await make();

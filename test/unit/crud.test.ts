@@ -100,6 +100,7 @@ function request(who: Principal, params: Record<string, string>, body?: unknown)
   return {
     method: 'X',
     path: '/',
+    headers: {},
     params: { orgId: ORG, workspaceId: WS, ...params },
     query: new Map(),
     body,

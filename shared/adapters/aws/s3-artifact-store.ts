@@ -8,14 +8,27 @@ import { traced } from '../../observability/powertools';
 
 /** How long a link to a large log stays valid (it is made for the request that asked, and followed at once). */
 const LOG_LINK_SECONDS = 300;
+const errorName = (error: unknown) => (error as { name?: string }).name;
+const status = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+const isMissing = (error: unknown) => errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound' || status(error) === 404;
 
 export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
   let loaded: Promise<{ s3: typeof import('@aws-sdk/client-s3'); client: S3Client }> | undefined;
   const sdk = () => (loaded ??= import('@aws-sdk/client-s3').then((s3) => ({ s3, client: classifyTransientErrors(traced(new s3.S3Client({ region }))) })));
+  // Presigned URLs are signed with a client that adds no checksum of its own: one computed over the
+  // empty body at signing time would make S3 refuse the client's real upload.
+  let presigning: Promise<{ s3: typeof import('@aws-sdk/client-s3'); client: S3Client; sign: typeof import('@aws-sdk/s3-request-presigner').getSignedUrl }> | undefined;
+  const presigner = () =>
+    (presigning ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]).then(([s3, presign]) => ({
+      s3,
+      client: new s3.S3Client({ region, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
+      sign: presign.getSignedUrl,
+    })));
   return {
     contextRef: artifactPaths.context,
     planRef: artifactPaths.plan,
     logRef: artifactPaths.log,
+    ref: (path) => path,
     backend: (org, ws) => ({ type: 's3', bucket, key: artifactPaths.state(org, ws), region }),
     stopRef: artifactPaths.stop,
     providerCacheRef: artifactPaths.providers,
@@ -46,7 +59,7 @@ export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
         const res = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: ref }));
         return await res.Body?.transformToString('utf8');
       } catch (error) {
-        if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+        if (isMissing(error)) return undefined;
         throw error;
       }
     },
@@ -81,6 +94,40 @@ export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
         if (name === 'InvalidRange' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return Buffer.alloc(0);
         throw error;
       }
+    },
+    async readRange(ref, start, end) {
+      if (end <= start) return { bytes: Buffer.alloc(0) };
+      const { s3, client } = await sdk();
+      try {
+        const res = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: ref, Range: `bytes=${start}-${end - 1}` }));
+        const bytes = Buffer.from((await res.Body?.transformToByteArray()) ?? []);
+        const total = /\/(\d+)$/.exec(res.ContentRange ?? '')?.[1];
+        return { bytes, size: total !== undefined ? Number(total) : undefined };
+      } catch (error) {
+        // Missing, or a range past the end (416: nothing there, which includes an empty object).
+        if (isMissing(error) || errorName(error) === 'InvalidRange' || status(error) === 416) return { bytes: Buffer.alloc(0) };
+        throw error;
+      }
+    },
+    async stat(ref) {
+      const { s3, client } = await sdk();
+      try {
+        const res = await client.send(new s3.HeadObjectCommand({ Bucket: bucket, Key: ref }));
+        // A single-part upload's ETag is its MD5 under SSE-S3, the bucket's encryption.
+        const etag = (res.ETag ?? '').replace(/"/g, '');
+        return { size: res.ContentLength ?? 0, ...(/^[0-9a-f]{32}$/.test(etag) ? { md5: etag } : {}) };
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw error;
+      }
+    },
+    async uploadUrl(ref, { expiresInSeconds }) {
+      const { s3, client, sign } = await presigner();
+      return sign(client, new s3.PutObjectCommand({ Bucket: bucket, Key: ref }), { expiresIn: expiresInSeconds });
+    },
+    async downloadUrl(ref, { expiresInSeconds }) {
+      const { s3, client, sign } = await presigner();
+      return sign(client, new s3.GetObjectCommand({ Bucket: bucket, Key: ref }), { expiresIn: expiresInSeconds });
     },
     async removeJob(org, job) {
       const { s3, client } = await sdk();

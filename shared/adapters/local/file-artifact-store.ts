@@ -1,25 +1,44 @@
 /** Artifacts locally: files under the data dir, laid out as artifactPaths says (contexts readable by this user only). */
 import { watch } from 'node:fs';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import type { ArtifactStore } from '../../ports/artifact-store';
 import { JOB_ARTIFACT_KINDS, artifactPaths } from '../../runs/artifact-paths';
 import { localLockInfo, parseLock } from '../../runs/state-lock';
+import { signObjectUrl } from './object-urls';
+
+const missing = (error: unknown) => (error as { code?: string }).code === 'ENOENT';
 
 async function readText(ref: string): Promise<string | undefined> {
   try {
     return await readFile(ref, 'utf8');
   } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return undefined;
+    if (missing(error)) return undefined;
     throw error;
   }
 }
 
-export function fileArtifactStore(root: string): ArtifactStore {
+async function md5Of(path: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** `secret` signs the object URLs `npm start` serves (local/objects.ts). */
+export function fileArtifactStore(root: string, secret: string): ArtifactStore {
+  const pathOf = (ref: string) => {
+    const path = relative(root, ref);
+    if (path.startsWith('..') || path.includes(`..${sep}`)) throw new Error(`${ref} is outside the files dir`);
+    return path.split(sep).join('/');
+  };
+  const expiry = (seconds: number) => Math.floor(Date.now() / 1000) + seconds;
   return {
     contextRef: (org, job, step) => join(root, artifactPaths.context(org, job, step)),
     planRef: (org, job, step) => join(root, artifactPaths.plan(org, job, step)),
     logRef: (org, job, step) => join(root, artifactPaths.log(org, job, step)),
+    ref: (path) => join(root, path),
     backend: (org, ws) => ({ type: 'local', path: join(root, artifactPaths.state(org, ws)) }),
     stopRef: (org, job) => join(root, artifactPaths.stop(org, job)),
     providerCacheRef: (org, ws) => join(root, artifactPaths.providers(org, ws)),
@@ -63,6 +82,24 @@ export function fileArtifactStore(root: string): ArtifactStore {
         await file.close();
       }
     },
+    async readRange(ref, start, end) {
+      let file;
+      try {
+        file = await open(ref, 'r');
+      } catch (error) {
+        if (missing(error)) return { bytes: Buffer.alloc(0), size: 0 };
+        throw error;
+      }
+      try {
+        const { size } = await file.stat();
+        const length = Math.max(0, Math.min(end, size) - start);
+        const bytes = Buffer.alloc(length);
+        const { bytesRead } = length > 0 ? await file.read(bytes, 0, length, start) : { bytesRead: 0 };
+        return { bytes: bytes.subarray(0, bytesRead), size };
+      } finally {
+        await file.close();
+      }
+    },
     watch(ref, onChange) {
       try {
         const watcher = watch(ref, { persistent: false }, () => onChange());
@@ -72,6 +109,21 @@ export function fileArtifactStore(root: string): ArtifactStore {
       } catch {
         return undefined;
       }
+    },
+    async stat(ref) {
+      try {
+        const info = await stat(ref);
+        return { size: info.size, md5: await md5Of(ref) };
+      } catch (error) {
+        if (missing(error)) return undefined;
+        throw error;
+      }
+    },
+    async uploadUrl(ref, { baseUrl, expiresInSeconds, maxBytes }) {
+      return signObjectUrl(secret, baseUrl, { method: 'PUT', path: pathOf(ref), expires: expiry(expiresInSeconds), maxBytes });
+    },
+    async downloadUrl(ref, { baseUrl, expiresInSeconds }) {
+      return signObjectUrl(secret, baseUrl, { method: 'GET', path: pathOf(ref), expires: expiry(expiresInSeconds) });
     },
     async removeJob(org, job) {
       await Promise.all(JOB_ARTIFACT_KINDS.map((kind) => rm(join(root, artifactPaths.job(kind, org, job)), { recursive: true, force: true })));

@@ -128,3 +128,16 @@ export async function findRecentJobByComment(org: string, suffix: string, since:
   } while (start);
   return undefined;
 }
+
+/** A workspace's newest jobs, newest first (the TFE runs list): one Query of its job index. */
+export async function listNewestWorkspaceJobs(ws: string, limit: number): Promise<JobRecord[]> {
+  const p = partitions.jobsOfWorkspace(ws);
+  const page = await query({
+    index: p.index,
+    KeyConditionExpression: `${p.pk[0]} = :p`,
+    ExpressionAttributeValues: { ':p': p.pk[1] },
+    ScanIndexForward: false,
+    Limit: limit,
+  });
+  return page.items.map((i) => jobRef('', 0).decode(i));
+}

@@ -6,7 +6,7 @@ import { NotFound } from '../../domain/errors';
 import type { TeamFlags } from '../../domain/permissions';
 import type { TeamRecord } from '../../domain/records';
 import { indexes, keys, partitions, prefixes } from '../keys';
-import { ref, type Ref } from '../table';
+import { readPartition, ref, type Ref } from '../table';
 import { conditions, put, remove, update, type TxItem, type WritePlan } from '../writes';
 import { changedMeanwhile, nameGuard, unchanged, type NameGuardRecord } from './guards';
 
@@ -22,6 +22,12 @@ export const teamFlags = (t: TeamFlags): Required<TeamFlags> => ({
 
 /** The id of the organization's team for this group: its name guard's owner. */
 export const teamIdByNameRef = (org: string, name: string): Ref<string> => ref(keys.teamName(org, name), (item) => (item as unknown as NameGuardRecord).owner);
+
+/** All of an organization's teams, by name (the GraphQL endpoint's loader reads them whole). */
+export async function listTeams(org: string): Promise<TeamRecord[]> {
+  const items = await readPartition(partitions.organization(org), { prefix: prefixes.team });
+  return items.map((i) => teamRef(org, '').decode(i)).sort((a, b) => a.name.localeCompare(b.name));
+}
 
 /** An organization's teams, a page per Query, by name within a page. */
 export const teamCollection = (org: string) => ({

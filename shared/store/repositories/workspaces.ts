@@ -4,9 +4,10 @@
  */
 import { Conflict } from '../../domain/errors';
 import type { VariableRecord, WorkspaceRecord } from '../../domain/records';
+import type { StateHeadRecord } from '../../domain/versions';
 import { indexes, keys, partitions, prefixes } from '../keys';
 import { deleteAll, keyOf, query, read, readPartition, ref, stripKeys, type Ref } from '../table';
-import { conditions, put, remove, update, type WritePlan } from '../writes';
+import { ConditionFailed, conditions, put, remove, update, type TxItem, type WritePlan } from '../writes';
 import { changedMeanwhile, nameGuard, unchanged, type NameGuardRecord } from './guards';
 import { removeWorkspaceWebhooks } from './webhooks';
 
@@ -30,13 +31,18 @@ export async function organizationHasWorkspaces(org: string): Promise<boolean> {
   return (await query({ index: p.index, KeyConditionExpression: `${p.pk[0]} = :p`, ExpressionAttributeValues: { ':p': p.pk[1] }, Limit: 1 })).items.length > 0;
 }
 
-/** The workspace and all its variables: one Query of its partition. */
-export async function readWorkspaceWithVariables(id: string): Promise<{ workspace?: WorkspaceRecord; variables: VariableRecord[] }> {
-  const items = await readPartition(partitions.workspace(id));
+/**
+ * The workspace, all its variables and its current state version: one Query of its partition from
+ * SVHEAD on (SVHEAD < VAR# < VARKEY# < WS; the configuration and state history, CV# and SV#, sort before it).
+ */
+export async function readWorkspaceWithVariables(id: string): Promise<{ workspace?: WorkspaceRecord; variables: VariableRecord[]; stateHead?: StateHeadRecord }> {
+  const items = await readPartition(partitions.workspace(id), { from: keys.stateHead(id).sk });
   const item = items.find((i) => i.sk === keys.workspace(id).sk);
+  const head = items.find((i) => i.sk === keys.stateHead(id).sk);
   return {
     workspace: item ? stripKeys<WorkspaceRecord>(item) : undefined,
     variables: items.filter((i) => String(i.sk).startsWith(prefixes.variable)).map((i) => stripKeys<VariableRecord>(i)),
+    stateHead: head ? stripKeys<StateHeadRecord>(head) : undefined,
   };
 }
 
@@ -100,4 +106,21 @@ export async function removeDeletedWorkspaces(org: string): Promise<void> {
 /** What is left in a deleted workspace's partition: its variables and their guards. */
 export async function removeWorkspacePartition(id: string): Promise<void> {
   await deleteAll((await readPartition(partitions.workspace(id), { keysOnly: true })).map(keyOf));
+}
+
+/**
+ * Locks (TFE lock) or unlocks the workspace, conditional on it being in the other state; a lock also
+ * needs no job to hold it (a run locks its workspace while it runs). Fails with ConditionFailed.
+ */
+export function planSetWorkspaceLock(w: WorkspaceRecord, locked: boolean, audit: Pick<WorkspaceRecord, 'updatedBy' | 'updatedDate'>): TxItem {
+  return update(
+    keys.workspace(w.id),
+    { locked, ...audit },
+    {
+      condition: locked
+        ? { expression: 'attribute_exists(pk) AND locked = :false AND attribute_not_exists(activeJob)', values: { ':false': false } }
+        : { expression: 'attribute_exists(pk) AND locked = :true', values: { ':true': true } },
+    },
+    () => new ConditionFailed(0),
+  );
 }

@@ -1,0 +1,4 @@
+import { apiHandler } from '../../shared/http/api-handler';
+import { jobContext } from '../../shared/resources/job-context';
+
+export const handler = apiHandler(jobContext);

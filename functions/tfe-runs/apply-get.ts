@@ -1,0 +1,4 @@
+import { tfeHandler } from '../../shared/tfe/http';
+import { getApply } from '../../shared/tfe/phases';
+
+export const handler = tfeHandler(getApply);

@@ -1,0 +1,4 @@
+import { tfeHandler } from '../../shared/tfe/http';
+import { applyRun } from '../../shared/tfe/runs';
+
+export const handler = tfeHandler(applyRun, { body: 'optional' });

@@ -1,0 +1,4 @@
+import { tfeHandler } from '../../shared/tfe/http';
+import { cancelRun } from '../../shared/tfe/runs';
+
+export const handler = tfeHandler(cancelRun, { body: 'optional' });

@@ -1,0 +1,4 @@
+import { tfeHandler } from '../../shared/tfe/http';
+import { discardRun } from '../../shared/tfe/runs';
+
+export const handler = tfeHandler(discardRun, { body: 'optional' });

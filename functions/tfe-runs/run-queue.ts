@@ -1,0 +1,4 @@
+import { tfeHandler } from '../../shared/tfe/http';
+import { getRunQueue } from '../../shared/tfe/organizations';
+
+export const handler = tfeHandler(getRunQueue);

@@ -1,0 +1,4 @@
+import { tfeHandler } from '../../shared/tfe/http';
+import { accountDetails } from '../../shared/tfe/discovery';
+
+export const handler = tfeHandler(accountDetails);

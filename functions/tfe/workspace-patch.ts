@@ -1,0 +1,4 @@
+import { tfeHandler } from '../../shared/tfe/http';
+import { update } from '../../shared/tfe/workspaces';
+
+export const handler = tfeHandler(update, { body: true });

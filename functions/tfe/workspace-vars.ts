@@ -1,0 +1,4 @@
+import { tfeHandler } from '../../shared/tfe/http';
+import { variables } from '../../shared/tfe/workspaces';
+
+export const handler = tfeHandler(variables);
