@@ -8,8 +8,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     setupFiles: ['test/setup/env.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous: the CDK synth and cloud-assembly files run ~150 functions' worth of work on 2 shared cores.
+    testTimeout: 90_000,
+    hookTimeout: 180_000,
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],

@@ -7,6 +7,7 @@
 import { JOB_LIST_QUERY } from '../resources/job-list';
 import { JobResource, StepResource } from '../resources/job-documents';
 import { JobCreate, JobPatch } from '../resources/jobs';
+import { HistoryResource } from '../resources/history';
 import * as organizations from '../resources/organizations';
 import * as schedules from '../resources/schedules';
 import * as teams from '../resources/teams';
@@ -37,6 +38,8 @@ export const RESOURCES: Record<string, ResourceDoc> = {
   steps: { resource: StepResource, tag: 'Jobs' },
   webhooks: { resource: webhooks.WebhookResource, create: webhooks.Create, update: webhooks.Update },
   schedules: { resource: schedules.ScheduleResource, create: schedules.Create, update: schedules.Update, tag: 'Workspaces' },
+  // Only ever included (workspace include=history): no route of its own.
+  history: { resource: HistoryResource, tag: 'Workspaces' },
   'webhook-events': { resource: webhookEvents.WebhookEventResource, create: webhookEvents.Create, update: webhookEvents.Update, tag: 'Webhooks' },
 };
 
@@ -47,12 +50,12 @@ const anyDocument = { type: 'object' };
 
 /** Any body of these media types: for the APIs other clients define (the TFE API v2, GraphQL, the UI's helpers). */
 const anyBody = { [JSONAPI]: {}, 'application/json': {}, 'text/plain': { type: 'string' }, 'application/octet-stream': { type: 'string' } };
-const loosely = (summary: string, description: string, tag: string, statuses: number[], errors: number[] = []): OperationDoc => ({
+const loosely = (summary: string, description: string, tag: string, statuses: number[], errors: number[] = [], bodiless = [204, 302, 307]): OperationDoc => ({
   summary,
   description,
   tag,
   errors,
-  responses: Object.fromEntries(statuses.map((status) => [status, { description: 'See the description.', ...(status === 204 || status === 302 || status === 307 ? {} : { content: anyBody }) }])),
+  responses: Object.fromEntries(statuses.map((status) => [status, { description: 'See the description.', ...(bodiless.includes(status) ? {} : { content: anyBody }) }])),
 });
 const TFE = 'Terraform Cloud/Enterprise API v2, as the terraform CLI (go-tfe) calls it for a `cloud` block; its documents follow HashiCorp\'s API reference, not this document. See the README ("The terraform CLI").';
 
@@ -61,8 +64,8 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'functions/permissions/': loosely("The caller's effective team permissions, as the Terrakube UI reads them", 'A flat object of booleans (202, as Terrakube answers), or the caller\'s groups.', 'UI', [200, 202]),
   'functions/context/': loosely("A job's context (the structured plan and outputs)", '`{}` before there is any.', 'UI', [200]),
   'functions/unmodelled/': loosely('A feature this service does not provide', 'Always an empty collection (writes are 405 naming the feature); the IaC version lists are static.', 'UI', [200]),
-  'functions/tfe/': loosely('TFE API v2: discovery, organizations, workspaces, state', TFE, 'TFE', [200, 201, 204, 302], [422]),
-  'functions/tfe-runs/': loosely('TFE API v2: configuration versions, runs, plans, applies, logs', TFE, 'TFE', [200, 201, 202, 204, 302], [409, 422]),
+  'functions/tfe/': loosely('TFE API v2: discovery, organizations, workspaces, state', TFE, 'TFE', [200, 201, 204, 302], [400, 404, 409, 422]),
+  'functions/tfe-runs/': loosely('TFE API v2: configuration versions, runs, plans, applies, logs', TFE, 'TFE', [200, 201, 202, 204, 302], [400, 404, 409, 422], [202, 204, 302, 307]),
   'functions/operations/post.ts': {
     summary: 'JSON:API atomic operations',
     description: 'Several adds, updates and removes of the resources under /api/v1 in one request, committed together or not at all (the Terrakube UI creates workspaces and saves webhooks this way). Each operation is checked as its own route would check it.',

@@ -4,10 +4,26 @@
  * (the TFE API's download, which answers with a short-lived URL of the store).
  */
 import type { ApiRequest } from '../http/api-handler';
-import type { ResourceObject } from '../http/jsonapi';
+import * as v from 'valibot';
+import { AuditAttributes, resourceSchema, toOne } from '../http/resource-schema';
 import { listStateVersions } from '../store/repositories/state-versions';
 
-export async function historyResources(req: ApiRequest, workspace: { id: string; organizationId: string }): Promise<ResourceObject[]> {
+/** A workspace's state history entry (Terrakube's `history`): one per finalized state version. */
+export const HistoryResource = resourceSchema(
+  'history',
+  {
+    jobReference: v.nullable(v.string()),
+    /** Where the state file is downloaded (the TFE API's state version download). */
+    output: v.string(),
+    serial: v.number(),
+    md5: v.string(),
+    lineage: v.string(),
+    ...AuditAttributes,
+  },
+  { workspace: toOne('workspace') },
+);
+
+export async function historyResources(req: ApiRequest, workspace: { id: string; organizationId: string }): Promise<v.InferOutput<typeof HistoryResource>[]> {
   const versions = (await listStateVersions(workspace.id)).filter((v) => v.status === 'finalized');
   return versions.map((v) => ({
     type: 'history',
@@ -23,6 +39,8 @@ export async function historyResources(req: ApiRequest, workspace: { id: string;
       updatedBy: v.createdBy,
       updatedDate: v.finalizedDate ?? v.createdDate,
     },
-    relationships: { workspace: { data: { type: 'workspace', id: workspace.id } } },
+    relationships: { workspace: { data: { type: 'workspace' as const, id: workspace.id } } },
+    // The state version it records, in the TFE API (this API has no path of its own for it).
+    links: { self: `${req.baseUrl}/api/v2/state-versions/${v.id}` },
   }));
 }

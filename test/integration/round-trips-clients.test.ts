@@ -40,10 +40,10 @@ describe('DynamoDB round trips of client requests', () => {
     expect(await count(() => call('GET', `/api/v1/webhook_event/${event}`, { token: admin }), 200)).toBe(3);
   });
 
-  it('the UI run list: the scope, then in parallel the newest jobs, the variables, the webhook and the schedules', async () => {
+  it('the UI run list: the scope, then in parallel the newest jobs, the variables, the webhook, the schedules and the state history', async () => {
     const trips = await count(() => call('GET', `/api/v1/organization/${org}/workspace/${ws}?include=job,variable,history,schedule,vcs,agent,organization,webhook,reference,project`, { token: admin }), 200);
-    // The scope (one batch read), then one request each, in parallel: jobs, variables, webhook, schedules (one Query).
-    expect(trips).toBe(5);
+    // The scope (one batch read), then one request each, in parallel: jobs, variables, webhook, schedules, history (state versions).
+    expect(trips).toBe(6);
   });
 
   it('atomic operations: the reads each op plans with, then one transaction for all of them', async () => {
