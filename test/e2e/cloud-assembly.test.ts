@@ -128,7 +128,8 @@ describe('the synthesized cloud assembly, deployed locally', () => {
     const probe = `const m = await import(${JSON.stringify(join(env.LAMBDA_TASK_ROOT as string, 'index.mjs'))}); try { await m.handler(null, {}); } catch (e) { console.log(e.stack); }`;
     const trace = execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env: { ...env, PATH: process.env.PATH, AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9' } as NodeJS.ProcessEnv, encoding: 'utf8' });
     expect(trace).toMatch(/at \S+ \(\S+\/shared\/run-tasks\/\S+\.ts:\d+:\d+\)/);
-  });
+    // Importing every function (over 140 with the TFE and UI routes) takes longer than the default on a busy machine.
+  }, 120_000);
 
   it('answers every route of the route table through its bundled function, with no 5xx', async () => {
     const missing = '00000000-0000-4000-8000-000000000000';

@@ -40,9 +40,9 @@ describe('DynamoDB round trips of client requests', () => {
     expect(await count(() => call('GET', `/api/v1/webhook_event/${event}`, { token: admin }), 200)).toBe(3);
   });
 
-  it('the UI run list: the scope, then in parallel the newest jobs, the variables and the webhook', async () => {
+  it('the UI run list: the scope, then in parallel the newest jobs, the variables, the webhook, the schedules and the state versions', async () => {
     const trips = await count(() => call('GET', `/api/v1/organization/${org}/workspace/${ws}?include=job,variable,history,schedule,vcs,agent,organization,webhook,reference,project`, { token: admin }), 200);
-    expect(trips).toBe(4);
+    expect(trips).toBe(6);
   });
 
   it('atomic operations: the reads each op plans with, then one transaction for all of them', async () => {
