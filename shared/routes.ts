@@ -211,7 +211,7 @@ export const ROUTES: readonly RouteDef[] = [
   ...notProvided(`${ORG}/collection`, 'variable collections'),
   ...notProvided(`${API}/action`, 'actions'),
   ...notProvided(`${API}/federated`, 'federated credentials'),
-  { ...R('GET', '/notification/v1/workspace/{workspaceId}/deliveries', 'unmodelled/deliveries', ['table:read']), name: 'ListNotificationDeliveries' },
+  { ...R('GET', '/notification/v1/workspace/{workspaceId}/deliveries', 'unmodelled/deliveries', read), name: 'ListNotificationDeliveries' },
   ...(['terraform', 'tofu'] as const).map((iac) => ({
     ...R('GET', `/${iac}/index.json`, `unmodelled/${iac}-index`, [], 'none'),
     name: iac === 'terraform' ? 'TerraformVersions' : 'TofuVersions',
