@@ -125,6 +125,10 @@ const FUNCTION_ENV = {
   TERRAKUBE_STEP_TIMEOUT_SECONDS: '840',
   TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: '86400',
   PAT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench',
+  SCHEDULE_GROUP: 'bench',
+  SCHEDULE_TARGET_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:bench',
+  SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/bench',
+  SCHEDULE_DEAD_LETTER_ARN: 'arn:aws:sqs:us-east-1:000000000000:bench',
 };
 
 function importOnce(file: string): Sample {
