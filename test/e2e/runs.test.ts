@@ -144,7 +144,7 @@ describe('npm start killed mid-job', () => {
 
   beforeAll(async () => {
     const ws = await workspace();
-    running = await job(ws, script('echo started; sleep 30'));
+    running = await job(ws, script('echo started; sleep 37'));
     queued = await job(ws, script('echo after the restart'));
     waiting = await job(await workspace(), { templateReference: await templateId('Terraform-Plan/Apply-Cli') });
     await until(running, (j) => j.attributes.status === 'running');
@@ -166,8 +166,9 @@ describe('npm start killed mid-job', () => {
     expect((await until(waiting, ended)).job.attributes.status).toBe('completed');
   });
 
+  // A sleep no other test runs: files run in parallel, and their steps show in the same process table.
   it('stopped the executor the killed process had started', () => {
-    const left = execSync('ps -eo args', { encoding: 'utf8' }).split('\n').filter((l) => l.includes('sleep 30') && !l.includes('ps -eo'));
+    const left = execSync('ps -eo args', { encoding: 'utf8' }).split('\n').filter((l) => l.includes('sleep 37') && !l.includes('ps -eo'));
     expect(left).toEqual([]);
   });
 });
