@@ -86,7 +86,15 @@ const checked: { last?: string } = {};
 export function openApiViolations(method: string, pathAndQuery: string, status: number, contentType: string | null | undefined, text: string): string[] {
   const [rawPath = '', query = ''] = pathAndQuery.split('?', 2);
   const path = rawPath.length > 1 ? rawPath.replace(/\/+$/, '') : rawPath;
-  const variant = /(^|&)fields(\[|%5B)/i.test(query) ? 'sparse' : 'full';
+  // Decoded first: a client may percent-encode every character of `fields[job]`, as the server decodes it.
+  const decoded = (() => {
+    try {
+      return decodeURIComponent(query);
+    } catch {
+      return query;
+    }
+  })();
+  const variant = /(^|&)fields\[/i.test(decoded) || /(^|&)fields(\[|%5B)/i.test(query) ? 'sparse' : 'full';
   const { doc, operations, ajv, validators, pointers } = compile(variant);
   const operation = operations.find((o) => o.method === method.toUpperCase() && o.pattern.test(path));
   if (!operation) return [];
