@@ -8,6 +8,7 @@
  * DynamoDB transaction: all or nothing. An operation that fails answers a 4xx whose `source.pointer`
  * starts with /atomic:operations/N, and nothing is written.
  */
+import { matchPath } from '../routes';
 import { Conflict, DomainError, Invalid, Problems, Unauthorized, Unavailable, pointer } from '../domain/errors';
 import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { unsupportedMediaType } from '../http/errors';
@@ -76,20 +77,10 @@ function acceptsAtomic(value: string | undefined): boolean {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The href's parameters by the route table's matcher, percent-decoded as API Gateway decodes path parameters. */
 function match(pattern: string, path: string): Record<string, string> | undefined {
-  const want = pattern.split('/');
-  const got = path.split('/');
-  if (want.length !== got.length) return undefined;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i] as string;
-    const g = got[i] as string;
-    if (w.startsWith('{')) {
-      if (!g) return undefined;
-      params[w.slice(1, -1)] = decodeURIComponent(g);
-    } else if (w !== g) return undefined;
-  }
-  return params;
+  const params = matchPath(pattern, path);
+  return params && Object.fromEntries(Object.entries(params).map(([name, value]) => [name, decodeURIComponent(value)]));
 }
 
 /** The error of operation `n`, its pointer moved under /atomic:operations/n. */
