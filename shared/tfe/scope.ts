@@ -43,7 +43,7 @@ export async function workspaceByName<R extends Refs>(principal: Principal, orgN
   const org = requireMember(principal, found.org, orgName);
   if (!found.wsId) throw workspaceNotFound(name);
   const { workspace, ...rest } = (await readTogether({ ...refs(found.wsId), workspace: workspaceRef(found.wsId) })) as { workspace?: WorkspaceRecord } & Record<string, unknown>;
-  if (!workspace || workspace.organizationId !== org.id) throw workspaceNotFound(name);
+  if (!workspace || workspace.deleted || workspace.organizationId !== org.id) throw workspaceNotFound(name);
   return { org, workspace, refs: rest as WorkspaceScope<R>['refs'] };
 }
 
@@ -57,7 +57,8 @@ export async function workspaceById<R extends Refs>(principal: Principal, tfeId:
 /** A workspace by its id, for a member of its organization. */
 export async function workspaceOf<R extends Refs>(principal: Principal, id: string, refs: (ws: string) => R = () => ({}) as R, shownAs = id): Promise<WorkspaceScope<R>> {
   const { workspace, ...rest } = (await readTogether({ ...refs(id), workspace: workspaceRef(id) })) as { workspace?: WorkspaceRecord } & Record<string, unknown>;
-  if (!workspace) throw workspaceNotFound(shownAs);
+  // A soft-deleted workspace is gone on every path, as in the Jobs API (its item stays for its jobs' record).
+  if (!workspace || workspace.deleted) throw workspaceNotFound(shownAs);
   const org = await read(organizationRef(workspace.organizationId));
   if (!org || !isMember(principal, org)) throw workspaceNotFound(shownAs);
   return { org, workspace, refs: rest as WorkspaceScope<R>['refs'] };

@@ -124,4 +124,19 @@ describe('TFE API', () => {
     });
     expect(run.status, run.text).toBe(400);
   });
+  it('a soft-deleted workspace is gone by id and by name, as in the Jobs API', async () => {
+    const name = unique('gone');
+    const created = await tfe('POST', `organizations/${orgName}/workspaces`, admin, { data: { type: 'workspaces', attributes: { name } } });
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.data.id as string;
+    const wsId = id.replace(/^ws-/, '');
+    const deleted = await call('PATCH', `/api/v1/organization/${org}/workspace/${wsId}`, {
+      token: admin,
+      body: { data: { type: 'workspace', id: wsId, attributes: { deleted: true } } },
+    });
+    expect(deleted.status, deleted.text).toBe(204);
+    expect((await tfe('GET', `workspaces/${id}`, admin)).status).toBe(404);
+    expect((await tfe('GET', `organizations/${orgName}/workspaces/${name}`, admin)).status).toBe(404);
+    expect((await tfe('POST', `workspaces/${id}/actions/lock`, admin, { data: { type: '', attributes: {} } })).status).toBe(404);
+  });
 });
