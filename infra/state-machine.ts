@@ -13,31 +13,17 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as cb from 'aws-cdk-lib/aws-codebuild';
 import type { Construct } from 'constructs';
+import { RUN_STATES, type RunTimeouts } from './run-states';
 import { retryTransientFailures } from './task-retries';
 
-/** State names: the local engine overrides these tasks by name. */
-export const RUN_STATES = {
-  advance: 'Advance',
-  route: 'Route',
-  execute: 'Execute',
-  awaitApproval: 'AwaitApproval',
-  recordFailure: 'RecordFailure',
-  done: 'Done',
-  failed: 'Failed',
-} as const;
+export { RUN_STATES } from './run-states';
+export type { RunTimeouts } from './run-states';
 
 export interface RunTasks {
   advance: lambda.IFunction;
   awaitApproval: lambda.IFunction;
   recordFailure: lambda.IFunction;
   executor: codebuild.IProject;
-}
-
-export interface RunTimeouts {
-  /** A terraform or script step is killed after this long. */
-  stepSeconds: number;
-  /** An approval not given within this long fails the job. */
-  approvalSeconds: number;
 }
 
 /** Slack between the executor's own step timeout and the state machine's, so the executor reports first. */

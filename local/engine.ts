@@ -12,13 +12,14 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { toExported } from '../shared/runs/executor-contract';
 import { advance as advanceTask } from '../shared/run-tasks/advance';
 import { awaitApproval as awaitApprovalTask } from '../shared/run-tasks/await-approval';
-import { RUN_STATES, renderRunDefinition, type RunTimeouts } from '../infra/state-machine';
+import { RUN_STATES, type RunTimeouts } from '../infra/run-states';
 import type { RunControl, RunRef } from '../shared/ports/run-control';
 import { logger } from '../shared/logger';
 import { executionEnded, recordFailure as recordFailureTask } from '../shared/run-tasks/failure';
 import { executionName, type ApprovalTaskInput, type RunState } from '../shared/runs/run-state';
 import { stepStarted } from '../shared/run-tasks/step-started';
 import { retryTransient } from '../shared/runs/transient-retry';
+import { runDefinition } from './run-definition';
 import { bundleExecutor, reapStaleExecutors, startExecutor, type RunningExecutor } from './executor-process';
 
 type TaskOverride = (input: unknown) => Promise<unknown>;
@@ -68,7 +69,7 @@ export class LocalEngine implements RunControl {
   ) {}
 
   static async create(options: LocalEngineOptions): Promise<LocalEngine> {
-    const definition = renderRunDefinition(options.timeouts);
+    const definition = await runDefinition(options.timeouts);
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
     await mkdir(join(options.filesDir, 'work'), { recursive: true });
     const reaped = await reapStaleExecutors(options.filesDir, options.killGraceMs);

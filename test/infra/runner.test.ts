@@ -8,6 +8,7 @@ import aslValidator from 'asl-validator';
 import { RESULT_VARIABLES } from '../../shared/runs/executor-contract';
 import { renderRunDefinition, RUN_STATES } from '../../infra/state-machine';
 import { ROUTES } from '../../shared/routes';
+import { runDefinition } from '../../local/run-definition';
 import type { Resource } from '../helpers/assembly/cloud-assembly';
 import { actionsOf, synthesize, type Synthesized } from '../helpers/cdk';
 import { simulator } from '../helpers/iam-simulation';
@@ -39,6 +40,14 @@ describe('the job run state machine', () => {
     const { isValid, errorsText } = aslValidator(local as never, { checkArn: true, checkPaths: true });
     expect(isValid, errorsText('\n')).toBe(true);
     expect(Object.keys(deployed.States).sort()).toEqual(Object.values(RUN_STATES).sort());
+  });
+
+  it('reaches the local engine through its cache unchanged, keyed by the timeouts', async () => {
+    const timeouts = { stepSeconds: 611, approvalSeconds: 3601 };
+    const rendered = renderRunDefinition(timeouts);
+    expect(await runDefinition(timeouts)).toEqual(rendered);
+    expect(await runDefinition(timeouts)).toEqual(rendered);
+    expect(((await runDefinition({ ...timeouts, stepSeconds: 612 })).States as Json).Execute.TimeoutSeconds).toBe(612 + 300 + 120);
   });
 
   it('gives every task a timeout and a way to the failure handler, in JSONPath', () => {

@@ -1,0 +1,21 @@
+/**
+ * What the local engine needs of the job run state machine without importing aws-cdk-lib: the state
+ * names it overrides and the timeouts the definition is rendered with.
+ */
+/** State names: the local engine overrides these tasks by name. */
+export const RUN_STATES = {
+  advance: 'Advance',
+  route: 'Route',
+  execute: 'Execute',
+  awaitApproval: 'AwaitApproval',
+  recordFailure: 'RecordFailure',
+  done: 'Done',
+  failed: 'Failed',
+} as const;
+
+export interface RunTimeouts {
+  /** A terraform or script step is killed after this long. */
+  stepSeconds: number;
+  /** An approval not given within this long fails the job. */
+  approvalSeconds: number;
+}
