@@ -38,6 +38,11 @@ function release(tag: string, fields: Omit<VcsEvent, 'kind' | 'refNames' | 'over
   return { type: 'event', event: { kind: 'RELEASE', refNames: [tag, `refs/tags/${tag}`], overrideBranch: `refs/tags/${tag}`, files: null, ...fields } };
 }
 
+/** A pull (merge) request's new head: its branch is the ref that is checked out and matched. */
+function pullRequest(branch: string, fields: Omit<VcsEvent, 'kind' | 'refNames' | 'overrideBranch' | 'files'>): Parsed {
+  return { type: 'event', event: { kind: 'PULL_REQUEST', refNames: [branch], overrideBranch: branch, files: null, ...fields } };
+}
+
 export function parsePayload(provider: Provider, eventName: string, payload: unknown): Parsed {
   if (provider === 'github') return github(eventName, obj(payload));
   if (provider === 'gitlab') return gitlab(obj(payload));
@@ -70,18 +75,11 @@ function github(event: string, p: Json): Parsed {
     if (!['opened', 'synchronize', 'reopened'].includes(action)) return ignored(`pull request action '${action}' does not start jobs`);
     const branch = str(p, 'pull_request', 'head', 'ref');
     if (!branch) return ignored('the pull request has no head branch');
-    return {
-      type: 'event',
-      event: {
-        kind: 'PULL_REQUEST',
-        refNames: [branch],
-        overrideBranch: branch,
-        files: null,
-        commitId: str(p, 'pull_request', 'head', 'sha') ?? null,
-        createdBy: str(p, 'pull_request', 'user', 'login') ?? str(p, 'sender', 'login') ?? null,
-        summary: `GitHub pull request #${String(obj(p.pull_request).number ?? '?')} (${branch})`,
-      },
-    };
+    return pullRequest(branch, {
+      commitId: str(p, 'pull_request', 'head', 'sha') ?? null,
+      createdBy: str(p, 'pull_request', 'user', 'login') ?? str(p, 'sender', 'login') ?? null,
+      summary: `GitHub pull request #${String(obj(p.pull_request).number ?? '?')} (${branch})`,
+    });
   }
   if (event === 'release') {
     const action = str(p, 'action') ?? '';
@@ -119,7 +117,15 @@ function gitlab(p: Json): Parsed {
     const branch = ref.slice('refs/heads/'.length);
     return {
       type: 'event',
-      event: { kind: 'PUSH', refNames: [branch], overrideBranch: branch, files: changedFiles(p.commits), commitId: sha, createdBy, summary: `GitLab push to ${branch}` },
+      event: {
+        kind: 'PUSH',
+        refNames: [branch],
+        overrideBranch: branch,
+        files: changedFiles(p.commits),
+        commitId: sha,
+        createdBy,
+        summary: `GitLab push to ${branch}`,
+      },
     };
   }
   if (kind === 'merge_request') {
@@ -130,18 +136,11 @@ function gitlab(p: Json): Parsed {
     if (!['open', 'reopen'].includes(action) && !newCommits) return ignored(`merge request action '${action}' does not start jobs`);
     const branch = str(a, 'source_branch');
     if (!branch) return ignored('the merge request has no source branch');
-    return {
-      type: 'event',
-      event: {
-        kind: 'PULL_REQUEST',
-        refNames: [branch],
-        overrideBranch: branch,
-        files: null,
-        commitId: str(a, 'last_commit', 'id') ?? null,
-        createdBy: str(p, 'user', 'username') ?? null,
-        summary: `GitLab merge request !${String(a.iid ?? '?')} (${branch})`,
-      },
-    };
+    return pullRequest(branch, {
+      commitId: str(a, 'last_commit', 'id') ?? null,
+      createdBy: str(p, 'user', 'username') ?? null,
+      summary: `GitLab merge request !${String(a.iid ?? '?')} (${branch})`,
+    });
   }
   if (kind === 'release') {
     const tag = str(p, 'tag');
@@ -163,7 +162,9 @@ function bitbucket(event: string, p: Json): Parsed {
   const actor = str(p, 'actor', 'nickname') ?? str(p, 'actor', 'display_name') ?? null;
   if (event === 'repo:push') {
     // One delivery starts at most one job: the first ref the push created or moved.
-    const change = list(obj(p.push).changes).map((c) => obj(obj(c).new)).find((n) => str(n, 'name'));
+    const change = list(obj(p.push).changes)
+      .map((c) => obj(obj(c).new))
+      .find((n) => str(n, 'name'));
     if (!change) return ignored('the push only deleted refs');
     const name = str(change, 'name') as string;
     const commitId = str(change, 'target', 'hash') ?? null;
@@ -182,18 +183,11 @@ function bitbucket(event: string, p: Json): Parsed {
     const pr = obj(p.pullrequest);
     const branch = str(pr, 'source', 'branch', 'name');
     if (!branch) return ignored('the pull request has no source branch');
-    return {
-      type: 'event',
-      event: {
-        kind: 'PULL_REQUEST',
-        refNames: [branch],
-        overrideBranch: branch,
-        files: null,
-        commitId: str(pr, 'source', 'commit', 'hash') ?? null,
-        createdBy: str(pr, 'author', 'nickname') ?? actor,
-        summary: `Bitbucket pull request #${String(pr.id ?? '?')} (${branch})`,
-      },
-    };
+    return pullRequest(branch, {
+      commitId: str(pr, 'source', 'commit', 'hash') ?? null,
+      createdBy: str(pr, 'author', 'nickname') ?? actor,
+      summary: `Bitbucket pull request #${String(pr.id ?? '?')} (${branch})`,
+    });
   }
   return ignored(`Bitbucket '${event}' events do not start jobs`);
 }
