@@ -88,10 +88,11 @@ export function tokenSigner(): TokenSigner {
       : fileTokenSigner(join(env.require('TERRAKUBE_FILES_DIR'), 'keys', 'workload-identity.pem')));
 }
 
-/** The issuer of workload identity tokens: configured, else `fallback` (a request's host), else (locally) the default server URL. */
+/** The issuer of workload identity tokens: configured, else (locally) the default server URL, else `fallback` (a request's host). */
 export function issuerUrl(fallback?: string): string {
   const env = environment();
-  const issuer = env.get('TERRAKUBE_ISSUER_URL') ?? fallback ?? (env.mode === 'local' ? 'http://localhost:8080' : undefined);
+  // Locally the server's own URL (npm start sets it from its port); in AWS the API's, or the host a request reached.
+  const issuer = env.get('TERRAKUBE_ISSUER_URL') ?? (env.mode === 'local' ? 'http://localhost:8080' : fallback);
   if (!issuer) throw new Error('TERRAKUBE_ISSUER_URL is not set: workload identity tokens need the issuer the cloud trusts');
   return issuer.replace(/\/+$/, '');
 }
