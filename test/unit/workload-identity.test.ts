@@ -42,3 +42,13 @@ describe('the token', () => {
     await expect(jwtVerify(token, createLocalJWKSet({ keys: [jwk] }), { issuer: 'https://jobs.example.com', audience: 'sts.amazonaws.com' })).rejects.toThrow(/aud/);
   });
 });
+
+describe('step grants in logs', () => {
+  it('redacts the query of a presigned or signed URL wherever a log call carries one', async () => {
+    const { redact } = await import('../../shared/logger');
+    const state = { executor: { context: 'https://b.s3.eu-west-1.amazonaws.com/runs/o/1/s.json?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc', dispose: 'x', job: '1' } };
+    expect(redact(state)).toEqual({ executor: { context: 'https://b.s3.eu-west-1.amazonaws.com/runs/o/1/s.json?[redacted]', dispose: '[redacted]', job: '1' } });
+    expect(redact({ url: 'http://127.0.0.1:1/_objects/state/o/w/terraform.tfstate?method=GET&expires=1&signature=s' })).toEqual({ url: 'http://127.0.0.1:1/_objects/state/o/w/terraform.tfstate?[redacted]' });
+    expect(redact({ note: 'plain text?with=query' })).toEqual({ note: 'plain text?with=query' });
+  });
+});
