@@ -241,8 +241,9 @@ export class JobRunner extends Construct {
    * that object. Reading a missing key must answer 404 (no plan, no state yet): hence the listings.
    */
   private grantStepMinting(grantee: iam.IGrantable): void {
-    // The context (written, read once, its version deleted for good) and the stop request a cancel leaves.
-    this.grantObjects(grantee, ['s3:PutObject', 's3:GetObject', 's3:DeleteObjectVersion'], 'runs/');
+    // The context (written, read once, its version deleted for good; a plain delete where the store keeps
+    // no versions) and the stop request a cancel leaves.
+    this.grantObjects(grantee, ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion'], 'runs/');
     this.grantObjects(grantee, ['s3:GetObject', 's3:PutObject'], 'plans/');
     this.grantObjects(grantee, ['s3:PutObject'], 'logs/');
     // The workspace's current state (read and written by the step's http backend) and its versions.

@@ -61,7 +61,7 @@ const OTHERS: Record<string, string[]> = {
   // It mints each step's grants (presigned URLs: the signer's permission, one object each) and signs its identity token.
   'Job run task: records the last step result and picks the next action': [
     ...TABLE, 'states:StartExecution',
-    's3:PutObject', 's3:GetObject', 's3:DeleteObjectVersion', 's3:ListBucket', 'kms:Sign',
+    's3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:ListBucket', 'kms:Sign',
   ],
   'Job run task: parks a job in waitingApproval with its task token': TABLE,
   'Job run task: ends a job failed and frees its workspace': [...TABLE, 'states:StartExecution'],
