@@ -1,33 +1,32 @@
 /**
- * The executor's view of the artifact store: the step context, saved plans. Locally refs are
- * absolute file paths; in AWS they are keys in the artifacts bucket (encrypted by its default SSE).
+ * The executor's view of the artifact store. A step holds no storage credentials (issue 20): every
+ * artifact reaches it as a URL its runner task minted for this step (S3 presigned in AWS, signed by
+ * `npm start` locally), one method on one object, so the step can touch nothing else. URLs are
+ * capabilities: no error message, log line or result ever carries one (only the object's path).
+ * `localArtifacts` (file paths) exists for the executor's own tests of the step logic.
  * Plan files and contexts hold secrets, so local copies are only readable by their owner.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ArtifactRef } from '../shared/runs/executor-contract';
 
 export interface Artifacts {
   /** Copies an artifact to a local file; false when the artifact does not exist. */
   download(ref: ArtifactRef, localPath: string): Promise<boolean>;
   upload(localPath: string, ref: ArtifactRef): Promise<void>;
+  /** An artifact's bytes, or undefined when it does not exist. */
+  read(ref: ArtifactRef): Promise<Buffer | undefined>;
+  write(ref: ArtifactRef, body: Buffer | string, contentType?: string): Promise<void>;
   /** An artifact's text, or undefined when it does not exist. */
   readText(ref: ArtifactRef): Promise<string | undefined>;
-  /**
-   * Deletes an artifact; one that does not exist is fine. In a versioned bucket the version read last
-   * is deleted for good (a plain delete would keep it, secrets and all, as a noncurrent version).
-   */
+  /** Deletes an artifact (with a URL: the version it names, for good); one that does not exist is fine. */
   remove(ref: ArtifactRef): Promise<void>;
 }
 
 const isMissingFile = (error: unknown) => (error as { code?: string }).code === 'ENOENT';
-const isMissingObject = (error: unknown) => {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
-};
 
 /** Writes a stream to a private (0600) file, creating its directory. */
 async function writePrivateFile(source: NodeJS.ReadableStream, path: string): Promise<void> {
@@ -36,7 +35,16 @@ async function writePrivateFile(source: NodeJS.ReadableStream, path: string): Pr
   await chmod(path, 0o600); // the mode above only applies when the file is created
 }
 
+/** File paths as refs: the executor's tests of the step logic (a real step only ever gets URLs). */
 export function localArtifacts(): Artifacts {
+  const read = async (ref: string) => {
+    try {
+      return await readFile(ref);
+    } catch (error) {
+      if (isMissingFile(error)) return undefined;
+      throw error;
+    }
+  };
   return {
     async download(ref, localPath) {
       try {
@@ -51,52 +59,96 @@ export function localArtifacts(): Artifacts {
     async upload(localPath, ref) {
       await writePrivateFile(createReadStream(localPath), ref);
     },
-    async readText(ref) {
-      try {
-        return await readFile(ref, 'utf8');
-      } catch (error) {
-        if (isMissingFile(error)) return undefined;
-        throw error;
-      }
+    read,
+    async write(ref, body) {
+      await mkdir(dirname(ref), { recursive: true });
+      await writeFile(ref, body, { mode: 0o600 });
     },
+    readText: async (ref) => (await read(ref))?.toString('utf8'),
     async remove(ref) {
       await rm(ref, { force: true });
     },
   };
 }
 
-export function s3Artifacts(bucket: string, client: Pick<S3Client, 'send'>): Artifacts {
-  const versionRead = new Map<ArtifactRef, string>();
-  const get = async (ref: ArtifactRef) => {
+/** What a failed request may say: the object's path, the status and S3's error code; never the URL's signature. */
+export class ArtifactRequestFailed extends Error {}
+
+const objectName = (url: string) => {
+  try {
+    return decodeURIComponent(new URL(url).pathname).replace(/^\/_objects\//, '').replace(/^\//, '');
+  } catch {
+    return 'an artifact';
+  }
+};
+
+async function failure(method: string, url: string, response: Response): Promise<ArtifactRequestFailed> {
+  const text = await response.text().catch(() => '');
+  const code = /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? text.trim().split('\n')[0]?.slice(0, 80);
+  return new ArtifactRequestFailed(`${method} ${objectName(url)} failed: ${response.status}${code ? ` (${code})` : ''}`);
+}
+
+const ATTEMPTS = 4;
+const transient = (status: number) => status >= 500 || status === 429;
+
+/**
+ * One request, tried again on a network error or a 5xx/429 (S3 asks callers to): the bodies are
+ * buffers, so a retry resends the same bytes. A network error's own message names no URL.
+ */
+async function request(method: 'GET' | 'PUT' | 'DELETE', url: string, init: { body?: Buffer; contentType?: string } = {}): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    let response: Response;
     try {
-      const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: ref }));
-      if (object?.VersionId) versionRead.set(ref, object.VersionId);
-      return object;
+      response = await fetch(url, {
+        method,
+        ...(init.body !== undefined ? { body: init.body } : {}),
+        ...(init.contentType ? { headers: { 'content-type': init.contentType } } : {}),
+      });
     } catch (error) {
-      if (isMissingObject(error)) return undefined;
-      throw error;
+      if (attempt >= ATTEMPTS) throw new ArtifactRequestFailed(`${method} ${objectName(url)} failed: ${(error as Error).cause ?? (error as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      continue;
     }
+    if (!transient(response.status) || attempt >= ATTEMPTS) return response;
+    await response.body?.cancel();
+    await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+  }
+}
+
+export function urlArtifacts(): Artifacts {
+  const get = async (url: string) => {
+    const response = await request('GET', url);
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (!response.ok) throw await failure('GET', url, response);
+    return response;
+  };
+  const put = async (url: string, body: Buffer, contentType?: string) => {
+    const response = await request('PUT', url, { body, contentType });
+    if (!response.ok) throw await failure('PUT', url, response);
+    await response.body?.cancel();
   };
   return {
     async download(ref, localPath) {
-      const object = await get(ref);
-      if (!object?.Body) return false;
-      await writePrivateFile(object.Body as NodeJS.ReadableStream, localPath);
+      const response = await get(ref);
+      if (!response?.body) return false;
+      await writePrivateFile(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), localPath);
       return true;
     },
-    async upload(localPath, ref) {
-      // Read whole: plan files are small, and a stream body would need a known ContentLength.
-      const body = await readFile(localPath);
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: ref, Body: body }));
+    // Read whole: state, plans and caches are small enough, and a stream body would need a known length.
+    upload: async (localPath, ref) => put(ref, await readFile(localPath)),
+    read: async (ref) => {
+      const response = await get(ref);
+      return response ? Buffer.from(await response.arrayBuffer()) : undefined;
     },
-    async readText(ref) {
-      const object = await get(ref);
-      return object?.Body ? await object.Body.transformToString('utf8') : undefined;
-    },
+    write: (ref, body, contentType) => put(ref, Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'), contentType),
+    readText: async (ref) => (await get(ref))?.text(),
     async remove(ref) {
-      const version = versionRead.get(ref);
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: ref, ...(version ? { VersionId: version } : {}) }));
-      versionRead.delete(ref);
+      const response = await request('DELETE', ref);
+      if (!response.ok && response.status !== 404) throw await failure('DELETE', ref, response);
+      await response.body?.cancel();
     },
   };
 }

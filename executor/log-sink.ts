@@ -1,11 +1,12 @@
 /**
- * Where a step's log goes: a file (local runs) or an S3 object (AWS), with sensitive values masked
+ * Where a step's log goes: its log object through the step's upload URL (fileLogSink: the executor's
+ * tests), with sensitive values masked
  * before anything leaves the process. Output arrives in arbitrary chunks, so a secret can be split
  * across two writes; the masking layer holds back a tail that could begin a secret until it can tell.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Artifacts } from './artifacts';
 
 export interface LogSink {
   write(text: string): void;
@@ -120,27 +121,26 @@ export function fileLogSink(path: string, secrets: readonly string[]): LogSink {
   return maskingSink(raw, secrets);
 }
 
-export interface S3LogSinkOptions {
-  bucket: string;
-  key: string;
-  client: Pick<S3Client, 'send'>;
+export interface UrlLogSinkOptions {
+  /** The step log's upload URL (one PUT URL for this step's log object). */
+  url: string;
+  artifacts: Pick<Artifacts, 'write'>;
   secrets: readonly string[];
   /** How often the object is rewritten while the step runs. */
   intervalMs?: number;
 }
 
 /**
- * S3 cannot append, so the whole log is kept in memory and the object rewritten every interval
- * (when something changed) and on flush/close. Uploads are serialised so an older text can never
- * overwrite a newer one. The bucket is versioned (for the state's history): each rewrite deletes the
- * version it superseded, so a step leaves one version of its log, not one per rewrite (a 14-minute
- * step would leave ~170 growing copies for the lifecycle rule to collect a day later).
+ * An object cannot be appended to, so the whole log is kept in memory and the object rewritten every
+ * interval (when something changed) and on flush/close, through the step's one upload URL. Uploads are
+ * serialised so an older text can never overwrite a newer one. (In a versioned bucket each rewrite
+ * leaves a noncurrent version; the step holds no right to delete them, so the bucket's lifecycle rule
+ * for logs/ expires them after a day.)
  */
-export function s3LogSink({ bucket, key, client, secrets, intervalMs = 5000 }: S3LogSinkOptions): LogSink {
+export function urlLogSink({ url, artifacts, secrets, intervalMs = 5000 }: UrlLogSinkOptions): LogSink {
   const chunks: string[] = [];
   let written = 0;
   let uploaded = -1;
-  let version: string | undefined;
   let queue: Promise<void> = Promise.resolve();
 
   const upload = (): Promise<void> => {
@@ -149,15 +149,8 @@ export function s3LogSink({ bucket, key, client, secrets, intervalMs = 5000 }: S
       .then(async () => {
         if (uploaded === written) return;
         const size = written;
-        const body = chunks.join('');
-        const put = await client.send(
-          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/plain; charset=utf-8' }),
-        );
+        await artifacts.write(url, chunks.join(''), 'text/plain; charset=utf-8');
         uploaded = size;
-        const superseded = version;
-        version = put?.VersionId;
-        // Best effort: a version left behind is collected by the bucket's lifecycle rule.
-        if (superseded && superseded !== version) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: superseded })).catch(() => undefined);
       });
     return queue;
   };

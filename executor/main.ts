@@ -1,23 +1,25 @@
 /**
  * The executor's command line, spawned by the runner for one step (locally with node, in AWS as
  * the CodeBuild build). Environment:
- *   TK_CONTEXT          ref of the step context (JSON; deleted as soon as it is read: it holds secrets)
- *   TK_ARTIFACT_BUCKET  when set, refs are keys in this bucket (region from AWS_REGION), else file paths
+ *   TK_CONTEXT          URL of the step context (JSON; deleted as soon as it is read: it holds secrets)
+ *   TK_CONTEXT_DISPOSE  URL that deletes the context's version for good
+ * Every ref of the context is a URL minted for this step (issue 20): the executor holds no storage
+ * credentials and reaches nothing but its step's objects.
  *   TK_RESULT_FILE      where to write the ExecutorResult as JSON
  *   TK_RESULT_ENV       where to write the result as shell `KEY='value'` lines (CodeBuild exports them)
  *   TK_WORK_ROOT        where the step's work directory is created (default: the OS temp dir)
  *   TK_KILL_GRACE_MS    time between SIGINT and SIGKILL for a stopped child (default 10000)
  *   TK_STOP_POLL_MS     how often the step context's stop request is looked for (default 3000)
+ *   TK_LOG_INTERVAL_MS  how often the step log object is rewritten while the step runs (default 5000)
  * Exits 0 whenever it produced a result (the step's own outcome is in the result); 1 when the
  * executor itself failed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
-import { localArtifacts, s3Artifacts } from './artifacts';
+import { urlArtifacts } from './artifacts';
 import { toExported, type ExecutorContext, type ExecutorResult } from '../shared/runs/executor-contract';
-import { fileLogSink, maskSecrets, s3LogSink } from './log-sink';
+import { maskSecrets, urlLogSink } from './log-sink';
 import { runStep } from './run-step';
 import { watchStopRequest } from './stop-request';
 
@@ -58,17 +60,15 @@ function writeResult(result: ExecutorResult): void {
 async function main(): Promise<void> {
   const contextRef = process.env.TK_CONTEXT;
   if (!contextRef) throw new Error('TK_CONTEXT is not set');
-  const bucket = process.env.TK_ARTIFACT_BUCKET;
-  const client = bucket ? new S3Client({ region: process.env.AWS_REGION }) : undefined;
-  const artifacts = bucket && client ? s3Artifacts(bucket, client) : localArtifacts();
+  const artifacts = urlArtifacts();
 
   const text = await artifacts.readText(contextRef);
-  if (text === undefined) throw new Error(`the step context ${contextRef} does not exist`);
-  await artifacts.remove(contextRef);
+  if (text === undefined) throw new Error('the step context does not exist');
+  if (process.env.TK_CONTEXT_DISPOSE) await artifacts.remove(process.env.TK_CONTEXT_DISPOSE);
   const ctx = readContext(text);
 
-  const log =
-    bucket && client ? s3LogSink({ bucket, key: ctx.log, client, secrets: ctx.secrets }) : fileLogSink(ctx.log, ctx.secrets);
+  const logInterval = Number(process.env.TK_LOG_INTERVAL_MS);
+  const log = urlLogSink({ url: ctx.log, artifacts, secrets: ctx.secrets, ...(logInterval > 0 ? { intervalMs: logInterval } : {}) });
   const abort = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => abort.abort());
   // A cancel in AWS: the step is stopped as on SIGINT once its stop request appears.

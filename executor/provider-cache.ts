@@ -10,7 +10,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { Artifacts } from './artifacts';
-import type { ArtifactRef } from '../shared/runs/executor-contract';
+import type { ObjectGrant } from '../shared/runs/executor-contract';
 
 const run = promisify(execFile);
 
@@ -32,12 +32,12 @@ async function listing(root: string, dir = root): Promise<string[]> {
   return entries.sort();
 }
 
-export async function openProviderCache(artifacts: Artifacts, ref: ArtifactRef, workDir: string, note: (line: string) => void): Promise<ProviderCache> {
+export async function openProviderCache(artifacts: Artifacts, ref: ObjectGrant, workDir: string, note: (line: string) => void): Promise<ProviderCache> {
   const dir = join(workDir, 'provider-cache');
   const archive = join(workDir, 'provider-cache.tgz');
   await mkdir(dir, { recursive: true });
   try {
-    if (await artifacts.download(ref, archive)) {
+    if (await artifacts.download(ref.get, archive)) {
       await run('tar', ['-xzf', archive, '-C', dir]);
       note('Providers: restored the workspace cache.');
     }
@@ -53,7 +53,7 @@ export async function openProviderCache(artifacts: Artifacts, ref: ArtifactRef, 
       try {
         if ((await listing(dir)).join('\n') === before) return undefined;
         await run('tar', ['-czf', archive, '-C', dir, '.']);
-        await artifacts.upload(archive, ref);
+        await artifacts.upload(archive, ref.put);
         return 'Providers: saved the workspace cache.';
       } catch (error) {
         return `Providers: the workspace cache could not be saved (${(error as Error).message.split('\n')[0]}).`;

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { pathToFileURL } from 'node:url';
 import type { Command } from '../shared/domain/flow';
@@ -18,7 +18,9 @@ import type { Artifacts } from './artifacts';
 import type { ExecutorContext, ExecutorResult, StateWritten } from '../shared/runs/executor-contract';
 import { UnsafeArchive, unpackConfiguration } from './configuration';
 import { maskingSink, maskSecrets, type LogSink } from './log-sink';
-import { backendOverride, LOCK_TIMEOUT, lockingNote, parseIacVersion, type IacVersion } from './state-backend';
+import { BACKEND_OVERRIDE_FILE, backendOverride, LOCK_TIMEOUT, lockingNote, parseIacVersion, type IacVersion } from './state-backend';
+import { startStateProxy } from './state-proxy';
+import { workloadIdentityEnv } from './workload-identity';
 import { openProviderCache, type ProviderCache } from './provider-cache';
 import { resourceCounts, runVariablesFile, seedState, saveState } from './terraform-state';
 
@@ -132,7 +134,8 @@ class ChildProcesses {
 }
 
 /** Variables of the executor's own environment that children may see (never its secrets). */
-const INHERITED = /^(PATH|HOME|LANG|LC_ALL|TMPDIR|USER|SHELL|TF_PLUGIN_CACHE_DIR|TF_CLI_CONFIG_FILE|AWS_\w+|SSL_\w+|(HTTPS?|NO|ALL)_PROXY)$/i;
+// Never the build's own credentials (AWS_CONTAINER_*): a step reaches the user's cloud with its workload identity or variables.
+const INHERITED = /^(PATH|HOME|LANG|LC_ALL|TMPDIR|USER|SHELL|TF_PLUGIN_CACHE_DIR|TF_CLI_CONFIG_FILE|AWS_(?!CONTAINER_)\w+|SSL_\w+|(HTTPS?|NO|ALL)_PROXY)$/i;
 
 function inheritedEnv(own: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { GIT_TERMINAL_PROMPT: '0' };
@@ -178,6 +181,7 @@ class StepRun {
     try {
       if (ctx.stepType === 'approval') throw new StepFailure('approval steps do not run in the executor');
       this.workDir = await mkdtemp(join(this.io.workRoot, 'terrakube-step-'));
+      this.env = { ...this.env, ...(await workloadIdentityEnv(ctx, this.workDir)) };
       const repo = ctx.archive ? await this.unpack(ctx.archive) : await this.checkout();
       this.startLog(ctx.archive ? ' with the configuration uploaded by the terraform CLI' : ` at commit ${this.commitId} (${ctx.branch})`);
       const folder = await this.enterFolder(repo);
@@ -356,24 +360,26 @@ class StepRun {
       if (code !== 0 && !(args[0] === 'plan' && code === 2)) throw new StepFailure(`${bin} ${args[0]} failed (exit ${code})`, code);
       return code;
     };
-    if (ctx.backend.type === 'local') await mkdir(dirname(ctx.backend.path), { recursive: true });
     const version = await this.iacVersion(folder);
-    this.write(`${lockingNote(ctx.backend, version)}\n`);
-    await writeFile(join(folder, 'zz_terrakube_backend_override.tf'), backendOverride(ctx.backend, version, this.io.environment));
+    this.write(`${lockingNote(version)}\n`);
+    await writeFile(join(folder, BACKEND_OVERRIDE_FILE), backendOverride());
     const cache = ctx.providerCache ? await openProviderCache(this.io.artifacts, ctx.providerCache, this.workDir!, (line) => this.write(`${line}\n`)) : undefined;
     if (cache) this.env = { ...this.env, ...cache.env };
     const tfvars = runVariablesFile(ctx.runVariables ?? []);
     if (tfvars) await writeFile(join(folder, 'zz_terrakube_run.auto.tfvars'), tfvars);
-    const backendRef = ctx.backend.type === 'local' ? ctx.backend.path : ctx.backend.key;
+    const backendRef = ctx.backend;
     const scratch = join(this.workDir!, 'state');
     await mkdir(scratch, { mode: 0o700 });
     if (ctx.stateIn) {
       const seeded = await seedState(this.io.artifacts, ctx.stateIn, backendRef, scratch);
       if (seeded) this.write(`The workspace's state was changed outside a run (${seeded}); starting from its current state version.\n`);
     }
+    const proxy = await startStateProxy(this.io.artifacts, ctx.backend);
+    this.env = { ...this.env, ...proxy.env };
     try {
       return await this.terraformCommands(folder, tf, () => summary, cache);
     } finally {
+      await proxy.close();
       if (ctx.stateOut) {
         this.stateWritten = await saveState(this.io.artifacts, backendRef, ctx.stateIn?.md5, ctx.stateOut, scratch).catch((error: Error) => {
           this.write(`Saving the new state version failed: ${error.message}\n`);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResourceCounts } from '../shared/domain/records';
-import type { ArtifactRef, ExecutorContext, StateWritten } from '../shared/runs/executor-contract';
+import type { ArtifactRef, ExecutorContext, ObjectGrant, StateWritten } from '../shared/runs/executor-contract';
 import type { Artifacts } from './artifacts';
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -66,8 +66,8 @@ async function readState(artifacts: Artifacts, ref: ArtifactRef, into: string): 
  * lineage stays: it is what a cancelled apply left, which this step then saves as a version.
  * Answers why it replaced the backend's state, or undefined when it did not.
  */
-export async function seedState(artifacts: Artifacts, stateIn: NonNullable<ExecutorContext['stateIn']>, backend: ArtifactRef, scratch: string): Promise<string | undefined> {
-  const current = await readState(artifacts, backend, join(scratch, 'backend.tfstate'));
+export async function seedState(artifacts: Artifacts, stateIn: NonNullable<ExecutorContext['stateIn']>, backend: ObjectGrant, scratch: string): Promise<string | undefined> {
+  const current = await readState(artifacts, backend.get, join(scratch, 'backend.tfstate'));
   if (current?.md5 === stateIn.md5) return undefined;
   const wanted = await readState(artifacts, stateIn.ref, join(scratch, 'current.tfstate'));
   if (!wanted) return undefined;
@@ -76,20 +76,20 @@ export async function seedState(artifacts: Artifacts, stateIn: NonNullable<Execu
   else if (current.lineage !== wanted.lineage) reason = `lineage ${current.lineage} replaced by ${wanted.lineage}`;
   else if (current.serial < wanted.serial) reason = `serial ${current.serial} superseded by ${wanted.serial}`;
   if (!reason) return undefined;
-  await artifacts.upload(join(scratch, 'current.tfstate'), backend);
+  await artifacts.upload(join(scratch, 'current.tfstate'), backend.put);
   return reason;
 }
 
 /** Saves the backend's state and its outputs as the next state version when it differs from the one the step started from. */
 export async function saveState(
   artifacts: Artifacts,
-  backend: ArtifactRef,
+  backend: ObjectGrant,
   startedFrom: string | undefined,
   stateOut: NonNullable<ExecutorContext['stateOut']>,
   scratch: string,
 ): Promise<StateWritten | undefined> {
   const file = join(scratch, 'after.tfstate');
-  const state = await readState(artifacts, backend, file);
+  const state = await readState(artifacts, backend.get, file);
   if (!state || state.md5 === startedFrom) return undefined;
   const outputs = join(scratch, 'outputs.json');
   await writeFile(outputs, JSON.stringify(state.outputs), { mode: 0o600 });

@@ -30,5 +30,6 @@ new TerrakubeJobsStack(app, ctx('stackName') ?? 'TerrakubeJobs', {
   executorCompute: executorCompute(ctx('executorCompute')),
   runnerTaskConcurrency: wholeNumber('runnerTaskConcurrency'),
   corsOrigins: parseCorsOrigins(ctx('corsOrigins')),
+  workloadIdentityIssuer: ctx('workloadIdentityIssuer')?.replace(/\/+$/, ''),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,5 +1,5 @@
 /** The whole service: a root stack built from one construct per concern, the routes in nested stacks per family. */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
@@ -42,6 +42,11 @@ export interface TerrakubeJobsStackProps extends StackProps {
   routes?: readonly RouteDef[];
   /** Browser origins allowed to call the API (the Terrakube UI's), answered by the HTTP API's CORS configuration. */
   corsOrigins?: string[];
+  /**
+   * The issuer of workload identity tokens (https://…, no trailing slash), when the API has a custom
+   * domain: a cloud's OIDC provider is registered for this URL. Default: the API's execute-api URL.
+   */
+  workloadIdentityIssuer?: string;
 }
 
 export class TerrakubeJobsStack extends Stack {
@@ -86,6 +91,8 @@ export class TerrakubeJobsStack extends Stack {
       ARTIFACT_BUCKET: this.runner.artifacts.bucket.bucketName,
       WEBHOOK_KEY_ID: this.webhooks.key.keyArn,
       WEBHOOK_PROCESSOR_FUNCTION: this.webhooks.processor.fn.functionName,
+      WORKLOAD_IDENTITY_KEY_ID: this.runner.identityKey.keyArn,
+      ...(props.workloadIdentityIssuer ? { TERRAKUBE_ISSUER_URL: props.workloadIdentityIssuer } : {}),
     };
 
     const grant = (access: Access, grantee: iam.IGrantable) => {
@@ -116,11 +123,17 @@ export class TerrakubeJobsStack extends Stack {
           return this.runner.grantStateWrite(grantee);
         case 'configurations:upload':
           return this.runner.grantConfigurationUpload(grantee);
+        case 'identity:publish':
+          return this.runner.grantIdentityPublish(grantee);
       }
     };
 
     this.api = new JobsApi(this, 'Api', { adminGroup, patSecret, oidc: props.oidc, environment, grant, routes: props.routes, corsOrigins: props.corsOrigins });
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Jobs API' });
+    // The issuer of the steps' workload identity tokens: the custom domain given, else the API's own URL.
+    const issuer = props.workloadIdentityIssuer ?? Fn.join('', ['https://', this.api.api.apiId, '.execute-api.', this.region, '.', this.urlSuffix]);
+    this.runner.functions.advance.fn.addEnvironment('TERRAKUBE_ISSUER_URL', issuer);
+    new CfnOutput(this, 'WorkloadIdentityIssuer', { value: issuer, description: 'Issuer of the workload identity tokens: the URL of the OIDC provider a cloud trusts (README: workload identity)' });
     for (const [route, { url }] of this.api.liveStreams) {
       new CfnOutput(this, `${routeId(route)}Url`, {
         value: url.url,

@@ -75,6 +75,7 @@ export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunT
     integrationPattern: sfn.IntegrationPattern.RUN_JOB,
     environmentVariablesOverride: {
       TK_CONTEXT: { value: sfn.JsonPath.stringAt('$.executor.context') },
+      TK_CONTEXT_DISPOSE: { value: sfn.JsonPath.stringAt('$.executor.dispose') },
       TK_ORG: { value: sfn.JsonPath.stringAt('$.organizationId') },
       TK_JOB: { value: sfn.JsonPath.stringAt('$.executor.job') },
       TK_STEP: { value: sfn.JsonPath.stringAt('$.step.id') },

@@ -99,6 +99,8 @@ export function exportServiceEnvironment(config: LocalConfig, dynamoDbEndpoint: 
     TERRAKUBE_FILES_DIR: config.filesDir,
     TERRAKUBE_STEP_TIMEOUT_SECONDS: String(config.timeouts.stepSeconds),
     TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: String(config.timeouts.approvalSeconds),
+    // Workload identity tokens name the server's own URL (a verifier fetches its JWKS there), unless set.
+    TERRAKUBE_ISSUER_URL: process.env.TERRAKUBE_ISSUER_URL || `${config.tls ? 'https' : 'http'}://localhost:${config.port}`,
   });
 }
 

@@ -21,6 +21,9 @@ import { stepStarted } from '../shared/run-tasks/step-started';
 import { retryTransient } from '../shared/runs/transient-retry';
 import { runDefinition } from './run-definition';
 import { bundleExecutor, reapStaleExecutors, startExecutor, type RunningExecutor } from './executor-process';
+import { startObjectServer, type ObjectServer } from './executor-objects';
+import { useExecutorObjectsUrl } from '../shared/wiring';
+import { environment } from '../shared/env';
 
 type TaskOverride = (input: unknown) => Promise<unknown>;
 type LibraryOverrides = NonNullable<NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers']>;
@@ -54,6 +57,8 @@ export interface LocalEngineOptions {
   timeouts: RunTimeouts;
   /** How long a cancelled step's process gets to stop before it is killed. */
   killGraceMs?: number;
+  /** Signs the object URLs of step grants (default TERRAKUBE_PAT_SECRET, as the file store does). */
+  signingSecret?: string;
 }
 
 export class LocalEngine implements RunControl {
@@ -66,6 +71,7 @@ export class LocalEngine implements RunControl {
     private readonly machine: StateMachine,
     private readonly executorBundle: string,
     private readonly options: LocalEngineOptions,
+    private readonly objects: ObjectServer,
   ) {}
 
   static async create(options: LocalEngineOptions): Promise<LocalEngine> {
@@ -74,7 +80,10 @@ export class LocalEngine implements RunControl {
     await mkdir(join(options.filesDir, 'work'), { recursive: true });
     const reaped = await reapStaleExecutors(options.filesDir, options.killGraceMs);
     if (reaped) logger.warn('stopped executors left by a previous run of the engine', { reaped });
-    return new LocalEngine(machine, await bundleExecutor(options.filesDir), options);
+    // Executors reach their step's objects only through signed URLs, served here (issue 20).
+    const objects = await startObjectServer(options.filesDir, options.signingSecret ?? environment().require('TERRAKUBE_PAT_SECRET'));
+    useExecutorObjectsUrl(objects.url);
+    return new LocalEngine(machine, await bundleExecutor(options.filesDir), options, objects);
   }
 
   get running(): number {
@@ -165,6 +174,7 @@ export class LocalEngine implements RunControl {
       execution.abort();
     }
     await Promise.all(all.map((e) => e.executor?.result.catch(() => undefined)));
+    await this.objects.close();
   }
 
   transitions(run: RunRef): number | undefined {
@@ -191,7 +201,8 @@ export class LocalEngine implements RunControl {
   private async execute(execution: Execution, input: { EnvironmentVariablesOverride: { Name: string; Value: string }[] }): Promise<unknown> {
     const env = Object.fromEntries(input.EnvironmentVariablesOverride.map((v) => [v.Name, v.Value]));
     if (execution.stopped) throw Object.assign(new Error('execution stopped'), { name: 'States.Aborted' });
-    const executor = startExecutor(this.executorBundle, env, {
+    // A local log is rewritten every second (S3's 5 s would only slow down what a local user watches).
+    const executor = startExecutor(this.executorBundle, { TK_LOG_INTERVAL_MS: '1000', ...env }, {
       workRoot: join(this.options.filesDir, 'work'),
       graceMs: this.options.killGraceMs ?? 5000,
     });

@@ -1,8 +1,8 @@
 /**
  * `npm start`'s stand-in for S3 presigned URLs: the signed object URLs the file artifact store hands
- * out (shared/adapters/local/object-urls.ts), served next to the API. PUT stores the body under the
- * files dir (refused past the URL's size limit, written to a temporary file and renamed, so a reader
- * never sees half an object); GET and HEAD serve it. No token: the signature is the permission.
+ * out (shared/adapters/local/object-urls.ts), served next to the API and to the executors (the only
+ * way a local step reaches its job's objects, as in AWS). PUT stores the body under the files dir (refused past the URL's size limit, written to a temporary file and renamed, so a reader
+ * never sees half an object); GET and HEAD serve it; DELETE removes it. No token: the signature is the permission.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
@@ -32,6 +32,10 @@ export async function serveObject(req: IncomingMessage, res: ServerResponse, url
   const grant = verifyObjectUrl(options.secret, method, url.pathname, url.searchParams);
   if ('refused' in grant) return answer(res, 403, grant.refused);
   const file = join(options.root, ...grant.path.split('/'));
+  if (method === 'DELETE') {
+    await rm(file, { force: true });
+    return void res.writeHead(204, { 'cache-control': 'no-store' }).end();
+  }
   if (method === 'PUT') {
     const max = grant.maxBytes ?? Infinity;
     if (Number(req.headers['content-length'] ?? 0) > max) return answer(res, 413, `the object exceeds ${max} bytes`);

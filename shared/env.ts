@@ -31,6 +31,16 @@ const terraformLogin = {
   TERRAKUBE_TFE_LOGIN_TOKEN_URL: v.optional(name),
 };
 
+/**
+ * Workload identity (issue 20): the KMS key signing the steps' tokens, and the issuer they name (the
+ * API's URL, or the custom domain a cloud's OIDC provider is registered for; the public discovery
+ * routes fall back to the host a request reached).
+ */
+const workloadIdentity = {
+  WORKLOAD_IDENTITY_KEY_ID: name,
+  TERRAKUBE_ISSUER_URL: v.optional(name),
+};
+
 /** Every API route's function (and the webhook receiver). */
 export const ApiEnv = v.object({
   ...table,
@@ -44,6 +54,7 @@ export const ApiEnv = v.object({
   WEBHOOK_KEY_ID: name,
   /** The function that processes accepted webhook deliveries, invoked asynchronously. */
   WEBHOOK_PROCESSOR_FUNCTION: name,
+  ...workloadIdentity,
   ...scheduleGroup,
   /** What a workspace schedule's EventBridge schedule invokes (the fire function), with which role, and where failed fires go. */
   SCHEDULE_TARGET_ARN: name,
@@ -60,6 +71,7 @@ export const RunnerEnv = v.object({
   ARTIFACT_BUCKET: name,
   TERRAKUBE_STEP_TIMEOUT_SECONDS: seconds,
   TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: seconds,
+  ...workloadIdentity,
   ...region,
 });
 
@@ -105,6 +117,8 @@ export const LocalEnv = v.object({
   TERRAKUBE_PAT_SECRET: name,
   TERRAKUBE_STEP_TIMEOUT_SECONDS: v.optional(seconds, '3600'),
   TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: v.optional(seconds, '86400'),
+  /** The issuer workload identity tokens name (default: the server's own URL, http://localhost:PORT). */
+  TERRAKUBE_ISSUER_URL: v.optional(name),
 });
 
 export const ROLES = { api: ApiEnv, runner: RunnerEnv, processor: ProcessorEnv, scheduler: SchedulerEnv, authorizer: AuthorizerEnv, stream: StreamEnv } as const;

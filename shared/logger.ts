@@ -9,7 +9,8 @@ import { powertoolsLogger } from './observability/powertools';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const SECRET_KEY = /(secret|password|token|authorization|value|signature|credential|cookie)/i;
+const SECRET_KEY = /(secret|password|token|authorization|value|signature|credential|cookie|dispose)/i;
+const SIGNED_URL = /[?&](X-Amz-Signature|X-Amz-Credential|signature)=/i;
 
 const configured = (): Level => {
   const level = logSettings().level?.toLowerCase() as Level | undefined;
@@ -19,6 +20,8 @@ const configured = (): Level => {
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return '[depth]';
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  // A presigned or signed object URL is a capability (issue 20): its query goes, wherever it appears.
+  if (typeof value === 'string') return SIGNED_URL.test(value) ? value.replace(/\?[^\s"']*/g, '?[redacted]') : value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};

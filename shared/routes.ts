@@ -28,7 +28,9 @@ export type Access =
   /** Write state version outputs; sign upload URLs for state versions. */
   | 'state:write'
   /** Sign upload URLs for the configurations the terraform CLI uploads, and see whether they arrived. */
-  | 'configurations:upload';
+  | 'configurations:upload'
+  /** Read the public key of the workload identity signing key (KMS GetPublicKey), for the JWKS. */
+  | 'identity:publish';
 
 export interface RouteDef {
   method: Method;
@@ -94,6 +96,8 @@ const jobs = { post: startsRuns, patch: controlsRuns, delete: deletesJobs };
 const API = '/api/v1';
 const DOCS_ARE_PUBLIC =
   'The API description and its reference page: they describe the routes and hold no data, and they must load before a user has entered a token (the page fetches the document first).';
+const IDENTITY_IS_PUBLIC =
+  "OpenID discovery and the public signing keys of workload identity tokens: a cloud's OIDC federation (AWS IAM) fetches them without credentials; they hold no data.";
 /** What the API reference page (Swagger UI, from the swagger-ui-dist package) is made of. */
 export const API_REFERENCE_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png'] as const;
 const ORG = `${API}/organization/{orgId}`;
@@ -159,6 +163,11 @@ export const ROUTES: readonly RouteDef[] = [
   { ...R('GET', '/healthz', 'health', [], 'none'), name: 'Health', publicReason: 'Liveness probe: returns a constant and touches no data.' },
   { ...R('GET', `${API}/openapi.json`, 'api-docs/openapi', [], 'none'), name: 'GetOpenApiDocument', publicReason: DOCS_ARE_PUBLIC },
   { ...R('GET', '/docs', 'api-docs/page', [], 'none'), name: 'GetApiReference', publicReason: DOCS_ARE_PUBLIC },
+  // Workload identity (issue 20): what a cloud's OIDC federation reads to verify the tokens of steps.
+  { ...R('GET', '/.well-known/openid-configuration', 'identity/openid-configuration', [], 'none'), name: 'GetOpenIdConfiguration', publicReason: IDENTITY_IS_PUBLIC },
+  { ...R('GET', '/.well-known/jwks.json', 'identity/jwks', ['identity:publish'], 'none'), name: 'GetJwks', publicReason: IDENTITY_IS_PUBLIC },
+  // Where Terrakube serves its key set (docs: dynamic provider credentials).
+  { ...R('GET', '/.well-known/jwks', 'identity/jwks', ['identity:publish'], 'none'), name: 'GetJwksTerrakube', publicReason: IDENTITY_IS_PUBLIC },
   {
     ...R('GET', '/docs/{file}', 'api-docs/asset', [], 'none'),
     name: 'GetApiReferenceFile',

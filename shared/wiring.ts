@@ -12,9 +12,11 @@
  * | secret box (ports/secret-box) | KMS, WEBHOOK_KEY_ID                   | AES-GCM, key from TERRAKUBE_PAT_SECRET          |
  * | delivery queue                | async Lambda invoke, WEBHOOK_PROCESSOR_FUNCTION | in-process queue                      |
  * | schedule trigger              | EventBridge Scheduler, SCHEDULE_GROUP | one timer per schedule (registered by `npm start`; else built here) |
+ * | token signer (workload identity)| KMS asymmetric key, WORKLOAD_IDENTITY_KEY_ID | RSA key file under TERRAKUBE_FILES_DIR/keys |
  *
  * Each getter is its own function, so a function's bundle carries only the adapters it can reach.
  */
+import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { kmsSecretBox } from './adapters/aws/kms-secret-box';
 import { lambdaDeliveryQueue } from './adapters/aws/lambda-delivery-queue';
@@ -31,6 +33,9 @@ import type { DeliveryQueue } from './ports/delivery-queue';
 import type { RunControl } from './ports/run-control';
 import type { SecretBox } from './ports/secret-box';
 import type { ScheduleTrigger } from './ports/schedule-trigger';
+import type { TokenSigner } from './ports/token-signer';
+import { kmsTokenSigner } from './adapters/aws/kms-token-signer';
+import { fileTokenSigner } from './adapters/local/file-token-signer';
 import { createDocumentClient } from './store/client';
 
 let built: {
@@ -40,9 +45,10 @@ let built: {
   secrets?: SecretBox;
   deliveries?: DeliveryQueue;
   schedules?: ScheduleTrigger;
+  signer?: TokenSigner;
 } = {};
 /** Set by `npm start` (its engine) and by tests; they win over what the environment says. */
-const registered: { runs?: RunControl; client?: DynamoDBDocumentClient; transactionBarrier?: () => Promise<void>; schedules?: ScheduleTrigger } = {};
+const registered: { runs?: RunControl; client?: DynamoDBDocumentClient; transactionBarrier?: () => Promise<void>; schedules?: ScheduleTrigger; executorObjects?: string } = {};
 
 export const serviceMode = (): 'aws' | 'local' => environment().mode;
 export const tableName = (): string => environment().require('TABLE_NAME');
@@ -74,6 +80,23 @@ export function secretBox(): SecretBox {
   return (built.secrets ??= env.mode === 'aws' ? kmsSecretBox(env.require('WEBHOOK_KEY_ID')) : aesSecretBox(env.require('TERRAKUBE_PAT_SECRET')));
 }
 
+export function tokenSigner(): TokenSigner {
+  const env = environment();
+  return (built.signer ??=
+    env.mode === 'aws'
+      ? kmsTokenSigner(env.require('WORKLOAD_IDENTITY_KEY_ID'))
+      : fileTokenSigner(join(env.require('TERRAKUBE_FILES_DIR'), 'keys', 'workload-identity.pem')));
+}
+
+/** The issuer of workload identity tokens: configured, else (locally) the default server URL, else `fallback` (a request's host). */
+export function issuerUrl(fallback?: string): string {
+  const env = environment();
+  // Locally the server's own URL (npm start sets it from its port); in AWS the API's, or the host a request reached.
+  const issuer = env.get('TERRAKUBE_ISSUER_URL') ?? (env.mode === 'local' ? 'http://localhost:8080' : fallback);
+  if (!issuer) throw new Error('TERRAKUBE_ISSUER_URL is not set: workload identity tokens need the issuer the cloud trusts');
+  return issuer.replace(/\/+$/, '');
+}
+
 export function deliveryQueue(): DeliveryQueue {
   const env = environment();
   return (built.deliveries ??= env.mode === 'aws' ? lambdaDeliveryQueue(env.require('WEBHOOK_PROCESSOR_FUNCTION')) : inProcessDeliveryQueue());
@@ -94,6 +117,20 @@ export function scheduleTrigger(): ScheduleTrigger {
           const { fireSchedule } = await import('./schedules/fire');
           await fireSchedule({ scheduleId, fireTime: at.toISOString() });
         }));
+}
+
+/**
+ * Where executors reach the objects of their step grants (run-tasks/step-grants.ts): locally the
+ * engine's object server (registered by local/engine.ts); in AWS unused (S3 presigned URLs name S3).
+ */
+export function executorObjectsUrl(): string {
+  if (registered.executorObjects) return registered.executorObjects;
+  if (environment().mode === 'aws') return '';
+  throw new Error('no object server for executors: the local engine registers one (useExecutorObjectsUrl)');
+}
+
+export function useExecutorObjectsUrl(url: string | undefined): void {
+  registered.executorObjects = url;
 }
 
 /** `npm start` and tests: the schedule trigger of this process (undefined: the one the environment says). */

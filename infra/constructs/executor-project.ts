@@ -60,7 +60,6 @@ export class ExecutorProject extends Construct {
         ? { buildImage: codebuild.LinuxArmLambdaBuildImage.AMAZON_LINUX_2023_NODE_22, computeType: codebuild.ComputeType.LAMBDA_2GB }
         : { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
       environmentVariables: {
-        TK_ARTIFACT_BUCKET: { value: props.artifactBucketName },
         TK_RESULT_ENV: { value: 'result.env' },
         TK_KILL_GRACE_MS: { value: '10000' },
       },

@@ -9,6 +9,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -46,6 +47,8 @@ export class JobRunner extends Construct {
   readonly deadLetters: sqs.Queue;
   readonly stateMachine: sfn.StateMachine;
   readonly executor: codebuild.Project;
+  /** Signs the steps' workload identity tokens (RS256); its public key is the JWKS. */
+  readonly identityKey: kms.Key;
   readonly functions: Record<'advance' | 'awaitApproval' | 'recordFailure' | 'executionEnded' | 'stepStarted' | 'startClaimed', ServiceFunction>;
 
   constructor(scope: Construct, id: string, props: JobRunnerProps) {
@@ -58,8 +61,16 @@ export class JobRunner extends Construct {
     this.deadLetters = new sqs.Queue(this, 'DeadLetters', { enforceSSL: true, encryption: sqs.QueueEncryption.SQS_MANAGED, retentionPeriod: Duration.days(14) });
     acknowledge(this.deadLetters, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the run events and the table stream; it has no DLQ of its own.');
 
+    this.identityKey = new kms.Key(this, 'WorkloadIdentityKey', {
+      description: 'Signs the workload identity tokens of job steps (RS256); the JWKS route publishes its public key',
+      keySpec: kms.KeySpec.RSA_2048,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    acknowledge(this.identityKey, 'AwsSolutions-KMS5', 'An asymmetric KMS key cannot rotate automatically; a new key is published in the JWKS beside the old one when rotated by hand.');
     const env: EnvironmentOf<typeof RunnerEnv> = {
       ...props.environment,
+      WORKLOAD_IDENTITY_KEY_ID: this.identityKey.keyArn,
       STATE_MACHINE_ARN: this.stateMachineArn,
       ARTIFACT_BUCKET: this.artifacts.bucket.bucketName,
       TERRAKUBE_STEP_TIMEOUT_SECONDS: String(props.timeouts.stepSeconds),
@@ -90,14 +101,14 @@ export class JobRunner extends Construct {
       props.table.grantWrite(this.functions[name].role);
     }
     for (const name of ['advance', 'recordFailure', 'executionEnded', 'startClaimed'] as const) this.grantStart(this.functions[name].role);
-    this.grantObjects(this.functions.advance.role, ['s3:PutObject'], 'runs/');
+    this.grantStepMinting(this.functions.advance.role);
 
     this.executor = new ExecutorProject(this, 'Executor', {
       compute: props.executorCompute,
       stepSeconds: props.timeouts.stepSeconds,
       artifactBucketName: this.artifacts.bucket.bucketName,
     }).project;
-    this.grantExecutor(this.executor);
+    this.isolateExecutor(this.executor);
     this.stateMachine = new sfn.StateMachine(this, 'JobRun', {
       stateMachineName: this.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -224,16 +235,46 @@ export class JobRunner extends Construct {
     });
   }
 
-  /** The executor's access to the artifacts: step contexts, plans, logs and state, by prefix. */
-  private grantExecutor(project: codebuild.Project): void {
-    // Versions deleted for good: the step context once read (it holds secrets), a log's superseded rewrites.
-    this.grantObjects(project, ['s3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion'], 'runs/');
-    this.grantObjects(project, ['s3:GetObject', 's3:PutObject'], 'plans/');
-    this.grantObjects(project, ['s3:PutObject', 's3:DeleteObjectVersion'], 'logs/');
-    // terraform's S3 backend lists its workspaces under the state prefix at init (and reads a new workspace's absent state).
-    this.grantObjects(project, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'state/');
-    this.grantObjects(project, ['s3:GetObject', 's3:PutObject'], 'cache/');
-    this.grantObjects(project, ['s3:GetObject'], 'configurations/');
+  /**
+   * Advance mints each step's grants (issue 20): it writes the step context, and presigns one URL per
+   * object and method the step may touch; a presigned URL carries the signer's permission for exactly
+   * that object. Reading a missing key must answer 404 (no plan, no state yet): hence the listings.
+   */
+  private grantStepMinting(grantee: iam.IGrantable): void {
+    // The context (written, read once, its version deleted for good; a plain delete where the store keeps
+    // no versions) and the stop request a cancel leaves.
+    this.grantObjects(grantee, ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion'], 'runs/');
+    this.grantObjects(grantee, ['s3:GetObject', 's3:PutObject'], 'plans/');
+    this.grantObjects(grantee, ['s3:PutObject'], 'logs/');
+    // The workspace's current state (read and written by the step's http backend) and its versions.
+    this.grantObjects(grantee, ['s3:GetObject', 's3:PutObject'], 'state/');
+    this.grantObjects(grantee, ['s3:GetObject', 's3:PutObject'], 'cache/');
+    this.grantObjects(grantee, ['s3:GetObject'], 'configurations/');
+    iam.Grant.addToPrincipal({ grantee, actions: ['kms:Sign'], resourceArns: [this.identityKey.keyArn] });
+  }
+
+  /** The JWKS route publishes the signing key's public half. */
+  grantIdentityPublish(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({ grantee, actions: ['kms:GetPublicKey'], resourceArns: [this.identityKey.keyArn] });
+  }
+
+  /**
+   * The executor build gets no right on the artifacts bucket at all: a step, and any script a tenant
+   * runs in it, reaches only the objects its step's URLs name. The bucket policy denies the build's
+   * role outright, so no grant added later can undo that by accident.
+   */
+  private isolateExecutor(project: codebuild.Project): void {
+    const role = project.role;
+    if (!role) throw new Error('the executor project has no role');
+    this.artifacts.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'NoTenantDataForTheExecutorRole',
+        effect: iam.Effect.DENY,
+        principals: [new iam.ArnPrincipal(role.roleArn)],
+        actions: ['s3:*'],
+        resources: [this.artifacts.bucket.bucketArn, this.artifacts.bucket.arnForObjects('*')],
+      }),
+    );
   }
 
   private eventEdges(table: JobsTable): void {

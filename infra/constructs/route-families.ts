@@ -9,7 +9,7 @@
 import type { RouteDef } from '../../shared/routes';
 
 export const ROUTE_FAMILIES = {
-  Organizations: ['health', 'api-docs', 'organizations', 'teams', 'templates'],
+  Organizations: ['health', 'api-docs', 'identity', 'organizations', 'teams', 'templates'],
   Workspaces: ['workspaces', 'variables', 'operations', 'schedules'],
   Jobs: ['jobs', 'workspace-jobs', 'steps'],
   Webhooks: ['webhooks', 'webhook-events'],

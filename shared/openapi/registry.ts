@@ -84,6 +84,18 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     tag: 'Workspaces',
     responses: { 200: { description: 'The workspace.', content: { [JSONAPI]: anyDocument } }, 204: { description: 'Set.' } },
   },
+  'functions/identity/openid-configuration.ts': {
+    summary: 'OpenID discovery of the workload identity issuer',
+    description: "What a cloud's OIDC federation (an AWS IAM OIDC provider) reads to trust the tokens steps present: the issuer, its key set's URL, the claims. See the README (\"Cloud credentials for a workspace\").",
+    tag: 'Service',
+    responses: { 200: { description: 'The discovery document.', content: json({ type: 'object', required: ['issuer', 'jwks_uri'] }) } },
+  },
+  'functions/identity/jwks.ts': {
+    summary: 'Public keys of the workload identity issuer (JWKS)',
+    description: 'The RS256 keys that sign the tokens of steps (also at `/.well-known/jwks`, where Terrakube serves them).',
+    tag: 'Service',
+    responses: { 200: { description: 'The key set.', content: json({ type: 'object', required: ['keys'] }) } },
+  },
   'functions/health.ts': {
     summary: 'Liveness probe',
     tag: 'Service',

@@ -5,7 +5,7 @@
  * (adapters/local/file-artifact-store.ts). Large bodies never pass through the service: clients PUT
  * and GET them at URLs the store hands out (S3 presigned URLs; locally, signed URLs `npm start` serves).
  */
-import type { ArtifactRef, ExecutorContext } from '../runs/executor-contract';
+import type { ArtifactRef } from '../runs/executor-contract';
 
 /** Terraform's lock info (the JSON it writes into its lock): who holds the state, since when, doing what. */
 export interface StateLock {
@@ -36,7 +36,8 @@ export interface ArtifactStore {
   logRef(org: string, job: number, step: string): ArtifactRef;
   /** The ref of a path of runs/artifact-paths.ts (records keep paths, refs depend on the store). */
   ref(path: string): ArtifactRef;
-  backend(org: string, workspace: string): ExecutorContext['backend'];
+  /** The workspace's current state (what terraform's backend reads and writes). */
+  stateRef(org: string, workspace: string): ArtifactRef;
   /** Where the workspace's provider cache is kept between steps. */
   providerCacheRef(org: string, workspace: string): ArtifactRef;
   /** Where a request to stop a job's running step appears (the executor watches it). */
@@ -48,7 +49,8 @@ export interface ArtifactStore {
    * what the lock said; undefined when the state is not locked.
    */
   forceUnlockState(org: string, workspace: string): Promise<StateLock | undefined>;
-  writeSecret(ref: ArtifactRef, text: string): Promise<void>;
+  /** Writes a private object; answers the version written when the store keeps versions (S3). */
+  writeSecret(ref: ArtifactRef, text: string): Promise<{ version?: string }>;
   /** A log's text so far, or undefined when nothing was written yet. */
   readText(ref: ArtifactRef): Promise<string | undefined>;
   /**
@@ -73,6 +75,8 @@ export interface ArtifactStore {
   uploadUrl(ref: ArtifactRef, options: UrlOptions & { maxBytes: number }): Promise<string>;
   /** Where a client GETs the object, with no credentials of its own. */
   downloadUrl(ref: ArtifactRef, options: UrlOptions): Promise<string>;
+  /** Where a client DELETEs the object (that version for good, when given), with no credentials of its own. */
+  deleteUrl(ref: ArtifactRef, options: UrlOptions & { version?: string }): Promise<string>;
   /** Deletes every log, plan and context of a job. */
   removeJob(org: string, job: number): Promise<void>;
 }

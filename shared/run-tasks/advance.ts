@@ -17,9 +17,10 @@ import { getTemplate } from '../store/repositories/templates';
 import { getWorkspace } from '../store/repositories/workspaces';
 import { recordRunState } from '../state/state-versions';
 import { commit, ConditionFailed } from '../store/repositories/batch';
-import { artifactStore } from '../wiring';
+import { artifactStore, executorObjectsUrl } from '../wiring';
 import { decide, initialSteps, type Recorded } from './decide';
 import { executorContext } from './executor-context';
+import { stepGrants } from './step-grants';
 
 const end = (state: RunState): RunState => ({ organizationId: state.organizationId, jobId: state.jobId, action: 'end' });
 
@@ -110,14 +111,18 @@ export async function advance(state: RunState): Promise<RunState> {
       const dispatched = { ...job, ...persisted } as JobRecord;
       await commit([planUpdateJobIfStatus(job, { ...persisted, status: 'queue' }), planLastJob(job.workspaceId, { status: 'queue', at: now })]);
       const context = await executorContext(dispatched, step.id, stepFlow);
-      const ref = artifactStore().contextRef(job.organizationId, job.id, step.id);
-      await artifactStore().writeSecret(ref, JSON.stringify(context));
+      const store = artifactStore();
+      const ref = store.contextRef(job.organizationId, job.id, step.id);
+      const { version } = await store.writeSecret(ref, JSON.stringify(context));
+      // The build reaches its context only through these two URLs (it has no storage rights of its own).
+      const grant = stepGrants(store, executorObjectsUrl(), context.timeoutSeconds);
+      const [read, dispose] = await Promise.all([grant.read(ref), grant.remove(ref, version)]);
       return {
         organizationId: job.organizationId,
         jobId: job.id,
         action: 'execute',
         step: stepRef,
-        executor: { context: ref, job: String(job.id), iac: context.iacType, version: context.terraformVersion ?? '' },
+        executor: { context: read, dispose, job: String(job.id), iac: context.iacType, version: context.terraformVersion ?? '' },
       };
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;

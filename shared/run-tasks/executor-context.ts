@@ -1,12 +1,18 @@
-/** What the executor gets for one step: the step context, kept in the artifact store (it holds secrets). */
+/**
+ * What the executor gets for one step: the step context, kept in the artifact store (it holds
+ * secrets), with every object the step may touch as a URL minted for this step (step-grants.ts), and
+ * the step's workload identity token when the workspace opts in.
+ */
 import type { Flow } from '../domain/flow';
 import type { JobRecord } from '../domain/records';
 import type { ExecutorContext } from '../runs/executor-contract';
 import { artifactPaths } from '../runs/artifact-paths';
 import { runStatePaths } from '../state/state-versions';
 import { readWorkspaceWithVariables } from '../store/repositories/workspaces';
-import { artifactStore, stepTimeoutSeconds } from '../wiring';
+import { artifactStore, executorObjectsUrl, stepTimeoutSeconds } from '../wiring';
 import { planStepFor } from './decide';
+import { stepGrants } from './step-grants';
+import { workloadIdentityFor } from '../identity/workload-identity';
 
 /** Everything the executor needs for one step; holds the workspace's sensitive variables. */
 export async function executorContext(job: JobRecord, stepId: string, flow: Flow): Promise<ExecutorContext> {
@@ -14,18 +20,35 @@ export async function executorContext(job: JobRecord, stepId: string, flow: Flow
   if (!workspace) throw new Error(`workspace ${job.workspaceId} of job ${job.id} no longer exists`);
   const step = job.steps.find((s) => s.id === stepId);
   const store = artifactStore();
+  const timeoutSeconds = stepTimeoutSeconds();
+  const grant = stepGrants(store, executorObjectsUrl(), timeoutSeconds);
   const planStep = step && flow.type === 'terraformApply' ? planStepFor(job.steps, step, job.planChanges) : undefined;
   const current = stateHead?.current;
   const statePaths = runStatePaths(job, stepId);
+  const org = job.organizationId;
+  const env = Object.fromEntries(variables.filter((v) => v.category === 'ENV').map((v) => [v.key, v.value]));
+  const identity = await workloadIdentityFor({ job, workspace, stepId, stepType: flow.type, env, timeoutSeconds });
+  const planOut = flow.type === 'terraformPlan' || flow.type === 'terraformPlanDestroy';
+  const [archive, planIn, planFile, backend, stateIn, stateOut, log, stop, providerCache] = await Promise.all([
+    job.cli ? grant.read(store.ref(artifactPaths.configuration(org, job.workspaceId, job.cli.configurationVersionId))) : null,
+    planStep ? grant.read(store.planRef(org, job.id, planStep.id)) : null,
+    planOut ? grant.write(store.planRef(org, job.id, stepId)) : null,
+    grant.readWrite(store.stateRef(org, job.workspaceId)),
+    current ? grant.read(store.ref(current.state)).then((ref) => ({ ref, md5: current.md5 })) : null,
+    Promise.all([grant.write(store.ref(statePaths.state)), grant.write(store.ref(statePaths.outputs))]).then(([state, outputs]) => ({ state, outputs })),
+    grant.write(store.logRef(org, job.id, stepId)),
+    grant.read(store.stopRef(org, job.id)),
+    grant.readWrite(store.providerCacheRef(org, job.workspaceId)),
+  ]);
   return {
-    organizationId: job.organizationId,
+    organizationId: org,
     workspaceId: job.workspaceId,
     jobId: job.id,
     stepId,
     stepName: step?.name ?? flow.name,
     stepType: flow.type,
     source: workspace.source ?? '',
-    archive: job.cli ? store.ref(artifactPaths.configuration(job.organizationId, job.workspaceId, job.cli.configurationVersionId)) : null,
+    archive,
     branch: job.overrideBranch ?? workspace.branch,
     commitId: job.commitId,
     folder: workspace.folder,
@@ -36,18 +59,20 @@ export async function executorContext(job: JobRecord, stepId: string, flow: Flow
     ...(job.targetAddrs?.length ? { targetAddrs: job.targetAddrs } : {}),
     ...(job.replaceAddrs?.length ? { replaceAddrs: job.replaceAddrs } : {}),
     commands: flow.commands,
-    env: Object.fromEntries(variables.filter((v) => v.category === 'ENV').map((v) => [v.key, v.value])),
+    env,
     terraformVars: Object.fromEntries(variables.filter((v) => v.category === 'TERRAFORM').map((v) => [v.key, v.value])),
     runVariables: job.cli?.variables ?? [],
-    secrets: variables.filter((v) => v.sensitive).map((v) => v.value),
-    planIn: planStep ? store.planRef(job.organizationId, job.id, planStep.id) : null,
-    planOut: flow.type === 'terraformPlan' || flow.type === 'terraformPlanDestroy' ? store.planRef(job.organizationId, job.id, stepId) : null,
-    backend: store.backend(job.organizationId, job.workspaceId),
-    stateIn: current ? { ref: store.ref(current.state), md5: current.md5 } : null,
-    stateOut: { state: store.ref(statePaths.state), outputs: store.ref(statePaths.outputs) },
-    log: store.logRef(job.organizationId, job.id, stepId),
-    stop: store.stopRef(job.organizationId, job.id),
-    providerCache: store.providerCacheRef(job.organizationId, job.workspaceId),
-    timeoutSeconds: stepTimeoutSeconds(),
+    // The workload identity token is a credential: masked like a sensitive variable.
+    secrets: [...variables.filter((v) => v.sensitive).map((v) => v.value), ...(identity ? [identity.token] : [])],
+    planIn,
+    planOut: planFile,
+    backend,
+    stateIn,
+    stateOut,
+    log,
+    stop,
+    providerCache,
+    workloadIdentity: identity ?? null,
+    timeoutSeconds,
   };
 }

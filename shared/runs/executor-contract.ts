@@ -4,13 +4,39 @@
  *
  * The context holds workspace variables, sensitive ones included, so it never travels through the
  * state machine (whose history is readable): Advance stores it in the artifact store and passes
- * only its key; the executor deletes it as soon as it has read it.
+ * only a short-lived URL to it; the executor deletes it as soon as it has read it.
+ *
+ * Tenant isolation (issue 20): the executor has no storage rights of its own (the build role holds
+ * none on the artifacts bucket). Every object a step may touch reaches it as a URL Advance minted for
+ * this step alone: an S3 presigned URL in AWS, a URL signed by `npm start` locally (shared/adapters/
+ * local/object-urls.ts), each naming one object, one method and an expiry.
  */
 import type { Command, FlowType } from '../domain/flow';
 import type { ResourceCounts } from '../domain/records';
 
-/** Where an artifact lives: a path on disk (local) or an S3 object key (AWS). */
+/**
+ * How the executor reaches one artifact: a URL granting one method on one object (GET to read, PUT to
+ * write, DELETE to remove), valid for this step only. (Tests of the step logic pass file paths.)
+ */
 export type ArtifactRef = string;
+
+/** An object the step reads and writes: one URL per method. */
+export interface ObjectGrant {
+  get: ArtifactRef;
+  put: ArtifactRef;
+}
+
+/**
+ * The step's workload identity (opted in by the workspace): a signed token the user's cloud trusts
+ * (AWS AssumeRoleWithWebIdentity), written to a file the AWS SDKs and terraform's AWS provider read.
+ */
+export interface WorkloadIdentity {
+  token: string;
+  /** AWS: the role terraform assumes with the token (AWS_ROLE_ARN). */
+  awsRoleArn?: string;
+  /** Also hand the token over in this environment variable (HCP's TFC_WORKLOAD_IDENTITY_TOKEN). */
+  envName?: string;
+}
 
 export interface ExecutorContext {
   organizationId: string;
@@ -49,8 +75,12 @@ export interface ExecutorContext {
   planIn?: ArtifactRef | null;
   /** terraformPlan / terraformPlanDestroy: where to save the plan file. */
   planOut?: ArtifactRef | null;
-  /** The workspace's state (persists between jobs). */
-  backend: { type: 'local'; path: string } | { type: 's3'; bucket: string; key: string; region: string };
+  /**
+   * The workspace's state (persists between jobs): terraform reaches it through the executor's http
+   * backend (executor/state-proxy.ts), which reads and writes this one object. The workspace queue
+   * runs one job of a workspace at a time; the proxy locks it within the step.
+   */
+  backend: ObjectGrant;
   /**
    * The workspace's current state version. It replaces the backend's state when that is missing, of
    * another lineage or older (the terraform CLI pushed a state, or applied locally, since the last run).
@@ -64,9 +94,11 @@ export interface ExecutorContext {
   /** The step log: appended while the step runs. */
   log: ArtifactRef;
   /** The workspace's provider cache (an archive of terraform's plugin cache), kept between steps. */
-  providerCache?: ArtifactRef | null;
+  providerCache?: ObjectGrant | null;
   /** Where a request to stop the step appears (a cancel): the executor checks it every few seconds. */
   stop?: ArtifactRef | null;
+  /** Set when the workspace opts into workload identity (shared/identity/workload-identity.ts). */
+  workloadIdentity?: WorkloadIdentity | null;
   /** The step is killed after this many seconds. */
   timeoutSeconds: number;
 }

@@ -14,7 +14,15 @@ export interface RunState {
   action?: 'execute' | 'approve' | 'end';
   step?: RunStep;
   /** Execute: what the executor needs (strings only: they become CodeBuild environment variables). */
-  executor?: { context: string; job: string; iac: string; version: string };
+  executor?: {
+    /** A URL to read the step context (its only way in: the build has no storage rights). */
+    context: string;
+    /** A URL to delete the version of the context that was written, once read. */
+    dispose: string;
+    job: string;
+    iac: string;
+    version: string;
+  };
   approval?: { team: string };
   /** The last task's result: the executor's exported variables, or the approval decision. */
   result?: { exported?: { Name?: string; Value?: string }[]; decision?: 'approved' | 'rejected' };

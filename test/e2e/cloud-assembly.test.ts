@@ -316,7 +316,12 @@ describe('the synthesized cloud assembly, deployed locally', () => {
   it('made only calls that the roles and resource policies in the template allow', async () => {
     expect(deployment.aws.calls.length).toBeGreaterThan(100);
     const callers = new Set(deployment.aws.calls.map((c) => c.identity.label));
-    expect([...callers].some((c) => c.startsWith('executor build'))).toBe(true);
+    // Tenant isolation (issue 20): the build makes no AWS call of its own; every object it reached went
+    // through a URL Advance presigned for its step, so those calls are Advance's, within Advance's rights.
+    expect([...callers].filter((c) => c.startsWith('executor build'))).toEqual([]);
+    const presigned = deployment.aws.calls.filter((c) => c.identity.label.startsWith('Job run task: records') && c.service === 's3');
+    const reached = (operation: string, key: RegExp) => presigned.some((c) => c.operation === operation && key.test(c.resource));
+    expect([reached('GetObject', /\/runs\/.+\.json$/), reached('DeleteObject', /\/runs\/.+\.json$/), reached('GetObject', /\/state\/.+\/terraform\.tfstate$/), reached('PutObject', /\/logs\/.+\.log$/)]).toEqual([true, true, true, true]);
     expect([...callers].some((c) => c.startsWith('state machine'))).toBe(true);
     const denials = await deployment.iam.denials(deployment.aws.calls);
     expect(denials.map((d) => `${d.caller}: ${d.action} on ${d.resource} ${JSON.stringify(d.context)} (${d.decision})`)).toEqual([]);

@@ -84,7 +84,7 @@ export function context(repo: TestRepo, stateDir: string, overrides: Partial<Exe
     env: {},
     terraformVars: {},
     secrets: [],
-    backend: { type: 'local', path: join(stateDir, 'terraform.tfstate') },
+    backend: { get: join(stateDir, 'terraform.tfstate'), put: join(stateDir, 'terraform.tfstate') },
     log: join(stateDir, 'step.log'),
     timeoutSeconds: 120,
     ...overrides,
@@ -134,4 +134,18 @@ export async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise
     if (Date.now() > until) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Step grants as a real step gets them: URLs signed as `npm start` signs them, served by the engine's object server. */
+export async function objectGrants(root: string): Promise<{ url: (method: 'GET' | 'PUT' | 'DELETE', path: string, expiresIn?: number) => string; close: () => Promise<void> }> {
+  const { startObjectServer } = await import('../../local/executor-objects');
+  const { signObjectUrl } = await import('../../shared/adapters/local/object-urls');
+  const { relative } = await import('node:path');
+  const secret = 'executor-test-secret';
+  const server = await startObjectServer(root, secret);
+  return {
+    url: (method, path, expiresIn = 600) =>
+      signObjectUrl(secret, server.url, { method, path: relative(root, path), expires: Math.floor(Date.now() / 1000) + expiresIn, ...(method === 'PUT' ? { maxBytes: 1 << 30 } : {}) }),
+    close: server.close,
+  };
 }

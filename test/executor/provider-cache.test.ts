@@ -31,7 +31,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function plan(providerCache: string) {
   const log = memoryLog();
-  const result = await runStep(context(repo, join(root, 'state'), { stepType: 'terraformPlan', stepName: 'Plan', providerCache }), {
+  const result = await runStep(context(repo, join(root, 'state'), { stepType: 'terraformPlan', stepName: 'Plan', providerCache: { get: providerCache, put: providerCache } }), {
     log,
     artifacts: localArtifacts(),
     signal: new AbortController().signal,

@@ -7,12 +7,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { localArtifacts } from '../../executor/artifacts';
 import type { ExecutorContext, ExecutorResult } from '../../shared/runs/executor-contract';
-import { fileLogSink, maskingSink, maskSecrets, s3LogSink } from '../../executor/log-sink';
+import { fileLogSink, maskingSink, maskSecrets, urlLogSink } from '../../executor/log-sink';
 import { runStep } from '../../executor/run-step';
-import { context, createRepo, memoryLog, processesMatching, script, waitFor, type TestRepo } from './helpers';
+import { context, createRepo, memoryLog, objectGrants, processesMatching, script, waitFor, type TestRepo } from './helpers';
 
 let root: string;
 let repo: TestRepo;
@@ -63,7 +62,7 @@ describe('terraform steps', () => {
   const state = () => join(root, 'state', 'lifecycle');
   const planFile = () => join(root, 'artifacts', 'plans', 'plan.tfplan');
   const tf = (overrides: Partial<ExecutorContext>) =>
-    run({ terraformVars: { greeting: 'hello' }, backend: { type: 'local', path: join(state(), 'terraform.tfstate') }, ...overrides });
+    run({ terraformVars: { greeting: 'hello' }, backend: { get: join(state(), 'terraform.tfstate'), put: join(state(), 'terraform.tfstate') }, ...overrides });
 
   it('plans changes, saves the plan and records the commit', async () => {
     const { result, log } = await tf({ stepType: 'terraformPlan', stepName: 'Plan', planOut: planFile() });
@@ -108,7 +107,7 @@ describe('terraform steps', () => {
       stepType: 'terraformPlan',
       env: { MY_SETTING: 'from-env' },
       terraformVars: { greeting: 'from-tfvar' },
-      backend: { type: 'local', path: join(root, 'state', 'commands', 'terraform.tfstate') },
+      backend: { get: join(root, 'state', 'commands', 'terraform.tfstate'), put: join(root, 'state', 'commands', 'terraform.tfstate') },
       commands: [
         script('echo "BEFORE-1 env=$MY_SETTING var=$TF_VAR_greeting own=${TK_TEST_EXECUTOR_ONLY:-unset} auto=$TF_IN_AUTOMATION"', { before: true, priority: 1 }),
         script('echo BEFORE-2', { before: true, priority: 2 }),
@@ -230,17 +229,17 @@ describe('scripts and secrets', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
-  it('s3LogSink uploads the whole masked log', async () => {
-    const bodies: { Body: string; ContentType?: string }[] = [];
-    const client = { send: async (command: PutObjectCommand) => void bodies.push(command.input as { Body: string }) };
-    const sink = s3LogSink({ bucket: 'b', key: 'logs/1.log', client: client as never, secrets: ['top-secret'], intervalMs: 60_000 });
+  it('urlLogSink uploads the whole masked log through its one upload URL', async () => {
+    const bodies: { Body: string; ContentType?: string; url: string }[] = [];
+    const artifacts = { write: async (url: string, body: Buffer | string, type?: string) => void bodies.push({ url, Body: String(body), ContentType: type }) };
+    const sink = urlLogSink({ url: 'https://put-url', artifacts, secrets: ['top-secret'], intervalMs: 60_000 });
     sink.write('one top-');
     sink.write('secret two\n');
     await sink.flush();
     sink.write('three');
     await sink.close();
     expect(bodies.map((b) => b.Body)).toEqual(['one *** two\n', 'one *** two\nthree']);
-    expect(bodies[0]!.ContentType).toBe('text/plain; charset=utf-8');
+    expect(bodies[0]).toMatchObject({ ContentType: 'text/plain; charset=utf-8', url: 'https://put-url' });
   });
 });
 
@@ -275,7 +274,6 @@ describe('stopping a step', () => {
 describe('executor/main.ts', () => {
   function runMain(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, TK_WORK_ROOT: workRoot, ...env };
-    delete childEnv.TK_ARTIFACT_BUCKET;
     return new Promise((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'executor/main.ts'], { env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
@@ -288,23 +286,33 @@ describe('executor/main.ts', () => {
       encoding: 'utf8',
     });
 
+  // main.ts reaches every object through its step's URLs only (issue 20), served as `npm start` serves them.
+  let grants: Awaited<ReturnType<typeof objectGrants>>;
+  beforeAll(async () => {
+    grants = await objectGrants(root);
+  });
+  afterAll(() => grants.close());
+  const contextUrls = (file: string) => ({ TK_CONTEXT: grants.url('GET', file), TK_CONTEXT_DISPOSE: grants.url('DELETE', file) });
+
   it('reads and deletes the context, runs the step and writes the result', async () => {
     const dir = join(root, 'main');
     mkdirSync(dir, { recursive: true });
     const secret = 'main-secret-value';
-    const files = { TK_CONTEXT: join(dir, 'ctx.json'), TK_RESULT_FILE: join(dir, 'out', 'result.json'), TK_RESULT_ENV: join(dir, 'out', 'result.env') };
-    const ctx = context(repo, dir, { env: { TOKEN: secret }, secrets: [secret], commands: [script('echo "hello $TOKEN"')] });
-    writeFileSync(files.TK_CONTEXT, JSON.stringify(ctx));
+    const contextFile = join(dir, 'ctx.json');
+    const files = { ...contextUrls(contextFile), TK_RESULT_FILE: join(dir, 'out', 'result.json'), TK_RESULT_ENV: join(dir, 'out', 'result.env') };
+    const logFile = join(dir, 'step.log');
+    const ctx = context(repo, dir, { env: { TOKEN: secret }, secrets: [secret], commands: [script('echo "hello $TOKEN"')], log: grants.url('PUT', logFile) });
+    writeFileSync(contextFile, JSON.stringify(ctx));
 
     const { code, stderr } = await runMain(files);
     expect(code, stderr).toBe(0);
-    expect(existsSync(files.TK_CONTEXT)).toBe(false);
+    expect(existsSync(contextFile)).toBe(false);
     expect(JSON.parse(readFileSync(files.TK_RESULT_FILE, 'utf8'))).toEqual({ status: 'completed', exitCode: 0, commitId: repo.head, message: 'scripts completed' });
     expect(sourced(files.TK_RESULT_ENV)).toBe(`completed|0||${repo.head}|scripts completed`);
-    expect(readFileSync(ctx.log, 'utf8')).toContain('hello ***\n');
+    expect(readFileSync(logFile, 'utf8')).toContain('hello ***\n');
 
     // A failed step still exits 0; a message with quotes survives the shell file.
-    writeFileSync(files.TK_CONTEXT, JSON.stringify({ ...ctx, folder: "it's" }));
+    writeFileSync(contextFile, JSON.stringify({ ...ctx, folder: "it's" }));
     expect((await runMain(files)).code).toBe(0);
     expect(sourced(files.TK_RESULT_ENV)).toBe(`failed|1||${repo.head}|folder 'it's' does not exist in the repository`);
   });
@@ -313,10 +321,12 @@ describe('executor/main.ts', () => {
     const dir = join(root, 'stop');
     mkdirSync(dir, { recursive: true });
     const stop = join(dir, 'stop');
-    const files = { TK_CONTEXT: join(dir, 'ctx.json'), TK_RESULT_FILE: join(dir, 'result.json'), TK_STOP_POLL_MS: '100' };
+    const contextFile = join(dir, 'ctx.json');
+    const logFile = join(dir, 'step.log');
+    const files = { ...contextUrls(contextFile), TK_RESULT_FILE: join(dir, 'result.json'), TK_STOP_POLL_MS: '100', TK_LOG_INTERVAL_MS: '100' };
     const sleep = `${40 + Math.floor(Math.random() * 1000) / 1000 + 0.0001}`;
-    const ctx = context(repo, dir, { stop, commands: [script(`echo started; sleep ${sleep}; echo never`)] });
-    writeFileSync(files.TK_CONTEXT, JSON.stringify(ctx));
+    const ctx = context(repo, dir, { stop: grants.url('GET', stop), log: grants.url('PUT', logFile), commands: [script(`echo started; sleep ${sleep}; echo never`)] });
+    writeFileSync(contextFile, JSON.stringify(ctx));
     const started = Date.now();
     const running = runMain(files);
     await waitFor(() => processesMatching(`sleep ${sleep}`).length > 0);
@@ -325,19 +335,19 @@ describe('executor/main.ts', () => {
     expect(code, stderr).toBe(0);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(JSON.parse(readFileSync(files.TK_RESULT_FILE, 'utf8'))).toMatchObject({ status: 'failed', exitCode: 130, message: 'cancelled' });
-    expect(readFileSync(ctx.log, 'utf8')).not.toContain('never');
+    expect(readFileSync(logFile, 'utf8')).not.toContain('never');
     expect(processesMatching(`sleep ${sleep}`)).toEqual([]);
 
     // A build that starts after the cancel (queued in CodeBuild meanwhile) runs nothing.
-    rmSync(ctx.log, { force: true });
-    writeFileSync(files.TK_CONTEXT, JSON.stringify(ctx));
+    rmSync(logFile, { force: true });
+    writeFileSync(contextFile, JSON.stringify(ctx));
     expect((await runMain(files)).code).toBe(0);
     expect(JSON.parse(readFileSync(files.TK_RESULT_FILE, 'utf8'))).toMatchObject({ status: 'failed', message: 'cancelled' });
-    expect(existsSync(ctx.log) ? readFileSync(ctx.log, 'utf8') : '').not.toContain('started');
+    expect(existsSync(logFile) ? readFileSync(logFile, 'utf8') : '').not.toContain('started');
   });
 
   it('exits 1 when the executor itself cannot run', async () => {
-    const { code, stderr } = await runMain({ TK_CONTEXT: join(root, 'missing.json') });
+    const { code, stderr } = await runMain({ TK_CONTEXT: grants.url('GET', join(root, 'missing.json')) });
     expect(code).toBe(1);
     expect(stderr).toContain('executor failed: Error: the step context');
   });

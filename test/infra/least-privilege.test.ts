@@ -52,12 +52,17 @@ const ACTIONS: Record<Access, string[]> = {
   'state:read': ['s3:GetObject', 's3:ListBucket'],
   'state:write': ['s3:PutObject'],
   'configurations:upload': ['s3:GetObject', 's3:PutObject', 's3:ListBucket'],
+  'identity:publish': ['kms:GetPublicKey'],
 };
 const TABLE = [...ACTIONS['table:read'], ...ACTIONS['table:write']];
 const OTHERS: Record<string, string[]> = {
   'Verifies bearer tokens (PAT HS256 and OIDC RS256) for the HTTP API': ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
   'Answers unknown paths (404) and unsupported methods (405)': [],
-  'Job run task: records the last step result and picks the next action': [...TABLE, 'states:StartExecution', 's3:PutObject'],
+  // It mints each step's grants (presigned URLs: the signer's permission, one object each) and signs its identity token.
+  'Job run task: records the last step result and picks the next action': [
+    ...TABLE, 'states:StartExecution',
+    's3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:ListBucket', 'kms:Sign',
+  ],
   'Job run task: parks a job in waitingApproval with its task token': TABLE,
   'Job run task: ends a job failed and frees its workspace': [...TABLE, 'states:StartExecution'],
   'Fails the job of an execution that ended abnormally': [...TABLE, 'states:StartExecution'],

@@ -74,29 +74,3 @@ describe('log groups', () => {
     expect(await mayWrite(delivery(ACCOUNT), stream('/aws/vendedlogs/other', 'x'))).not.toEqual(['Allowed', 'Allowed']);
   });
 });
-
-describe('the artifacts bucket (versioned, for the state history)', () => {
-  it('lets the executor delete superseded log versions and the step context it read, and no other version', async () => {
-    const [project] = sim.assembly.resources('AWS::CodeBuild::Project') as [Resource];
-    const role = sim.roleOf(project, project.properties.ServiceRole);
-    const [bucket] = sim.assembly.resources('AWS::S3::Bucket').filter((b) => b.properties.VersioningConfiguration) as [Resource];
-    const key = (k: string) => `${sim.assembly.physicalOf(bucket, 'Arn')}/${k}`;
-    const decide = (k: string) => sim.decide(role, 's3:DeleteObjectVersion', key(k));
-    expect(await Promise.all(['logs/o/1/s.log', 'runs/o/1/s.json', 'state/o/w/terraform.tfstate', 'plans/o/1/s.tfplan'].map(decide))).toEqual(['Allowed', 'Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']);
-    const rules = bucket.properties.LifecycleConfiguration.Rules as Json[];
-    expect(rules.find((r) => r.Prefix === 'logs/')).toMatchObject({ NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
-    expect(rules.find((r) => r.ExpiredObjectDeleteMarker)).toBeDefined();
-  });
-
-  it("lets the executor read and save its workspace's provider cache (and list cache/, so a first step finds none rather than a 403)", async () => {
-    const [project] = sim.assembly.resources('AWS::CodeBuild::Project') as [Resource];
-    const role = sim.roleOf(project, project.properties.ServiceRole);
-    const [bucket] = sim.assembly.resources('AWS::S3::Bucket').filter((b) => b.properties.VersioningConfiguration) as [Resource];
-    const object = `${sim.assembly.physicalOf(bucket, 'Arn')}/cache/o/w/providers.tgz`;
-    expect(await Promise.all(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'].map((action) => sim.decide(role, action, object)))).toEqual(['Allowed', 'Allowed', 'ImplicitlyDenied']);
-    const listing = await sim.decide(role, 's3:ListBucket', sim.assembly.physicalOf(bucket, 'Arn'), { 's3:prefix': 'cache/o/w/providers.tgz' });
-    expect(listing).toBe('Allowed');
-    const rules = bucket.properties.LifecycleConfiguration.Rules as Json[];
-    expect(rules.find((r) => r.Prefix === 'cache/')).toMatchObject({ ExpirationInDays: 60, NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
-  });
-});

@@ -117,12 +117,14 @@ describe('the executor and its storage', () => {
     expect(p.EncryptionKey).toBeDefined();
     // No customer managed key billed monthly for the builds: the AWS managed S3 key.
     expect(JSON.stringify(p.EncryptionKey)).toContain('alias/aws/s3');
-    expect(Object.keys(synth.template.findResources('AWS::KMS::Key'))).toHaveLength(1); // the webhook secrets key
+    // The webhook secrets key and the workload identity signing key (asymmetric: RSA_2048, SIGN_VERIFY).
+    expect(Object.values(synth.template.findResources('AWS::KMS::Key')).map((k) => (k as Json).Properties.KeySpec ?? 'SYMMETRIC_DEFAULT').sort()).toEqual(['RSA_2048', 'SYMMETRIC_DEFAULT']);
     const spec = JSON.parse(p.Source.BuildSpec);
     expect(spec.env['exported-variables']).toEqual(Object.values(RESULT_VARIABLES));
     expect(spec.phases.install['runtime-versions']).toBeUndefined();
     expect(spec.phases.build.commands[0]).toMatch(/node executor\.mjs$/);
-    expect(p.Environment.EnvironmentVariables.map((v: Json) => v.Name)).toEqual(expect.arrayContaining(['TK_ARTIFACT_BUCKET', 'TK_RESULT_ENV']));
+    // The build is not even told the bucket: it reaches its step's objects through the URLs of its context.
+    expect(p.Environment.EnvironmentVariables.map((v: Json) => v.Name)).toEqual(['TK_RESULT_ENV', 'TK_KILL_GRACE_MS']);
   });
 
   it('refuses a step timeout Lambda compute cannot hold, and runs long steps on EC2 compute instead', () => {
@@ -200,5 +202,73 @@ describe('grants', () => {
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
       BisectBatchOnFunctionError: true,
     });
+  });
+});
+
+/**
+ * Tenant isolation (issue 20), proven with the IAM simulator over the synthesized policies (the build
+ * role's, the bucket policy, the key policies): the identity a step runs under, and so every script a
+ * tenant runs in it, can reach no tenant data in the artifacts bucket: not another workspace's state,
+ * not another job's step context (which holds sensitive variables), not even its own job's objects
+ * except through the presigned URLs of its step. Advance, which mints those URLs, holds the rights.
+ */
+describe('tenant isolation of steps (issue 20)', () => {
+  let sim: ReturnType<typeof simulator>;
+  let build: Resource;
+  let advance: Resource;
+  let object: (key: string) => string;
+  let bucketArn: string;
+  beforeAll(() => {
+    sim = simulator(synth);
+    const [project] = sim.assembly.resources('AWS::CodeBuild::Project') as [Resource];
+    build = sim.roleOf(project, project.properties.ServiceRole);
+    const fn = sim.assembly.resources('AWS::Lambda::Function').find((f) => f.properties.Description === 'Job run task: records the last step result and picks the next action') as Resource;
+    advance = sim.roleOf(fn, fn.properties.Role);
+    const [bucket] = sim.assembly.resources('AWS::S3::Bucket').filter((b) => b.properties.VersioningConfiguration) as [Resource];
+    bucketArn = sim.assembly.physicalOf(bucket, 'Arn');
+    object = (key) => `${bucketArn}/${key}`;
+  });
+  const TENANT_OBJECTS = [
+    'state/org-b/ws-b/terraform.tfstate', // another workspace's state
+    'state/org-b/ws-b/versions/9-s.tfstate', // and its state history
+    'runs/org-b/42/step-1.json', // another job's step context (sensitive variables)
+    'plans/org-b/42/step-1.tfplan',
+    'logs/org-b/42/step-1.log',
+    'cache/org-b/ws-b/providers.tgz',
+    'configurations/org-b/ws-b/cv-1.tar.gz',
+  ];
+  const ACTIONS = ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'];
+
+  it('lets the build identity read, write or delete no object of the artifacts bucket, another tenant\'s or its own', async () => {
+    const decisions = await Promise.all(TENANT_OBJECTS.flatMap((key) => ACTIONS.map(async (action) => `${action} ${key}: ${await sim.decide(build, action, object(key))}`)));
+    expect(decisions.filter((d) => !d.endsWith('ExplicitlyDenied'))).toEqual([]);
+    // Not even a listing of key names.
+    expect(await sim.decide(build, 's3:ListBucket', bucketArn, { 's3:prefix': 'state/' })).toBe('ExplicitlyDenied');
+  });
+
+  it('keeps the build identity from signing workload identity tokens (only Advance may, per step)', async () => {
+    const [key] = sim.assembly.resources('AWS::KMS::Key').filter((k) => k.properties.KeySpec === 'RSA_2048') as [Resource];
+    const keyArn = sim.assembly.physicalOf(key, 'Arn');
+    expect(await sim.decide(build, 'kms:Sign', keyArn)).not.toBe('Allowed');
+    expect(await sim.decide(advance, 'kms:Sign', keyArn)).toBe('Allowed');
+  });
+
+  it('gives Advance, the minter, what the grants of a step need, and a 404 for a missing object (listing)', async () => {
+    const may = (action: string, key: string) => sim.decide(advance, action, object(key));
+    expect(await Promise.all([
+      may('s3:PutObject', 'runs/o/1/s.json'), may('s3:GetObject', 'runs/o/1/s.json'), may('s3:DeleteObjectVersion', 'runs/o/1/s.json'),
+      may('s3:GetObject', 'state/o/w/terraform.tfstate'), may('s3:PutObject', 'state/o/w/terraform.tfstate'), may('s3:PutObject', 'state/o/w/versions/1-s.tfstate'),
+      may('s3:GetObject', 'plans/o/1/s.tfplan'), may('s3:PutObject', 'plans/o/1/s.tfplan'), may('s3:PutObject', 'logs/o/1/s.log'),
+      may('s3:GetObject', 'cache/o/w/providers.tgz'), may('s3:PutObject', 'cache/o/w/providers.tgz'), may('s3:GetObject', 'configurations/o/w/c.tar.gz'),
+    ])).toEqual(Array(12).fill('Allowed'));
+    // Nothing it does not mint: no deletes of state, plans, logs, caches; no versions of anything but contexts.
+    expect(await Promise.all([
+      may('s3:DeleteObject', 'state/o/w/terraform.tfstate'), may('s3:DeleteObjectVersion', 'state/o/w/terraform.tfstate'),
+      may('s3:DeleteObjectVersion', 'logs/o/1/s.log'), may('s3:DeleteObject', 'cache/o/w/providers.tgz'), may('s3:PutObject', 'configurations/o/w/c.tar.gz'),
+    ])).toEqual(Array(5).fill('ImplicitlyDenied'));
+    expect(await sim.decide(advance, 's3:ListBucket', bucketArn, { 's3:prefix': 'cache/o/w/providers.tgz' })).toBe('Allowed');
+    const rules = (sim.assembly.resources('AWS::S3::Bucket').find((b) => b.properties.VersioningConfiguration) as Resource).properties.LifecycleConfiguration.Rules as Json[];
+    // A log rewritten every few seconds leaves noncurrent versions the step cannot delete: they expire after a day.
+    expect(rules.find((r) => r.Prefix === 'logs/')).toMatchObject({ NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
   });
 });

@@ -136,8 +136,7 @@ describe("force-unlock of a workspace's state", () => {
   it('removes the lock a killed terraform left and answers what it said; 409 when not locked; manageWorkspace only', async () => {
     const ws = (await call('POST', wsPath(), { token: member, body: doc('workspace', { name: 'locked', source: 'https://x/y.git' }) })).body.data.id as string;
     const unlock = (tok: string, id = ws) => call('POST', `${wsPath(id)}/actions/force-unlock`, { token: tok });
-    const backend = artifactStore().backend(org, ws);
-    const info = localLockInfo((backend as { path: string }).path);
+    const info = localLockInfo(artifactStore().stateRef(org, ws));
     mkdirSync(dirname(info), { recursive: true });
     writeFileSync(info, JSON.stringify({ ID: 'f3c1', Operation: 'OperationTypeApply', Info: '', Who: 'runner@host', Version: '1.11.4', Created: '2026-12-01T12:00:00Z', Path: 'terraform.tfstate' }));
 

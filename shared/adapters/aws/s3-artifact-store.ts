@@ -29,7 +29,7 @@ export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
     planRef: artifactPaths.plan,
     logRef: artifactPaths.log,
     ref: (path) => path,
-    backend: (org, ws) => ({ type: 's3', bucket, key: artifactPaths.state(org, ws), region }),
+    stateRef: artifactPaths.state,
     stopRef: artifactPaths.stop,
     providerCacheRef: artifactPaths.providers,
     async requestStop(org, job) {
@@ -51,7 +51,8 @@ export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
     },
     async writeSecret(ref, text) {
       const { s3, client } = await sdk();
-      await client.send(new s3.PutObjectCommand({ Bucket: bucket, Key: ref, Body: text, ContentType: 'application/json' }));
+      const put = await client.send(new s3.PutObjectCommand({ Bucket: bucket, Key: ref, Body: text, ContentType: 'application/json' }));
+      return put.VersionId ? { version: put.VersionId } : {};
     },
     async readText(ref) {
       const { s3, client } = await sdk();
@@ -128,6 +129,10 @@ export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
     async downloadUrl(ref, { expiresInSeconds }) {
       const { s3, client, sign } = await presigner();
       return sign(client, new s3.GetObjectCommand({ Bucket: bucket, Key: ref }), { expiresIn: expiresInSeconds });
+    },
+    async deleteUrl(ref, { expiresInSeconds, version }) {
+      const { s3, client, sign } = await presigner();
+      return sign(client, new s3.DeleteObjectCommand({ Bucket: bucket, Key: ref, ...(version ? { VersionId: version } : {}) }), { expiresIn: expiresInSeconds });
     },
     async removeJob(org, job) {
       const { s3, client } = await sdk();

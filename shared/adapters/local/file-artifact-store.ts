@@ -39,7 +39,7 @@ export function fileArtifactStore(root: string, secret: string): ArtifactStore {
     planRef: (org, job, step) => join(root, artifactPaths.plan(org, job, step)),
     logRef: (org, job, step) => join(root, artifactPaths.log(org, job, step)),
     ref: (path) => join(root, path),
-    backend: (org, ws) => ({ type: 'local', path: join(root, artifactPaths.state(org, ws)) }),
+    stateRef: (org, ws) => join(root, artifactPaths.state(org, ws)),
     stopRef: (org, job) => join(root, artifactPaths.stop(org, job)),
     providerCacheRef: (org, ws) => join(root, artifactPaths.providers(org, ws)),
     async requestStop(org, job) {
@@ -59,6 +59,7 @@ export function fileArtifactStore(root: string, secret: string): ArtifactStore {
     async writeSecret(ref, text) {
       await mkdir(dirname(ref), { recursive: true, mode: 0o700 });
       await writeFile(ref, text, { mode: 0o600 });
+      return {};
     },
     readText,
     async readLog(ref) {
@@ -124,6 +125,9 @@ export function fileArtifactStore(root: string, secret: string): ArtifactStore {
     },
     async downloadUrl(ref, { baseUrl, expiresInSeconds }) {
       return signObjectUrl(secret, baseUrl, { method: 'GET', path: pathOf(ref), expires: expiry(expiresInSeconds) });
+    },
+    async deleteUrl(ref, { baseUrl, expiresInSeconds }) {
+      return signObjectUrl(secret, baseUrl, { method: 'DELETE', path: pathOf(ref), expires: expiry(expiresInSeconds) });
     },
     async removeJob(org, job) {
       await Promise.all(JOB_ARTIFACT_KINDS.map((kind) => rm(join(root, artifactPaths.job(kind, org, job)), { recursive: true, force: true })));

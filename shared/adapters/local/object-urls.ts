@@ -9,7 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const OBJECTS_PATH = '/_objects/';
 
 export interface ObjectGrant {
-  method: 'GET' | 'PUT';
+  method: 'GET' | 'PUT' | 'DELETE';
   /** Path relative to the files dir, with forward slashes. */
   path: string;
   expires: number;
@@ -49,7 +49,7 @@ export function verifyObjectUrl(secret: string, method: string, pathname: string
   const grantMethod = query.get('method');
   const expires = Number(query.get('expires'));
   const max = query.get('max');
-  if ((grantMethod !== 'GET' && grantMethod !== 'PUT') || (method !== grantMethod && !(method === 'HEAD' && grantMethod === 'GET'))) return { refused: 'this URL is not valid for this method' };
+  if ((grantMethod !== 'GET' && grantMethod !== 'PUT' && grantMethod !== 'DELETE') || (method !== grantMethod && !(method === 'HEAD' && grantMethod === 'GET'))) return { refused: 'this URL is not valid for this method' };
   if (!Number.isSafeInteger(expires)) return { refused: 'malformed expiry' };
   const grant: ObjectGrant = { method: grantMethod, path, expires, ...(max !== null ? { maxBytes: Number(max) } : {}) };
   const given = Buffer.from(query.get('signature') ?? '');

@@ -7,7 +7,7 @@
  * each call is recorded with its caller, its IAM action(s), resource and condition context: what
  * the IAM check (iam-check.ts) evaluates against the policies in the template.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, sign, type KeyPairKeyObjectResult } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 export interface Identity {
@@ -230,6 +230,7 @@ function forward(
  */
 export function kmsStub(aws: LocalAws, keyArnOf: (keyId: string) => string | undefined): JsonHandler {
   const material = randomBytes(32);
+  const signingKeys: Record<string, KeyPairKeyObjectResult> = {};
   const aad = (context: Record<string, string> = {}) => Buffer.from(JSON.stringify(Object.keys(context).sort().map((k) => [k, context[k]])));
   const contextKeys = (context: Record<string, string> = {}) => ({
     ...Object.fromEntries(Object.entries(context).map(([k, v]) => [`kms:EncryptionContext:${k}`, v])),
@@ -259,6 +260,18 @@ export function kmsStub(aws: LocalAws, keyArnOf: (keyId: string) => string | und
       } catch {
         throw serviceError(400, 'InvalidCiphertextException', 'the ciphertext or its encryption context does not match');
       }
+    }
+    // An asymmetric signing key (workload identity): RSA, one per key ARN, RSASSA_PKCS1_V1_5_SHA_256 over the raw message.
+    if (operation === 'GetPublicKey' || operation === 'Sign') {
+      const keyArn = keyArnOf(body.KeyId);
+      if (!keyArn) throw serviceError(400, 'NotFoundException', `key ${body.KeyId} does not exist`);
+      aws.record(caller, 'kms', operation, `kms:${operation}`, keyArn);
+      const pair = (signingKeys[keyArn] ??= generateKeyPairSync('rsa', { modulusLength: 2048 }));
+      if (operation === 'GetPublicKey') {
+        return { KeyId: keyArn, PublicKey: pair.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['RSASSA_PKCS1_V1_5_SHA_256'] };
+      }
+      if (body.SigningAlgorithm !== 'RSASSA_PKCS1_V1_5_SHA_256' || body.MessageType !== 'RAW') throw serviceError(400, 'ValidationException', 'only RAW RSASSA_PKCS1_V1_5_SHA_256 is served locally');
+      return { KeyId: keyArn, Signature: sign('sha256', Buffer.from(body.Message, 'base64'), pair.privateKey).toString('base64'), SigningAlgorithm: body.SigningAlgorithm };
     }
     throw serviceError(400, 'UnknownOperationException', `KMS ${operation} is not served locally`);
   };
