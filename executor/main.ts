@@ -1,15 +1,21 @@
 /**
- * The executor's command line, spawned by the runner for one step (locally with node, in AWS as
- * the CodeBuild build). Environment:
+ * The executor's command line (locally a warm process of the engine's pool, in AWS the CodeBuild
+ * build). Environment of one step:
  *   TK_CONTEXT          ref of the step context (JSON; deleted as soon as it is read: it holds secrets)
  *   TK_ARTIFACT_BUCKET  when set, refs are keys in this bucket (region from AWS_REGION), else file paths
  *   TK_RESULT_FILE      where to write the ExecutorResult as JSON
  *   TK_RESULT_ENV       where to write the result as shell `KEY='value'` lines (CodeBuild exports them)
  *   TK_WORK_ROOT        where the step's work directory is created (default: the OS temp dir)
+ *   TK_JOB_DIR          the job's own directory, kept between its steps (checkout and init are reused)
  *   TK_KILL_GRACE_MS    time between SIGINT and SIGKILL for a stopped child (default 10000)
  *   TK_STOP_POLL_MS     how often the step context's stop request is looked for (default 3000)
  * Exits 0 whenever it produced a result (the step's own outcome is in the result); 1 when the
  * executor itself failed.
+ *
+ * Started with an IPC channel and TK_EXECUTOR_WORKER=1 (local/executor-process.ts), it is a warm
+ * worker instead: it boots once, then runs the steps it is sent one after the other (each message
+ * carries the step's variables above), answers each with its result, and stops the running step on
+ * SIGINT or SIGTERM (then exits) or when its parent goes away.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +26,7 @@ import { toExported, type ExecutorContext, type ExecutorResult } from '../shared
 import { fileLogSink, maskSecrets, s3LogSink } from './log-sink';
 import { runStep } from './run-step';
 import { watchStopRequest } from './stop-request';
+import type { WorkerReply, WorkerRequest } from './worker-protocol';
 
 /** Secrets known so far, so that even a crash report cannot print one. */
 let knownSecrets: string[] = [];
@@ -41,13 +48,13 @@ function readContext(text: string): ExecutorContext {
 /** A POSIX shell single-quoted word: safe to `source` whatever the value contains. */
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
-function writeResult(result: ExecutorResult): void {
-  const file = process.env.TK_RESULT_FILE;
+function writeResult(result: ExecutorResult, env: NodeJS.ProcessEnv): void {
+  const file = env.TK_RESULT_FILE;
   if (file) {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(result)}\n`, { mode: 0o600 });
   }
-  const envFile = process.env.TK_RESULT_ENV;
+  const envFile = env.TK_RESULT_ENV;
   if (envFile) {
     mkdirSync(dirname(envFile), { recursive: true });
     const lines = toExported(result).map(({ Name, Value }) => `${Name}=${shellQuote(Value)}\n`);
@@ -55,11 +62,15 @@ function writeResult(result: ExecutorResult): void {
   }
 }
 
-async function main(): Promise<void> {
-  const contextRef = process.env.TK_CONTEXT;
+let s3: S3Client | undefined;
+
+/** Runs the step `env` describes; throws only when the executor itself fails. */
+async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: () => void): Promise<ExecutorResult> {
+  knownSecrets = [];
+  const contextRef = env.TK_CONTEXT;
   if (!contextRef) throw new Error('TK_CONTEXT is not set');
-  const bucket = process.env.TK_ARTIFACT_BUCKET;
-  const client = bucket ? new S3Client({ region: process.env.AWS_REGION }) : undefined;
+  const bucket = env.TK_ARTIFACT_BUCKET;
+  const client = bucket ? (s3 ??= new S3Client({ region: env.AWS_REGION })) : undefined;
   const artifacts = bucket && client ? s3Artifacts(bucket, client) : localArtifacts();
 
   const text = await artifacts.readText(contextRef);
@@ -67,23 +78,21 @@ async function main(): Promise<void> {
   await artifacts.remove(contextRef);
   const ctx = readContext(text);
 
-  const log =
-    bucket && client ? s3LogSink({ bucket, key: ctx.log, client, secrets: ctx.secrets }) : fileLogSink(ctx.log, ctx.secrets);
-  const abort = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => abort.abort());
+  const log = bucket && client ? s3LogSink({ bucket, key: ctx.log, client, secrets: ctx.secrets }) : fileLogSink(ctx.log, ctx.secrets);
   // A cancel in AWS: the step is stopped as on SIGINT once its stop request appears.
-  const pollMs = Number(process.env.TK_STOP_POLL_MS);
-  const stopWatch = ctx.stop ? watchStopRequest(artifacts, ctx.stop, () => abort.abort(), Number.isFinite(pollMs) && pollMs > 0 ? pollMs : 3000) : undefined;
+  const pollMs = Number(env.TK_STOP_POLL_MS);
+  const stopWatch = ctx.stop ? watchStopRequest(artifacts, ctx.stop, stop, Number.isFinite(pollMs) && pollMs > 0 ? pollMs : 3000) : undefined;
   await stopWatch?.check();
 
-  const graceMs = Number(process.env.TK_KILL_GRACE_MS);
+  const graceMs = Number(env.TK_KILL_GRACE_MS);
   const result = await runStep(ctx, {
     log,
     artifacts,
-    signal: abort.signal,
-    workRoot: process.env.TK_WORK_ROOT || tmpdir(),
-    environment: process.env,
-    killGraceMs: Number.isFinite(graceMs) && graceMs >= 0 && process.env.TK_KILL_GRACE_MS ? graceMs : 10_000,
+    signal,
+    workRoot: env.TK_WORK_ROOT || tmpdir(),
+    ...(env.TK_JOB_DIR ? { jobDir: env.TK_JOB_DIR } : {}),
+    environment: env,
+    killGraceMs: Number.isFinite(graceMs) && graceMs >= 0 && env.TK_KILL_GRACE_MS ? graceMs : 10_000,
   });
   stopWatch?.dispose();
   try {
@@ -92,14 +101,57 @@ async function main(): Promise<void> {
     // The result still stands; only (part of) the log is lost.
     process.stderr.write(`saving the step log failed: ${maskSecrets(String(error), knownSecrets)}\n`);
   }
-  writeResult(result);
+  return result;
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`executor failed: ${maskSecrets(detail, knownSecrets)}\n`);
-    process.exit(1);
-  },
-);
+const describe = (error: unknown) => maskSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error), knownSecrets);
+
+/** One step from the environment, as CodeBuild runs it. */
+async function once(): Promise<void> {
+  const abort = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => abort.abort());
+  writeResult(await executeStep(process.env, abort.signal, () => abort.abort()), process.env);
+}
+
+/** A warm worker: steps arrive over IPC, one at a time. */
+function worker(): void {
+  let current: AbortController | undefined;
+  let leaving = false;
+  const send = (reply: WorkerReply) => new Promise<void>((done) => (process.connected ? process.send!(reply, () => done()) : done()));
+  const leave = () => {
+    leaving = true;
+    current?.abort();
+    if (!current) process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, leave);
+  process.on('disconnect', leave);
+  process.on('message', (message: WorkerRequest) => {
+    if (message.type === 'exit') return leave();
+    if (message.type !== 'run' || current || leaving) return;
+    const abort = new AbortController();
+    current = abort;
+    executeStep({ ...process.env, ...message.env }, abort.signal, () => abort.abort())
+      .then(
+        (result) => send({ type: 'result', result }),
+        (error: unknown) => {
+          process.stderr.write(`executor failed: ${describe(error)}\n`);
+          return send({ type: 'failed', message: `executor failed: ${describe(error).split('\n')[0]}` }).then(() => process.exit(1));
+        },
+      )
+      .finally(() => {
+        current = undefined;
+        if (leaving || abort.signal.aborted) process.exit(0); // a stopped step's worker is not reused
+      });
+  });
+  void send({ type: 'ready' });
+}
+
+if (process.env.TK_EXECUTOR_WORKER === '1' && process.send) worker();
+else
+  once().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`executor failed: ${describe(error)}\n`);
+      process.exit(1);
+    },
+  );

@@ -15,19 +15,27 @@ import { pathToFileURL } from 'node:url';
 import type { Command } from '../shared/domain/flow';
 import type { ResourceCounts } from '../shared/domain/records';
 import type { Artifacts } from './artifacts';
-import type { ExecutorContext, ExecutorResult, StateWritten } from '../shared/runs/executor-contract';
+import type { ExecutorContext, ExecutorResult, StateWritten, StepPhases } from '../shared/runs/executor-contract';
 import { UnsafeArchive, unpackConfiguration } from './configuration';
 import { maskingSink, maskSecrets, type LogSink } from './log-sink';
 import { backendOverride, LOCK_TIMEOUT, lockingNote, parseIacVersion, type IacVersion } from './state-backend';
 import { openProviderCache, type ProviderCache } from './provider-cache';
 import { resourceCounts, runVariablesFile, seedState, saveState } from './terraform-state';
+import { openJobWorkDir, type JobWorkDir } from './work-dir';
+import { cachedVersionOutput } from './version-cache';
 
 export interface StepIO {
   log: LogSink;
   artifacts: Artifacts;
   signal: AbortSignal;
-  /** Where the step's temporary work directory is created. */
+  /** Where the step's temporary work directory is created (when there is no job directory). */
   workRoot: string;
+  /**
+   * The job's own directory, kept between its steps (the local engine names it after the job): the
+   * checkout and `terraform init` of an earlier step are reused when they still fit. Unset: the step
+   * prepares everything in a throwaway directory (CodeBuild).
+   */
+  jobDir?: string;
   /** How long a stopped child gets between SIGINT and SIGKILL (default 10 s). */
   killGraceMs?: number;
   /** The executor's own environment (main.ts passes process.env): children see only INHERITED names of it. */
@@ -160,7 +168,10 @@ class StepRun {
   private env: NodeJS.ProcessEnv;
   private readonly bin: string;
   private held: string[] | undefined = [];
+  private dir?: JobWorkDir;
+  /** The step's scratch directory (plan file, scripts, state copies). */
   private workDir?: string;
+  private readonly phases: StepPhases = {};
   private commitId?: string;
   private resources?: ResourceCounts;
   private stateWritten?: StateWritten;
@@ -177,17 +188,23 @@ class StepRun {
     let result: ExecutorResult;
     try {
       if (ctx.stepType === 'approval') throw new StepFailure('approval steps do not run in the executor');
-      this.workDir = await mkdtemp(join(this.io.workRoot, 'terrakube-step-'));
-      const repo = ctx.archive ? await this.unpack(ctx.archive) : await this.checkout();
-      this.startLog(ctx.archive ? ' with the configuration uploaded by the terraform CLI' : ` at commit ${this.commitId} (${ctx.branch})`);
+      const root = this.io.jobDir ?? (await mkdtemp(join(this.io.workRoot, 'terrakube-step-')));
+      this.dir = await openJobWorkDir(root, ctx, this.io.jobDir !== undefined);
+      this.workDir = this.dir.scratch;
+      const reused = this.dir.reusable;
+      if (reused) this.commitId = reused.commitId;
+      const repo = reused ? this.dir.repo : await this.timed('checkout', () => (ctx.archive ? this.unpack(ctx.archive) : this.checkout()));
+      const reuseNote = reused ? ', reusing the checkout and init of an earlier step of the job' : '';
+      this.startLog(`${ctx.archive ? ' with the configuration uploaded by the terraform CLI' : ` at commit ${this.commitId} (${ctx.branch})`}${reuseNote}`);
       const folder = await this.enterFolder(repo);
       result = ctx.stepType === 'customScripts' ? await this.scripts(folder) : await this.terraform(folder);
     } catch (error) {
       result = this.failure(error);
     } finally {
       this.children.dispose();
-      if (this.workDir) await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
+      await this.dir?.release(this.io.jobDir === undefined);
     }
+    result.phases = this.phases;
     if (this.commitId) result.commitId = this.commitId;
     if (this.resources) result.resources = this.resources;
     if (this.stateWritten) result.state = this.stateWritten;
@@ -196,6 +213,16 @@ class StepRun {
     this.log.write(`\n--- Step "${ctx.stepName}" ${result.status}: ${result.message} (exit ${result.exitCode})\n`);
     await this.log.flush().catch(() => undefined);
     return result;
+  }
+
+  /** Runs a phase and adds its wall-clock time to the step's split. */
+  private async timed<T>(phase: keyof StepPhases, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.phases[phase] = Math.round(((this.phases[phase] ?? 0) + performance.now() - started) * 10) / 10;
+    }
   }
 
   private failure(error: unknown): ExecutorResult {
@@ -246,7 +273,7 @@ class StepRun {
   /** A CLI run's uploaded configuration, unpacked where a checkout would be. */
   private async unpack(archive: string): Promise<string> {
     const file = join(this.workDir!, 'configuration.tar.gz');
-    const repo = join(this.workDir!, 'repo');
+    const repo = this.dir!.repo;
     if (!(await this.io.artifacts.download(archive, file))) throw new StepFailure('the uploaded configuration no longer exists; run terraform again');
     await mkdir(repo, { mode: 0o700 });
     try {
@@ -262,8 +289,8 @@ class StepRun {
 
   private async checkout(): Promise<string> {
     const { branch, commitId } = this.ctx;
-    const workDir = this.workDir!;
-    const repo = join(workDir, 'repo');
+    const workDir = this.dir!.root;
+    const repo = this.dir!.repo;
     const env = inheritedEnv(this.io.environment);
     const tryGit = (args: string[], cwd: string, label = args.join(' ')) =>
       this.exec(['git', '-c', 'advice.detachedHead=false', ...args], cwd, env, `git ${label}`);
@@ -325,13 +352,18 @@ class StepRun {
 
   /** Runs commands in order; the first failing one fails the step. */
   private async runCommands(commands: Command[], folder: string, when: string): Promise<void> {
-    for (const [index, command] of commands.entries()) {
-      const name = `${when}-${index + 1}.sh`;
-      const file = join(this.workDir!, name);
-      await writeFile(file, command.script, { mode: 0o600 });
-      const code = await this.exec(['bash', '-e', '-o', 'pipefail', file], folder, this.env, `bash -e -o pipefail ${name}`);
-      if (code !== 0) throw new StepFailure(`script failed (exit ${code})`, code);
-    }
+    if (commands.length === 0) return;
+    // A script may change the checkout or .terraform: the next step of the job prepares its own.
+    await this.dir?.invalidate();
+    await this.timed('scripts', async () => {
+      for (const [index, command] of commands.entries()) {
+        const name = `${when}-${index + 1}.sh`;
+        const file = join(this.workDir!, name);
+        await writeFile(file, command.script, { mode: 0o600 });
+        const code = await this.exec(['bash', '-e', '-o', 'pipefail', file], folder, this.env, `bash -e -o pipefail ${name}`);
+        if (code !== 0) throw new StepFailure(`script failed (exit ${code})`, code);
+      }
+    });
   }
 
   private async scripts(folder: string): Promise<ExecutorResult> {
@@ -339,12 +371,14 @@ class StepRun {
     return { status: 'completed', exitCode: 0, message: 'scripts completed' };
   }
 
-  /** The binary's own version (`<bin> version`), which decides the backend's arguments. */
-  private async iacVersion(folder: string): Promise<IacVersion | undefined> {
-    let out = '';
-    const code = await this.children.run(this.bin, ['version'], { cwd: folder, env: this.env, stdout: (t) => (out += t), stderr: () => undefined });
-    if (code !== 0) throw new StepFailure(`${this.bin} version failed (exit ${code})`, code);
-    return parseIacVersion(out);
+  /** The binary's own version output (`<bin> version`), which decides the backend's arguments. */
+  private async iacVersionText(folder: string): Promise<string> {
+    return cachedVersionOutput(this.bin, this.env, async () => {
+      let out = '';
+      const code = await this.children.run(this.bin, ['version'], { cwd: folder, env: this.env, stdout: (t) => (out += t), stderr: () => undefined });
+      if (code !== 0) throw new StepFailure(`${this.bin} version failed (exit ${code})`, code);
+      return out;
+    });
   }
 
   private async terraform(folder: string): Promise<ExecutorResult> {
@@ -357,13 +391,19 @@ class StepRun {
       return code;
     };
     if (ctx.backend.type === 'local') await mkdir(dirname(ctx.backend.path), { recursive: true });
-    const version = await this.iacVersion(folder);
+    const reused = this.dir!.reusable;
+    const versionText = reused?.version ?? (await this.timed('init', () => this.iacVersionText(folder)));
+    const version: IacVersion | undefined = parseIacVersion(versionText);
     this.write(`${lockingNote(ctx.backend, version)}\n`);
     await writeFile(join(folder, 'zz_terrakube_backend_override.tf'), backendOverride(ctx.backend, version, this.io.environment));
-    const cache = ctx.providerCache ? await openProviderCache(this.io.artifacts, ctx.providerCache, this.workDir!, (line) => this.write(`${line}\n`)) : undefined;
+    // Under the job's directory, not the step's: init links the providers it installs from there.
+    const cache =
+      ctx.providerCache && !reused ? await openProviderCache(this.io.artifacts, ctx.providerCache, this.dir!.root, (line) => this.write(`${line}\n`)) : undefined;
     if (cache) this.env = { ...this.env, ...cache.env };
     const tfvars = runVariablesFile(ctx.runVariables ?? []);
-    if (tfvars) await writeFile(join(folder, 'zz_terrakube_run.auto.tfvars'), tfvars);
+    const tfvarsFile = join(folder, 'zz_terrakube_run.auto.tfvars');
+    if (tfvars) await writeFile(tfvarsFile, tfvars);
+    else await rm(tfvarsFile, { force: true });
     const backendRef = ctx.backend.type === 'local' ? ctx.backend.path : ctx.backend.key;
     const scratch = join(this.workDir!, 'state');
     await mkdir(scratch, { mode: 0o700 });
@@ -372,13 +412,15 @@ class StepRun {
       if (seeded) this.write(`The workspace's state was changed outside a run (${seeded}); starting from its current state version.\n`);
     }
     try {
-      return await this.terraformCommands(folder, tf, () => summary, cache);
+      return await this.terraformCommands(folder, tf, () => summary, cache, versionText);
     } finally {
       if (ctx.stateOut) {
-        this.stateWritten = await saveState(this.io.artifacts, backendRef, ctx.stateIn?.md5, ctx.stateOut, scratch).catch((error: Error) => {
-          this.write(`Saving the new state version failed: ${error.message}\n`);
-          return undefined;
-        });
+        this.stateWritten = await this.timed('state', () =>
+          saveState(this.io.artifacts, backendRef, ctx.stateIn?.md5, ctx.stateOut!, scratch).catch((error: Error) => {
+            this.write(`Saving the new state version failed: ${error.message}\n`);
+            return undefined;
+          }),
+        );
       }
     }
   }
@@ -388,11 +430,17 @@ class StepRun {
     tf: (args: string[], main?: boolean) => Promise<number>,
     summary: () => string,
     cache: ProviderCache | undefined,
+    versionText: string,
   ): Promise<ExecutorResult> {
     const { ctx } = this;
-    await tf(['init', '-input=false', '-no-color']);
-    const saved = await cache?.save();
-    if (saved) this.write(`${saved}\n`);
+    if (!this.dir!.reusable) {
+      await this.timed('init', async () => {
+        await tf(['init', '-input=false', '-no-color']);
+        const saved = await cache?.save();
+        if (saved) this.write(`${saved}\n`);
+      });
+      await this.dir!.prepared({ commitId: this.commitId, version: versionText, folder: ctx.folder });
+    }
     await this.runCommands(ctx.commands.filter((c) => c.before), folder, 'before');
 
     // A lock still held by a step that is stopping (or by hand) is waited for, not failed on at once.
@@ -406,15 +454,17 @@ class StepRun {
     try {
       if (ctx.stepType === 'terraformPlan' || ctx.stepType === 'terraformPlanDestroy') {
         const destroy = ctx.stepType === 'terraformPlanDestroy' ? ['-destroy'] : [];
-        const code = await tf(['plan', ...common, '-detailed-exitcode', `-out=${planFile}`, ...destroy, ...refresh, ...targets, ...(destroy.length ? [] : replaces)], true);
+        const code = await this.timed('plan', () =>
+          tf(['plan', ...common, '-detailed-exitcode', `-out=${planFile}`, ...destroy, ...refresh, ...targets, ...(destroy.length ? [] : replaces)], true),
+        );
         result = { status: 'completed', exitCode: code, planChanges: code === 2, message: code === 2 ? 'plan found changes' : 'plan found no changes' };
       } else if (ctx.stepType === 'terraformApply') {
         const havePlan = ctx.planIn ? await this.io.artifacts.download(ctx.planIn, planFile) : false;
         if (ctx.planIn && !havePlan) this.write('The saved plan was not found; applying without it.\n');
-        await tf(havePlan ? ['apply', ...common, planFile] : ['apply', ...common, '-auto-approve', ...refresh, ...targets, ...replaces], true);
+        await this.timed('apply', () => tf(havePlan ? ['apply', ...common, planFile] : ['apply', ...common, '-auto-approve', ...refresh, ...targets, ...replaces], true));
         result = { status: 'completed', exitCode: 0, message: 'apply complete' };
       } else {
-        await tf(['destroy', ...common, '-auto-approve', ...(ctx.refresh ? [] : ['-refresh=false']), ...targets], true);
+        await this.timed('destroy', () => tf(['destroy', ...common, '-auto-approve', ...(ctx.refresh ? [] : ['-refresh=false']), ...targets], true));
         result = { status: 'completed', exitCode: 0, message: 'destroy complete' };
       }
     } finally {

@@ -6,20 +6,21 @@
  * Task tokens, stop-execution and the event log work as in Step Functions.
  */
 import './polyfills';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { toExported } from '../shared/runs/executor-contract';
 import { advance as advanceTask } from '../shared/run-tasks/advance';
 import { awaitApproval as awaitApprovalTask } from '../shared/run-tasks/await-approval';
-import { RUN_STATES, renderRunDefinition, type RunTimeouts } from '../infra/state-machine';
+import { executionTimeout, RUN_STATES, renderRunDefinition, type RunTimeouts } from '../infra/state-machine';
 import type { RunControl, RunRef } from '../shared/ports/run-control';
 import { logger } from '../shared/logger';
 import { executionEnded, recordFailure as recordFailureTask } from '../shared/run-tasks/failure';
 import { executionName, type ApprovalTaskInput, type RunState } from '../shared/runs/run-state';
 import { stepStarted } from '../shared/run-tasks/step-started';
 import { retryTransient } from '../shared/runs/transient-retry';
-import { bundleExecutor, reapStaleExecutors, startExecutor, type RunningExecutor } from './executor-process';
+import { bundleExecutor, ExecutorPool, reapStaleExecutors, type RunningExecutor } from './executor-process';
+import type { ExecutorResult } from '../shared/runs/executor-contract';
 
 type TaskOverride = (input: unknown) => Promise<unknown>;
 type LibraryOverrides = NonNullable<NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers']>;
@@ -40,6 +41,15 @@ interface Execution {
   events: EngineEvent[];
   executor?: RunningExecutor;
   stopped: boolean;
+  /** Steps the executor ran, with when each was handed over and answered (for `npm run bench`). */
+  steps: StepReport[];
+}
+
+export interface StepReport {
+  stepId: string;
+  handedAt: number;
+  endedAt: number;
+  result?: ExecutorResult;
 }
 
 interface Waiter {
@@ -53,6 +63,11 @@ export interface LocalEngineOptions {
   timeouts: RunTimeouts;
   /** How long a cancelled step's process gets to stop before it is killed. */
   killGraceMs?: number;
+  /**
+   * Warm executor processes and the job's directory kept between its steps (default true). false: a new
+   * process per step, each checking out and initialising again (what `npm run bench` compares against).
+   */
+  executorReuse?: boolean;
 }
 
 export class LocalEngine implements RunControl {
@@ -60,20 +75,37 @@ export class LocalEngine implements RunControl {
   private readonly waiters = new Map<string, Waiter>();
   /** Event logs of finished executions, kept for `npm run bench` (transition counts). */
   readonly finished = new Map<string, EngineEvent[]>();
+  /** Executor steps of finished executions, for `npm run bench` (its per-phase split). */
+  readonly finishedSteps = new Map<string, StepReport[]>();
+  private shuttingDown = false;
 
   private constructor(
     private readonly machine: StateMachine,
-    private readonly executorBundle: string,
+    private readonly pool: ExecutorPool,
     private readonly options: LocalEngineOptions,
   ) {}
 
   static async create(options: LocalEngineOptions): Promise<LocalEngine> {
     const definition = renderRunDefinition(options.timeouts);
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
-    await mkdir(join(options.filesDir, 'work'), { recursive: true });
+    const workRoot = join(options.filesDir, 'work');
+    await mkdir(join(workRoot, 'jobs'), { recursive: true });
     const reaped = await reapStaleExecutors(options.filesDir, options.killGraceMs);
     if (reaped) logger.warn('stopped executors left by a previous run of the engine', { reaped });
-    return new LocalEngine(machine, await bundleExecutor(options.filesDir), options);
+    await sweepJobDirs(join(workRoot, 'jobs'), executionTimeout(options.timeouts).toMilliseconds());
+    const reuse = options.executorReuse !== false;
+    const pool = new ExecutorPool(await bundleExecutor(options.filesDir), {
+      workRoot,
+      graceMs: options.killGraceMs ?? 5000,
+      ...(reuse ? {} : { warm: 0, stepsPerProcess: 1 }),
+    });
+    pool.warmUp();
+    return new LocalEngine(machine, pool, options);
+  }
+
+  /** The job's directory, kept between its steps (checkout and init reused), across an approval and a restart. */
+  private jobDir(name: string): string {
+    return join(this.options.filesDir, 'work', 'jobs', name);
   }
 
   get running(): number {
@@ -83,7 +115,7 @@ export class LocalEngine implements RunControl {
   async start(run: RunRef): Promise<void> {
     const name = executionName(run);
     if (this.executions.has(name)) return;
-    const execution: Execution = { name, run, abort: () => undefined, done: Promise.resolve(), events: [], stopped: false };
+    const execution: Execution = { name, run, abort: () => undefined, done: Promise.resolve(), events: [], stopped: false, steps: [] };
     const handle = this.machine.run({ organizationId: run.organizationId, jobId: run.jobId }, {
       noThrowOnAbort: true,
       // The placeholder lets `$$.Task.Token` resolve; AwaitApproval replaces it with a real token.
@@ -117,7 +149,14 @@ export class LocalEngine implements RunControl {
       .finally(async () => {
         await collecting.catch(() => undefined);
         this.finished.set(name, execution.events);
+        this.finishedSteps.set(name, execution.steps);
         this.executions.delete(name);
+        // The run is over (a shutdown leaves it to be resumed: its directory stays for the next start).
+        // Removed once a step still stopping (after an abort) has let go of it.
+        if (!this.shuttingDown) {
+          const stepping = execution.executor?.result.catch(() => undefined) ?? Promise.resolve();
+          void stepping.then(() => rm(this.jobDir(name), { recursive: true, force: true })).catch(() => undefined);
+        }
         for (const [token, waiter] of this.waiters) if (waiter.execution === name) this.waiters.delete(token);
       });
     this.executions.set(name, execution);
@@ -157,6 +196,7 @@ export class LocalEngine implements RunControl {
 
   /** Stops everything without touching job state: reconciliation at the next start takes over. */
   async shutdown(): Promise<void> {
+    this.shuttingDown = true;
     const all = [...this.executions.values()];
     for (const execution of all) {
       execution.stopped = true;
@@ -164,6 +204,7 @@ export class LocalEngine implements RunControl {
       execution.abort();
     }
     await Promise.all(all.map((e) => e.executor?.result.catch(() => undefined)));
+    await this.pool.close();
   }
 
   transitions(run: RunRef): number | undefined {
@@ -190,24 +231,38 @@ export class LocalEngine implements RunControl {
   private async execute(execution: Execution, input: { EnvironmentVariablesOverride: { Name: string; Value: string }[] }): Promise<unknown> {
     const env = Object.fromEntries(input.EnvironmentVariablesOverride.map((v) => [v.Name, v.Value]));
     if (execution.stopped) throw Object.assign(new Error('execution stopped'), { name: 'States.Aborted' });
-    const executor = startExecutor(this.executorBundle, env, {
-      workRoot: join(this.options.filesDir, 'work'),
-      graceMs: this.options.killGraceMs ?? 5000,
-    });
+    const handedAt = Date.now();
+    const executor = this.pool.start(this.options.executorReuse === false ? env : { ...env, TK_JOB_DIR: this.jobDir(execution.name) });
     execution.executor = executor;
     // CodeBuild's IN_PROGRESS event does this in AWS.
     // Not waited for: a step runs while the table is away, and Advance records it whether or not this landed.
-    executor.child.once('spawn', () => {
-      retryTransient('record a step start', () => stepStarted(execution.run.organizationId, execution.run.jobId, env.TK_STEP ?? '')).catch((error) =>
-        logger.error('step start not recorded', { error }),
-      );
-    });
+    executor.handed.then(
+      () =>
+        retryTransient('record a step start', () => stepStarted(execution.run.organizationId, execution.run.jobId, env.TK_STEP ?? '')).catch((error) =>
+          logger.error('step start not recorded', { error }),
+        ),
+      () => undefined,
+    );
+    const report: StepReport = { stepId: env.TK_STEP ?? '', handedAt, endedAt: handedAt };
+    execution.steps.push(report);
     try {
       // What startBuild.sync returns (the state's ResultSelector picks the exported variables).
       const result = await executor.result;
+      report.result = result;
       return { Build: { BuildStatus: 'SUCCEEDED', ExportedEnvironmentVariables: toExported(result) } };
     } finally {
+      report.endedAt = Date.now();
       execution.executor = undefined;
     }
+  }
+}
+
+/** Job directories no execution can still use (older than an execution may live): left by runs that ended while the engine was down. */
+async function sweepJobDirs(root: string, maxAgeMs: number): Promise<void> {
+  const cutoff = Date.now() - maxAgeMs;
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const dir = join(root, name);
+    const info = await stat(dir).catch(() => undefined);
+    if (info && info.mtimeMs < cutoff) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
