@@ -12,7 +12,8 @@ const seconds = (ms: number) => `${round(ms / 1000, 2)} s`;
 
 /** met / met but close to the limit / missed by how much. */
 function status(b: Results['budgets'][number]): string {
-  if (!b.met) return `**missed** (+${fmt(round(b.value - b.limit, 1), b.unit === '×' ? '' : b.unit)})`;
+  if (!b.met) return `**missed** (${b.atLeast ? '−' : '+'}${fmt(round(Math.abs(b.value - b.limit), 3), b.unit === '×' ? '' : b.unit)})`;
+  if (b.atLeast) return b.value === b.limit ? 'met (at the limit)' : 'met';
   if (b.value === b.limit) return 'met (at the limit)';
   const share = b.value / b.limit;
   return share > 0.85 ? `met, close (${round(share * 100, 0)} % of the budget)` : 'met';
@@ -25,7 +26,7 @@ function standing(r: Results): string {
     '',
     table(
       ['key', 'what', 'measured', 'budget', 'status'],
-      r.budgets.map((b) => [`\`${b.key}\``, b.label, fmt(b.value, b.unit), `≤ ${fmt(b.limit, b.unit)}`, status(b)]),
+      r.budgets.map((b) => [`\`${b.key}\``, b.label, fmt(b.value, b.unit), `${b.atLeast ? '≥' : '≤'} ${fmt(b.limit, b.unit)}`, status(b)]),
     ),
     '',
     'Further figures (no budget):',

@@ -238,7 +238,7 @@ export class LocalEngine implements RunControl {
     // Not waited for: a step runs while the table is away, and Advance records it whether or not this landed.
     executor.handed.then(
       () =>
-        retryTransient('record a step start', () => stepStarted(execution.run.organizationId, execution.run.jobId, env.TK_STEP ?? '')).catch((error) =>
+        retryTransient('record a step start', () => stepStarted(execution.run.organizationId, execution.run.jobId, env.TK_STEP ?? '', new Date())).catch((error) =>
           logger.error('step start not recorded', { error }),
         ),
       () => undefined,

@@ -14,7 +14,7 @@ import { stepLogPath } from '../runs/step-log';
 import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
 import { planLastJob } from '../store/repositories/workspace-queue';
 import { getTemplate } from '../store/repositories/templates';
-import { getWorkspace } from '../store/repositories/workspaces';
+import { readWorkspaceWithVariables } from '../store/repositories/workspaces';
 import { recordRunState } from '../state/state-versions';
 import { commit, ConditionFailed } from '../store/repositories/batch';
 import { artifactStore } from '../wiring';
@@ -28,10 +28,6 @@ function recordedFrom(state: RunState): Recorded | undefined {
   if (state.result.exported) return { stepId: state.step.id, executed: fromExported(state.result.exported) };
   if (state.result.decision === 'approved') return { stepId: state.step.id, approved: true };
   return undefined;
-}
-
-async function holdsWorkspace(job: JobRecord): Promise<boolean> {
-  return (await getWorkspace(job.workspaceId))?.activeJob === job.id;
 }
 
 /** The flow a job runs, frozen into the job when its run starts (contract §3.1). */
@@ -61,30 +57,37 @@ async function finish(job: JobRecord, status: 'completed' | 'failed', output: st
   }
 }
 
-/** A step that changed the workspace's state saved it as the next state version: it becomes current, whatever became of the job. */
-async function recordState(state: RunState, recorded: Recorded | undefined): Promise<void> {
-  if (!recorded || !('executed' in recorded) || !recorded.executed.state) return;
+/**
+ * A step that changed the workspace's state saved it as the next state version: it becomes current,
+ * whatever became of the job. Answers the job it read (the first attempt below goes on with it: its
+ * writes are conditional, so a change meanwhile only costs a retry).
+ */
+async function recordState(state: RunState, recorded: Recorded | undefined): Promise<JobRecord | undefined> {
+  if (!recorded || !('executed' in recorded) || !recorded.executed.state) return undefined;
   const job = await readJob(state.organizationId, state.jobId);
   if (job) await recordRunState(job, recorded.stepId, recorded.executed.state);
+  return job;
 }
 
 export async function advance(state: RunState): Promise<RunState> {
   const recorded = recordedFrom(state);
-  await recordState(state, recorded);
+  const read = await recordState(state, recorded);
   for (let attempt = 1; attempt <= 10; attempt++) {
-    const job = await readJob(state.organizationId, state.jobId);
+    const job = attempt === 1 && read ? read : await readJob(state.organizationId, state.jobId);
     if (!job) return end(state);
     if (isTerminal(job.status)) {
       // Ended meanwhile (a cancel): this run is over, so the workspace it may still hold goes on.
       await releaseWorkspaceOf(job);
       return end(state);
     }
+    // The first Advance reads the workspace (with its variables, for the step context) and the template
+    // side by side, once: the workspace both proves the job holds it and feeds the first step.
+    const [workspace, flow] = await Promise.all([job.steps.length === 0 ? readWorkspaceWithVariables(job.workspaceId) : undefined, flowOf(job)]);
     // A run only ever starts for the job holding its workspace: a stray start of a queued job is a no-op.
-    if (job.steps.length === 0 && !(await holdsWorkspace(job))) {
+    if (workspace && workspace.workspace?.activeJob !== job.id) {
       logger.warn('run started for a job that does not hold its workspace; ignored', { organizationId: job.organizationId, jobId: job.id });
       return end(state);
     }
-    const flow = await flowOf(job);
     if ('error' in flow) {
       await finish(job, 'failed', flow.error, {});
       return end(state);
@@ -109,7 +112,7 @@ export async function advance(state: RunState): Promise<RunState> {
       }
       const dispatched = { ...job, ...persisted } as JobRecord;
       await commit([planUpdateJobIfStatus(job, { ...persisted, status: 'queue' }), planLastJob(job.workspaceId, { status: 'queue', at: now })]);
-      const context = await executorContext(dispatched, step.id, stepFlow);
+      const context = await executorContext(dispatched, step.id, stepFlow, workspace);
       const ref = artifactStore().contextRef(job.organizationId, job.id, step.id);
       await artifactStore().writeSecret(ref, JSON.stringify(context));
       return {

@@ -4,12 +4,13 @@ import { planLastJob } from '../store/repositories/workspace-queue';
 import { commit, ConditionFailed } from '../store/repositories/batch';
 import { jobMetrics } from '../observability/metrics';
 
-export async function stepStarted(organizationId: string, jobId: number, stepId: string): Promise<void> {
+/** `at`: when the step was handed to the executor, when the caller knows it (the local engine does). */
+export async function stepStarted(organizationId: string, jobId: number, stepId: string, at?: Date): Promise<void> {
   const job = await readJob(organizationId, jobId);
   const index = job?.steps.findIndex((s) => s.id === stepId) ?? -1;
   if (!job || index < 0 || job.status !== 'queue') return;
   try {
-    const now = new Date().toISOString();
+    const now = (at ?? new Date()).toISOString();
     await commit([planStepStarted(job, index, stepId, now), planLastJob(job.workspaceId, { status: 'running', at: now })]);
     jobMetrics.started(job);
   } catch (error) {
