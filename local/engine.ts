@@ -21,6 +21,7 @@ import { stepStarted } from '../shared/run-tasks/step-started';
 import { retryTransient } from '../shared/runs/transient-retry';
 import { bundleExecutor, ExecutorPool, reapStaleExecutors, type RunningExecutor } from './executor-process';
 import type { ExecutorResult } from '../shared/runs/executor-contract';
+import type { JobRecord } from '../shared/domain/records';
 
 type TaskOverride = (input: unknown) => Promise<unknown>;
 type LibraryOverrides = NonNullable<NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers']>;
@@ -40,6 +41,8 @@ interface Execution {
   done: Promise<void>;
   events: EngineEvent[];
   executor?: RunningExecutor;
+  /** The job as the last Advance wrote it when it dispatched a step (the step start is recorded from it). */
+  dispatched?: JobRecord;
   stopped: boolean;
   /** Steps the executor ran, with when each was handed over and answered (for `npm run bench`). */
   steps: StepReport[];
@@ -122,7 +125,7 @@ export class LocalEngine implements RunControl {
       context: { Task: { Token: 'local-engine' } } as never,
       overrides: {
         taskResourceLocalHandlers: json({
-          [RUN_STATES.advance]: (input) => advanceTask(input as RunState),
+          [RUN_STATES.advance]: (input) => advanceTask(input as RunState, { onDispatch: (job) => (execution.dispatched = job) }),
           [RUN_STATES.recordFailure]: (input) => recordFailureTask(input as RunState),
           [RUN_STATES.awaitApproval]: (input) => this.awaitApproval(execution, input as { Payload: ApprovalTaskInput }),
           [RUN_STATES.execute]: (input) => this.execute(execution, input as { EnvironmentVariablesOverride: { Name: string; Value: string }[] }),
@@ -231,6 +234,8 @@ export class LocalEngine implements RunControl {
   private async execute(execution: Execution, input: { EnvironmentVariablesOverride: { Name: string; Value: string }[] }): Promise<unknown> {
     const env = Object.fromEntries(input.EnvironmentVariablesOverride.map((v) => [v.Name, v.Value]));
     if (execution.stopped) throw Object.assign(new Error('execution stopped'), { name: 'States.Aborted' });
+    const dispatched = execution.dispatched;
+    execution.dispatched = undefined;
     const handedAt = Date.now();
     const executor = this.pool.start(this.options.executorReuse === false ? env : { ...env, TK_JOB_DIR: this.jobDir(execution.name) });
     execution.executor = executor;
@@ -238,7 +243,7 @@ export class LocalEngine implements RunControl {
     // Not waited for: a step runs while the table is away, and Advance records it whether or not this landed.
     executor.handed.then(
       () =>
-        retryTransient('record a step start', () => stepStarted(execution.run.organizationId, execution.run.jobId, env.TK_STEP ?? '', new Date())).catch((error) =>
+        retryTransient('record a step start', () => stepStarted(execution.run.organizationId, execution.run.jobId, env.TK_STEP ?? '', new Date(), dispatched)).catch((error) =>
           logger.error('step start not recorded', { error }),
         ),
       () => undefined,

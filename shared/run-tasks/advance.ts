@@ -69,7 +69,12 @@ async function recordState(state: RunState, recorded: Recorded | undefined): Pro
   return job;
 }
 
-export async function advance(state: RunState): Promise<RunState> {
+export interface AdvanceHooks {
+  /** Told the job as written when a step is dispatched to the executor (the local engine records the step start with it). */
+  onDispatch?: (job: JobRecord) => void;
+}
+
+export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promise<RunState> {
   const recorded = recordedFrom(state);
   const read = await recordState(state, recorded);
   for (let attempt = 1; attempt <= 10; attempt++) {
@@ -111,10 +116,15 @@ export async function advance(state: RunState): Promise<RunState> {
         return { organizationId: job.organizationId, jobId: job.id, action: 'approve', step: stepRef, approval: { team: stepFlow.team ?? '' } };
       }
       const dispatched = { ...job, ...persisted } as JobRecord;
-      await commit([planUpdateJobIfStatus(job, { ...persisted, status: 'queue' }), planLastJob(job.workspaceId, { status: 'queue', at: now })]);
-      const context = await executorContext(dispatched, step.id, stepFlow, workspace);
+      // The workspace (variables, state head) is read beside the write, not after it: neither needs the other.
+      const [, read] = await Promise.all([
+        commit([planUpdateJobIfStatus(job, { ...persisted, status: 'queue' }), planLastJob(job.workspaceId, { status: 'queue', at: now })]),
+        workspace ?? readWorkspaceWithVariables(job.workspaceId),
+      ]);
+      const context = await executorContext(dispatched, step.id, stepFlow, read);
       const ref = artifactStore().contextRef(job.organizationId, job.id, step.id);
       await artifactStore().writeSecret(ref, JSON.stringify(context));
+      hooks.onDispatch?.({ ...dispatched, status: 'queue' });
       return {
         organizationId: job.organizationId,
         jobId: job.id,

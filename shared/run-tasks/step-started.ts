@@ -1,12 +1,18 @@
 /** The executor started a step: the job and the step become running (contract §3.2 statuses). */
+import type { JobRecord } from '../domain/records';
 import { planStepStarted, readJob } from '../store/repositories/jobs';
 import { planLastJob } from '../store/repositories/workspace-queue';
 import { commit, ConditionFailed } from '../store/repositories/batch';
 import { jobMetrics } from '../observability/metrics';
 
-/** `at`: when the step was handed to the executor, when the caller knows it (the local engine does). */
-export async function stepStarted(organizationId: string, jobId: number, stepId: string, at?: Date): Promise<void> {
-  const job = await readJob(organizationId, jobId);
+/**
+ * `at`: when the step was handed to the executor; `dispatched`: the job as Advance wrote it when it
+ * dispatched the step (both when the caller knows them, as the local engine does). The write is
+ * conditional on the job still being queued with this step pending, so a job changed since (a cancel)
+ * keeps its newer state either way, and no read is needed first.
+ */
+export async function stepStarted(organizationId: string, jobId: number, stepId: string, at?: Date, dispatched?: JobRecord): Promise<void> {
+  const job = dispatched?.id === jobId && dispatched.organizationId === organizationId ? dispatched : await readJob(organizationId, jobId);
   const index = job?.steps.findIndex((s) => s.id === stepId) ?? -1;
   if (!job || index < 0 || job.status !== 'queue') return;
   try {
