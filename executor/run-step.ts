@@ -22,6 +22,7 @@ import { backendOverride, LOCK_TIMEOUT, lockingNote, parseIacVersion, type IacVe
 import { openProviderCache, type ProviderCache } from './provider-cache';
 import { resourceCounts, runVariablesFile, seedState, saveState } from './terraform-state';
 import { openJobWorkDir, type JobWorkDir } from './work-dir';
+import { headOfFreshClone } from './git-head';
 import { cachedVersionOutput } from './version-cache';
 
 export interface StepIO {
@@ -320,6 +321,11 @@ class StepRun {
       const name = branch.replace(BRANCH_PREFIX, '');
       await git(['clone', '-q', '--depth', '1', '--branch', name, '--', source, repo], workDir, `clone -q --depth 1 --branch ${name} -- ${shownSource} repo`);
     }
+    this.commitId = (await headOfFreshClone(repo)) ?? (await this.revParse(repo, env));
+    return repo;
+  }
+
+  private async revParse(repo: string, env: NodeJS.ProcessEnv): Promise<string> {
     let head = '';
     const code = await this.children.run('git', ['rev-parse', 'HEAD'], {
       cwd: repo,
@@ -328,8 +334,7 @@ class StepRun {
       stderr: (text) => this.write(text),
     });
     if (code !== 0) throw new StepFailure(`checkout failed (git rev-parse exited with ${code})`, code);
-    this.commitId = head.trim();
-    return repo;
+    return head.trim();
   }
 
   /** The step's folder inside the checkout; never outside it, also not through a symlink. */
