@@ -60,6 +60,11 @@ export function speedSection(r: Results): string {
       ],
     ),
     '',
+    'Job creation under load (`createJobsToRawCreateRequestsRatio`) is measured by the HTTP phase of the full run and was not changed by',
+    'this work. A CPU profile of `npm start` under the same autocannon load points at a lead: about an eighth of the server’s CPU goes to',
+    'async hooks (`registerDestroyHook`, `promiseInitHookWithDestroyTracking`) that the X-Ray SDK’s `cls-hooked` context installs on import',
+    'through the Powertools tracer, paid on every promise of every request — in Lambda as well as locally.',
+    '',
     '"Before" is `BENCH_BASELINE=1 npm run bench -- runs` on the same code with the reuse switched off (`executorReuse: false`: a new',
     'executor process per step, each checking out and running `terraform version` and `init` again); Advance’s read savings are in both columns.',
     'Wall-clock figures on this 2-core machine move with its load (the load average is beside each column): compare the ratio, which',
@@ -97,7 +102,7 @@ function awsSection(r: Results): string {
       ['change', 'latency per plan+apply job', `cost per 1,000 jobs (now $${total.toFixed(2)})`],
       [
         [
-          '**Plan and apply without an approval between them in one build**: Advance dispatches the plan with the apply’s context beside it; the build applies the saved plan in the same directory (one checkout, one init) and exports both results; Advance records them in turn. The apply’s start is recorded from the build’s log marker instead of its own IN_PROGRESS event.',
+          '**Plan and apply without an approval between them in one build**: Advance dispatches the plan with the apply’s context beside it; the build applies the saved plan in the same directory (one checkout, one init) and exports both results; Advance records them in turn. Trade-off: a build sends one IN_PROGRESS event, so the plan’s end and the apply’s start become visible when the build ends, unless the executor reports them through the artifact store.',
           `− one build start and install ≈ −${overhead} s (of ≈ ${round(2 * overhead + planS + applyS, 1)} s), − one checkout and init`,
           `CodeBuild ${twoBuilds} → ${oneBuild} billed s: −$${codeBuildSaved.toFixed(3)}; Step Functions −${transitionsSaved} transitions: −$${sfnSaved.toFixed(3)}; −2 Lambda invocations (StepStarted, Advance): ≈ −$0.001 — together ≈ −$${(codeBuildSaved + sfnSaved).toFixed(2)} (−${round(((codeBuildSaved + sfnSaved) / total) * 100, 0)} %)`,
         ],

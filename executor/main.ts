@@ -116,6 +116,7 @@ async function once(): Promise<void> {
 /** A warm worker: steps arrive over IPC, one at a time. */
 function worker(): void {
   let current: AbortController | undefined;
+  /** Set once the process is to end (a signal, its parent gone, a stopped step, a failure): it takes no more steps. */
   let leaving = false;
   const send = (reply: WorkerReply) => new Promise<void>((done) => (process.connected ? process.send!(reply, () => done()) : done()));
   const leave = () => {
@@ -127,21 +128,25 @@ function worker(): void {
   process.on('disconnect', leave);
   process.on('message', (message: WorkerRequest) => {
     if (message.type === 'exit') return leave();
-    if (message.type !== 'run' || current || leaving) return;
+    if (message.type !== 'run') return;
+    // Never two steps at once, nor one after a stop: the pool then learns it at once instead of waiting.
+    if (current || leaving) return void send({ type: 'failed', message: 'the executor process was not free to take the step' });
     const abort = new AbortController();
     current = abort;
-    executeStep({ ...process.env, ...message.env }, abort.signal, () => abort.abort())
-      .then(
-        (result) => send({ type: 'result', result }),
-        (error: unknown) => {
-          process.stderr.write(`executor failed: ${describe(error)}\n`);
-          return send({ type: 'failed', message: `executor failed: ${describe(error).split('\n')[0]}` }).then(() => process.exit(1));
-        },
-      )
-      .finally(() => {
-        current = undefined;
-        if (leaving || abort.signal.aborted) process.exit(0); // a stopped step's worker is not reused
-      });
+    const done = async (reply: WorkerReply, code?: number) => {
+      // Decided before the reply leaves: the next step may arrive as soon as it does.
+      if (code !== undefined || abort.signal.aborted) leaving = true;
+      current = undefined;
+      await send(reply);
+      if (leaving) process.exit(code ?? 0); // a stopped step's process is not reused
+    };
+    executeStep({ ...process.env, ...message.env }, abort.signal, () => abort.abort()).then(
+      (result) => done({ type: 'result', result }),
+      (error: unknown) => {
+        process.stderr.write(`executor failed: ${describe(error)}\n`);
+        return done({ type: 'failed', message: `executor failed: ${describe(error).split('\n')[0]}` }, 1);
+      },
+    );
   });
   void send({ type: 'ready' });
 }

@@ -151,8 +151,8 @@ export class LocalEngine implements RunControl {
       })
       .finally(async () => {
         await collecting.catch(() => undefined);
-        this.finished.set(name, execution.events);
-        this.finishedSteps.set(name, execution.steps);
+        remember(this.finished, name, execution.events);
+        remember(this.finishedSteps, name, execution.steps);
         this.executions.delete(name);
         // The run is over (a shutdown leaves it to be resumed: its directory stays for the next start).
         // Removed once a step still stopping (after an abort) has let go of it.
@@ -269,5 +269,15 @@ async function sweepJobDirs(root: string, maxAgeMs: number): Promise<void> {
     const dir = join(root, name);
     const info = await stat(dir).catch(() => undefined);
     if (info && info.mtimeMs < cutoff) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** Keeps the records of the last 1,000 finished executions (a long `npm start` must not grow without bound). */
+function remember<T>(map: Map<string, T>, name: string, value: T): void {
+  map.delete(name);
+  map.set(name, value);
+  for (const oldest of map.keys()) {
+    if (map.size <= 1000) break;
+    map.delete(oldest);
   }
 }
