@@ -102,7 +102,8 @@ export class LocalEngine implements RunControl {
       graceMs: options.killGraceMs ?? 5000,
       ...(reuse ? {} : { warm: 0, stepsPerProcess: 1 }),
     });
-    pool.warmUp();
+    // Booted before the engine serves: their start-up is not paid by (nor competes with) the first jobs.
+    await pool.warmUp();
     return new LocalEngine(machine, pool, options);
   }
 

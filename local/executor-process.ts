@@ -194,9 +194,10 @@ export class ExecutorPool {
 
   constructor(private readonly bundle: string, private readonly options: PoolOptions) {}
 
-  /** Starts the idle processes (their boot overlaps whatever the engine does meanwhile). */
-  warmUp(): void {
+  /** Starts the idle processes; resolves once they are ready (or failed: a step then gets a new one). */
+  async warmUp(): Promise<void> {
     while (!this.closed && this.idle.length < (this.options.warm ?? 2)) this.idle.push(this.spawn());
+    await Promise.all(this.idle.map((w) => w.ready));
   }
 
   /** Hands a step to an idle process (one still booting counts: it gets the step once it is ready). */
@@ -205,7 +206,7 @@ export class ExecutorPool {
     while ((worker = this.idle.shift()) && !worker.alive);
     const chosen = worker ?? this.spawn();
     // Refilled a little later, not now: a boot competing with this step's own work would slow it down.
-    if (this.idle.length === 0) setTimeout(() => this.warmUp(), 1000).unref();
+    if (this.idle.length === 0) setTimeout(() => void this.warmUp(), 1000).unref();
     let cancelled = false;
     let killTimer: NodeJS.Timeout | undefined;
     const handed = chosen.ready.then((ok) => {
