@@ -32,9 +32,13 @@ const CAUSES: Record<string, (r: Results) => string> = {
     `In CPU time the slowest init is ${r.coldInitCpuMs.max} ms (load average after this phase: ${r.loadAverage.coldInit ?? '?'} on ${r.machine.cores} cores).`,
   'bundleKb.max': (r) => bundleCause(r.bundleLargest, r.bundleLargestInputs, 'Size'),
   'jobStartMs.p50': (r) =>
-    `POST → first step running is the POST itself, then the first Advance task (shared/run-tasks/advance.ts \`advance\`: read the job, read its template, write steps + status queue, ` +
-    `query the workspace partition for the executor context, write the context — p50 ${r.planApplyE2eMs.advanceTaskP50} ms per Advance here), two state transitions and spawning the executor; ` +
-    `the step-started write happens on spawn (local/engine.ts).`,
+    `POST answered → first step running is what is left of the first Advance task once the POST is answered (shared/run-tasks/advance.ts \`advance\`: read the job; the workspace with its variables beside the template; write steps + status queue; write the step context — p50 ${r.planApplyE2eMs.advanceTaskP50} ms per Advance here), two state transitions and handing the step to a warm executor process (local/executor-process.ts); the start is recorded at the handover (local/engine.ts).`,
+  'clientPostToRunningMs.p50': (r) =>
+    `The POST (${r.planApplyPhasesMs.api} ms in the plan+apply runs), the job start above, the step-started write landing, and the client's next read (every 5 ms).`,
+  'planApplyToBareTerraformRatio': (r) =>
+    `The service's plan+apply p50 ${r.planApplyE2eMs.p50} ms against ${r.bareTerraformMs.p50} ms for bare terraform in the same run; per phase: ${Object.entries(r.planApplyPhasesMs).map(([k, v]) => `${k} ${v}`).join(', ')} ms (see [Speed to the floor](#speed-to-the-floor-where-a-planapply-jobs-time-goes)).`,
+  'createJobsToRawCreateRequestsRatio': (r) =>
+    `Job creation over HTTP (${r.createJobsPerSec}/s) against the same DynamoDB requests sent raw (${r.rawCreateJobRequestsPerSec}/s), see [Job creation under load](#job-creation-under-load).`,
   'planApplyE2eMs.p50': (r) =>
     `Of the p50 ${r.planApplyE2eMs.p50} ms, the plan step takes ${r.planApplyE2eMs.planStepP50} ms and the apply ${r.planApplyE2eMs.applyStepP50} ms ` +
     `(executor/run-step.ts: clone, terraform init, plan/apply); the service itself adds ${r.planApplyE2eMs.orchestrationP50} ms.`,
@@ -52,7 +56,8 @@ export function missesSection(r: Results): string {
   const lines: string[] = [];
   if (missed.length === 0) lines.push('No budget was missed in this run.', '');
   for (const b of missed) {
-    lines.push(`- **\`${b.key}\`** = ${withUnit(b.value, b.unit)}, budget ≤ ${withUnit(b.limit, b.unit)}: missed by ${withUnit(round(b.value - b.limit, 2), b.unit === '×' ? '' : b.unit)} (${round((b.value / b.limit - 1) * 100, 0)} % over). ${CAUSES[b.key]?.(r) ?? ''}`);
+    const by = `${withUnit(round(Math.abs(b.value - b.limit), 3), b.unit === '×' ? '' : b.unit)} (${round(Math.abs(b.value / b.limit - 1) * 100, 0)} % ${b.atLeast ? 'under' : 'over'})`;
+    lines.push(`- **\`${b.key}\`** = ${withUnit(b.value, b.unit)}, budget ${b.atLeast ? '≥' : '≤'} ${withUnit(b.limit, b.unit)}: missed by ${by}. ${CAUSES[b.key]?.(r) ?? ''}`);
   }
   if (missed.length) lines.push('');
   lines.push('Where each figure comes from, met or not:', '');

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { table } from './markdown';
 import { comparisonSection, costSection, missesSection } from './report-notes';
+import { speedSection } from './report-speed';
 import type { Results } from './results';
 import { round } from './stats';
 
@@ -12,7 +13,8 @@ const seconds = (ms: number) => `${round(ms / 1000, 2)} s`;
 
 /** met / met but close to the limit / missed by how much. */
 function status(b: Results['budgets'][number]): string {
-  if (!b.met) return `**missed** (+${fmt(round(b.value - b.limit, 1), b.unit === '×' ? '' : b.unit)})`;
+  if (!b.met) return `**missed** (${b.atLeast ? '−' : '+'}${fmt(round(Math.abs(b.value - b.limit), 3), b.unit === '×' ? '' : b.unit)})`;
+  if (b.atLeast) return b.value === b.limit ? 'met (at the limit)' : 'met';
   if (b.value === b.limit) return 'met (at the limit)';
   const share = b.value / b.limit;
   return share > 0.85 ? `met, close (${round(share * 100, 0)} % of the budget)` : 'met';
@@ -25,7 +27,7 @@ function standing(r: Results): string {
     '',
     table(
       ['key', 'what', 'measured', 'budget', 'status'],
-      r.budgets.map((b) => [`\`${b.key}\``, b.label, fmt(b.value, b.unit), `≤ ${fmt(b.limit, b.unit)}`, status(b)]),
+      r.budgets.map((b) => [`\`${b.key}\``, b.label, fmt(b.value, b.unit), `${b.atLeast ? '≥' : '≤'} ${fmt(b.limit, b.unit)}`, status(b)]),
     ),
     '',
     'Further figures (no budget):',
@@ -91,7 +93,9 @@ function method(r: Results): string {
     `- **DynamoDB round trips** (\`ddbRoundTrips.*\`): each operation through \`dispatch()\` (route → authorizer → handler), called once to warm, then once more counted by the service's own SDK middleware (\`roundTrips\` in \`shared/store/client.ts\`). \`getJobWithSteps\` reads a finished plan+apply job (two steps). The cancel and create counts run with a no-op job runner: in AWS, starting or stopping a run is a Step Functions call, not a DynamoDB request, and the local engine would otherwise run Advance in the same process during the count.`,
     `- **Handler overhead** (\`handlerOverheadRatio.getJob\`): \`functions/jobs/get.ts\` invoked directly with an API Gateway v2 event whose \`requestContext.authorizer.lambda\` is what \`functions/authorizer.ts\` returned for the caller's token, against one raw strongly consistent \`GetItem\` of the same job item (document client). ${s.overheadIterations} iterations after ${s.overheadWarmup} warm-up, the two alternating call by call with the order flipped each iteration; ratio of the medians.`,
     `- **Cold init and bundle size** (\`coldInitMs\`, \`bundleKb\`): every handler under \`functions/\` (all routes, authorizer, fallback, runner tasks and event handlers) built with esbuild and \`ESBUILD_OPTIONS\` from \`infra/bundling.ts\` (the options CDK uses: minified ESM, AWS SDK bundled) into \`bench/.work/bundles/\`. Each bundle is imported by a fresh \`node\` process that records \`performance.now()\` around \`await import(bundle)\`, ${s.coldInitRuns} runs per bundle in interleaved rounds; the median minus the median of the same loader importing an empty module (${r.coldInitMs.emptyModuleImport} ms) is the function's init. Node's own boot (${r.coldInitMs.nodeBoot} ms here) is not included, nor is the first request's SDK client setup. Alongside, the CPU time of the same import (user + system of the importing process, minus the empty module's): it grows much less than wall time when other processes hold the cores (only host-level contention, visible as steal, slows both), so a wall figure far above it means the machine was busy, not that the code got slower.`,
-    `- **Job start** (\`jobStartMs\`): ${r.jobStartMs.jobs} "Plan" jobs, each in a new workspace whose source is a local git repository, posted one at a time (each runs to completion before the next is posted, so each start is measured on an otherwise idle machine). The figure is the first step's \`startedDate\` (written by the step-started handler when the executor process spawns — CodeBuild's IN_PROGRESS in AWS) minus the client's clock just before the POST. The client and the server are the same process, so they share one clock; this avoids adding a polling interval to the number. Server-only (\`createdDate\` → \`startedDate\`): p50 ${r.jobStartMs.serverCreatedToStartedP50} ms.`,
+    `- **Job start** (\`jobStartMs\`): ${r.jobStartMs.jobs} "Plan" jobs, each in a new workspace whose source is a local git repository, posted one at a time (each runs to completion before the next is posted, so each start is measured on an otherwise idle machine). The figure is the first step's \`startedDate\` (the moment the engine handed the step to an executor process — CodeBuild's IN_PROGRESS in AWS) minus the moment the POST's answer arrived. The client and the server are the same process, so they share one clock; this avoids adding a polling interval to the number. From the POST being sent: p50 ${r.jobStartMs.fromPostSentP50} ms; server-only (\`createdDate\` → \`startedDate\`): p50 ${r.jobStartMs.serverCreatedToStartedP50} ms.`,
+    `- **Client POST → running** (\`clientPostToRunningMs\`): ${r.clientPostToRunningMs.jobs} more "Plan" jobs; the client sends the POST, then reads the job (include=step) every 5 ms until it is no longer pending or queued, and takes the time when that answer arrives — what a client polling the API sees, its polling included.`,
+    `- **Floor** (\`planApplyToBareTerraformRatio\`, \`bareTerraformMs\`): before each plan+apply job, the same configuration is copied into a fresh directory and \`terraform init\`, \`plan -out\`, \`apply\` of that plan run by hand (\`bench/bare-terraform.ts\`, the executor's environment for terraform); the ratio is the jobs' median POST → completed over the median of these runs.`,
     `- **Plan and apply** (\`planApplyE2eMs\`, \`sfnTransitions.planApply\`): ${r.planApplyE2eMs.runs} "Plan and apply" jobs, each in a fresh workspace (empty state, so the plan has changes and the apply runs), from just before the POST to the job's final \`updatedDate\` (written when it became \`completed\`), same clock. Transitions are the \`StateEntered\` events of the execution (\`engine.transitions\`).`,
     `- **Job creation under load** (\`createJobsPerSec\`): \`local/main.ts\` (what \`npm start\` runs) in a child process with \`TERRAKUBE_DYNAMODB_ENDPOINT\` pointing at the bench's DynamoDB Local and a table of its own; autocannon in the bench process, 16 connections, ${s.loadSeconds} s, each request a valid POST of a "Plan" job, round-robin over 16 **locked** workspaces of one organization. Locked workspaces queue the job but start no run, so the figure is job creation (authorizer, reads, id, job put, enqueue) and not terraform processes competing for the 2 cores; a customScripts flow would start an executor process per job and measure the engine instead. A second run spreads the load over 16 organizations. \`rawPutItemsPerSec\`: PutItem of job-shaped items (same size and index attributes) at 16 concurrency against the same DynamoDB Local, and the same for the request mix of one job creation; each is the mean of a ${s.loadSeconds / 2} s run before and one after the HTTP runs (the server idle meanwhile), so drift in the machine's load and DynamoDB Local's JIT warm-up hits both sides of the ratio.`,
     `- **Faults** (\`faultRecovery\`): the fault soak of \`npm test\` (\`test/helpers/fault-soak.ts\`) with its own schedule: \`npm start\` on its own data directory, job creations over HTTP every 120 ms (at most 4 in flight) across 3 workspaces, each job one short script step; DynamoDB Local SIGKILLed (the supervisor restarts it on the same data), then \`npm start\` SIGKILLed and started again; the stream goes on until ${s.faultSoakJobs} jobs were acknowledged, then every job is read back once all ended. Recovery is from the kill to the answer of the first creation sent after it that got a 201.`,
@@ -187,6 +191,10 @@ export function writeReport(file: string, r: Results): void {
     '## Where we stand',
     '',
     standing(r),
+    '',
+    '## Speed to the floor: where a plan+apply job’s time goes',
+    '',
+    speedSection(r),
     '',
     '## Machine',
     '',

@@ -6,8 +6,12 @@
  * HTTP job creation under load → faults (DynamoDB Local, then `npm start`, killed under a stream of
  * jobs) → stack inventory (for the cost model). BENCH_QUICK=1 shortens every
  * phase (for trying the script out; its figures are not for comparison).
+ *
+ * `npm run bench -- runs` (or `-- http`) measures that phase alone and refreshes its figures in
+ * bench/results.json and BENCHMARKS.md, keeping the others from the last full run (the cost model too).
+ * BENCH_BASELINE=1 runs jobs as before issue 16 (a process, a checkout and an init per step), to compare.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createWorkspace, createWorld, gitRepo, postJob } from './api';
@@ -18,16 +22,20 @@ import { cleanup, installSignalHandlers, interrupted, ROOT, setUpEnvironment } f
 import { cpuTicks, describeMachine } from './machine';
 import { measureOverhead } from './overhead';
 import { writeReport } from './report';
-import { buildResults, printTable } from './results';
+import { budgets, buildResults, printTable, runResults, throughputResults, type Results } from './results';
 import { measureRoundTrips } from './round-trips';
-import { measureJobCapacity, measureJobStart, measurePlanApply, startEngine, stopEngine } from './runs';
+import { measureClientStart, measureJobCapacity, measureJobStart, measurePlanApply, startEngine, stopEngine } from './runs';
 import { stackInventory } from './stack-inventory';
 import { measureThroughput } from './throughput';
 
 const quick = process.env.BENCH_QUICK === '1';
+const baseline = process.env.BENCH_BASELINE === '1';
+const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+for (const phase of only) if (!['runs', 'http'].includes(phase)) throw new Error(`unknown bench phase '${phase}' (runs, http)`);
 const settings = {
   jobStarts: quick ? 3 : 20,
-  planApplies: quick ? 2 : 7,
+  clientStarts: quick ? 3 : 15,
+  planApplies: quick ? 2 : 9,
   overheadIterations: quick ? 60 : 300,
   overheadWarmup: quick ? 10 : 50,
   coldInitRuns: quick ? 2 : 9,
@@ -65,18 +73,8 @@ async function main(): Promise<void> {
   const repo = gitRepo();
   log(`[${elapsed()}] DynamoDB Local at ${env.ddb.endpoint}, table ${env.tableName}`);
 
-  log(`[${elapsed()}] job runs on the local engine …`);
-  const engine = await startEngine(env.filesDir);
-  // One run first, so that the executor's and terraform's first-run costs are not in the samples.
-  await postJob(world, await createWorkspace(world, { source: repo }), { templateReference: world.templates.Plan });
-  await engine.idle(120_000);
-  const jobStart = await measureJobStart(engine, world, repo, settings.jobStarts, log);
-  const planApply = await measurePlanApply(engine, world, repo, settings.planApplies, log);
-  installCapacityMeter();
-  const capacity = await measureJobCapacity(engine, world, repo);
-  removeCapacityMeter();
-  await stopEngine(engine);
-  phaseDone('jobRuns');
+  if (only.length > 0) return partial(env, world, repo);
+  const { jobStart, clientStart, planApply, capacity } = await jobRuns(env.filesDir, world, repo);
   const finishedJob = String(planApply.jobIds.at(-1));
 
   log(`[${elapsed()}] DynamoDB round trips per operation …`);
@@ -104,11 +102,61 @@ async function main(): Promise<void> {
   phaseDone('stackInventory');
 
   const runSeconds = (performance.now() - started) / 1000;
-  const results = buildResults({ machine, roundTrips, overhead, coldInit, jobStart, planApply, capacity, throughput, faults, stack, runSeconds, loadAverage, cpuDuring, settings, quick });
+  const results = buildResults({ machine, roundTrips, overhead, coldInit, jobStart, clientStart, planApply, capacity, throughput, faults, stack, runSeconds, loadAverage, cpuDuring, settings, quick });
   writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeReport(join(ROOT, 'BENCHMARKS.md'), results);
   printTable(results, log);
   log(`[${elapsed()}] wrote bench/results.json and BENCHMARKS.md`);
+}
+
+async function jobRuns(filesDir: string, world: Awaited<ReturnType<typeof createWorld>>, repo: string) {
+  log(`[${elapsed()}] job runs on the local engine${baseline ? ' (BENCH_BASELINE: one process, checkout and init per step)' : ''} …`);
+  const engine = await startEngine(filesDir, { baseline });
+  // One run first, so that the executor's and terraform's first-run costs are not in the samples.
+  await postJob(world, await createWorkspace(world, { source: repo }), { templateReference: world.templates.Plan });
+  await engine.idle(120_000);
+  const jobStart = await measureJobStart(engine, world, repo, settings.jobStarts, log);
+  const clientStart = await measureClientStart(engine, world, repo, settings.clientStarts, log);
+  const planApply = await measurePlanApply(engine, world, repo, settings.planApplies, log);
+  installCapacityMeter();
+  const capacity = await measureJobCapacity(engine, world, repo);
+  removeCapacityMeter();
+  await stopEngine(engine);
+  phaseDone('jobRuns');
+  return { jobStart, clientStart, planApply, capacity };
+}
+
+/** Only the phases named on the command line; the other figures stay as the last full run left them. */
+async function partial(env: Awaited<ReturnType<typeof setUpEnvironment>>, world: Awaited<ReturnType<typeof createWorld>>, repo: string): Promise<void> {
+  const file = join(ROOT, 'bench', 'results.json');
+  let results = JSON.parse(readFileSync(file, 'utf8')) as Results;
+  if (only.includes('runs')) {
+    const runs = runResults(await jobRuns(env.filesDir, world, repo));
+    if (baseline) {
+      // A comparison run: written beside the results (BENCHMARKS.md shows it), never in their place.
+      const out = join(ROOT, 'bench', 'baseline.json');
+      writeFileSync(out, `${JSON.stringify({ note: 'BENCH_BASELINE=1 npm run bench -- runs: the design before issue 16', machine: describeMachine(), loadAverage, cpuDuring, ...runs }, null, 2)}\n`);
+      log(`[${elapsed()}] wrote bench/baseline.json`);
+      return;
+    }
+    results = { ...results, ...runs, settings: { ...results.settings, ...settings } };
+  }
+  if (only.includes('http')) {
+    log(`[${elapsed()}] job creation over HTTP (autocannon, 16 connections, ${settings.loadSeconds} s per run) …`);
+    results = { ...results, ...throughputResults(await measureThroughput(env.ddb.endpoint, repo, settings.loadSeconds, log)) };
+    phaseDone('httpLoad');
+  }
+  results = {
+    ...results,
+    budgets: budgets(results),
+    loadAverage: { ...results.loadAverage, ...loadAverage },
+    cpuDuring: { ...results.cpuDuring, ...cpuDuring },
+    partialRun: { phases: only, date: new Date().toISOString(), commit: describeMachine().commit, seconds: Math.round((performance.now() - started) / 1000) },
+  } as Results;
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  writeReport(join(ROOT, 'BENCHMARKS.md'), results);
+  printTable(results, log);
+  log(`[${elapsed()}] refreshed ${only.join(', ')} in bench/results.json and BENCHMARKS.md`);
 }
 
 main()

@@ -1,18 +1,24 @@
 /**
- * The executor's command line, spawned by the runner for one step (locally with node, in AWS as
- * the CodeBuild build). Environment:
+ * The executor's command line (locally a warm process of the engine's pool, in AWS the CodeBuild
+ * build). Environment of one step:
  *   TK_CONTEXT          URL of the step context (JSON; deleted as soon as it is read: it holds secrets)
  *   TK_CONTEXT_DISPOSE  URL that deletes the context's version for good
- * Every ref of the context is a URL minted for this step (issue 20): the executor holds no storage
- * credentials and reaches nothing but its step's objects.
  *   TK_RESULT_FILE      where to write the ExecutorResult as JSON
  *   TK_RESULT_ENV       where to write the result as shell `KEY='value'` lines (CodeBuild exports them)
  *   TK_WORK_ROOT        where the step's work directory is created (default: the OS temp dir)
+ *   TK_JOB_DIR          the job's own directory, kept between its steps (checkout and init are reused)
  *   TK_KILL_GRACE_MS    time between SIGINT and SIGKILL for a stopped child (default 10000)
  *   TK_STOP_POLL_MS     how often the step context's stop request is looked for (default 3000)
  *   TK_LOG_INTERVAL_MS  how often the step log object is rewritten while the step runs (default 5000)
  * Exits 0 whenever it produced a result (the step's own outcome is in the result); 1 when the
  * executor itself failed.
+ * Every ref of the context is a URL minted for this step (issue 20): the executor holds no storage
+ * credentials and reaches nothing but its step's objects.
+ *
+ * Started with an IPC channel and TK_EXECUTOR_WORKER=1 (local/executor-process.ts), it is a warm
+ * worker instead: it boots once, then runs the steps it is sent one after the other (each message
+ * carries the step's variables above), answers each with its result, and stops the running step on
+ * SIGINT or SIGTERM (then exits) or when its parent goes away.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +28,7 @@ import { toExported, type ExecutorContext, type ExecutorResult } from '../shared
 import { maskSecrets, urlLogSink } from './log-sink';
 import { runStep } from './run-step';
 import { watchStopRequest } from './stop-request';
+import type { WorkerReply, WorkerRequest } from './worker-protocol';
 
 /** Secrets known so far, so that even a crash report cannot print one. */
 let knownSecrets: string[] = [];
@@ -43,13 +50,13 @@ function readContext(text: string): ExecutorContext {
 /** A POSIX shell single-quoted word: safe to `source` whatever the value contains. */
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
-function writeResult(result: ExecutorResult): void {
-  const file = process.env.TK_RESULT_FILE;
+function writeResult(result: ExecutorResult, env: NodeJS.ProcessEnv): void {
+  const file = env.TK_RESULT_FILE;
   if (file) {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(result)}\n`, { mode: 0o600 });
   }
-  const envFile = process.env.TK_RESULT_ENV;
+  const envFile = env.TK_RESULT_ENV;
   if (envFile) {
     mkdirSync(dirname(envFile), { recursive: true });
     const lines = toExported(result).map(({ Name, Value }) => `${Name}=${shellQuote(Value)}\n`);
@@ -57,33 +64,34 @@ function writeResult(result: ExecutorResult): void {
   }
 }
 
-async function main(): Promise<void> {
-  const contextRef = process.env.TK_CONTEXT;
+/** Runs the step `env` describes; throws only when the executor itself fails. */
+async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: () => void): Promise<ExecutorResult> {
+  knownSecrets = [];
+  const contextRef = env.TK_CONTEXT;
   if (!contextRef) throw new Error('TK_CONTEXT is not set');
   const artifacts = urlArtifacts();
 
   const text = await artifacts.readText(contextRef);
   if (text === undefined) throw new Error('the step context does not exist');
-  if (process.env.TK_CONTEXT_DISPOSE) await artifacts.remove(process.env.TK_CONTEXT_DISPOSE);
+  if (env.TK_CONTEXT_DISPOSE) await artifacts.remove(env.TK_CONTEXT_DISPOSE);
   const ctx = readContext(text);
 
-  const logInterval = Number(process.env.TK_LOG_INTERVAL_MS);
+  const logInterval = Number(env.TK_LOG_INTERVAL_MS);
   const log = urlLogSink({ url: ctx.log, artifacts, secrets: ctx.secrets, ...(logInterval > 0 ? { intervalMs: logInterval } : {}) });
-  const abort = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => abort.abort());
   // A cancel in AWS: the step is stopped as on SIGINT once its stop request appears.
-  const pollMs = Number(process.env.TK_STOP_POLL_MS);
-  const stopWatch = ctx.stop ? watchStopRequest(artifacts, ctx.stop, () => abort.abort(), Number.isFinite(pollMs) && pollMs > 0 ? pollMs : 3000) : undefined;
+  const pollMs = Number(env.TK_STOP_POLL_MS);
+  const stopWatch = ctx.stop ? watchStopRequest(artifacts, ctx.stop, stop, Number.isFinite(pollMs) && pollMs > 0 ? pollMs : 3000) : undefined;
   await stopWatch?.check();
 
-  const graceMs = Number(process.env.TK_KILL_GRACE_MS);
+  const graceMs = Number(env.TK_KILL_GRACE_MS);
   const result = await runStep(ctx, {
     log,
     artifacts,
-    signal: abort.signal,
-    workRoot: process.env.TK_WORK_ROOT || tmpdir(),
-    environment: process.env,
-    killGraceMs: Number.isFinite(graceMs) && graceMs >= 0 && process.env.TK_KILL_GRACE_MS ? graceMs : 10_000,
+    signal,
+    workRoot: env.TK_WORK_ROOT || tmpdir(),
+    ...(env.TK_JOB_DIR ? { jobDir: env.TK_JOB_DIR } : {}),
+    environment: env,
+    killGraceMs: Number.isFinite(graceMs) && graceMs >= 0 && env.TK_KILL_GRACE_MS ? graceMs : 10_000,
   });
   stopWatch?.dispose();
   try {
@@ -92,14 +100,62 @@ async function main(): Promise<void> {
     // The result still stands; only (part of) the log is lost.
     process.stderr.write(`saving the step log failed: ${maskSecrets(String(error), knownSecrets)}\n`);
   }
-  writeResult(result);
+  return result;
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`executor failed: ${maskSecrets(detail, knownSecrets)}\n`);
-    process.exit(1);
-  },
-);
+const describe = (error: unknown) => maskSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error), knownSecrets);
+
+/** One step from the environment, as CodeBuild runs it. */
+async function once(): Promise<void> {
+  const abort = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => abort.abort());
+  writeResult(await executeStep(process.env, abort.signal, () => abort.abort()), process.env);
+}
+
+/** A warm worker: steps arrive over IPC, one at a time. */
+function worker(): void {
+  let current: AbortController | undefined;
+  /** Set once the process is to end (a signal, its parent gone, a stopped step, a failure): it takes no more steps. */
+  let leaving = false;
+  const send = (reply: WorkerReply) => new Promise<void>((done) => (process.connected ? process.send!(reply, () => done()) : done()));
+  const leave = () => {
+    leaving = true;
+    current?.abort();
+    if (!current) process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, leave);
+  process.on('disconnect', leave);
+  process.on('message', (message: WorkerRequest) => {
+    if (message.type === 'exit') return leave();
+    if (message.type !== 'run') return;
+    // Never two steps at once, nor one after a stop: the pool then learns it at once instead of waiting.
+    if (current || leaving) return void send({ type: 'failed', message: 'the executor process was not free to take the step' });
+    const abort = new AbortController();
+    current = abort;
+    const done = async (reply: WorkerReply, code?: number) => {
+      // Decided before the reply leaves: the next step may arrive as soon as it does.
+      if (code !== undefined || abort.signal.aborted) leaving = true;
+      current = undefined;
+      await send(reply);
+      if (leaving) process.exit(code ?? 0); // a stopped step's process is not reused
+    };
+    executeStep({ ...process.env, ...message.env }, abort.signal, () => abort.abort()).then(
+      (result) => done({ type: 'result', result }),
+      (error: unknown) => {
+        process.stderr.write(`executor failed: ${describe(error)}\n`);
+        return done({ type: 'failed', message: `executor failed: ${describe(error).split('\n')[0]}` }, 1);
+      },
+    );
+  });
+  void send({ type: 'ready' });
+}
+
+if (process.env.TK_EXECUTOR_WORKER === '1' && process.send) worker();
+else
+  once().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`executor failed: ${describe(error)}\n`);
+      process.exit(1);
+    },
+  );

@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import type { Command } from '../shared/domain/flow';
 import type { ResourceCounts } from '../shared/domain/records';
 import type { Artifacts } from './artifacts';
-import type { ExecutorContext, ExecutorResult, StateWritten } from '../shared/runs/executor-contract';
+import type { ExecutorContext, ExecutorResult, StateWritten, StepPhases } from '../shared/runs/executor-contract';
 import { UnsafeArchive, unpackConfiguration } from './configuration';
 import { maskingSink, maskSecrets, type LogSink } from './log-sink';
 import { BACKEND_OVERRIDE_FILE, backendOverride, LOCK_TIMEOUT, lockingNote, parseIacVersion, type IacVersion } from './state-backend';
@@ -23,13 +23,22 @@ import { startStateProxy } from './state-proxy';
 import { workloadIdentityEnv } from './workload-identity';
 import { openProviderCache, type ProviderCache } from './provider-cache';
 import { resourceCounts, runVariablesFile, seedState, saveState } from './terraform-state';
+import { openJobWorkDir, type JobWorkDir } from './work-dir';
+import { headOfFreshClone } from './git-head';
+import { cachedVersionOutput } from './version-cache';
 
 export interface StepIO {
   log: LogSink;
   artifacts: Artifacts;
   signal: AbortSignal;
-  /** Where the step's temporary work directory is created. */
+  /** Where the step's temporary work directory is created (when there is no job directory). */
   workRoot: string;
+  /**
+   * The job's own directory, kept between its steps (the local engine names it after the job): the
+   * checkout and `terraform init` of an earlier step are reused when they still fit. Unset: the step
+   * prepares everything in a throwaway directory (CodeBuild).
+   */
+  jobDir?: string;
   /** How long a stopped child gets between SIGINT and SIGKILL (default 10 s). */
   killGraceMs?: number;
   /** The executor's own environment (main.ts passes process.env): children see only INHERITED names of it. */
@@ -163,7 +172,10 @@ class StepRun {
   private env: NodeJS.ProcessEnv;
   private readonly bin: string;
   private held: string[] | undefined = [];
+  private dir?: JobWorkDir;
+  /** The step's scratch directory (plan file, scripts, state copies). */
   private workDir?: string;
+  private readonly phases: StepPhases = {};
   private commitId?: string;
   private resources?: ResourceCounts;
   private stateWritten?: StateWritten;
@@ -180,18 +192,24 @@ class StepRun {
     let result: ExecutorResult;
     try {
       if (ctx.stepType === 'approval') throw new StepFailure('approval steps do not run in the executor');
-      this.workDir = await mkdtemp(join(this.io.workRoot, 'terrakube-step-'));
+      const root = this.io.jobDir ?? (await mkdtemp(join(this.io.workRoot, 'terrakube-step-')));
+      this.dir = await openJobWorkDir(root, ctx, this.io.jobDir !== undefined);
+      this.workDir = this.dir.scratch;
       this.env = { ...this.env, ...(await workloadIdentityEnv(ctx, this.workDir)) };
-      const repo = ctx.archive ? await this.unpack(ctx.archive) : await this.checkout();
-      this.startLog(ctx.archive ? ' with the configuration uploaded by the terraform CLI' : ` at commit ${this.commitId} (${ctx.branch})`);
+      const reused = this.dir.reusable;
+      if (reused) this.commitId = reused.commitId;
+      const repo = reused ? this.dir.repo : await this.timed('checkout', () => (ctx.archive ? this.unpack(ctx.archive) : this.checkout()));
+      const reuseNote = reused ? ', reusing the checkout and init of an earlier step of the job' : '';
+      this.startLog(`${ctx.archive ? ' with the configuration uploaded by the terraform CLI' : ` at commit ${this.commitId} (${ctx.branch})`}${reuseNote}`);
       const folder = await this.enterFolder(repo);
       result = ctx.stepType === 'customScripts' ? await this.scripts(folder) : await this.terraform(folder);
     } catch (error) {
       result = this.failure(error);
     } finally {
       this.children.dispose();
-      if (this.workDir) await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
+      await this.dir?.release(this.io.jobDir === undefined);
     }
+    result.phases = this.phases;
     if (this.commitId) result.commitId = this.commitId;
     if (this.resources) result.resources = this.resources;
     if (this.stateWritten) result.state = this.stateWritten;
@@ -200,6 +218,16 @@ class StepRun {
     this.log.write(`\n--- Step "${ctx.stepName}" ${result.status}: ${result.message} (exit ${result.exitCode})\n`);
     await this.log.flush().catch(() => undefined);
     return result;
+  }
+
+  /** Runs a phase and adds its wall-clock time to the step's split. */
+  private async timed<T>(phase: keyof StepPhases, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.phases[phase] = Math.round(((this.phases[phase] ?? 0) + performance.now() - started) * 10) / 10;
+    }
   }
 
   private failure(error: unknown): ExecutorResult {
@@ -250,7 +278,7 @@ class StepRun {
   /** A CLI run's uploaded configuration, unpacked where a checkout would be. */
   private async unpack(archive: string): Promise<string> {
     const file = join(this.workDir!, 'configuration.tar.gz');
-    const repo = join(this.workDir!, 'repo');
+    const repo = this.dir!.repo;
     if (!(await this.io.artifacts.download(archive, file))) throw new StepFailure('the uploaded configuration no longer exists; run terraform again');
     await mkdir(repo, { mode: 0o700 });
     try {
@@ -266,8 +294,8 @@ class StepRun {
 
   private async checkout(): Promise<string> {
     const { branch, commitId } = this.ctx;
-    const workDir = this.workDir!;
-    const repo = join(workDir, 'repo');
+    const workDir = this.dir!.root;
+    const repo = this.dir!.repo;
     const env = inheritedEnv(this.io.environment);
     const tryGit = (args: string[], cwd: string, label = args.join(' ')) =>
       this.exec(['git', '-c', 'advice.detachedHead=false', ...args], cwd, env, `git ${label}`);
@@ -297,6 +325,11 @@ class StepRun {
       const name = branch.replace(BRANCH_PREFIX, '');
       await git(['clone', '-q', '--depth', '1', '--branch', name, '--', source, repo], workDir, `clone -q --depth 1 --branch ${name} -- ${shownSource} repo`);
     }
+    this.commitId = (await headOfFreshClone(repo)) ?? (await this.revParse(repo, env));
+    return repo;
+  }
+
+  private async revParse(repo: string, env: NodeJS.ProcessEnv): Promise<string> {
     let head = '';
     const code = await this.children.run('git', ['rev-parse', 'HEAD'], {
       cwd: repo,
@@ -305,8 +338,7 @@ class StepRun {
       stderr: (text) => this.write(text),
     });
     if (code !== 0) throw new StepFailure(`checkout failed (git rev-parse exited with ${code})`, code);
-    this.commitId = head.trim();
-    return repo;
+    return head.trim();
   }
 
   /** The step's folder inside the checkout; never outside it, also not through a symlink. */
@@ -329,13 +361,18 @@ class StepRun {
 
   /** Runs commands in order; the first failing one fails the step. */
   private async runCommands(commands: Command[], folder: string, when: string): Promise<void> {
-    for (const [index, command] of commands.entries()) {
-      const name = `${when}-${index + 1}.sh`;
-      const file = join(this.workDir!, name);
-      await writeFile(file, command.script, { mode: 0o600 });
-      const code = await this.exec(['bash', '-e', '-o', 'pipefail', file], folder, this.env, `bash -e -o pipefail ${name}`);
-      if (code !== 0) throw new StepFailure(`script failed (exit ${code})`, code);
-    }
+    if (commands.length === 0) return;
+    // A script may change the checkout or .terraform: the next step of the job prepares its own.
+    await this.dir?.invalidate();
+    await this.timed('scripts', async () => {
+      for (const [index, command] of commands.entries()) {
+        const name = `${when}-${index + 1}.sh`;
+        const file = join(this.workDir!, name);
+        await writeFile(file, command.script, { mode: 0o600 });
+        const code = await this.exec(['bash', '-e', '-o', 'pipefail', file], folder, this.env, `bash -e -o pipefail ${name}`);
+        if (code !== 0) throw new StepFailure(`script failed (exit ${code})`, code);
+      }
+    });
   }
 
   private async scripts(folder: string): Promise<ExecutorResult> {
@@ -343,12 +380,14 @@ class StepRun {
     return { status: 'completed', exitCode: 0, message: 'scripts completed' };
   }
 
-  /** The binary's own version (`<bin> version`), which decides the backend's arguments. */
-  private async iacVersion(folder: string): Promise<IacVersion | undefined> {
-    let out = '';
-    const code = await this.children.run(this.bin, ['version'], { cwd: folder, env: this.env, stdout: (t) => (out += t), stderr: () => undefined });
-    if (code !== 0) throw new StepFailure(`${this.bin} version failed (exit ${code})`, code);
-    return parseIacVersion(out);
+  /** The binary's own version output (`<bin> version`), which decides the backend's arguments. */
+  private async iacVersionText(folder: string): Promise<string> {
+    return cachedVersionOutput(this.bin, this.env, async () => {
+      let out = '';
+      const code = await this.children.run(this.bin, ['version'], { cwd: folder, env: this.env, stdout: (t) => (out += t), stderr: () => undefined });
+      if (code !== 0) throw new StepFailure(`${this.bin} version failed (exit ${code})`, code);
+      return out;
+    });
   }
 
   private async terraform(folder: string): Promise<ExecutorResult> {
@@ -360,13 +399,19 @@ class StepRun {
       if (code !== 0 && !(args[0] === 'plan' && code === 2)) throw new StepFailure(`${bin} ${args[0]} failed (exit ${code})`, code);
       return code;
     };
-    const version = await this.iacVersion(folder);
+    const reused = this.dir!.reusable;
+    const versionText = reused?.version ?? (await this.timed('init', () => this.iacVersionText(folder)));
+    const version: IacVersion | undefined = parseIacVersion(versionText);
     this.write(`${lockingNote(version)}\n`);
     await writeFile(join(folder, BACKEND_OVERRIDE_FILE), backendOverride());
-    const cache = ctx.providerCache ? await openProviderCache(this.io.artifacts, ctx.providerCache, this.workDir!, (line) => this.write(`${line}\n`)) : undefined;
+    // Under the job's directory, not the step's: init links the providers it installs from there.
+    const cache =
+      ctx.providerCache && !reused ? await openProviderCache(this.io.artifacts, ctx.providerCache, this.dir!.root, (line) => this.write(`${line}\n`)) : undefined;
     if (cache) this.env = { ...this.env, ...cache.env };
     const tfvars = runVariablesFile(ctx.runVariables ?? []);
-    if (tfvars) await writeFile(join(folder, 'zz_terrakube_run.auto.tfvars'), tfvars);
+    const tfvarsFile = join(folder, 'zz_terrakube_run.auto.tfvars');
+    if (tfvars) await writeFile(tfvarsFile, tfvars);
+    else await rm(tfvarsFile, { force: true });
     const backendRef = ctx.backend;
     const scratch = join(this.workDir!, 'state');
     await mkdir(scratch, { mode: 0o700 });
@@ -377,14 +422,16 @@ class StepRun {
     const proxy = await startStateProxy(this.io.artifacts, ctx.backend);
     this.env = { ...this.env, ...proxy.env };
     try {
-      return await this.terraformCommands(folder, tf, () => summary, cache);
+      return await this.terraformCommands(folder, tf, () => summary, cache, versionText);
     } finally {
       await proxy.close();
       if (ctx.stateOut) {
-        this.stateWritten = await saveState(this.io.artifacts, backendRef, ctx.stateIn?.md5, ctx.stateOut, scratch).catch((error: Error) => {
-          this.write(`Saving the new state version failed: ${error.message}\n`);
-          return undefined;
-        });
+        this.stateWritten = await this.timed('state', () =>
+          saveState(this.io.artifacts, backendRef, ctx.stateIn?.md5, ctx.stateOut!, scratch).catch((error: Error) => {
+            this.write(`Saving the new state version failed: ${error.message}\n`);
+            return undefined;
+          }),
+        );
       }
     }
   }
@@ -394,11 +441,17 @@ class StepRun {
     tf: (args: string[], main?: boolean) => Promise<number>,
     summary: () => string,
     cache: ProviderCache | undefined,
+    versionText: string,
   ): Promise<ExecutorResult> {
     const { ctx } = this;
-    await tf(['init', '-input=false', '-no-color']);
-    const saved = await cache?.save();
-    if (saved) this.write(`${saved}\n`);
+    if (!this.dir!.reusable) {
+      await this.timed('init', async () => {
+        await tf(['init', '-input=false', '-no-color']);
+        const saved = await cache?.save();
+        if (saved) this.write(`${saved}\n`);
+      });
+      await this.dir!.prepared({ commitId: this.commitId, version: versionText, folder: ctx.folder });
+    }
     await this.runCommands(ctx.commands.filter((c) => c.before), folder, 'before');
 
     // A lock still held by a step that is stopping (or by hand) is waited for, not failed on at once.
@@ -412,15 +465,17 @@ class StepRun {
     try {
       if (ctx.stepType === 'terraformPlan' || ctx.stepType === 'terraformPlanDestroy') {
         const destroy = ctx.stepType === 'terraformPlanDestroy' ? ['-destroy'] : [];
-        const code = await tf(['plan', ...common, '-detailed-exitcode', `-out=${planFile}`, ...destroy, ...refresh, ...targets, ...(destroy.length ? [] : replaces)], true);
+        const code = await this.timed('plan', () =>
+          tf(['plan', ...common, '-detailed-exitcode', `-out=${planFile}`, ...destroy, ...refresh, ...targets, ...(destroy.length ? [] : replaces)], true),
+        );
         result = { status: 'completed', exitCode: code, planChanges: code === 2, message: code === 2 ? 'plan found changes' : 'plan found no changes' };
       } else if (ctx.stepType === 'terraformApply') {
         const havePlan = ctx.planIn ? await this.io.artifacts.download(ctx.planIn, planFile) : false;
         if (ctx.planIn && !havePlan) this.write('The saved plan was not found; applying without it.\n');
-        await tf(havePlan ? ['apply', ...common, planFile] : ['apply', ...common, '-auto-approve', ...refresh, ...targets, ...replaces], true);
+        await this.timed('apply', () => tf(havePlan ? ['apply', ...common, planFile] : ['apply', ...common, '-auto-approve', ...refresh, ...targets, ...replaces], true));
         result = { status: 'completed', exitCode: 0, message: 'apply complete' };
       } else {
-        await tf(['destroy', ...common, '-auto-approve', ...(ctx.refresh ? [] : ['-refresh=false']), ...targets], true);
+        await this.timed('destroy', () => tf(['destroy', ...common, '-auto-approve', ...(ctx.refresh ? [] : ['-refresh=false']), ...targets], true));
         result = { status: 'completed', exitCode: 0, message: 'destroy complete' };
       }
     } finally {

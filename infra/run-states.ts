@@ -19,3 +19,6 @@ export interface RunTimeouts {
   /** An approval not given within this long fails the job. */
   approvalSeconds: number;
 }
+
+/** The longest a job's execution may run: two approval waits and twenty steps. */
+export const executionTimeoutSeconds = (t: RunTimeouts) => t.approvalSeconds * 2 + t.stepSeconds * 20;

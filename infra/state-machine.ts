@@ -13,7 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as cb from 'aws-cdk-lib/aws-codebuild';
 import type { Construct } from 'constructs';
-import { RUN_STATES, type RunTimeouts } from './run-states';
+import { executionTimeoutSeconds, RUN_STATES, type RunTimeouts } from './run-states';
 import { retryTransientFailures } from './task-retries';
 
 export { RUN_STATES } from './run-states';
@@ -117,7 +117,7 @@ export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunT
 }
 
 /** Total lifetime of an execution: after this, the execution-ended handler fails the job. */
-export const executionTimeout = (t: RunTimeouts) => Duration.seconds(t.approvalSeconds * 2 + t.stepSeconds * 20);
+export const executionTimeout = (t: RunTimeouts) => Duration.seconds(executionTimeoutSeconds(t));
 
 /**
  * The definition the local engine runs: built by the same function in a throwaway stack, with

@@ -6,13 +6,13 @@
  * Task tokens, stop-execution and the event log work as in Step Functions.
  */
 import './polyfills';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { toExported } from '../shared/runs/executor-contract';
 import { advance as advanceTask } from '../shared/run-tasks/advance';
 import { awaitApproval as awaitApprovalTask } from '../shared/run-tasks/await-approval';
-import { RUN_STATES, type RunTimeouts } from '../infra/run-states';
+import { executionTimeoutSeconds, RUN_STATES, type RunTimeouts } from '../infra/run-states';
 import type { RunControl, RunRef } from '../shared/ports/run-control';
 import { logger } from '../shared/logger';
 import { executionEnded, recordFailure as recordFailureTask } from '../shared/run-tasks/failure';
@@ -20,10 +20,12 @@ import { executionName, type ApprovalTaskInput, type RunState } from '../shared/
 import { stepStarted } from '../shared/run-tasks/step-started';
 import { retryTransient } from '../shared/runs/transient-retry';
 import { runDefinition } from './run-definition';
-import { bundleExecutor, reapStaleExecutors, startExecutor, type RunningExecutor } from './executor-process';
+import { bundleExecutor, ExecutorPool, reapStaleExecutors, type RunningExecutor } from './executor-process';
 import { startObjectServer, type ObjectServer } from './executor-objects';
 import { useExecutorObjectsUrl } from '../shared/wiring';
 import { environment } from '../shared/env';
+import type { ExecutorResult } from '../shared/runs/executor-contract';
+import type { JobRecord } from '../shared/domain/records';
 
 type TaskOverride = (input: unknown) => Promise<unknown>;
 type LibraryOverrides = NonNullable<NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers']>;
@@ -43,7 +45,18 @@ interface Execution {
   done: Promise<void>;
   events: EngineEvent[];
   executor?: RunningExecutor;
+  /** The job as the last Advance wrote it when it dispatched a step (the step start is recorded from it). */
+  dispatched?: JobRecord;
   stopped: boolean;
+  /** Steps the executor ran, with when each was handed over and answered (for `npm run bench`). */
+  steps: StepReport[];
+}
+
+export interface StepReport {
+  stepId: string;
+  handedAt: number;
+  endedAt: number;
+  result?: ExecutorResult;
 }
 
 interface Waiter {
@@ -59,6 +72,11 @@ export interface LocalEngineOptions {
   killGraceMs?: number;
   /** Signs the object URLs of step grants (default TERRAKUBE_PAT_SECRET, as the file store does). */
   signingSecret?: string;
+  /**
+   * Warm executor processes and the job's directory kept between its steps (default true). false: a new
+   * process per step, each checking out and initialising again (what `npm run bench` compares against).
+   */
+  executorReuse?: boolean;
 }
 
 export class LocalEngine implements RunControl {
@@ -66,10 +84,13 @@ export class LocalEngine implements RunControl {
   private readonly waiters = new Map<string, Waiter>();
   /** Event logs of finished executions, kept for `npm run bench` (transition counts). */
   readonly finished = new Map<string, EngineEvent[]>();
+  /** Executor steps of finished executions, for `npm run bench` (its per-phase split). */
+  readonly finishedSteps = new Map<string, StepReport[]>();
+  private shuttingDown = false;
 
   private constructor(
     private readonly machine: StateMachine,
-    private readonly executorBundle: string,
+    private readonly pool: ExecutorPool,
     private readonly options: LocalEngineOptions,
     private readonly objects: ObjectServer,
   ) {}
@@ -77,13 +98,28 @@ export class LocalEngine implements RunControl {
   static async create(options: LocalEngineOptions): Promise<LocalEngine> {
     const definition = await runDefinition(options.timeouts);
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
-    await mkdir(join(options.filesDir, 'work'), { recursive: true });
+    const workRoot = join(options.filesDir, 'work');
+    await mkdir(join(workRoot, 'jobs'), { recursive: true });
     const reaped = await reapStaleExecutors(options.filesDir, options.killGraceMs);
     if (reaped) logger.warn('stopped executors left by a previous run of the engine', { reaped });
     // Executors reach their step's objects only through signed URLs, served here (issue 20).
     const objects = await startObjectServer(options.filesDir, options.signingSecret ?? environment().require('TERRAKUBE_PAT_SECRET'));
     useExecutorObjectsUrl(objects.url);
-    return new LocalEngine(machine, await bundleExecutor(options.filesDir), options, objects);
+    await sweepJobDirs(join(workRoot, 'jobs'), executionTimeoutSeconds(options.timeouts) * 1000);
+    const reuse = options.executorReuse !== false;
+    const pool = new ExecutorPool(await bundleExecutor(options.filesDir), {
+      workRoot,
+      graceMs: options.killGraceMs ?? 5000,
+      ...(reuse ? {} : { warm: 0, stepsPerProcess: 1 }),
+    });
+    // Booted before the engine serves: their start-up is not paid by (nor competes with) the first jobs.
+    await pool.warmUp();
+    return new LocalEngine(machine, pool, options, objects);
+  }
+
+  /** The job's directory, kept between its steps (checkout and init reused), across an approval and a restart. */
+  private jobDir(name: string): string {
+    return join(this.options.filesDir, 'work', 'jobs', name);
   }
 
   get running(): number {
@@ -93,14 +129,14 @@ export class LocalEngine implements RunControl {
   async start(run: RunRef): Promise<void> {
     const name = executionName(run);
     if (this.executions.has(name)) return;
-    const execution: Execution = { name, run, abort: () => undefined, done: Promise.resolve(), events: [], stopped: false };
+    const execution: Execution = { name, run, abort: () => undefined, done: Promise.resolve(), events: [], stopped: false, steps: [] };
     const handle = this.machine.run({ organizationId: run.organizationId, jobId: run.jobId }, {
       noThrowOnAbort: true,
       // The placeholder lets `$$.Task.Token` resolve; AwaitApproval replaces it with a real token.
       context: { Task: { Token: 'local-engine' } } as never,
       overrides: {
         taskResourceLocalHandlers: json({
-          [RUN_STATES.advance]: (input) => advanceTask(input as RunState),
+          [RUN_STATES.advance]: (input) => advanceTask(input as RunState, { onDispatch: (job) => (execution.dispatched = job) }),
           [RUN_STATES.recordFailure]: (input) => recordFailureTask(input as RunState),
           [RUN_STATES.awaitApproval]: (input) => this.awaitApproval(execution, input as { Payload: ApprovalTaskInput }),
           [RUN_STATES.execute]: (input) => this.execute(execution, input as { EnvironmentVariablesOverride: { Name: string; Value: string }[] }),
@@ -126,8 +162,15 @@ export class LocalEngine implements RunControl {
       })
       .finally(async () => {
         await collecting.catch(() => undefined);
-        this.finished.set(name, execution.events);
+        remember(this.finished, name, execution.events);
+        remember(this.finishedSteps, name, execution.steps);
         this.executions.delete(name);
+        // The run is over (a shutdown leaves it to be resumed: its directory stays for the next start).
+        // Removed once a step still stopping (after an abort) has let go of it.
+        if (!this.shuttingDown) {
+          const stepping = execution.executor?.result.catch(() => undefined) ?? Promise.resolve();
+          void stepping.then(() => rm(this.jobDir(name), { recursive: true, force: true })).catch(() => undefined);
+        }
         for (const [token, waiter] of this.waiters) if (waiter.execution === name) this.waiters.delete(token);
       });
     this.executions.set(name, execution);
@@ -167,6 +210,7 @@ export class LocalEngine implements RunControl {
 
   /** Stops everything without touching job state: reconciliation at the next start takes over. */
   async shutdown(): Promise<void> {
+    this.shuttingDown = true;
     const all = [...this.executions.values()];
     for (const execution of all) {
       execution.stopped = true;
@@ -174,6 +218,7 @@ export class LocalEngine implements RunControl {
       execution.abort();
     }
     await Promise.all(all.map((e) => e.executor?.result.catch(() => undefined)));
+    await this.pool.close();
     await this.objects.close();
   }
 
@@ -201,25 +246,52 @@ export class LocalEngine implements RunControl {
   private async execute(execution: Execution, input: { EnvironmentVariablesOverride: { Name: string; Value: string }[] }): Promise<unknown> {
     const env = Object.fromEntries(input.EnvironmentVariablesOverride.map((v) => [v.Name, v.Value]));
     if (execution.stopped) throw Object.assign(new Error('execution stopped'), { name: 'States.Aborted' });
+    const dispatched = execution.dispatched;
+    execution.dispatched = undefined;
+    const handedAt = Date.now();
     // A local log is rewritten every second (S3's 5 s would only slow down what a local user watches).
-    const executor = startExecutor(this.executorBundle, { TK_LOG_INTERVAL_MS: '1000', ...env }, {
-      workRoot: join(this.options.filesDir, 'work'),
-      graceMs: this.options.killGraceMs ?? 5000,
-    });
+    const stepEnv = { TK_LOG_INTERVAL_MS: '1000', ...env };
+    const executor = this.pool.start(this.options.executorReuse === false ? stepEnv : { ...stepEnv, TK_JOB_DIR: this.jobDir(execution.name) });
     execution.executor = executor;
     // CodeBuild's IN_PROGRESS event does this in AWS.
     // Not waited for: a step runs while the table is away, and Advance records it whether or not this landed.
-    executor.child.once('spawn', () => {
-      retryTransient('record a step start', () => stepStarted(execution.run.organizationId, execution.run.jobId, env.TK_STEP ?? '')).catch((error) =>
-        logger.error('step start not recorded', { error }),
-      );
-    });
+    executor.handed.then(
+      () =>
+        retryTransient('record a step start', () => stepStarted(execution.run.organizationId, execution.run.jobId, env.TK_STEP ?? '', new Date(), dispatched)).catch((error) =>
+          logger.error('step start not recorded', { error }),
+        ),
+      () => undefined,
+    );
+    const report: StepReport = { stepId: env.TK_STEP ?? '', handedAt, endedAt: handedAt };
+    execution.steps.push(report);
     try {
       // What startBuild.sync returns (the state's ResultSelector picks the exported variables).
       const result = await executor.result;
+      report.result = result;
       return { Build: { BuildStatus: 'SUCCEEDED', ExportedEnvironmentVariables: toExported(result) } };
     } finally {
+      report.endedAt = Date.now();
       execution.executor = undefined;
     }
+  }
+}
+
+/** Job directories no execution can still use (older than an execution may live): left by runs that ended while the engine was down. */
+async function sweepJobDirs(root: string, maxAgeMs: number): Promise<void> {
+  const cutoff = Date.now() - maxAgeMs;
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const dir = join(root, name);
+    const info = await stat(dir).catch(() => undefined);
+    if (info && info.mtimeMs < cutoff) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** Keeps the records of the last 1,000 finished executions (a long `npm start` must not grow without bound). */
+function remember<T>(map: Map<string, T>, name: string, value: T): void {
+  map.delete(name);
+  map.set(name, value);
+  for (const oldest of map.keys()) {
+    if (map.size <= 1000) break;
+    map.delete(oldest);
   }
 }

@@ -1,14 +1,17 @@
 /**
- * The executor as a local child process: the same program CodeBuild runs in AWS, bundled once per
- * engine start, fed the same environment (TK_CONTEXT …), cancelled by signal.
+ * The executor as local child processes: the same program CodeBuild runs in AWS, bundled once per
+ * engine start, fed the same variables (TK_CONTEXT …), cancelled by signal. Processes are started
+ * ahead of need and kept warm (issue 16): a step goes to an idle one over its IPC channel, so no step
+ * waits for Node to boot and load the executor; a process that ran a step takes the next one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { ESBUILD_OPTIONS } from '../infra/bundling';
 import type { ExecutorResult } from '../shared/runs/executor-contract';
+import type { WorkerReply, WorkerRequest } from '../executor/worker-protocol';
 import { executorBaseEnvironment } from './config';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -78,56 +81,185 @@ function safeList(dir: string): string[] {
 }
 
 export interface RunningExecutor {
-  child: ChildProcess;
+  /** Resolves once the step has been handed to a running process (the step is running from then on). */
+  handed: Promise<void>;
   /** Resolves with the executor's result (rejects when it produced none: a crash). */
   result: Promise<ExecutorResult>;
   /** Asks the executor to stop (it interrupts terraform, then kills it); kills the executor if it hangs. */
   cancel(): void;
 }
 
-export function startExecutor(bundle: string, env: Record<string, string>, options: { workRoot: string; graceMs: number }): RunningExecutor {
-  const resultFile = join(options.workRoot, `result-${crypto.randomUUID()}.json`);
-  const child = spawn(process.execPath, [bundle], {
-    env: {
-      ...executorBaseEnvironment(),
-      ...env,
-      TK_RESULT_FILE: resultFile,
-      TK_WORK_ROOT: options.workRoot,
-      TK_KILL_GRACE_MS: String(options.graceMs),
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
-  // Remembered on disk, so a restart after this process is killed can stop it.
-  const pidDir = join(options.workRoot, 'pids');
-  const pidFile = child.pid ? join(pidDir, String(child.pid)) : undefined;
-  if (pidFile) {
-    mkdirSync(pidDir, { recursive: true });
-    writeFileSync(pidFile, '');
-  }
-  const exited = new Promise<number | null>((ok) => child.once('close', (code) => ok(code)));
-  let killTimer: NodeJS.Timeout | undefined;
-  const result = (async () => {
-    const code = await exited;
-    clearTimeout(killTimer);
-    if (pidFile) rmSync(pidFile, { force: true });
-    try {
-      const parsed = JSON.parse(await readFile(resultFile, 'utf8')) as ExecutorResult;
-      return parsed;
-    } catch {
-      throw Object.assign(new Error(`the executor ended without a result (exit ${code}): ${stderr.trim().split('\n').at(-1) ?? ''}`), { name: 'ExecutorCrashed' });
-    } finally {
-      await rm(resultFile, { force: true });
+export interface PoolOptions {
+  workRoot: string;
+  graceMs: number;
+  /** Idle processes kept ready (default 2). */
+  warm?: number;
+  /** A process is retired after this many steps (default 200): whatever a step left in its memory goes with it. */
+  stepsPerProcess?: number;
+}
+
+const crashed = (message: string) => Object.assign(new Error(message), { name: 'ExecutorCrashed' });
+
+/** One executor process, idle or running a step. */
+class Worker {
+  readonly child: ChildProcess;
+  readonly ready: Promise<boolean>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  steps = 0;
+  private stderr = '';
+  private pending?: { resolve: (r: ExecutorResult) => void; reject: (e: Error) => void };
+  private pidFile?: string;
+
+  constructor(bundle: string, options: PoolOptions) {
+    this.child = spawn(process.execPath, [bundle], {
+      env: { ...executorBaseEnvironment(), TK_EXECUTOR_WORKER: '1', TK_WORK_ROOT: options.workRoot, TK_KILL_GRACE_MS: String(options.graceMs) },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    this.child.stderr?.on('data', (d) => (this.stderr = (this.stderr + d).slice(-2000)));
+    // Remembered on disk, so a restart after this process is killed can stop it.
+    if (this.child.pid) {
+      const pidDir = join(options.workRoot, 'pids');
+      mkdirSync(pidDir, { recursive: true });
+      this.pidFile = join(pidDir, String(this.child.pid));
+      writeFileSync(this.pidFile, '');
     }
-  })();
-  return {
-    child,
-    result,
-    cancel() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGINT');
-      killTimer ??= setTimeout(() => child.kill('SIGKILL'), options.graceMs + 3000);
-    },
-  };
+    this.exited = new Promise((ok) =>
+      this.child.once('close', (code, signal) => {
+        if (this.pidFile) rmSync(this.pidFile, { force: true });
+        ok({ code, signal });
+      }),
+    );
+    this.ready = new Promise<boolean>((ok) => {
+      this.child.on('message', (reply: WorkerReply) => {
+        if (reply.type === 'ready') ok(true);
+        else if (reply.type === 'result') this.settle((p) => p.resolve(reply.result));
+        else if (reply.type === 'failed') this.settle((p) => p.reject(crashed(`the executor ended without a result: ${reply.message}`)));
+      });
+      void this.exited.then(({ code, signal }) => {
+        ok(false);
+        const last = this.stderr.trim().split('\n').at(-1) ?? '';
+        this.settle((p) => p.reject(crashed(`the executor ended without a result (exit ${code ?? signal}): ${last}`)));
+      });
+    });
+    this.child.once('error', () => undefined); // a failed spawn ends in 'close' too
+  }
+
+  /** Why a process that exited before it was ready did. */
+  async failure(): Promise<string> {
+    const { code, signal } = await this.exited;
+    return `exit ${code ?? signal}: ${this.stderr.trim().split('\n').at(-1) ?? ''}`;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null && this.child.connected;
+  }
+
+  run(env: Record<string, string>): Promise<ExecutorResult> {
+    this.steps++;
+    this.stderr = '';
+    const result = new Promise<ExecutorResult>((resolve, reject) => (this.pending = { resolve, reject }));
+    const request: WorkerRequest = { type: 'run', env: { ...executorBaseEnvironment(), ...env } };
+    try {
+      this.child.send(request);
+    } catch {
+      // the channel closed: 'close' rejects the step
+    }
+    return result;
+  }
+
+  signal(name: NodeJS.Signals): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(name);
+  }
+
+  retire(): void {
+    if (!this.alive) return;
+    try {
+      this.child.send({ type: 'exit' } satisfies WorkerRequest);
+    } catch {
+      this.signal('SIGTERM');
+    }
+  }
+
+  private settle(how: (p: NonNullable<Worker['pending']>) => void): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) how(pending);
+  }
+}
+
+export class ExecutorPool {
+  private readonly idle: Worker[] = [];
+  private readonly all = new Set<Worker>();
+  private closed = false;
+
+  constructor(private readonly bundle: string, private readonly options: PoolOptions) {}
+
+  /** Starts the idle processes; resolves once they are ready (or failed: a step then gets a new one). */
+  async warmUp(): Promise<void> {
+    while (!this.closed && this.idle.length < (this.options.warm ?? 2)) this.idle.push(this.spawn());
+    await Promise.all(this.idle.map((w) => w.ready));
+  }
+
+  /** Hands a step to an idle process (one still booting counts: it gets the step once it is ready). */
+  start(env: Record<string, string>): RunningExecutor {
+    let worker: Worker | undefined;
+    while ((worker = this.idle.shift()) && !worker.alive);
+    const chosen = worker ?? this.spawn();
+    // Refilled a little later, not now: a boot competing with this step's own work would slow it down.
+    if (this.idle.length === 0) setTimeout(() => void this.warmUp(), 1000).unref();
+    let cancelled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const handed = chosen.ready.then((ok) => {
+      if (!ok) throw crashed('the executor process could not be started');
+    });
+    handed.catch(() => undefined);
+    const result = (async (): Promise<ExecutorResult> => {
+      try {
+        const ok = await chosen.ready;
+        if (cancelled) return { status: 'failed', exitCode: 130, message: 'cancelled' };
+        if (!ok) throw crashed(`the executor ended without a result (${await chosen.failure()})`);
+        return await chosen.run(env);
+      } finally {
+        clearTimeout(killTimer);
+        this.release(chosen, cancelled);
+      }
+    })();
+    return {
+      handed,
+      result,
+      cancel: () => {
+        if (cancelled) return;
+        cancelled = true;
+        chosen.signal('SIGINT');
+        killTimer = setTimeout(() => chosen.signal('SIGKILL'), this.options.graceMs + 3000);
+      },
+    };
+  }
+
+  /** Stops every process: idle ones exit, running ones stop their step first (SIGTERM), hung ones are killed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.all];
+    for (const w of all) w.signal('SIGTERM');
+    const timer = setTimeout(() => all.forEach((w) => w.signal('SIGKILL')), this.options.graceMs + 3000);
+    await Promise.all(all.map((w) => w.exited));
+    clearTimeout(timer);
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(this.bundle, this.options);
+    this.all.add(worker);
+    void worker.exited.then(() => {
+      this.all.delete(worker);
+      const i = this.idle.indexOf(worker);
+      if (i >= 0) this.idle.splice(i, 1);
+    });
+    return worker;
+  }
+
+  private release(worker: Worker, stopped: boolean): void {
+    const reusable = !stopped && !this.closed && worker.alive && worker.steps < (this.options.stepsPerProcess ?? 200);
+    if (reusable && this.idle.length < (this.options.warm ?? 2)) this.idle.push(worker);
+    else if (worker.alive) worker.retire();
+  }
 }

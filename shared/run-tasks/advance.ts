@@ -14,7 +14,7 @@ import { stepLogPath } from '../runs/step-log';
 import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
 import { planLastJob } from '../store/repositories/workspace-queue';
 import { getTemplate } from '../store/repositories/templates';
-import { getWorkspace } from '../store/repositories/workspaces';
+import { readWorkspaceWithVariables } from '../store/repositories/workspaces';
 import { recordRunState } from '../state/state-versions';
 import { commit, ConditionFailed } from '../store/repositories/batch';
 import { artifactStore, executorObjectsUrl } from '../wiring';
@@ -29,10 +29,6 @@ function recordedFrom(state: RunState): Recorded | undefined {
   if (state.result.exported) return { stepId: state.step.id, executed: fromExported(state.result.exported) };
   if (state.result.decision === 'approved') return { stepId: state.step.id, approved: true };
   return undefined;
-}
-
-async function holdsWorkspace(job: JobRecord): Promise<boolean> {
-  return (await getWorkspace(job.workspaceId))?.activeJob === job.id;
 }
 
 /** The flow a job runs, frozen into the job when its run starts (contract §3.1). */
@@ -62,30 +58,42 @@ async function finish(job: JobRecord, status: 'completed' | 'failed', output: st
   }
 }
 
-/** A step that changed the workspace's state saved it as the next state version: it becomes current, whatever became of the job. */
-async function recordState(state: RunState, recorded: Recorded | undefined): Promise<void> {
-  if (!recorded || !('executed' in recorded) || !recorded.executed.state) return;
+/**
+ * A step that changed the workspace's state saved it as the next state version: it becomes current,
+ * whatever became of the job. Answers the job it read (the first attempt below goes on with it: its
+ * writes are conditional, so a change meanwhile only costs a retry).
+ */
+async function recordState(state: RunState, recorded: Recorded | undefined): Promise<JobRecord | undefined> {
+  if (!recorded || !('executed' in recorded) || !recorded.executed.state) return undefined;
   const job = await readJob(state.organizationId, state.jobId);
   if (job) await recordRunState(job, recorded.stepId, recorded.executed.state);
+  return job;
 }
 
-export async function advance(state: RunState): Promise<RunState> {
+export interface AdvanceHooks {
+  /** Told the job as written when a step is dispatched to the executor (the local engine records the step start with it). */
+  onDispatch?: (job: JobRecord) => void;
+}
+
+export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promise<RunState> {
   const recorded = recordedFrom(state);
-  await recordState(state, recorded);
+  const read = await recordState(state, recorded);
   for (let attempt = 1; attempt <= 10; attempt++) {
-    const job = await readJob(state.organizationId, state.jobId);
+    const job = attempt === 1 && read ? read : await readJob(state.organizationId, state.jobId);
     if (!job) return end(state);
     if (isTerminal(job.status)) {
       // Ended meanwhile (a cancel): this run is over, so the workspace it may still hold goes on.
       await releaseWorkspaceOf(job);
       return end(state);
     }
+    // The first Advance reads the workspace (with its variables, for the step context) and the template
+    // side by side, once: the workspace both proves the job holds it and feeds the first step.
+    const [workspace, flow] = await Promise.all([job.steps.length === 0 ? readWorkspaceWithVariables(job.workspaceId) : undefined, flowOf(job)]);
     // A run only ever starts for the job holding its workspace: a stray start of a queued job is a no-op.
-    if (job.steps.length === 0 && !(await holdsWorkspace(job))) {
+    if (workspace && workspace.workspace?.activeJob !== job.id) {
       logger.warn('run started for a job that does not hold its workspace; ignored', { organizationId: job.organizationId, jobId: job.id });
       return end(state);
     }
-    const flow = await flowOf(job);
     if ('error' in flow) {
       await finish(job, 'failed', flow.error, {});
       return end(state);
@@ -109,14 +117,19 @@ export async function advance(state: RunState): Promise<RunState> {
         return { organizationId: job.organizationId, jobId: job.id, action: 'approve', step: stepRef, approval: { team: stepFlow.team ?? '' } };
       }
       const dispatched = { ...job, ...persisted } as JobRecord;
-      await commit([planUpdateJobIfStatus(job, { ...persisted, status: 'queue' }), planLastJob(job.workspaceId, { status: 'queue', at: now })]);
-      const context = await executorContext(dispatched, step.id, stepFlow);
+      // The workspace (variables, state head) is read beside the write, not after it: neither needs the other.
+      const [, workspaceRead] = await Promise.all([
+        commit([planUpdateJobIfStatus(job, { ...persisted, status: 'queue' }), planLastJob(job.workspaceId, { status: 'queue', at: now })]),
+        workspace ?? readWorkspaceWithVariables(job.workspaceId),
+      ]);
+      const context = await executorContext(dispatched, step.id, stepFlow, workspaceRead);
       const store = artifactStore();
       const ref = store.contextRef(job.organizationId, job.id, step.id);
       const { version } = await store.writeSecret(ref, JSON.stringify(context));
       // The build reaches its context only through these two URLs (it has no storage rights of its own).
       const grant = stepGrants(store, executorObjectsUrl(), context.timeoutSeconds);
       const [read, dispose] = await Promise.all([grant.read(ref), grant.remove(ref, version)]);
+      hooks.onDispatch?.({ ...dispatched, status: 'queue' });
       return {
         organizationId: job.organizationId,
         jobId: job.id,

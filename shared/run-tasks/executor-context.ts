@@ -15,8 +15,14 @@ import { stepGrants } from './step-grants';
 import { workloadIdentityFor } from '../identity/workload-identity';
 
 /** Everything the executor needs for one step; holds the workspace's sensitive variables. */
-export async function executorContext(job: JobRecord, stepId: string, flow: Flow): Promise<ExecutorContext> {
-  const { workspace, variables, stateHead } = await readWorkspaceWithVariables(job.workspaceId);
+export async function executorContext(
+  job: JobRecord,
+  stepId: string,
+  flow: Flow,
+  /** The workspace as the caller just read it (the first Advance does), instead of reading it again. */
+  read?: Awaited<ReturnType<typeof readWorkspaceWithVariables>>,
+): Promise<ExecutorContext> {
+  const { workspace, variables, stateHead } = read ?? (await readWorkspaceWithVariables(job.workspaceId));
   if (!workspace) throw new Error(`workspace ${job.workspaceId} of job ${job.id} no longer exists`);
   const step = job.steps.find((s) => s.id === stepId);
   const store = artifactStore();

@@ -117,7 +117,14 @@ export interface ExecutorResult {
   state?: StateWritten;
   /** One line for the job's `output` (never contains a secret). */
   message: string;
+  /**
+   * Wall-clock milliseconds the step spent per phase (checkout, init, plan, apply, destroy, scripts, state),
+   * for the bench's split and the step log; not exported to CodeBuild's variables.
+   */
+  phases?: StepPhases;
 }
+
+export type StepPhases = Partial<Record<'checkout' | 'init' | 'plan' | 'apply' | 'destroy' | 'scripts' | 'state', number>>;
 
 export interface StateWritten {
   serial: number;

@@ -66,7 +66,7 @@ describe('terraform steps', () => {
 
   it('plans changes, saves the plan and records the commit', async () => {
     const { result, log } = await tf({ stepType: 'terraformPlan', stepName: 'Plan', planOut: planFile() });
-    expect(result, log).toEqual({ status: 'completed', exitCode: 2, planChanges: true, commitId: repo.head, message: 'plan found changes', resources: { add: 1, change: 0, destroy: 0, import: 0 } });
+    expect(result, log).toEqual({ status: 'completed', exitCode: 2, planChanges: true, commitId: repo.head, message: 'plan found changes', resources: { add: 1, change: 0, destroy: 0, import: 0 }, phases: { checkout: expect.any(Number), init: expect.any(Number), plan: expect.any(Number) } });
     expect(log.split('\n')[0]).toBe(`Step "Plan" (terraformPlan) of job 7 at commit ${repo.head} (main)`);
     expect(log).toContain('$ terraform init -input=false -no-color');
     expect(log).toContain('$ terraform plan -input=false -no-color -lock-timeout=120s -detailed-exitcode -out=');
@@ -307,7 +307,7 @@ describe('executor/main.ts', () => {
     const { code, stderr } = await runMain(files);
     expect(code, stderr).toBe(0);
     expect(existsSync(contextFile)).toBe(false);
-    expect(JSON.parse(readFileSync(files.TK_RESULT_FILE, 'utf8'))).toEqual({ status: 'completed', exitCode: 0, commitId: repo.head, message: 'scripts completed' });
+    expect(JSON.parse(readFileSync(files.TK_RESULT_FILE, 'utf8'))).toEqual({ status: 'completed', exitCode: 0, commitId: repo.head, message: 'scripts completed', phases: { checkout: expect.any(Number), scripts: expect.any(Number) } });
     expect(sourced(files.TK_RESULT_ENV)).toBe(`completed|0||${repo.head}|scripts completed`);
     expect(readFileSync(logFile, 'utf8')).toContain('hello ***\n');
 

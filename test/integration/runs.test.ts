@@ -2,8 +2,9 @@
  * Job runs through the local engine (the synthesized state machine in aws-local-stepfunctions, the real
  * executor, git and terraform): happy path, no changes, failure, ignoreError, approvals, cancel, queue.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { adminToken, call, token, useTable } from '../helpers/api';
 import { b64, createOrganization, createTeam, createWorkspace, doc, postJob, templateId, workspaceLink } from '../helpers/fixtures';
 import { TF_CONFIG, ended, gitRepo, hasStatus, readJob, useEngine, waitForJob } from '../helpers/engine';
@@ -109,8 +110,15 @@ describe('approvals', () => {
     const { job, steps } = await waitForJob(reader, org, id, ended);
     expect(job.attributes.status).toBe('completed');
     expect(steps.map((s) => s.attributes.status)).toEqual(['completed', 'completed', 'completed']);
-    expect(await log(id, steps[2]?.id as string)).toContain('Apply complete');
+    const applied = await log(id, steps[2]?.id as string);
+    expect(applied).toContain('Apply complete');
+    // The apply after the approval wait went on in the plan's checkout and init (issue 16) …
+    expect(applied).toContain('reusing the checkout and init of an earlier step of the job');
+    expect(applied).not.toContain('$ terraform init');
     expect((await patchStatus(id, 'approved', approver)).status).toBe(409);
+    // … and the job's directory went with the run.
+    await handle.engine.idle(10_000);
+    await vi.waitFor(() => expect(readdirSync(join(handle.filesDir, 'work', 'jobs'))).toEqual([]));
   });
 
   it('ends rejected when the approval team rejects, and frees the workspace', async () => {

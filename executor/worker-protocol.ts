@@ -1,0 +1,15 @@
+/** Messages between the local engine's executor pool and a warm executor process (over Node's IPC channel). */
+import type { ExecutorResult } from '../shared/runs/executor-contract';
+
+export type WorkerRequest =
+  /** Run one step: the variables a CodeBuild build would get (TK_CONTEXT, TK_JOB_DIR …). */
+  | { type: 'run'; env: Record<string, string> }
+  /** Exit when idle (the pool has enough warm processes). */
+  | { type: 'exit' };
+
+export type WorkerReply =
+  /** Booted and waiting for a step. */
+  | { type: 'ready' }
+  | { type: 'result'; result: ExecutorResult }
+  /** The executor itself failed (no result); the process exits after this. */
+  | { type: 'failed'; message: string };
