@@ -63,7 +63,7 @@ export function functionEntries(): string[] {
   return all.sort();
 }
 
-const packageOf = (path: string): string => {
+export const packageOf = (path: string): string => {
   const at = path.lastIndexOf('node_modules/');
   if (at < 0) return 'project';
   const parts = path.slice(at + 'node_modules/'.length).split('/');
@@ -71,7 +71,7 @@ const packageOf = (path: string): string => {
 };
 
 /** Breadth-first over the metafile's import graph: the project files from the entry to the first file of `pkg`. */
-function importChain(inputs: Record<string, { imports: { path: string }[] }>, entry: string, pkg: string): string[] | undefined {
+export function importChain(inputs: Record<string, { imports: { path: string }[] }>, entry: string, pkg: string): string[] | undefined {
   const previous = new Map<string, string | null>([[entry, null]]);
   const queue = [entry];
   while (queue.length) {
@@ -91,7 +91,7 @@ function importChain(inputs: Record<string, { imports: { path: string }[] }>, en
 }
 
 /** Output bytes per npm package (scoped names kept whole); everything outside node_modules is `project`. */
-function byPackage(inputs: Record<string, { bytesInOutput: number }>): { name: string; kb: number }[] {
+export function byPackage(inputs: Record<string, { bytesInOutput: number }>): { name: string; kb: number }[] {
   const sizes = new Map<string, number>();
   for (const [path, { bytesInOutput }] of Object.entries(inputs)) sizes.set(packageOf(path), (sizes.get(packageOf(path)) ?? 0) + bytesInOutput);
   return [...sizes].map(([name, bytes]) => ({ name, kb: bytes / 1024 })).sort((a, b) => b.kb - a.kb);
