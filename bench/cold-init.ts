@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SOURCE_MAPS_NODE_OPTIONS } from '../infra/bundling';
 import { buildFunctions, HANDLER_FILE, functionEntries as handlerModules } from '../infra/function-bundles';
+import * as v from 'valibot';
+import { ROLES } from '../shared/env';
 import { AUTHORIZER_HANDLER, FALLBACK_HANDLER, ROUTES } from '../shared/routes';
 import { WORK } from './env';
 import { median } from './stats';
@@ -63,7 +65,7 @@ export function functionEntries(): string[] {
   return all.sort();
 }
 
-const packageOf = (path: string): string => {
+export const packageOf = (path: string): string => {
   const at = path.lastIndexOf('node_modules/');
   if (at < 0) return 'project';
   const parts = path.slice(at + 'node_modules/'.length).split('/');
@@ -71,7 +73,7 @@ const packageOf = (path: string): string => {
 };
 
 /** Breadth-first over the metafile's import graph: the project files from the entry to the first file of `pkg`. */
-function importChain(inputs: Record<string, { imports: { path: string }[] }>, entry: string, pkg: string): string[] | undefined {
+export function importChain(inputs: Record<string, { imports: { path: string }[] }>, entry: string, pkg: string): string[] | undefined {
   const previous = new Map<string, string | null>([[entry, null]]);
   const queue = [entry];
   while (queue.length) {
@@ -91,7 +93,7 @@ function importChain(inputs: Record<string, { imports: { path: string }[] }>, en
 }
 
 /** Output bytes per npm package (scoped names kept whole); everything outside node_modules is `project`. */
-function byPackage(inputs: Record<string, { bytesInOutput: number }>): { name: string; kb: number }[] {
+export function byPackage(inputs: Record<string, { bytesInOutput: number }>): { name: string; kb: number }[] {
   const sizes = new Map<string, number>();
   for (const [path, { bytesInOutput }] of Object.entries(inputs)) sizes.set(packageOf(path), (sizes.get(packageOf(path)) ?? 0) + bytesInOutput);
   return [...sizes].map(([name, bytes]) => ({ name, kb: bytes / 1024 })).sort((a, b) => b.kb - a.kb);
@@ -112,24 +114,26 @@ interface Sample {
   bootMs: number;
 }
 
-/** What the stack gives the functions (every role's variables; each function parses its own role's at init). */
-const FUNCTION_ENV = {
-  AWS_REGION: 'us-east-1',
-  NODE_ENV: 'production',
-  TABLE_NAME: 'bench',
-  TERRAKUBE_MODE: 'aws',
-  STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:bench',
-  ARTIFACT_BUCKET: 'bench',
-  WEBHOOK_KEY_ID: 'arn:aws:kms:us-east-1:000000000000:key/bench',
-  WEBHOOK_PROCESSOR_FUNCTION: 'bench',
-  TERRAKUBE_STEP_TIMEOUT_SECONDS: '840',
-  TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: '86400',
-  PAT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench',
-  SCHEDULE_GROUP: 'bench',
-  SCHEDULE_TARGET_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:bench',
-  SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/bench',
-  SCHEDULE_DEAD_LETTER_ARN: 'arn:aws:sqs:us-east-1:000000000000:bench',
-};
+/**
+ * What the stack gives the functions: every variable some role's schema requires (shared/env.ts ROLES,
+ * the schemas the stack's function props are typed by), so the list cannot drift from the code. Each
+ * function parses its own role's at init; the others are ignored. A value is the first of a few
+ * placeholders the variable's schema accepts; a variable none fits stops the bench, naming it.
+ */
+const PLACEHOLDERS = ['arn:aws:lambda:us-east-1:000000000000:function:bench', '900'];
+function functionEnvironment(): Record<string, string> {
+  const env: Record<string, string> = { AWS_REGION: 'us-east-1' };
+  for (const schema of Object.values(ROLES)) {
+    for (const [name, entry] of Object.entries(schema.entries)) {
+      if (name in env || v.safeParse(entry, undefined).success) continue; // set already, or optional
+      const value = PLACEHOLDERS.find((p) => v.safeParse(entry, p).success);
+      if (value === undefined) throw new Error(`bench/cold-init.ts has no placeholder that ${name}'s schema accepts`);
+      env[name] = value;
+    }
+  }
+  return env;
+}
+const FUNCTION_ENV = functionEnvironment();
 
 function importOnce(file: string): Sample {
   const res = spawnSync(process.execPath, [SOURCE_MAPS_NODE_OPTIONS, '--no-warnings', '--input-type=module', '-e', LOADER, pathToFileURL(file).href], {

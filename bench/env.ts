@@ -11,6 +11,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local'
 import { ensureTable } from '../shared/store/ensure-table';
 import type { RunControl } from '../shared/ports/run-control';
 import { useRunControl } from '../shared/wiring';
+import { installLocalAdapters } from '../shared/wiring-local';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const WORK = join(ROOT, 'bench', '.work');
@@ -107,6 +108,7 @@ export async function setUpEnvironment(): Promise<BenchEnv> {
     TERRAKUBE_ADMIN_GROUP: 'TERRAKUBE_ADMIN',
     LOG_LEVEL: 'error',
   });
+  installLocalAdapters();
   await ensureTable(tableName);
   // Runs start only while a phase runs the engine (runs.ts).
   useRunControl(noRuns);

@@ -22,8 +22,17 @@ export const ESBUILD_OPTIONS: BuildOptions = {
   legalComments: 'none',
 };
 
-/** Functions ship a linked source map; the sources themselves stay out of it (the code is in the repo). */
-export const FUNCTION_BUILD_OPTIONS: BuildOptions = { ...ESBUILD_OPTIONS, sourcemap: 'linked', sourcesContent: false };
+/**
+ * Functions ship a linked source map; the sources themselves stay out of it (the code is in the repo).
+ * Their SDK clients take the credentials Lambda puts in the environment, without the rest of the SDK's
+ * default chain (shared/adapters/aws/lambda-credentials.ts; paths are relative to the repository root).
+ */
+export const FUNCTION_BUILD_OPTIONS: BuildOptions = {
+  ...ESBUILD_OPTIONS,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  alias: { '@aws-sdk/credential-provider-node': './shared/adapters/aws/lambda-credentials.ts' },
+};
 
 /** What a function's environment needs for its source map to be used. */
 export const SOURCE_MAPS_NODE_OPTIONS = '--enable-source-maps';

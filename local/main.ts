@@ -8,6 +8,7 @@
  */
 import { issuePersonalAccessToken } from '../shared/auth/tokens';
 import { useRunControl, useScheduleTrigger, useTransactionBarrier } from '../shared/wiring';
+import { installLocalAdapters } from '../shared/wiring-local';
 import { reconcile, resumeRuns } from '../shared/run-tasks/reconcile';
 import { retryTransient } from '../shared/runs/transient-retry';
 import { timerScheduleTrigger } from '../shared/adapters/local/timer-schedule-trigger';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     const external = config.dynamoDbEndpoint;
     const port = external ? undefined : await freePort();
     exportServiceEnvironment(config, external ?? `http://127.0.0.1:${port}`);
+    installLocalAdapters();
     // Each part is stopped at shutdown as soon as it started, even if another part fails to start.
     const [ddb, engine] = await Promise.all([
       external

@@ -11,35 +11,35 @@
  * | artifacts (ports/artifact-store)| S3, ARTIFACT_BUCKET (presigned URLs) | files under TERRAKUBE_FILES_DIR (signed URLs)  |
  * | secret box (ports/secret-box) | KMS, WEBHOOK_KEY_ID                   | AES-GCM, key from TERRAKUBE_PAT_SECRET          |
  * | delivery queue                | async Lambda invoke, WEBHOOK_PROCESSOR_FUNCTION | in-process queue                      |
- * | schedule trigger              | EventBridge Scheduler, SCHEDULE_GROUP | one timer per schedule (registered by `npm start`; else built here) |
+ * | schedule trigger              | EventBridge Scheduler, SCHEDULE_GROUP | one timer per schedule (registered by `npm start`; else built by wiring-local) |
  * | token signer (workload identity)| KMS asymmetric key, WORKLOAD_IDENTITY_KEY_ID | RSA key file under TERRAKUBE_FILES_DIR/keys |
  *
- * Each getter is its own function, so a function's bundle carries only the adapters it can reach.
+ * What a function's bundle carries is what its code can reach from here, so each getter reaches one
+ * port's AWS adapter and nothing else (a getter that called another would bring that port's client
+ * along: starting a run is `runStarter`, without the artifact store that stopping a step needs). The
+ * local stand-ins are the other half of this root, wiring-local.ts, which `npm start`, the tests and
+ * the bench install (`installLocalAdapters`) before anything runs: no Lambda bundle holds them.
  */
-import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { kmsSecretBox } from './adapters/aws/kms-secret-box';
 import { lambdaDeliveryQueue } from './adapters/aws/lambda-delivery-queue';
 import { s3ArtifactStore } from './adapters/aws/s3-artifact-store';
-import { lazyStepFunctionsRunControl } from './adapters/aws/lazy-step-functions';
-import { aesSecretBox } from './adapters/local/aes-secret-box';
-import { fileArtifactStore } from './adapters/local/file-artifact-store';
-import { inProcessDeliveryQueue } from './adapters/local/in-process-delivery-queue';
+import { lazyStepFunctionsExecutions } from './adapters/aws/lazy-step-functions';
+import type { ExecutionControl } from './adapters/aws/step-functions';
 import { eventBridgeScheduleTrigger } from './adapters/aws/eventbridge-schedule-trigger';
-import { timerScheduleTrigger } from './adapters/local/timer-schedule-trigger';
-import { environment, resetEnvironment } from './env';
+import { environment, resetEnvironment, type Environment } from './env';
 import type { ArtifactStore } from './ports/artifact-store';
 import type { DeliveryQueue } from './ports/delivery-queue';
-import type { RunControl } from './ports/run-control';
+import type { RunControl, RunStarter } from './ports/run-control';
 import type { SecretBox } from './ports/secret-box';
 import type { ScheduleTrigger } from './ports/schedule-trigger';
 import type { TokenSigner } from './ports/token-signer';
 import { kmsTokenSigner } from './adapters/aws/kms-token-signer';
-import { fileTokenSigner } from './adapters/local/file-token-signer';
 import { createDocumentClient } from './store/client';
 
 let built: {
   client?: DynamoDBDocumentClient;
+  executions?: ExecutionControl;
   runs?: RunControl;
   artifacts?: ArtifactStore;
   secrets?: SecretBox;
@@ -47,6 +47,27 @@ let built: {
   schedules?: ScheduleTrigger;
   signer?: TokenSigner;
 } = {};
+/** The local stand-ins (wiring-local.ts), each built from the local environment. */
+export interface LocalAdapters {
+  artifacts(env: Environment): ArtifactStore;
+  secrets(env: Environment): SecretBox;
+  deliveries(env: Environment): DeliveryQueue;
+  schedules(env: Environment): ScheduleTrigger;
+  signer(env: Environment): TokenSigner;
+}
+let localAdapters: LocalAdapters | undefined;
+
+/** wiring-local.ts: the adapters of TERRAKUBE_MODE=local. */
+export function useLocalAdapters(adapters: LocalAdapters): void {
+  localAdapters = adapters;
+}
+
+function local(): LocalAdapters {
+  if (!localAdapters)
+    throw new Error('TERRAKUBE_MODE=local, but no local adapters: the process must call installLocalAdapters() (shared/wiring-local.ts) first');
+  return localAdapters;
+}
+
 /** Set by `npm start` (its engine) and by tests; they win over what the environment says. */
 const registered: { runs?: RunControl; client?: DynamoDBDocumentClient; transactionBarrier?: () => Promise<void>; schedules?: ScheduleTrigger; executorObjects?: string } = {};
 
@@ -59,25 +80,38 @@ export function documentClient(): DynamoDBDocumentClient {
   return registered.client ?? (built.client ??= createDocumentClient(Number(environment().get('DYNAMODB_MAX_ATTEMPTS') ?? 4)));
 }
 
-export function runControl(): RunControl {
-  if (registered.runs) return registered.runs;
+/** The Step Functions executions (AWS only: locally whoever runs runs registers its engine). */
+function executions(): ExecutionControl {
   const env = environment();
   if (env.mode === 'local') throw new Error('no run control: `npm start` registers its engine, and a test registers the run control it wants (useRunControl)');
-  // A step is stopped through the artifact store, where its executor watches for the request.
-  return (built.runs ??= lazyStepFunctionsRunControl(env.require('STATE_MACHINE_ARN'), (run) => artifactStore().requestStop(run.organizationId, run.jobId)));
+  return (built.executions ??= lazyStepFunctionsExecutions(env.require('STATE_MACHINE_ARN')));
+}
+
+/** Starting runs (job creation, the workspace hand-over): the executions alone. */
+export function runStarter(): RunStarter {
+  return registered.runs ?? executions();
+}
+
+export function runControl(): RunControl {
+  if (registered.runs) return registered.runs;
+  const runs = executions();
+  return (built.runs ??= {
+    start: runs.start,
+    resume: runs.resume,
+    // A step is stopped through the artifact store, where its executor watches for the request.
+    stop: (run, how = {}) => (how.interruptStep ? artifactStore().requestStop(run.organizationId, run.jobId) : runs.stop(run)),
+  });
 }
 
 export function artifactStore(): ArtifactStore {
   const env = environment();
   return (built.artifacts ??=
-    env.mode === 'aws'
-      ? s3ArtifactStore(env.require('ARTIFACT_BUCKET'), env.get('AWS_REGION') ?? 'us-east-1')
-      : fileArtifactStore(env.require('TERRAKUBE_FILES_DIR'), env.require('TERRAKUBE_PAT_SECRET')));
+    env.mode === 'aws' ? s3ArtifactStore(env.require('ARTIFACT_BUCKET'), env.get('AWS_REGION') ?? 'us-east-1') : local().artifacts(env));
 }
 
 export function secretBox(): SecretBox {
   const env = environment();
-  return (built.secrets ??= env.mode === 'aws' ? kmsSecretBox(env.require('WEBHOOK_KEY_ID')) : aesSecretBox(env.require('TERRAKUBE_PAT_SECRET')));
+  return (built.secrets ??= env.mode === 'aws' ? kmsSecretBox(env.require('WEBHOOK_KEY_ID')) : local().secrets(env));
 }
 
 export function tokenSigner(): TokenSigner {
@@ -85,7 +119,7 @@ export function tokenSigner(): TokenSigner {
   return (built.signer ??=
     env.mode === 'aws'
       ? kmsTokenSigner(env.require('WORKLOAD_IDENTITY_KEY_ID'))
-      : fileTokenSigner(join(env.require('TERRAKUBE_FILES_DIR'), 'keys', 'workload-identity.pem')));
+      : local().signer(env));
 }
 
 /** The issuer of workload identity tokens: configured, else (locally) the default server URL, else `fallback` (a request's host). */
@@ -99,7 +133,7 @@ export function issuerUrl(fallback?: string): string {
 
 export function deliveryQueue(): DeliveryQueue {
   const env = environment();
-  return (built.deliveries ??= env.mode === 'aws' ? lambdaDeliveryQueue(env.require('WEBHOOK_PROCESSOR_FUNCTION')) : inProcessDeliveryQueue());
+  return (built.deliveries ??= env.mode === 'aws' ? lambdaDeliveryQueue(env.require('WEBHOOK_PROCESSOR_FUNCTION')) : local().deliveries(env));
 }
 
 export function scheduleTrigger(): ScheduleTrigger {
@@ -113,10 +147,7 @@ export function scheduleTrigger(): ScheduleTrigger {
           roleArn: env.get('SCHEDULER_ROLE_ARN'),
           deadLetterArn: env.get('SCHEDULE_DEAD_LETTER_ARN'),
         })
-      : timerScheduleTrigger(async (scheduleId, at) => {
-          const { fireSchedule } = await import('./schedules/fire');
-          await fireSchedule({ scheduleId, fireTime: at.toISOString() });
-        }));
+      : local().schedules(env));
 }
 
 /**

@@ -11,7 +11,7 @@ export async function patSecret(source: { secret?: string; secretArn?: string })
   if (source.secret) return source.secret;
   if (!source.secretArn) return undefined;
   fromSecretsManager ??= (async () => {
-    const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    const { SecretsManagerClient, GetSecretValueCommand } = await import('../adapters/aws/sdk/secrets-manager');
     const res = await traced(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: source.secretArn }));
     if (!res.SecretString) throw new Error('the PAT secret is empty');
     return res.SecretString;

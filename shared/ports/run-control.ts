@@ -21,3 +21,10 @@ export interface RunControl {
   /** Settles an approval wait; 'expired' when the run no longer waits for this token. */
   resume(token: string, output: { decision: 'approved' | 'rejected' }): Promise<'ok' | 'expired'>;
 }
+
+/**
+ * What job creation and the workspace hand-over need: starting runs. Kept apart from stopping them, which
+ * in AWS goes through the artifact store too (a step is interrupted there), so the functions that only
+ * start runs carry neither S3 nor its client.
+ */
+export type RunStarter = Pick<RunControl, 'start'>;

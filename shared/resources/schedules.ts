@@ -92,12 +92,15 @@ export function scheduleResource(req: ApiRequest, s: ScheduleRecord): v.InferOut
   };
 }
 
+/** Attributes the server sets (declared apart: a spread inside resource()'s argument would keep the whole resource in every bundle). */
+const READ_ONLY = ['nextFireDate', ...AUDIT_ATTRIBUTES];
+
 const schedules = /* @__PURE__ */ resource({
   type: 'schedule',
   noun: 'schedule',
   parents: [{ param: 'workspaceId', noun: 'workspace' }],
   idParam: 'scheduleId',
-  rules: { readOnly: ['nextFireDate', ...AUDIT_ATTRIBUTES] },
+  rules: { readOnly: READ_ONLY },
   access: { write: 'manageWorkspace', action: 'managing schedules' },
   repository: {
     // A schedule of another workspace is "not found", like a workspace of another organization.
@@ -171,11 +174,11 @@ function viaWorkspace(route: Route): Route {
 }
 
 export const workspacePath = {
-  list: viaWorkspace(listRoute),
-  get: viaWorkspace(getRoute),
-  create: viaWorkspace(createAndArm),
-  update: viaWorkspace(updateRoute),
-  remove: viaWorkspace(removeRoute),
+  list: /* @__PURE__ */ viaWorkspace(listRoute),
+  get: /* @__PURE__ */ viaWorkspace(getRoute),
+  create: /* @__PURE__ */ viaWorkspace(createAndArm),
+  update: /* @__PURE__ */ viaWorkspace(updateRoute),
+  remove: /* @__PURE__ */ viaWorkspace(removeRoute),
 };
 
 // --- What the workspace resource needs of schedules (its `schedule` relationship, include=schedule, deletes) ---

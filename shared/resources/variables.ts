@@ -64,12 +64,15 @@ export function variableResource(req: ApiRequest, x: VariableRecord): v.InferOut
   };
 }
 
+/** Attributes the server sets (declared apart: a spread inside resource()'s argument would keep the whole resource in every bundle). */
+const READ_ONLY = ['incomplete', ...AUDIT_ATTRIBUTES];
+
 const variables = /* @__PURE__ */ resource({
   type: 'variable',
   noun: 'variable',
   parents: [{ param: 'workspaceId', noun: 'workspace' }],
   idParam: 'variableId',
-  rules: { readOnly: ['incomplete', ...AUDIT_ATTRIBUTES] },
+  rules: { readOnly: READ_ONLY },
   relationships: { workspace: { type: 'workspace', readOnly: true } },
   access: { write: 'manageWorkspace', action: 'managing variables' },
   repository: {

@@ -14,12 +14,15 @@ import { bool, optionalText } from '../http/attributes';
 import type { Relationship, ResourceObject } from '../http/jsonapi';
 import { AuditAttributes, resourceSchema, toMany, toOne } from '../http/resource-schema';
 import { readScope } from '../store/repositories/scope';
+import { listWebhookEvents } from '../store/repositories/webhook-events';
 import { planCreateWebhook, planDeleteWebhook, planUpdateWebhook, removeWebhookPartition, webhookCollection, webhookRef } from '../store/repositories/webhooks';
 import type { WebhookRecord } from '../webhooks/records';
 import { newWebhookSecret } from '../webhooks/webhook-secret';
 import { secretBox } from '../wiring';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, selfLink, updatedAudit } from './common';
 import { resource } from './crud';
+import { eventResource } from './webhook-events';
+import { workspaceResource } from './workspaces';
 
 export const Create = v.object({ description: optionalText(1024), remoteHookId: optionalText(256), migratedV2: v.optional(bool(), false) });
 export const Update = v.object({ description: optionalText(1024), remoteHookId: optionalText(256), migratedV2: v.optional(bool()), rotateSecret: v.optional(bool()) });
@@ -72,12 +75,15 @@ export function webhookResource(req: ApiRequest, w: WebhookRecord, secret: strin
   };
 }
 
+/** Attributes the server sets (declared apart: a spread inside resource()'s argument would keep the whole resource in every bundle). */
+const READ_ONLY = ['url', 'secret', ...AUDIT_ATTRIBUTES];
+
 const webhooks = /* @__PURE__ */ resource({
   type: 'webhook',
   noun: 'webhook',
   parents: [{ param: 'workspaceId', noun: 'workspace' }],
   idParam: 'webhookId',
-  rules: { readOnly: ['url', 'secret', ...AUDIT_ATTRIBUTES] },
+  rules: { readOnly: READ_ONLY },
   relationships: { workspace: { type: 'workspace', readOnly: true }, events: { type: 'webhook_event', many: true, readOnly: true } },
   clientIds: true,
   access: { write: 'manageWorkspace', action: 'managing webhooks' },
@@ -101,11 +107,10 @@ const webhooks = /* @__PURE__ */ resource({
     async load(req, scope, webhook, wanted) {
       const included: ResourceObject[] = [];
       if (wanted.has('events')) {
-        const [{ listWebhookEvents }, { eventResource }] = await Promise.all([import('../store/repositories/webhook-events'), import('./webhook-events')]);
         included.push(...(await listWebhookEvents(webhook.id)).map((e) => eventResource(req, e)));
       }
       const workspace = scope.parents.workspace;
-      if (wanted.has('workspace') && workspace) included.push((await import('./workspaces')).workspaceResource(req, workspace));
+      if (wanted.has('workspace') && workspace) included.push(workspaceResource(req, workspace));
       // The events read now are the linkage (an event created meanwhile is in both or neither).
       const events = included.filter((r) => r.type === 'webhook_event').map((e) => ({ type: e.type, id: e.id }));
       const relationships: Record<string, Relationship> = wanted.has('events') ? { events: { data: events } } : {};

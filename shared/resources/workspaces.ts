@@ -224,12 +224,15 @@ async function onUnlocked(w: WorkspaceRecord): Promise<void> {
   if (start !== undefined) await startRun({ organizationId: w.organizationId, jobId: start });
 }
 
+/** Attributes the server sets (declared apart: a spread inside resource()'s argument would keep the whole resource in every bundle). */
+const READ_ONLY = ['lastJobStatus', 'lastJobDate', ...AUDIT_ATTRIBUTES];
+
 const workspaces = /* @__PURE__ */ resource({
   type: 'workspace',
   noun: 'workspace',
   parents: [],
   idParam: 'workspaceId',
-  rules: { readOnly: ['lastJobStatus', 'lastJobDate', ...AUDIT_ATTRIBUTES] },
+  rules: { readOnly: READ_ONLY },
   relationships: RELATIONSHIPS,
   access: { write: 'manageWorkspace', action: 'managing workspaces' },
   repository: {

@@ -5,7 +5,7 @@
 import type { DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { boot } from '../env';
 import { observed } from '../observability/lambda';
-import { runControl } from '../wiring';
+import { runStarter } from '../wiring';
 import { executionEnded } from './failure';
 import { stepStarted } from './step-started';
 
@@ -60,7 +60,7 @@ export function startClaimedHandler() {
       const organizationId = next?.organizationId?.S;
       if (next?.sk?.S !== 'WS' || !activeJob || !organizationId || before?.activeJob?.N === activeJob) continue;
       // Throwing makes Lambda retry the batch (then the dead-letter queue keeps it for the alarm).
-      await runControl().start({ organizationId, jobId: Number(activeJob) });
+      await runStarter().start({ organizationId, jobId: Number(activeJob) });
     }
   });
 }

@@ -4,11 +4,11 @@
  */
 import { logger } from '../logger';
 import type { RunRef } from '../ports/run-control';
-import { runControl } from '../wiring';
+import { runStarter } from '../wiring';
 
 export async function startRun(run: RunRef): Promise<void> {
   try {
-    await runControl().start(run);
+    await runStarter().start(run);
   } catch (error) {
     logger.error('could not start a job run now; the safety net will', { ...run, error });
   }

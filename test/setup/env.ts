@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { localAwsEnvironment } from '../../local/config';
 import { useRunControl } from '../../shared/wiring';
+import { installLocalAdapters } from '../../shared/wiring-local';
 import { noRuns } from '../helpers/runs';
 
 localAwsEnvironment();
@@ -20,4 +21,5 @@ process.env.TERRAKUBE_MODE = 'local';
 process.env.TERRAKUBE_ADMIN_GROUP = 'TERRAKUBE_ADMIN';
 // Logs, plans and state of this file's runs (tests using an engine replace it).
 process.env.TERRAKUBE_FILES_DIR = mkdtempSync(join(tmpdir(), 'terrakube-files-'));
+installLocalAdapters();
 useRunControl(noRuns);

@@ -29,7 +29,7 @@ export const FIRE_INPUT = (scheduleId: string) => `{"scheduleId":${JSON.stringif
 /** An hour of retries at most: a fire that late is not worth a job (fire.ts skips it anyway once a later one is due). */
 const RETRY_POLICY = { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 20 };
 
-type Sdk = typeof import('@aws-sdk/client-scheduler');
+type Sdk = typeof import('./sdk/scheduler');
 
 /** What the adapter sends commands with (the SDK client; a recorder in tests, where there is no EventBridge). */
 export interface SchedulerSender {
@@ -39,7 +39,7 @@ export interface SchedulerSender {
 export function eventBridgeScheduleTrigger(target: EventBridgeTarget, sender?: SchedulerSender): ScheduleTrigger {
   let loaded: Promise<{ sdk: Sdk; client: SchedulerSender }> | undefined;
   const scheduler = () =>
-    (loaded ??= import('@aws-sdk/client-scheduler').then((sdk) => ({ sdk, client: sender ?? classifyTransientErrors(traced(new sdk.SchedulerClient({}))) })));
+    (loaded ??= import('./sdk/scheduler').then((sdk) => ({ sdk, client: sender ?? classifyTransientErrors(traced(new sdk.SchedulerClient({}))) })));
 
   /** The expression for the schedule now: its own cron, or at() its next fire time (none left: undefined). */
   const expressionAfter = (s: ScheduleRecord, after: Date) => {
@@ -97,7 +97,7 @@ export function eventBridgeScheduleTrigger(target: EventBridgeTarget, sender?: S
       // The fire function re-arms with the target the schedule already has.
       await put(s, expression, async () => {
         const { sdk, client } = await scheduler();
-        const current = (await client.send(new sdk.GetScheduleCommand({ Name: s.id, GroupName: target.group }))) as import('@aws-sdk/client-scheduler').GetScheduleCommandOutput;
+        const current = (await client.send(new sdk.GetScheduleCommand({ Name: s.id, GroupName: target.group }))) as import('./sdk/scheduler').GetScheduleCommandOutput;
         if (!current.Target?.Arn || !current.Target.RoleArn) throw new Error(`EventBridge schedule ${s.id} has no target`);
         return { Arn: current.Target.Arn, RoleArn: current.Target.RoleArn, ...(current.Target.DeadLetterConfig?.Arn ? { DeadLetterConfig: { Arn: current.Target.DeadLetterConfig.Arn } } : {}) };
       });

@@ -11,8 +11,8 @@ import { traced } from '../../observability/powertools';
 const KMS_PREFIX = 'kms:v1:';
 
 export function kmsSecretBox(keyId: string): SecretBox {
-  let loaded: Promise<typeof import('@aws-sdk/client-kms') & { client: KMSClient }> | undefined;
-  const kms = () => (loaded ??= import('@aws-sdk/client-kms').then((m) => ({ ...m, client: traced(new m.KMSClient({})) })));
+  let loaded: Promise<typeof import('./sdk/kms') & { client: KMSClient }> | undefined;
+  const kms = () => (loaded ??= import('./sdk/kms').then((m) => ({ ...m, client: traced(new m.KMSClient({})) })));
   return {
     async seal(plaintext, context) {
       const { client, EncryptCommand } = await kms();

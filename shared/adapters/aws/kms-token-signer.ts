@@ -10,8 +10,8 @@ import { publishedJwk } from '../../identity/jwk';
 import { traced } from '../../observability/powertools';
 
 export function kmsTokenSigner(keyId: string): TokenSigner {
-  let loaded: Promise<{ kms: typeof import('@aws-sdk/client-kms'); client: KMSClient }> | undefined;
-  const sdk = () => (loaded ??= import('@aws-sdk/client-kms').then((kms) => ({ kms, client: traced(new kms.KMSClient({})) })));
+  let loaded: Promise<{ kms: typeof import('./sdk/kms-signing'); client: KMSClient }> | undefined;
+  const sdk = () => (loaded ??= import('./sdk/kms-signing').then((kms) => ({ kms, client: traced(new kms.KMSClient({})) })));
   let jwk: ReturnType<TokenSigner['publicJwk']> | undefined;
   return {
     publicJwk: () =>

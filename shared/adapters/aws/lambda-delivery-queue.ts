@@ -10,7 +10,7 @@ import { traced } from '../../observability/powertools';
 export function lambdaDeliveryQueue(functionName: string): DeliveryQueue {
   let client: Promise<{ send: (payload: string) => Promise<unknown> }> | undefined;
   const lambda = () =>
-    (client ??= import('@aws-sdk/client-lambda').then(({ LambdaClient, InvokeCommand }) => {
+    (client ??= import('./sdk/lambda').then(({ LambdaClient, InvokeCommand }) => {
       const c = classifyTransientErrors(traced(new LambdaClient({})));
       return {
         send: (payload: string) =>

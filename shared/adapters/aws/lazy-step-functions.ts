@@ -1,15 +1,15 @@
 /**
- * The Step Functions run control, its module (and the SDK client) loaded on the first call: a function
+ * The Step Functions executions, their module (and the SDK client) loaded on the first call: a function
  * that never controls a run does not pay for it at cold start.
  */
-import type { RunControl, RunRef } from '../../ports/run-control';
+import type { ExecutionControl } from './step-functions';
 
-export function lazyStepFunctionsRunControl(stateMachineArn: string, requestStepStop: (run: RunRef) => Promise<void>): RunControl {
-  let control: Promise<RunControl> | undefined;
-  const load = () => (control ??= import('./step-functions').then((m) => m.stepFunctionsRunControl(stateMachineArn, requestStepStop)));
+export function lazyStepFunctionsExecutions(stateMachineArn: string): ExecutionControl {
+  let control: Promise<ExecutionControl> | undefined;
+  const load = () => (control ??= import('./step-functions').then((m) => m.stepFunctionsExecutions(stateMachineArn)));
   return {
     start: async (run) => (await load()).start(run),
-    stop: async (run, how) => (await load()).stop(run, how),
+    stop: async (run) => (await load()).stop(run),
     resume: async (token, output) => (await load()).resume(token, output),
   };
 }

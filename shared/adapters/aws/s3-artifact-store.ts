@@ -6,6 +6,8 @@ import { parseLock, S3_LOCK_SUFFIX } from '../../runs/state-lock';
 import { classifyTransientErrors } from './transient';
 import { traced } from '../../observability/powertools';
 
+type S3Sdk = typeof import('./sdk/s3');
+
 /** How long a link to a large log stays valid (it is made for the request that asked, and followed at once). */
 const LOG_LINK_SECONDS = 300;
 const errorName = (error: unknown) => (error as { name?: string }).name;
@@ -13,16 +15,16 @@ const status = (error: unknown) => (error as { $metadata?: { httpStatusCode?: nu
 const isMissing = (error: unknown) => errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound' || status(error) === 404;
 
 export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
-  let loaded: Promise<{ s3: typeof import('@aws-sdk/client-s3'); client: S3Client }> | undefined;
-  const sdk = () => (loaded ??= import('@aws-sdk/client-s3').then((s3) => ({ s3, client: classifyTransientErrors(traced(new s3.S3Client({ region }))) })));
+  let loaded: Promise<{ s3: S3Sdk; client: S3Client }> | undefined;
+  const sdk = () => (loaded ??= import('./sdk/s3').then((s3) => ({ s3, client: classifyTransientErrors(traced(new s3.S3Client({ region }))) })));
   // Presigned URLs are signed with a client that adds no checksum of its own: one computed over the
   // empty body at signing time would make S3 refuse the client's real upload.
-  let presigning: Promise<{ s3: typeof import('@aws-sdk/client-s3'); client: S3Client; sign: typeof import('@aws-sdk/s3-request-presigner').getSignedUrl }> | undefined;
+  let presigning: Promise<{ s3: S3Sdk; client: S3Client; sign: S3Sdk['getSignedUrl'] }> | undefined;
   const presigner = () =>
-    (presigning ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]).then(([s3, presign]) => ({
+    (presigning ??= import('./sdk/s3').then((s3) => ({
       s3,
       client: new s3.S3Client({ region, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
-      sign: presign.getSignedUrl,
+      sign: s3.getSignedUrl,
     })));
   return {
     contextRef: artifactPaths.context,
@@ -79,8 +81,8 @@ export function s3ArtifactStore(bucket: string, region: string): ArtifactStore {
       const size = Number(/\/(\d+)$/.exec(res.ContentRange ?? '')?.[1] ?? res.ContentLength ?? 0);
       if (size <= maxBytes) return { text: (await res.Body?.transformToString('utf8')) ?? '' };
       await res.Body?.transformToByteArray().catch(() => undefined); // release the connection
-      const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
-      const link = await getSignedUrl(client, new s3.GetObjectCommand({ Bucket: bucket, Key: ref, ResponseContentType: 'text/plain; charset=utf-8' }), { expiresIn: LOG_LINK_SECONDS });
+      const asText = new s3.GetObjectCommand({ Bucket: bucket, Key: ref, ResponseContentType: 'text/plain; charset=utf-8' });
+      const link = await s3.getSignedUrl(client, asText, { expiresIn: LOG_LINK_SECONDS });
       return { link };
     },
     async readFrom(ref, offset, maxBytes) {

@@ -13,16 +13,15 @@ const EXPIRED = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 const nameOf = (error: unknown) => (error as { name?: string }).name ?? '';
 
 /**
- * `requestStepStop` asks the executor build of a run to stop its step (it watches for the request):
- * stopping the execution instead would have Step Functions stop the build outright, terraform killed
- * mid-write with its state lock held, and the execution end (which hands the workspace on) before the
- * build has stopped.
+ * Start, stop and resume of executions. Stopping here always stops the execution: a run that may be
+ * executing a step is not stopped this way but has its step interrupted through the artifact store
+ * (the wiring composes the two into the RunControl port), since stopping the execution would have Step
+ * Functions stop the build outright, terraform killed mid-write with its state lock held, and the
+ * execution end (which hands the workspace on) before the build has stopped.
  */
-export function stepFunctionsRunControl(
-  stateMachineArn: string,
-  requestStepStop: (run: RunRef) => Promise<void>,
-  client = classifyTransientErrors(traced(new SFNClient({}))),
-): RunControl {
+export type ExecutionControl = Pick<RunControl, 'start' | 'resume'> & { stop(run: RunRef): Promise<void> };
+
+export function stepFunctionsExecutions(stateMachineArn: string, client = classifyTransientErrors(traced(new SFNClient({})))): ExecutionControl {
   return {
     async start(run) {
       try {
@@ -31,8 +30,7 @@ export function stepFunctionsRunControl(
         if (nameOf(error) !== 'ExecutionAlreadyExists') throw error;
       }
     },
-    async stop(run, how = {}) {
-      if (how.interruptStep) return requestStepStop(run);
+    async stop(run) {
       try {
         await client.send(
           new StopExecutionCommand({ executionArn: executionArn(stateMachineArn, run), error: 'JobCancelled', cause: 'the job was cancelled' }),
