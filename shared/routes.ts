@@ -201,7 +201,8 @@ export const ROUTES: readonly RouteDef[] = [
   },
   { ...R('GET', '/access-token/v1/teams/current-teams', 'permissions/current-teams', []), name: 'GetCurrentTeams' },
   { ...R('GET', '/access-token/v1/teams', 'permissions/team-tokens', []), name: 'ListTeamTokens' },
-  { ...R('GET', '/context/v1/{jobId}', 'context/get', read), name: 'GetJobContext' },
+  // The structured views the executor records beside the step logs.
+  { ...R('GET', '/context/v1/{jobId}', 'context/get', ['table:read', 'logs:read']), name: 'GetJobContext' },
   ...notProvided(`${ORG}/workspace/{workspaceId}/workspaceTag`, 'workspace tags'),
   ...notProvided(`${ORG}/tag`, 'tags'),
   ...notProvided(`${ORG}/globalvar`, 'global variables'),

@@ -32,6 +32,7 @@ import type { RunControl } from './ports/run-control';
 import type { SecretBox } from './ports/secret-box';
 import type { ScheduleTrigger } from './ports/schedule-trigger';
 import { createDocumentClient } from './store/client';
+import type { TxItem } from './store/writes';
 
 let built: {
   client?: DynamoDBDocumentClient;
@@ -42,7 +43,13 @@ let built: {
   schedules?: ScheduleTrigger;
 } = {};
 /** Set by `npm start` (its engine) and by tests; they win over what the environment says. */
-const registered: { runs?: RunControl; client?: DynamoDBDocumentClient; transactionBarrier?: () => Promise<void>; schedules?: ScheduleTrigger } = {};
+const registered: {
+  runs?: RunControl;
+  client?: DynamoDBDocumentClient;
+  transactionBarrier?: () => Promise<void>;
+  schedules?: ScheduleTrigger;
+  onCommit?: (items: readonly TxItem[]) => void;
+} = {};
 
 export const serviceMode = (): 'aws' | 'local' => environment().mode;
 export const tableName = (): string => environment().require('TABLE_NAME');
@@ -121,6 +128,18 @@ export function useTransactionBarrier(barrier: (() => Promise<void>) | undefined
 
 export async function transactionBarrier(): Promise<void> {
   await registered.transactionBarrier?.();
+}
+
+/**
+ * `npm start`: hears every committed write plan (its live status feed picks the job status changes).
+ * In AWS nobody listens here: the table's stream carries the changes to the feed's fan-out function.
+ */
+export function useCommitListener(listener: ((items: readonly TxItem[]) => void) | undefined): void {
+  registered.onCommit = listener;
+}
+
+export function committed(items: readonly TxItem[]): void {
+  registered.onCommit?.(items);
 }
 
 /** Tests and the local server change the environment between runs: everything is read and built again. */

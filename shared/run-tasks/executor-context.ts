@@ -1,5 +1,5 @@
 /** What the executor gets for one step: the step context, kept in the artifact store (it holds secrets). */
-import type { Flow } from '../domain/flow';
+import { TERRAFORM_FLOW_TYPES, type Flow } from '../domain/flow';
 import type { JobRecord } from '../domain/records';
 import type { ExecutorContext } from '../runs/executor-contract';
 import { artifactPaths } from '../runs/artifact-paths';
@@ -46,6 +46,7 @@ export async function executorContext(job: JobRecord, stepId: string, flow: Flow
     stateIn: current ? { ref: store.ref(current.state), md5: current.md5 } : null,
     stateOut: { state: store.ref(statePaths.state), outputs: store.ref(statePaths.outputs) },
     log: store.logRef(job.organizationId, job.id, stepId),
+    viewOut: TERRAFORM_FLOW_TYPES.includes(flow.type) ? store.ref(artifactPaths.view(job.organizationId, job.id, stepId)) : null,
     stop: store.stopRef(job.organizationId, job.id),
     providerCache: store.providerCacheRef(job.organizationId, job.workspaceId),
     timeoutSeconds: stepTimeoutSeconds(),
