@@ -6,7 +6,7 @@
  */
 import { JOB_LIST_QUERY } from '../resources/job-list';
 import { JobResource, StepResource } from '../resources/job-documents';
-import { JobCreate, JobPatch } from '../resources/jobs';
+import { JOB_READ_QUERY, JobCreate, JobPatch } from '../resources/jobs';
 import { HistoryResource } from '../resources/history';
 import * as organizations from '../resources/organizations';
 import * as schedules from '../resources/schedules';
@@ -23,7 +23,7 @@ const job: ResourceDoc = {
   create: JobCreate,
   update: JobPatch,
   requestRelationships: { workspace: 'workspace' },
-  query: { list: JOB_LIST_QUERY, get: ['include'] },
+  query: { list: JOB_LIST_QUERY, get: JOB_READ_QUERY },
   tag: 'Jobs',
 };
 
