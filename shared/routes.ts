@@ -203,6 +203,7 @@ export const ROUTES: readonly RouteDef[] = [
   { ...R('GET', '/access-token/v1/teams', 'permissions/team-tokens', []), name: 'ListTeamTokens' },
   // The structured views the executor records beside the step logs.
   { ...R('GET', '/context/v1/{jobId}', 'context/get', ['table:read', 'logs:read']), name: 'GetJobContext' },
+  { ...R('GET', '/context/v1/{jobId}/stream', 'context/stream', ['table:read', 'logs:read']), name: 'StreamJobContext' },
   ...notProvided(`${ORG}/workspace/{workspaceId}/workspaceTag`, 'workspace tags'),
   ...notProvided(`${ORG}/tag`, 'tags'),
   ...notProvided(`${ORG}/globalvar`, 'global variables'),

@@ -25,11 +25,31 @@ export async function findJobOfCaller(req: ApiRequest, jobId: number): Promise<J
   return jobs.sort((a, b) => b.createdDate.localeCompare(a.createdDate))[0];
 }
 
-export async function jobContext(req: ApiRequest): Promise<ApiResponse> {
+async function jobOfPath(req: ApiRequest): Promise<JobRecord> {
   const raw = req.params.jobId ?? '';
   const job = /^[1-9][0-9]{0,9}$/.test(raw) ? await findJobOfCaller(req, Number(raw)) : undefined;
   if (!job) throw new NotFound(`job ${raw} does not exist`);
-  return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(await contextOf(job)) };
+  return job;
+}
+
+export async function jobContext(req: ApiRequest): Promise<ApiResponse> {
+  const context = await contextOf(await jobOfPath(req));
+  return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(context) };
+}
+
+/**
+ * GET /context/v1/{jobId}/stream, which the run page opens while a job runs: Terrakube pushes each
+ * resource's progress there. The views are recorded when a step ends, so this answers what is recorded
+ * so far, one event per phase in the UI's shape ({phase, changes, jobDiagnostics}), and ends; the UI
+ * does not reconnect to a stream that ended cleanly and keeps reading /context/v1/{jobId} every 5 s.
+ */
+export async function jobContextStream(req: ApiRequest): Promise<ApiResponse> {
+  const context = await contextOf(await jobOfPath(req));
+  const events = (['plan', 'apply'] as const)
+    .map((phase) => ({ phase, changes: context[phase === 'plan' ? CONTEXT_KEYS.plan : CONTEXT_KEYS.apply] }))
+    .filter((e) => e.changes)
+    .map((e) => `data: ${JSON.stringify({ ...e, jobDiagnostics: {} })}\n\n`);
+  return { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store' }, body: events.join('') };
 }
 
 interface StepView {

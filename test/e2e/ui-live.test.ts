@@ -3,7 +3,7 @@
  * (the library and protocol the UI uses, ui/src/modules/api/subscriptionClient.ts) subscribed to
  * `jobStatusChanged` and `organizationJobStatusChanged` while a job plans, waits for approval and
  * applies with real terraform; an outsider and a bad token get nothing; and GET /context/v1/{jobId}
- * before the plan, after it and after the apply.
+ * (and its /stream) before the plan, after it and after the apply.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,8 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuePersonalAccessToken } from '../../shared/auth/tokens';
 import { TF_CONFIG, gitRepo } from '../helpers/engine';
+import { checkAnswer } from '../helpers/jsonapi-conformance';
+import { checkOpenApi } from '../helpers/openapi-conformance';
 import { startServer, type RunningServer } from '../helpers/server';
 
 const SECRET = 'e2e-live-secret-e2e-live-secret-e2e-live-secret';
@@ -38,6 +40,8 @@ async function http(method: string, path: string, token: string, body?: unknown)
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
+  checkAnswer(method, path, res.headers.get('content-type'), text);
+  checkOpenApi(method, path, res.status, res.headers.get('content-type'), text);
   return { status: res.status, text, body: text ? JSON.parse(text) : undefined };
 }
 const create = async (path: string, type: string, attributes: Record<string, unknown>, token = admin, relationships?: unknown) => {
@@ -142,6 +146,14 @@ describe('live job status and the job context, as the UI reads them', () => {
       ]),
     );
     expect(JSON.stringify(afterApply)).not.toContain('s3cr3t');
+    // The run page's live stream: what is recorded, one event per phase, then the end (no reconnect).
+    const stream = await fetch(`${server.url}/context/v1/${id}/stream`, { headers: { authorization: `Bearer ${dev}` } });
+    expect(stream.headers.get('content-type')).toBe('text/event-stream');
+    const streamed = await stream.text();
+    checkOpenApi('GET', `/context/v1/${id}/stream`, stream.status, stream.headers.get('content-type'), streamed);
+    const pushed = streamed.split('\n\n').filter(Boolean).map((e) => JSON.parse(e.replace(/^data: /, '')));
+    expect(pushed.map((e) => e.phase)).toEqual(['plan', 'apply']);
+    expect(pushed[1].changes[applyStep.id][0].status).toBe('applied');
 
     const statuses = (events: any[], field: string) => events.map((e) => e.data[field]).filter((e) => e.jobId === Number(id)).map((e) => e.status);
     const expected = ['pending', 'queue', 'running', 'waitingApproval', 'approved', 'queue', 'running', 'completed'];
