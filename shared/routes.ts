@@ -204,6 +204,8 @@ export const ROUTES: readonly RouteDef[] = [
   // The structured views the executor records beside the step logs.
   { ...R('GET', '/context/v1/{jobId}', 'context/get', ['table:read', 'logs:read']), name: 'GetJobContext' },
   { ...R('GET', '/context/v1/{jobId}/stream', 'context/stream', ['table:read', 'logs:read']), name: 'StreamJobContext' },
+  // The UI's fallback for a workspace's resources and outputs: its current raw state (a redirect to the store).
+  { ...R('GET', '/tfstate/v1/organization/{orgId}/workspace/{workspaceId}/state/terraform.tfstate', 'context/current-state', readsState), name: 'GetCurrentStateFile' },
   ...notProvided(`${ORG}/workspace/{workspaceId}/workspaceTag`, 'workspace tags'),
   ...notProvided(`${ORG}/tag`, 'tags'),
   ...notProvided(`${ORG}/globalvar`, 'global variables'),

@@ -63,6 +63,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'functions/graphql/post.ts': loosely('GraphQL reads for the Terrakube UI', 'Elide\'s dialect: Relay connections, ids/sort/filter/first/after. Errors are 200 with `errors`, as Elide answers.', 'UI', [200]),
   'functions/permissions/': loosely("The caller's effective team permissions, as the Terrakube UI reads them", 'A flat object of booleans (202, as Terrakube answers), or the caller\'s groups.', 'UI', [200, 202]),
   'functions/context/get.ts': loosely("A job's context (the structured plan and outputs)", '`{}` before there is any.', 'UI', [200]),
+  'functions/context/current-state.ts': loosely("A workspace's current raw state", 'A redirect to a short-lived download URL; 404 before the workspace has state.', 'UI', [302], [404]),
   'functions/context/stream.ts': {
     ...loosely("A job's structured views so far, as the run page's live stream", 'One `{phase, changes, jobDiagnostics}` event per recorded phase, then the end.', 'UI', []),
     responses: { 200: { description: 'The events so far.', content: { 'text/event-stream': { type: 'string' } } } },
