@@ -12,6 +12,7 @@
  * | secret box (ports/secret-box) | KMS, WEBHOOK_KEY_ID                   | AES-GCM, key from TERRAKUBE_PAT_SECRET          |
  * | delivery queue                | async Lambda invoke, WEBHOOK_PROCESSOR_FUNCTION | in-process queue                      |
  * | schedule trigger              | EventBridge Scheduler, SCHEDULE_GROUP | one timer per schedule (registered by `npm start`; else built here) |
+ * | live sockets (subscriptions/gateway) | API Gateway management API of the WebSocket stage | none: `npm start` serves /subscriptions itself (local/subscriptions.ts) |
  *
  * Each getter is its own function, so a function's bundle carries only the adapters it can reach.
  */
@@ -33,6 +34,8 @@ import type { SecretBox } from './ports/secret-box';
 import type { ScheduleTrigger } from './ports/schedule-trigger';
 import { createDocumentClient } from './store/client';
 import type { TxItem } from './store/writes';
+import { apiGatewaySockets } from './adapters/aws/api-gateway-sockets';
+import type { LiveSockets } from './subscriptions/gateway';
 
 let built: {
   client?: DynamoDBDocumentClient;
@@ -49,6 +52,7 @@ const registered: {
   transactionBarrier?: () => Promise<void>;
   schedules?: ScheduleTrigger;
   onCommit?: (items: readonly TxItem[]) => void;
+  sockets?: (endpoint: string) => LiveSockets;
 } = {};
 
 export const serviceMode = (): 'aws' | 'local' => environment().mode;
@@ -128,6 +132,16 @@ export function useTransactionBarrier(barrier: (() => Promise<void>) | undefined
 
 export async function transactionBarrier(): Promise<void> {
   await registered.transactionBarrier?.();
+}
+
+/** The sockets of a WebSocket API stage (`endpoint`: its management URL). */
+export function liveSockets(endpoint: string): LiveSockets {
+  return registered.sockets?.(endpoint) ?? apiGatewaySockets(endpoint);
+}
+
+/** Tests: sockets that record what the WebSocket functions send (undefined: API Gateway's). */
+export function useLiveSockets(sockets: ((endpoint: string) => LiveSockets) | undefined): void {
+  registered.sockets = sockets;
 }
 
 /**

@@ -149,7 +149,7 @@ describe('live job status and the job context, as the UI reads them', () => {
     // The overview's fallback for resources and outputs: the current raw state.
     const state = await fetch(`${server.url}/tfstate/v1/organization/${org}/workspace/${ws}/state/terraform.tfstate`, { headers: { authorization: `Bearer ${dev}` } });
     expect(state.status).toBe(200);
-    expect((await state.json()).outputs.value.value).toBe('hello');
+    expect(((await state.json()) as any).outputs.value.value).toBe('hello');
     const strangerState = await fetch(`${server.url}/tfstate/v1/organization/${org}/workspace/${ws}/state/terraform.tfstate`, { headers: { authorization: `Bearer ${outsider}` } });
     expect(strangerState.status).toBe(404);
     // The run page's live stream: what is recorded, one event per phase, then the end (no reconnect).
