@@ -26,6 +26,7 @@ import { resourceCounts, runVariablesFile, seedState, saveState } from './terraf
 import { openJobWorkDir, type JobWorkDir } from './work-dir';
 import { headOfFreshClone } from './git-head';
 import { cachedVersionOutput } from './version-cache';
+import { outputs, planChanges, type StepView } from './structured-view';
 
 export interface StepIO {
   log: LogSink;
@@ -469,11 +470,13 @@ class StepRun {
           tf(['plan', ...common, '-detailed-exitcode', `-out=${planFile}`, ...destroy, ...refresh, ...targets, ...(destroy.length ? [] : replaces)], true),
         );
         result = { status: 'completed', exitCode: code, planChanges: code === 2, message: code === 2 ? 'plan found changes' : 'plan found no changes' };
+        await this.recordView(folder, planFile, 'plan');
       } else if (ctx.stepType === 'terraformApply') {
         const havePlan = ctx.planIn ? await this.io.artifacts.download(ctx.planIn, planFile) : false;
         if (ctx.planIn && !havePlan) this.write('The saved plan was not found; applying without it.\n');
         await this.timed('apply', () => tf(havePlan ? ['apply', ...common, planFile] : ['apply', ...common, '-auto-approve', ...refresh, ...targets, ...replaces], true));
         result = { status: 'completed', exitCode: 0, message: 'apply complete' };
+        await this.recordView(folder, havePlan ? planFile : undefined, 'apply');
       } else {
         await this.timed('destroy', () => tf(['destroy', ...common, '-auto-approve', ...(ctx.refresh ? [] : ['-refresh=false']), ...targets], true));
         result = { status: 'completed', exitCode: 0, message: 'destroy complete' };
@@ -490,6 +493,29 @@ class StepRun {
       });
     }
     return result;
+  }
+
+  /** The step's structured view for the UI (executor/structured-view.ts); failing to record it costs only the view. */
+  private async recordView(folder: string, planFile: string | undefined, phase: 'plan' | 'apply'): Promise<void> {
+    const ref = this.ctx.viewOut;
+    if (!ref) return;
+    const capture = async (args: string[]) => {
+      let out = '';
+      const code = await this.children.run(this.bin, args, { cwd: folder, env: this.env, stdout: (t) => (out += t), stderr: () => undefined });
+      if (code !== 0) throw new Error(`${this.bin} ${args[0]} exited with ${code}`);
+      return out;
+    };
+    try {
+      const view: StepView = {};
+      if (planFile) view[phase] = planChanges(await capture(['show', '-json', planFile]), this.ctx.secrets, phase === 'plan' ? 'planned' : 'applied');
+      if (phase === 'apply') view.outputs = outputs(await capture(['output', '-json']), this.ctx.secrets);
+      const file = join(this.workDir!, 'view.json');
+      await writeFile(file, JSON.stringify(view), { mode: 0o600 });
+      await this.io.artifacts.upload(file, ref);
+    } catch (error) {
+      if (error instanceof StepStopped) throw error;
+      this.write(`Recording the structured view failed: ${(error as Error).message}\n`);
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { JobsApi } from './constructs/jobs-api';
 import { type ExecutorCompute, LAMBDA_MAX_STEP_SECONDS } from './constructs/executor-project';
 import { JobRunner } from './constructs/job-runner';
 import { JobsTable } from './constructs/jobs-table';
+import { LiveStatus } from './constructs/live-status';
 import { ServiceAlarms } from './constructs/service-alarms';
 import { ServiceDashboard } from './constructs/service-dashboard';
 import { Schedules } from './constructs/schedules';
@@ -56,6 +57,7 @@ export class TerrakubeJobsStack extends Stack {
   readonly webhooks: Webhooks;
   readonly schedules: Schedules;
   readonly alarms: ServiceAlarms;
+  readonly live: LiveStatus;
 
   constructor(scope: Construct, id: string, props: TerrakubeJobsStackProps = {}) {
     super(scope, id, props);
@@ -140,6 +142,20 @@ export class TerrakubeJobsStack extends Stack {
         description: 'Base URL of the live step log streams (…/tfoutput/v1/organization/{org}/job/{job}/step/{step}/stream); API Gateway cannot stream',
       });
     }
+
+    this.live = new LiveStatus(this, 'Live', {
+      table: this.table,
+      patSecret,
+      deadLetters: this.runner.deadLetters,
+      environment: {
+        TABLE_NAME: this.table.table.tableName,
+        TERRAKUBE_MODE: 'aws',
+        TERRAKUBE_ADMIN_GROUP: adminGroup,
+        PAT_SECRET_ARN: patSecret.secretArn,
+        ...(props.oidc ? { TERRAKUBE_OIDC_ISSUER: props.oidc.issuer, TERRAKUBE_OIDC_AUDIENCE: props.oidc.audience } : {}),
+      },
+    });
+    new CfnOutput(this, 'LiveStatusUrl', { value: this.live.url, description: 'The live job status WebSocket (graphql-transport-ws) the Terrakube UI subscribes to' });
 
     this.alarms = new ServiceAlarms(this, 'Alarms', {
       api: this.api.api,

@@ -22,6 +22,7 @@ import { freePort } from './dynamodb-local';
 import { transactionBarrier } from './transaction-barrier';
 import { superviseDynamoDbLocal } from './dynamodb-supervisor';
 import { preloadHandlers, startHttpServer } from './server';
+import { attachSubscriptions } from './subscriptions';
 import { ensureTable } from '../shared/store/ensure-table';
 import { join } from 'node:path';
 
@@ -92,6 +93,8 @@ async function main(): Promise<void> {
       objects: { root: config.filesDir, secret: config.patSecret },
     });
     stops.push(() => http.close());
+    const subscriptions = attachSubscriptions(http.server);
+    stops.push(() => subscriptions.close());
 
     const lines = [
       `Terrakube Jobs API listening on ${http.url} (ready in ${Math.round(performance.now() - started)} ms)`,

@@ -198,8 +198,6 @@ export interface HttpServerOptions {
 
 async function handle(req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  // S3's part locally: the signed object URLs the artifact store hands out (never through a function).
-  if (options.objects && isObjectRequest(url.pathname)) return serveObject(req, res, url, options.objects);
   const origins = options.corsOrigins ?? [];
   const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
   // With CORS configured, API Gateway answers every preflight itself; the routes never see it.
@@ -208,6 +206,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpSe
     req.resume();
     res.writeHead(answer.statusCode, answer.headers).end();
     return;
+  }
+  // S3's part locally: the signed object URLs the artifact store hands out (never through a function).
+  // The UI follows a state download's redirect here from its own origin (the bucket's CORS rule in AWS).
+  if (options.objects && isObjectRequest(url.pathname)) {
+    for (const [name, value] of Object.entries(corsResponseHeaders(origins, origin))) res.setHeader(name, value);
+    return serveObject(req, res, url, options.objects);
   }
   const method = (req.method ?? 'GET').toUpperCase();
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;

@@ -102,6 +102,18 @@ export const AuthorizerEnv = v.object({
  */
 export const StreamEnv = v.object({ ...ApiEnv.entries, ...AuthorizerEnv.entries });
 
+/** The live status feed's WebSocket functions (connect, message, disconnect): they verify tokens too. */
+export const LiveEnv = v.object({ ...table, TERRAKUBE_MODE: aws, ...AuthorizerEnv.entries, ...region });
+
+/** The table stream's fan-out of job status changes to the WebSocket subscribers. */
+export const FanOutEnv = v.object({
+  ...table,
+  TERRAKUBE_MODE: aws,
+  /** The WebSocket API stage's management endpoint (https://<api>.execute-api.<region>.amazonaws.com/<stage>). */
+  LIVE_ENDPOINT: name,
+  ...region,
+});
+
 /** Functions that read nothing from their environment (the fallback route). */
 export const NoEnv = v.object({});
 
@@ -121,14 +133,23 @@ export const LocalEnv = v.object({
   TERRAKUBE_ISSUER_URL: v.optional(name),
 });
 
-export const ROLES = { api: ApiEnv, runner: RunnerEnv, processor: ProcessorEnv, scheduler: SchedulerEnv, authorizer: AuthorizerEnv, stream: StreamEnv } as const;
+export const ROLES = {
+  api: ApiEnv,
+  runner: RunnerEnv,
+  processor: ProcessorEnv,
+  scheduler: SchedulerEnv,
+  authorizer: AuthorizerEnv,
+  stream: StreamEnv,
+  live: LiveEnv,
+  fanout: FanOutEnv,
+} as const;
 export type Role = keyof typeof ROLES;
 
 /** A function's environment schema, and what the stack must give a function that parses it. */
 export type EnvSchema = (typeof ROLES)[Role] | typeof NoEnv;
 export type EnvironmentOf<S extends EnvSchema> = v.InferInput<S>;
 
-type AnyEnv = v.InferOutput<typeof ApiEnv> & v.InferOutput<typeof RunnerEnv> & v.InferOutput<typeof AuthorizerEnv> & v.InferOutput<typeof LocalEnv>;
+type AnyEnv = v.InferOutput<typeof ApiEnv> & v.InferOutput<typeof RunnerEnv> & v.InferOutput<typeof AuthorizerEnv> & v.InferOutput<typeof LocalEnv> & v.InferOutput<typeof FanOutEnv>;
 export type EnvName = Extract<keyof AnyEnv, string>;
 
 /** One function's parsed environment. */

@@ -210,7 +210,11 @@ export const ROUTES: readonly RouteDef[] = [
   },
   { ...R('GET', '/access-token/v1/teams/current-teams', 'permissions/current-teams', []), name: 'GetCurrentTeams' },
   { ...R('GET', '/access-token/v1/teams', 'permissions/team-tokens', []), name: 'ListTeamTokens' },
-  { ...R('GET', '/context/v1/{jobId}', 'context/get', read), name: 'GetJobContext' },
+  // The structured views the executor records beside the step logs.
+  { ...R('GET', '/context/v1/{jobId}', 'context/get', ['table:read', 'logs:read']), name: 'GetJobContext' },
+  { ...R('GET', '/context/v1/{jobId}/stream', 'context/stream', ['table:read', 'logs:read']), name: 'StreamJobContext' },
+  // The UI's fallback for a workspace's resources and outputs: its current raw state (a redirect to the store).
+  { ...R('GET', '/tfstate/v1/organization/{orgId}/workspace/{workspaceId}/state/terraform.tfstate', 'context/current-state', readsState), name: 'GetCurrentStateFile' },
   ...notProvided(`${ORG}/workspace/{workspaceId}/workspaceTag`, 'workspace tags'),
   ...notProvided(`${ORG}/tag`, 'tags'),
   ...notProvided(`${ORG}/globalvar`, 'global variables'),
@@ -272,3 +276,23 @@ export function matchPath(routePath: string, path: string): Record<string, strin
   }
   return params;
 }
+
+/**
+ * The live status feed in AWS (graphql-ws over API Gateway's WebSocket API, shared/subscriptions): its
+ * routes, each a function with the access it needs, and the table stream's consumer that pushes job
+ * status changes to the subscribers. `npm start` serves /subscriptions itself (local/subscriptions.ts).
+ */
+export interface WebSocketRouteDef {
+  routeKey: '$connect' | '$disconnect' | '$default';
+  handler: string;
+  name: string;
+  /** The table; `connections:post` = the stage's management API (answers go back through it). */
+  access: ('table:read' | 'table:write' | 'connections:post' | 'tokens:verify')[];
+}
+
+export const WEBSOCKET_ROUTES: readonly WebSocketRouteDef[] = [
+  { routeKey: '$connect', handler: 'functions/live/connect.ts', name: 'LiveConnect', access: ['table:write'] },
+  { routeKey: '$default', handler: 'functions/live/message.ts', name: 'LiveMessage', access: ['table:read', 'table:write', 'connections:post', 'tokens:verify'] },
+  { routeKey: '$disconnect', handler: 'functions/live/disconnect.ts', name: 'LiveDisconnect', access: ['table:read', 'table:write'] },
+];
+export const LIVE_FAN_OUT_HANDLER = 'functions/live/fan-out.ts';

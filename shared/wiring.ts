@@ -13,6 +13,7 @@
  * | delivery queue                | async Lambda invoke, WEBHOOK_PROCESSOR_FUNCTION | in-process queue                      |
  * | schedule trigger              | EventBridge Scheduler, SCHEDULE_GROUP | one timer per schedule (registered by `npm start`; else built by wiring-local) |
  * | token signer (workload identity)| KMS asymmetric key, WORKLOAD_IDENTITY_KEY_ID | RSA key file under TERRAKUBE_FILES_DIR/keys |
+ * | live sockets (subscriptions/gateway) | API Gateway management API of the WebSocket stage | none: `npm start` serves /subscriptions itself (local/subscriptions.ts) |
  *
  * What a function's bundle carries is what its code can reach from here, so each getter reaches one
  * port's AWS adapter and nothing else (a getter that called another would bring that port's client
@@ -36,6 +37,9 @@ import type { ScheduleTrigger } from './ports/schedule-trigger';
 import type { TokenSigner } from './ports/token-signer';
 import { kmsTokenSigner } from './adapters/aws/kms-token-signer';
 import { createDocumentClient } from './store/client';
+import type { TxItem } from './store/writes';
+import { apiGatewaySockets } from './adapters/aws/api-gateway-sockets';
+import type { LiveSockets } from './subscriptions/gateway';
 
 let built: {
   client?: DynamoDBDocumentClient;
@@ -69,7 +73,15 @@ function local(): LocalAdapters {
 }
 
 /** Set by `npm start` (its engine) and by tests; they win over what the environment says. */
-const registered: { runs?: RunControl; client?: DynamoDBDocumentClient; transactionBarrier?: () => Promise<void>; schedules?: ScheduleTrigger; executorObjects?: string } = {};
+const registered: {
+  runs?: RunControl;
+  client?: DynamoDBDocumentClient;
+  transactionBarrier?: () => Promise<void>;
+  schedules?: ScheduleTrigger;
+  onCommit?: (items: readonly TxItem[]) => void;
+  sockets?: (endpoint: string) => LiveSockets;
+  executorObjects?: string;
+} = {};
 
 export const serviceMode = (): 'aws' | 'local' => environment().mode;
 export const tableName = (): string => environment().require('TABLE_NAME');
@@ -189,6 +201,28 @@ export function useTransactionBarrier(barrier: (() => Promise<void>) | undefined
 
 export async function transactionBarrier(): Promise<void> {
   await registered.transactionBarrier?.();
+}
+
+/** The sockets of a WebSocket API stage (`endpoint`: its management URL). */
+export function liveSockets(endpoint: string): LiveSockets {
+  return registered.sockets?.(endpoint) ?? apiGatewaySockets(endpoint);
+}
+
+/** Tests: sockets that record what the WebSocket functions send (undefined: API Gateway's). */
+export function useLiveSockets(sockets: ((endpoint: string) => LiveSockets) | undefined): void {
+  registered.sockets = sockets;
+}
+
+/**
+ * `npm start`: hears every committed write plan (its live status feed picks the job status changes).
+ * In AWS nobody listens here: the table's stream carries the changes to the feed's fan-out function.
+ */
+export function useCommitListener(listener: ((items: readonly TxItem[]) => void) | undefined): void {
+  registered.onCommit = listener;
+}
+
+export function committed(items: readonly TxItem[]): void {
+  registered.onCommit?.(items);
 }
 
 /** Tests and the local server change the environment between runs: everything is read and built again. */

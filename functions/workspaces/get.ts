@@ -1,4 +1,4 @@
 import { apiHandler } from '../../shared/http/api-handler';
 import * as workspaces from '../../shared/resources/workspaces';
 
-export const handler = apiHandler(workspaces.get, { query: ['include'] });
+export const handler = apiHandler(workspaces.get);

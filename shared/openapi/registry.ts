@@ -6,7 +6,7 @@
  */
 import { JOB_LIST_QUERY } from '../resources/job-list';
 import { JobResource, StepResource } from '../resources/job-documents';
-import { JobCreate, JobPatch } from '../resources/jobs';
+import { JOB_READ_QUERY, JobCreate, JobPatch } from '../resources/jobs';
 import { HistoryResource } from '../resources/history';
 import * as organizations from '../resources/organizations';
 import * as schedules from '../resources/schedules';
@@ -23,7 +23,7 @@ const job: ResourceDoc = {
   create: JobCreate,
   update: JobPatch,
   requestRelationships: { workspace: 'workspace' },
-  query: { list: JOB_LIST_QUERY, get: ['include'] },
+  query: { list: JOB_LIST_QUERY, get: JOB_READ_QUERY },
   tag: 'Jobs',
 };
 
@@ -62,7 +62,12 @@ const TFE = 'Terraform Cloud/Enterprise API v2, as the terraform CLI (go-tfe) ca
 export const OPERATIONS: Record<string, OperationDoc> = {
   'functions/graphql/post.ts': loosely('GraphQL reads for the Terrakube UI', 'Elide\'s dialect: Relay connections, ids/sort/filter/first/after. Errors are 200 with `errors`, as Elide answers.', 'UI', [200]),
   'functions/permissions/': loosely("The caller's effective team permissions, as the Terrakube UI reads them", 'A flat object of booleans (202, as Terrakube answers), or the caller\'s groups.', 'UI', [200, 202]),
-  'functions/context/': loosely("A job's context (the structured plan and outputs)", '`{}` before there is any.', 'UI', [200]),
+  'functions/context/get.ts': loosely("A job's context (the structured plan and outputs)", '`{}` before there is any.', 'UI', [200]),
+  'functions/context/current-state.ts': loosely("A workspace's current raw state", 'A redirect to a short-lived download URL; 404 before the workspace has state.', 'UI', [302], [404]),
+  'functions/context/stream.ts': {
+    ...loosely("A job's structured views so far, as the run page's live stream", 'One `{phase, changes, jobDiagnostics}` event per recorded phase, then the end.', 'UI', []),
+    responses: { 200: { description: 'The events so far.', content: { 'text/event-stream': { type: 'string' } } } },
+  },
   'functions/unmodelled/': loosely('A feature this service does not provide', 'Always an empty collection (writes are 405 naming the feature); the IaC version lists are static.', 'UI', [200]),
   'functions/tfe/': loosely('TFE API v2: discovery, organizations, workspaces, state', TFE, 'TFE', [200, 201, 204, 302], [400, 404, 409, 422]),
   'functions/tfe-runs/': loosely('TFE API v2: configuration versions, runs, plans, applies, logs', TFE, 'TFE', [200, 201, 202, 204, 302], [400, 404, 409, 422], [202, 204, 302, 307]),

@@ -37,7 +37,7 @@ type Resolve<R> = (req: ApiRequest, ids: Ids, member: boolean, op?: Operation, r
 
 /** The query parameters a list or a read of `type` understands. */
 export const listQuery = (type: string) => [`filter[${type}]`, 'filter', 'page[size]', 'page[number]', 'page[cursor]', `fields[${type}]`] as const;
-export const readQuery = (type: string) => ['include', `fields[${type}]`] as const;
+export const readQuery = (type: string, included: readonly string[] = []) => ['include', `fields[${type}]`, ...included.filter((t) => t !== type).map((t) => `fields[${t}]`)] as const;
 
 function integer(req: ApiRequest, name: string, min: number, max: number): number | undefined {
   const raw = req.query.get(name);
@@ -47,7 +47,7 @@ function integer(req: ApiRequest, name: string, min: number, max: number): numbe
 }
 
 /** Sparse fieldsets: only the attributes and relationships named in fields[<type>]. */
-function sparse(req: ApiRequest, resource: ResourceObject): ResourceObject {
+export function sparse(req: ApiRequest, resource: ResourceObject): ResourceObject {
   const raw = req.query.get(`fields[${resource.type}]`);
   if (raw === undefined) return resource;
   const wanted = new Set(raw.split(',').map((f) => f.trim()));
@@ -149,7 +149,8 @@ export function readRoutes<R extends { id: string }>(spec: ResourceSpec<R>, path
           const primary = { ...resource, relationships: { ...resource.relationships, ...inclusion.relationships } };
           return ok(document(sparse(req, primary), { included: inclusion.included.map((r) => sparse(req, r)) }));
         },
-        { query: readQuery(spec.type) },
+        // Sparse fieldsets for the included types too (fields[job] beside include=job).
+        { query: readQuery(spec.type, spec.include?.names ?? []) },
       ),
   };
 }

@@ -20,6 +20,7 @@ import { organizationRef } from '../store/repositories/organizations';
 import { getWorkspace } from '../store/repositories/workspaces';
 import { commit, readTogether } from '../store/repositories/batch';
 import { artifactStore } from '../wiring';
+import { sparse } from './crud-read';
 import { AUDIT_ATTRIBUTES, created, noContent, ok, orgParam, updatedAudit } from './common';
 import { jobAttributes, jobResource, parseIncludes, stepResource } from './job-documents';
 import { organizationResource } from './organizations';
@@ -65,6 +66,9 @@ const JOB_RELATIONSHIPS = {
 
 const toOne = (linkage: ResourceIdentifier | null | ResourceIdentifier[] | undefined) => (Array.isArray(linkage) ? undefined : linkage);
 
+/** What a job read understands: include, and sparse fieldsets for the job and each type it includes. */
+export const JOB_READ_QUERY = ['include', 'fields[job]', 'fields[step]', 'fields[workspace]', 'fields[organization]'] as const;
+
 /** A path job id: a positive integer, else the job cannot exist. */
 export function jobIdParam(req: ApiRequest): number {
   const raw = req.params.jobId ?? '';
@@ -95,7 +99,7 @@ export async function renderJob(req: ApiRequest, org: OrganizationRecord, job: J
     if (workspace) included.push(workspaceResource(req, workspace));
   }
   if (includes.has('organization')) included.push(organizationResource(req, org));
-  return ok(document(jobResource(req, job), includes.size ? { included } : {}));
+  return ok(document(sparse(req, jobResource(req, job)), includes.size ? { included: included.map((r) => sparse(req, r)) } : {}));
 }
 
 export async function getJob(req: ApiRequest): Promise<ApiResponse> {

@@ -3,7 +3,7 @@
  * secrets), with every object the step may touch as a URL minted for this step (step-grants.ts), and
  * the step's workload identity token when the workspace opts in.
  */
-import type { Flow } from '../domain/flow';
+import { TERRAFORM_FLOW_TYPES, type Flow } from '../domain/flow';
 import type { JobRecord } from '../domain/records';
 import type { ExecutorContext } from '../runs/executor-contract';
 import { artifactPaths } from '../runs/artifact-paths';
@@ -35,7 +35,7 @@ export async function executorContext(
   const env = Object.fromEntries(variables.filter((v) => v.category === 'ENV').map((v) => [v.key, v.value]));
   const identity = await workloadIdentityFor({ job, workspace, stepId, stepType: flow.type, env, timeoutSeconds });
   const planOut = flow.type === 'terraformPlan' || flow.type === 'terraformPlanDestroy';
-  const [archive, planIn, planFile, backend, stateIn, stateOut, log, stop, providerCache] = await Promise.all([
+  const [archive, planIn, planFile, backend, stateIn, stateOut, log, viewOut, stop, providerCache] = await Promise.all([
     job.cli ? grant.read(store.ref(artifactPaths.configuration(org, job.workspaceId, job.cli.configurationVersionId))) : null,
     planStep ? grant.read(store.planRef(org, job.id, planStep.id)) : null,
     planOut ? grant.write(store.planRef(org, job.id, stepId)) : null,
@@ -43,6 +43,7 @@ export async function executorContext(
     current ? grant.read(store.ref(current.state)).then((ref) => ({ ref, md5: current.md5 })) : null,
     Promise.all([grant.write(store.ref(statePaths.state)), grant.write(store.ref(statePaths.outputs))]).then(([state, outputs]) => ({ state, outputs })),
     grant.write(store.logRef(org, job.id, stepId)),
+    TERRAFORM_FLOW_TYPES.includes(flow.type) ? grant.write(store.ref(artifactPaths.view(org, job.id, stepId))) : null,
     grant.read(store.stopRef(org, job.id)),
     grant.readWrite(store.providerCacheRef(org, job.workspaceId)),
   ]);
@@ -76,6 +77,7 @@ export async function executorContext(
     stateIn,
     stateOut,
     log,
+    viewOut,
     stop,
     providerCache,
     workloadIdentity: identity ?? null,

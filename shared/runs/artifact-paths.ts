@@ -6,6 +6,8 @@ export const artifactPaths = {
   stop: (org: string, job: number) => `runs/${org}/${job}/stop`,
   plan: (org: string, job: number, step: string) => `plans/${org}/${job}/${step}.tfplan`,
   log: (org: string, job: number, step: string) => `logs/${org}/${job}/${step}.log`,
+  /** A terraform step's structured view (plan changes, outputs), beside its log: read with it, deleted with it. */
+  view: (org: string, job: number, step: string) => `logs/${org}/${job}/${step}.view.json`,
   /** The workspace's provider cache, kept between its steps (executor/provider-cache.ts). */
   providers: (org: string, workspace: string) => `cache/${org}/${workspace}/providers.tgz`,
   state: (org: string, workspace: string) => `state/${org}/${workspace}/terraform.tfstate`,

@@ -91,6 +91,8 @@ export interface ExecutorContext {
    * apply or destroy; or a plan finding the newer state a cancelled apply left behind): the workspace's next version.
    */
   stateOut?: { state: ArtifactRef; outputs: ArtifactRef } | null;
+  /** Terraform steps: where the step's structured view is written (executor/structured-view.ts). */
+  viewOut?: ArtifactRef | null;
   /** The step log: appended while the step runs. */
   log: ArtifactRef;
   /** The workspace's provider cache (an archive of terraform's plugin cache), kept between steps. */

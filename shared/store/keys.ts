@@ -30,6 +30,8 @@
  * | webhook delivery     | WEBHOOK#<wh>      | DELIVERY#<delivery key> | (TTL: expiresAt, 7 days)    |                               |                               |
  * | schedule             | SCHEDULE#<sc>     | SCHEDULE                | WS#<ws>#SCHEDULE / <created>#<sc> | SCHEDULES / <sc>        |                               |
  * | schedule fire        | SCHEDULE#<sc>     | FIRE#<fire time ISO>    | (TTL: expiresAt, 2 days)    |                               |                               |
+ * | live connection      | LIVE#<conn>       | CONN                    | (TTL: expiresAt, 3 hours)   |                               |                               |
+ * | live subscription    | LIVE#<conn>       | SUB#<subscription id>   | FEED#<WS|ORG>#<id> / <conn>#<sub> (TTL: expiresAt) |        |                               |
  *
  * The job id counter holds `lastJobId` (ids reserved, by atomic ADD) and `committedJobId` (the commit
  * watermark: each creation moves it from its id-1 to its id in the transaction that writes the job, so
@@ -88,6 +90,9 @@
  * | fire a schedule at time t                     | GetItem SCHEDULE#<sc>/SCHEDULE; create the job with, in its          |
  * |                                               | transaction, a Put of SCHEDULE#<sc>/FIRE#<t> if absent (exactly once)|
  * | arm every schedule (`npm start` only)         | Query GSI2 gsi2pk=SCHEDULES                                          |
+ * | a WebSocket connection's caller (AWS)         | GetItem LIVE#<conn>/CONN                                             |
+ * | subscribers of a job's workspace / org (AWS)  | Query GSI1 gsi1pk=FEED#WS#<ws> and FEED#ORG#<org> (the stream fan-out) |
+ * | drop a connection and its subscriptions       | Query pk=LIVE#<conn> (keys only), BatchWrite deletes                 |
  *
  * Webhooks live in a partition of their own because the receiver knows only the webhook id
  * (`/webhook/v1/{id}`): one strongly consistent Query reads the webhook and every rule of it.
@@ -135,6 +140,9 @@ export const keys = {
   webhookEventPointer: (rule: string): Key => ({ pk: `WEBHOOKEVENT#${rule}`, sk: 'WEBHOOKEVENT' }),
   schedule: (sc: string): Key => ({ pk: `SCHEDULE#${sc}`, sk: 'SCHEDULE' }),
   scheduleFire: (sc: string, fireTime: string): Key => ({ pk: `SCHEDULE#${sc}`, sk: `FIRE#${fireTime}` }),
+  /** The API Gateway WebSocket API's connections (the live status feed in AWS) and their subscriptions. */
+  liveConnection: (conn: string): Key => ({ pk: `LIVE#${conn}`, sk: 'CONN' }),
+  liveSubscription: (conn: string, sub: string): Key => ({ pk: `LIVE#${conn}`, sk: `SUB#${sub}` }),
 };
 
 /** Sort key prefixes of the item types that share a partition. */
@@ -184,6 +192,10 @@ export const partitions = {
     sk: ['gsi2sk', ''],
   }),
   jobsOfWorkspaceWithStatus: (ws: string, status: string): Partition => ({ index: 'gsi3', pk: ['gsi3pk', `WS#${ws}#STATUS#${status}`], sk: ['gsi3sk', ''] }),
+  /** A connection and its subscriptions. */
+  liveConnection: (conn: string): Partition => ({ pk: ['pk', `LIVE#${conn}`] }),
+  /** The subscriptions of one feed (a workspace's or an organization's job statuses). */
+  subscribersOf: (feed: 'WS' | 'ORG', id: string): Partition => ({ index: 'gsi1', pk: ['gsi1pk', `FEED#${feed}#${id}`] }),
 };
 
 const value = (p: Partition) => p.pk[1];
@@ -207,6 +219,7 @@ export const indexes = {
     gsi3pk: value(partitions.jobsOfWorkspaceWithStatus(ws, status)),
   }),
   webhook: (ws: string, createdDate: string, wh: string) => ({ gsi1pk: value(partitions.webhooksOfWorkspace(ws)), gsi1sk: `${createdDate}#${wh}` }),
+  liveSubscription: (feed: 'WS' | 'ORG', id: string, conn: string, sub: string) => ({ gsi1pk: value(partitions.subscribersOf(feed, id)), gsi1sk: `${conn}#${sub}` }),
   schedule: (ws: string, createdDate: string, sc: string) => ({
     gsi1pk: value(partitions.schedulesOfWorkspace(ws)),
     gsi1sk: `${createdDate}#${sc}`,

@@ -6,7 +6,7 @@
  */
 import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unavailableIfTransient } from '../adapters/aws/transient';
-import { transactionBarrier } from '../wiring';
+import { committed, transactionBarrier } from '../wiring';
 import type { Key } from './keys';
 import { send, tableName, type Item } from './table';
 
@@ -30,6 +30,16 @@ export interface TxItem {
   onConditionFailed?: () => Error;
   /** Hand the item as it was to the caller when the condition fails (ConditionFailed.old). */
   returnOldOnFailure?: boolean;
+  /** The job status this write gives a job: heard, once committed, by whoever listens (`npm start`'s subscriptions). */
+  jobStatus?: JobStatusChange;
+}
+
+/** A job's new status, as the live status feed (shared/subscriptions) pushes it. */
+export interface JobStatusChange {
+  organizationId: string;
+  workspaceId: string;
+  jobId: number;
+  status: string;
 }
 
 /** The writes of one change, planned but not sent. Plans merge by concatenation. */
@@ -164,6 +174,7 @@ export async function transact(items: TxItem[]): Promise<void> {
     try {
       await send(new TransactWriteCommand({ TransactItems: withTable }));
       await transactionBarrier();
+      committed(items);
       return;
     } catch (error) {
       const reasons = (error as { name?: string; CancellationReasons?: { Code?: string; Item?: ConditionFailed['old'] }[] }).CancellationReasons;
@@ -196,6 +207,7 @@ export async function write(items: WritePlan): Promise<void> {
     if (conditionFailed(error)) throw failure(txItem, error);
     throw error;
   }
+  committed(items);
 }
 
 /** An update that answers with the item's attributes (single item only). */

@@ -98,6 +98,19 @@ export async function download(req: ApiRequest): Promise<ApiResponse> {
   return redirectTo(req, sv.state);
 }
 
+/**
+ * GET /tfstate/v1/organization/{orgId}/workspace/{workspaceId}/state/terraform.tfstate: the workspace's
+ * current raw state, where the Terrakube UI reads resources and outputs when a history entry's JSON
+ * has none (ui/src/modules/workspaces/workspaceDataUtils.ts). A redirect to the store, as the TFE download.
+ */
+export async function currentStateFile(req: ApiRequest): Promise<ApiResponse> {
+  const id = req.params.workspaceId ?? '';
+  const { workspace, refs } = await workspaceOf(req.principal, id, (ws) => ({ head: stateHeadRef(ws) }));
+  const sv = refs.head?.current;
+  if (workspace.organizationId !== req.params.orgId || !sv) throw new NotFound('the workspace has no state yet');
+  return redirectTo(req, sv.state);
+}
+
 export async function downloadJson(req: ApiRequest): Promise<ApiResponse> {
   const sv = await readVersion(req);
   if (sv.status !== 'finalized' || !sv.jsonState || !(await artifactStore().stat(artifactStore().ref(sv.jsonState)))) throw new NotFound(`state version ${sv.id} has no JSON state`);

@@ -3,8 +3,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { ServiceFunction } from '../../infra/constructs/service-function';
-import { ApiEnv, AuthorizerEnv, NoEnv, ProcessorEnv, RunnerEnv, SchedulerEnv, StreamEnv, type EnvSchema } from '../../shared/env';
-import { ROUTES } from '../../shared/routes';
+import { ApiEnv, AuthorizerEnv, FanOutEnv, LiveEnv, NoEnv, ProcessorEnv, RunnerEnv, SchedulerEnv, StreamEnv, type EnvSchema } from '../../shared/env';
+import { ROUTES, WEBSOCKET_ROUTES } from '../../shared/routes';
 import { synthesize } from '../helpers/cdk';
 
 type Fn = { Properties: { Handler: string; Description: string; Environment?: { Variables: Record<string, unknown> } } };
@@ -34,6 +34,8 @@ describe('function environments', () => {
       // Both functions of a stream route (API Gateway's and the function URL's) boot the stream role.
       if (streams.some((r) => d === `${r.method} ${r.path}` || d === `${r.method} ${r.path} (live, response streaming)`)) return StreamEnv;
       if (d.startsWith('Verifies bearer tokens')) return AuthorizerEnv;
+      if (d.startsWith('Live job status: pushes')) return FanOutEnv;
+      if (d.startsWith('Live job status:')) return LiveEnv;
       if (d.startsWith('Answers unknown paths')) return NoEnv;
       if (d.startsWith('Creates the job of an accepted VCS webhook')) return ProcessorEnv;
       if (d.startsWith('Creates the job of a workspace schedule')) return SchedulerEnv;
@@ -50,7 +52,7 @@ describe('function environments', () => {
       expect(result.success, `${fn.Properties.Description}: ${result.issues?.map((i) => v.getDotPath(i)).join(', ')}`).toBe(true);
       checked++;
     }
-    // Every route's function but /healthz's (and a stream route's live one), the authorizer, the fallback, the webhook processor, the schedule fire function and the six run functions.
-    expect(checked).toBe(ROUTES.length - 1 + streams.length + 4 + 6);
+    // Every route's function but /healthz's (and a stream route's live one), the authorizer, the fallback, the webhook processor, the schedule fire function, the six run functions and the live status feed's (WebSocket routes, fan-out).
+    expect(checked).toBe(ROUTES.length - 1 + streams.length + 4 + 6 + WEBSOCKET_ROUTES.length + 1);
   });
 });

@@ -77,6 +77,15 @@ const OTHERS: Record<string, string[]> = {
     // A sub-minute schedule's one-time at() is moved to its next fire time, with the invoke role it has.
     'scheduler:GetSchedule', 'scheduler:UpdateSchedule', 'iam:PassRole',
   ],
+  // The live status feed: its WebSocket routes and the stream fan-out (infra/constructs/live-status.ts).
+  'Live job status: LiveConnect': ACTIONS['table:write'],
+  'Live job status: LiveMessage': [...TABLE, 'execute-api:ManageConnections', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+  'Live job status: LiveDisconnect': TABLE,
+  'Live job status: pushes job status changes from the table stream to the subscribers': [
+    ...TABLE, 'execute-api:ManageConnections',
+    'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams',
+    'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage',
+  ],
   'Creates the job of an accepted VCS webhook delivery and starts its run': [
     ...TABLE, 'states:StartExecution',
     // Its on-failure destination: Lambda sends events that ran out of retries with the function's role.

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { ROUTES } from '../../shared/routes';
+import { ROUTES, WEBSOCKET_ROUTES } from '../../shared/routes';
 import { actionsOf, synthesize, type Synthesized } from '../helpers/cdk';
 
 let synth: Synthesized;
@@ -41,7 +41,8 @@ describe('the CDK stack', () => {
     for (const route of ROUTES) expect(descriptions.filter((d) => d === `${route.method} ${route.path}`), `${route.method} ${route.path}`).toHaveLength(1);
     // + authorizer and fallback, 6 runner tasks, the webhook processor, the schedule fire function, the live function of each stream route.
     const streams = ROUTES.filter((r) => r.transport === 'stream');
-    expect(functions).toHaveLength(ROUTES.length + 2 + 6 + 1 + 1 + streams.length);
+    // + the live status feed: one function per WebSocket route and the stream fan-out.
+    expect(functions).toHaveLength(ROUTES.length + 2 + 6 + 1 + 1 + streams.length + WEBSOCKET_ROUTES.length + 1);
     for (const fn of functions) {
       // API Gateway invokes a stream route's snapshot handler (it cannot stream); its function URL, the live one.
       const snapshot = streams.some((r) => fn.Properties.Description === `${r.method} ${r.path}`);

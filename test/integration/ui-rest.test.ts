@@ -120,6 +120,25 @@ describe('job context', () => {
   });
 });
 
+describe('sparse fieldsets of included types', () => {
+  it('keeps only the named fields of each included type, beside the primary one', async () => {
+    await createJob(admin, org, ws);
+    const res = await call('GET', `/api/v1/organization/${org}/workspace/${ws}?include=job,organization&fields[workspace]=name,job&fields[job]=status&fields[organization]=name`, { token: dev });
+    expect(res.status, res.text).toBe(200);
+    expect(Object.keys(res.body.data.attributes)).toEqual(['name']);
+    expect(Object.keys(res.body.data.relationships)).toEqual(['job']);
+    const jobs = res.body.included.filter((r: any) => r.type === 'job');
+    expect(jobs.length).toBeGreaterThan(0);
+    for (const j of jobs) expect(Object.keys(j.attributes)).toEqual(['status']);
+    expect(Object.keys(res.body.included.find((r: any) => r.type === 'organization').attributes)).toEqual(['name']);
+    const job = await call('GET', `/api/v1/organization/${org}/job/${jobs[0].id}?include=step,workspace&fields[job]=status,step&fields[workspace]=source`, { token: dev });
+    expect(job.status, job.text).toBe(200);
+    expect(Object.keys(job.body.data.attributes)).toEqual(['status']);
+    expect(Object.keys(job.body.data.relationships)).toEqual(['step']);
+    expect(Object.keys(job.body.included.find((r: any) => r.type === 'workspace').attributes)).toEqual(['source']);
+  });
+});
+
 describe('CORS on the local server (TERRAKUBE_CORS_ORIGINS)', () => {
   const UI = 'http://localhost:3000';
   let server: Awaited<ReturnType<typeof startHttpServer>>;

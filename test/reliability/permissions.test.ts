@@ -129,6 +129,11 @@ describe('permissions by role', () => {
       const role = allowed.find((r) => r !== 'admin' && r !== 'outsider') ?? allowed[0];
       if (!role) return;
       const res = await request(route, tokens[role]);
+      // The world's workspace has no state: a member is told so (an outsider is told the workspace does not exist).
+      if (route.path.endsWith('/state/terraform.tfstate')) {
+        expect(res.body.errors[0].detail, `${key} as ${role}`).toBe('the workspace has no state yet');
+        return;
+      }
       expect([200, 201, 202, 204, 302, 409], `${key} as ${role}: ${res.status} ${res.text.slice(0, 200)}`).toContain(res.status);
     });
   }

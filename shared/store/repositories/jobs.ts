@@ -8,7 +8,7 @@ import { Conflict, NotFound } from '../../domain/errors';
 import type { JobRecord } from '../../domain/records';
 import { indexes, keys, partitions } from '../keys';
 import { query, queryAll, read, ref, stripKeys, type Ref } from '../table';
-import { ConditionFailed, conditions, put, remove, update, type TxItem } from '../writes';
+import { ConditionFailed, conditions, put, remove, update, type JobStatusChange, type TxItem } from '../writes';
 
 export const jobRef = (org: string, id: number): Ref<JobRecord> => ref(keys.job(org, id));
 
@@ -21,8 +21,18 @@ const statusFields = (job: Pick<JobRecord, 'organizationId' | 'workspaceId'>, st
 
 /** A new job: its item with every index key, written only if the id is free. */
 export function planPutJob(job: JobRecord): TxItem {
-  return put({ ...keys.job(job.organizationId, job.id), ...indexes.job(job.organizationId, job.workspaceId, job.id, job.status), ...job }, conditions.absent);
+  return {
+    ...put({ ...keys.job(job.organizationId, job.id), ...indexes.job(job.organizationId, job.workspaceId, job.id, job.status), ...job }, conditions.absent),
+    jobStatus: statusChange(job, job.status),
+  };
 }
+
+const statusChange = (job: Pick<JobRecord, 'organizationId' | 'workspaceId' | 'id'>, status: JobStatus): JobStatusChange => ({
+  organizationId: job.organizationId,
+  workspaceId: job.workspaceId,
+  jobId: job.id,
+  status,
+});
 
 /**
  * Changes a job only if its status is still the one read (ConditionFailed otherwise: a cancel, or
@@ -30,17 +40,18 @@ export function planPutJob(job: JobRecord): TxItem {
  */
 export function planUpdateJobIfStatus(job: JobRecord, changes: Partial<JobRecord>, options: { remove?: (keyof JobRecord)[] } = {}): TxItem {
   const withIndexes = changes.status ? { ...changes, ...statusFields(job, changes.status) } : changes;
-  return update(
+  const write = update(
     keys.job(job.organizationId, job.id),
     withIndexes,
     { condition: { expression: '#s = :from', names: { '#s': 'status' }, values: { ':from': job.status } }, remove: options.remove },
     () => new ConditionFailed(0),
   );
+  return changes.status && changes.status !== job.status ? { ...write, jobStatus: statusChange(job, changes.status) } : write;
 }
 
 /** The executor started step `index` of a queued job: job and step become running (only if nothing moved meanwhile). */
 export function planStepStarted(job: JobRecord, index: number, stepId: string, now: string): TxItem {
-  return update(
+  const write = update(
     keys.job(job.organizationId, job.id),
     { ...statusFields(job, 'running'), updatedDate: now },
     {
@@ -55,6 +66,7 @@ export function planStepStarted(job: JobRecord, index: number, stepId: string, n
     },
     () => new ConditionFailed(0),
   );
+  return { ...write, jobStatus: statusChange(job, 'running') };
 }
 
 export function planUpdateComments(job: Pick<JobRecord, 'organizationId' | 'id'>, changes: Pick<JobRecord, 'comments' | 'updatedBy' | 'updatedDate'>): TxItem {

@@ -158,7 +158,10 @@ export class CloudAssembly {
       'AWS::SQS::Queue': { Ref: () => `http://sqs.${region}.localhost/${account}/${name}`, Arn: () => arn('sqs', name), QueueName: () => name, QueueUrl: () => `http://sqs.${region}.localhost/${account}/${name}` },
       'AWS::SNS::Topic': { Ref: () => arn('sns', name), TopicArn: () => arn('sns', name), TopicName: () => name },
       'AWS::Logs::LogGroup': { Ref: () => name, Arn: () => arn('logs', `log-group:${name}:*`) },
-      'AWS::ApiGatewayV2::Api': { Ref: () => 'localapi', ApiEndpoint: () => 'http://localapi.execute-api.localhost' },
+      // The HTTP API, and the live status feed's WebSocket API beside it (served by neither local gateway: its functions are tested in-process).
+      'AWS::ApiGatewayV2::Api': resource.properties.ProtocolType === 'WEBSOCKET'
+        ? { Ref: () => 'localws', ApiEndpoint: () => 'wss://localws.execute-api.localhost' }
+        : { Ref: () => 'localapi', ApiEndpoint: () => 'http://localapi.execute-api.localhost' },
       'AWS::ApiGatewayV2::Authorizer': { Ref: () => resource.logicalId },
       'AWS::ApiGatewayV2::Integration': { Ref: () => resource.logicalId },
       'AWS::Events::Rule': { Ref: () => name, Arn: () => arn('events', `rule/${name}`) },

@@ -25,10 +25,12 @@ export interface ApiRoute {
 export type Invoke = (functionArn: string, event: unknown, sourceArn: string) => Promise<{ result?: unknown; error?: { errorType: string; errorMessage: string } }>;
 
 export function apiRoutes(assembly: CloudAssembly): ApiRoute[] {
-  const api = assembly.resources('AWS::ApiGatewayV2::Api');
+  const api = assembly.resources('AWS::ApiGatewayV2::Api').filter((a) => a.properties.ProtocolType === 'HTTP');
   if (api.length !== 1) throw new Error(`expected one HTTP API, found ${api.length}`);
   const apiId = assembly.physicalOf(api[0] as Resource);
-  return assembly.resources('AWS::ApiGatewayV2::Route').map((route) => {
+  const websocketApis = new Set(assembly.resources('AWS::ApiGatewayV2::Api').filter((a) => a.properties.ProtocolType === 'WEBSOCKET').map((a) => assembly.physicalOf(a)));
+  const routes = assembly.resources('AWS::ApiGatewayV2::Route').filter((r) => !websocketApis.has(String((assembly.resolve(r.properties, r.stack) as Json).ApiId)));
+  return routes.map((route) => {
     const p = assembly.resolve(route.properties, route.stack) as Json;
     if (p.ApiId !== apiId) throw new Error(`route ${p.RouteKey} belongs to API ${p.ApiId}, not to ${apiId}`);
     const integrationId = String(p.Target ?? '').replace(/^integrations\//, '');

@@ -1,0 +1,4 @@
+import { apiHandler } from '../../shared/http/api-handler';
+import { jobContextStream } from '../../shared/resources/job-context';
+
+export const handler = apiHandler(jobContextStream);

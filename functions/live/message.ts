@@ -1,0 +1,3 @@
+import { liveHandler } from '../../shared/subscriptions/handlers';
+
+export const handler = liveHandler('message');
