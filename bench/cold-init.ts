@@ -122,7 +122,8 @@ interface Sample {
  */
 const PLACEHOLDERS = ['arn:aws:lambda:us-east-1:000000000000:function:bench', '900'];
 function functionEnvironment(): Record<string, string> {
-  const env: Record<string, string> = { AWS_REGION: 'us-east-1' };
+  // What the Lambda runtime itself sets: the function loads its Tracer (X-Ray) only inside Lambda.
+  const env: Record<string, string> = { AWS_REGION: 'us-east-1', AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', AWS_LAMBDA_FUNCTION_NAME: 'cold-init-probe' };
   for (const schema of Object.values(ROLES)) {
     for (const [name, entry] of Object.entries(schema.entries)) {
       if (name in env || v.safeParse(entry, undefined).success) continue; // set already, or optional

@@ -211,6 +211,12 @@ export function resetEnvironment(): void {
   cache.clear();
 }
 
+/**
+ * Whether this process is a Lambda function (the runtime names it): decides at module load, before any
+ * role boots, whether the X-Ray tracer is loaded at all (shared/observability/powertools.ts).
+ */
+export const insideLambda = (): boolean => process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
+
 /** Logging settings, read live: a test may raise the level for a while. */
 export function logSettings(): { level: string | undefined } {
   return { level: process.env.LOG_LEVEL ?? process.env.AWS_LAMBDA_LOG_LEVEL };

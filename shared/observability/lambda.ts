@@ -7,10 +7,9 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
 import { publishMetrics } from './metrics';
-import { powertoolsLogger, tracer } from './powertools';
+import { powertoolsLogger, tracingMiddleware } from './powertools';
 
 /** Publishes the invocation's metrics after it ended, whether it succeeded or threw. */
 function metricsPublisher(): middy.MiddlewareObj {
@@ -19,7 +18,7 @@ function metricsPublisher(): middy.MiddlewareObj {
 
 /** The middlewares of every function, in order (middy runs `after` hooks in reverse). */
 export function observability(): middy.MiddlewareObj[] {
-  return [captureLambdaHandler(tracer, { captureResponse: false }), injectLambdaContext(powertoolsLogger), metricsPublisher()];
+  return [...tracingMiddleware(), injectLambdaContext(powertoolsLogger), metricsPublisher()];
 }
 
 /**
