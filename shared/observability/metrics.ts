@@ -10,6 +10,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { JobRecord } from '../domain/records';
 import { METRIC, VIA_DIMENSION } from './names';
 import { metrics } from './powertools';
+import { insideLambda } from '../env';
 
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
@@ -21,7 +22,7 @@ interface Point {
 }
 
 const pending: Point[] = [];
-const enabled = () => Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
+const enabled = insideLambda;
 
 function record(name: string, via: string, value = 1, unit: Unit = MetricUnit.Count): void {
   if (enabled()) pending.push({ name, unit, value, via });
