@@ -56,6 +56,8 @@ export async function workspaceById<R extends Refs>(principal: Principal, tfeId:
 
 /** A workspace by its id, for a member of its organization. */
 export async function workspaceOf<R extends Refs>(principal: Principal, id: string, refs: (ws: string) => R = () => ({}) as R, shownAs = id): Promise<WorkspaceScope<R>> {
+  // An id no workspace can have is simply not found (no read: it could not even be a key).
+  if (!possibleName(id)) throw workspaceNotFound(shownAs.slice(0, 256));
   const { workspace, ...rest } = (await readTogether({ ...refs(id), workspace: workspaceRef(id) })) as { workspace?: WorkspaceRecord } & Record<string, unknown>;
   // A soft-deleted workspace is gone on every path, as in the Jobs API (its item stays for its jobs' record).
   if (!workspace || workspace.deleted) throw workspaceNotFound(shownAs);
