@@ -140,7 +140,7 @@ describe('TFE API', () => {
     expect((await tfe('POST', `workspaces/${id}/actions/lock`, admin, { data: { type: '', attributes: {} } })).status).toBe(404);
   });
   it('the current state file of a workspace id that cannot exist is 404, not a failed read (found by the hostile-input property test)', async () => {
-    const res = await call('GET', `/tfstate/v1/organization/${org}/workspace/${'x'.repeat(2000)}/state/terraform.tfstate`, { token: admin });
+    const res = await call('GET', `/tfstate/v1/organization/${org}/workspace/${'x'.repeat(3000)}/state/terraform.tfstate`, { token: admin });
     expect(res.status, res.text).toBe(404);
   });
 });
