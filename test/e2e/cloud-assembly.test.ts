@@ -20,8 +20,7 @@ import { METRIC } from '../../shared/observability/names';
 import { ROUTES } from '../../shared/routes';
 import { cdkSynth, LocalDeployment } from '../helpers/assembly/deployment';
 import { TF_CONFIG, gitRepo } from '../helpers/engine';
-import { checkAnswer } from '../helpers/jsonapi-conformance';
-import { checkOpenApi } from '../helpers/openapi-conformance';
+import { checkedHttp } from '../helpers/checked-http';
 import { readEventStream } from '../helpers/sse';
 
 type Json = Record<string, any>;
@@ -36,17 +35,7 @@ let ops = '';
 let approver = '';
 let org = '';
 
-async function http(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${deployment.api.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/vnd.api+json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  checkAnswer(method, path, res.headers.get('content-type'), text);
-  checkOpenApi(method, path, res.status, res.headers.get('content-type'), text);
-  return { status: res.status, text, body: /json/.test(res.headers.get('content-type') ?? '') && text ? JSON.parse(text) : undefined };
-}
+const http = checkedHttp(() => deployment.api.url);
 const create = async (path: string, type: string, attributes: Json, token = ops, relationships?: Json) => {
   const res = await http('POST', `/api/v1/organization/${org}/${path}`, token, { data: { type, attributes, ...(relationships ? { relationships } : {}) } });
   expect(res.status, res.text).toBe(201);

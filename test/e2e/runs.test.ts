@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuePersonalAccessToken } from '../../shared/auth/tokens';
 import { TF_CONFIG, gitRepo } from '../helpers/engine';
-import { checkAnswer } from '../helpers/jsonapi-conformance';
-import { checkOpenApi } from '../helpers/openapi-conformance';
+import { checkedHttp } from '../helpers/checked-http';
 import { startServer, type RunningServer } from '../helpers/server';
 
 const SECRET = 'e2e-runs-secret-e2e-runs-secret-e2e-runs-secret';
@@ -24,17 +23,7 @@ const repo = gitRepo({ 'main.tf': TF_CONFIG });
 
 const boot = () => startServer({ TERRAKUBE_DATA_DIR: dataDir, TERRAKUBE_PAT_SECRET: SECRET, LOG_LEVEL: 'warn' });
 
-async function http(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/vnd.api+json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  checkAnswer(method, path, res.headers.get('content-type'), text);
-  checkOpenApi(method, path, res.status, res.headers.get('content-type'), text);
-  return { status: res.status, text, body: /json/.test(res.headers.get('content-type') ?? '') && text ? JSON.parse(text) : undefined };
-}
+const http = checkedHttp(() => server.url);
 const create = async (path: string, type: string, attributes: Record<string, unknown>, token = ops, relationships?: unknown) => {
   const res = await http('POST', `/api/v1/organization/${org}/${path}`, token, { data: { type, attributes, ...(relationships ? { relationships } : {}) } });
   expect(res.status, res.text).toBe(201);

@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuePersonalAccessToken } from '../../shared/auth/tokens';
 import { TF_CONFIG, gitRepo } from '../helpers/engine';
-import { checkAnswer } from '../helpers/jsonapi-conformance';
+import { checkedHttp } from '../helpers/checked-http';
 import { checkOpenApi } from '../helpers/openapi-conformance';
 import { startServer, type RunningServer } from '../helpers/server';
 
@@ -33,17 +33,7 @@ const WORKSPACE_FEED = 'subscription OnJobStatusChanged($workspaceId: ID!) { job
 const ORG_FEED =
   'subscription OnOrganizationJobStatusChanged($organizationId: ID!) { organizationJobStatusChanged(organizationId: $organizationId) { jobId workspaceId status } }';
 
-async function http(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/vnd.api+json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  checkAnswer(method, path, res.headers.get('content-type'), text);
-  checkOpenApi(method, path, res.status, res.headers.get('content-type'), text);
-  return { status: res.status, text, body: text ? JSON.parse(text) : undefined };
-}
+const http = checkedHttp(() => server.url);
 const create = async (path: string, type: string, attributes: Record<string, unknown>, token = admin, relationships?: unknown) => {
   const res = await http('POST', `/api/v1/organization/${org}/${path}`, token, { data: { type, attributes, ...(relationships ? { relationships } : {}) } });
   expect(res.status, res.text).toBe(201);
