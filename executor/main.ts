@@ -26,7 +26,7 @@ import { dirname } from 'node:path';
 import { urlArtifacts } from './artifacts';
 import { toExported, type ExecutorContext, type ExecutorResult } from '../shared/runs/executor-contract';
 import { maskSecrets, urlLogSink } from './log-sink';
-import { runStep } from './run-step';
+import { startStep } from './run-step';
 import { watchStopRequest } from './stop-request';
 import type { WorkerReply, WorkerRequest } from './worker-protocol';
 
@@ -64,8 +64,14 @@ function writeResult(result: ExecutorResult, env: NodeJS.ProcessEnv): void {
   }
 }
 
+interface StepRunning {
+  result: ExecutorResult;
+  /** Settles once what follows the result (the structured view, clean-up) is done. */
+  settled: Promise<void>;
+}
+
 /** Runs the step `env` describes; throws only when the executor itself fails. */
-async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: () => void): Promise<ExecutorResult> {
+async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: () => void): Promise<StepRunning> {
   knownSecrets = [];
   const contextRef = env.TK_CONTEXT;
   if (!contextRef) throw new Error('TK_CONTEXT is not set');
@@ -73,7 +79,9 @@ async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: ()
 
   const text = await artifacts.readText(contextRef);
   if (text === undefined) throw new Error('the step context does not exist');
-  if (env.TK_CONTEXT_DISPOSE) await artifacts.remove(env.TK_CONTEXT_DISPOSE);
+  // Deleted while the step goes on (awaited before its result): the context holds secrets, but is read already.
+  const disposed = env.TK_CONTEXT_DISPOSE ? artifacts.remove(env.TK_CONTEXT_DISPOSE) : Promise.resolve();
+  disposed.catch(() => undefined);
   const ctx = readContext(text);
 
   const logInterval = Number(env.TK_LOG_INTERVAL_MS);
@@ -81,10 +89,11 @@ async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: ()
   // A cancel in AWS: the step is stopped as on SIGINT once its stop request appears.
   const pollMs = Number(env.TK_STOP_POLL_MS);
   const stopWatch = ctx.stop ? watchStopRequest(artifacts, ctx.stop, stop, Number.isFinite(pollMs) && pollMs > 0 ? pollMs : 3000) : undefined;
-  await stopWatch?.check();
+  // The first look runs beside the step's start: a stop request found stops it as on SIGINT.
+  const firstLook = stopWatch?.check();
 
   const graceMs = Number(env.TK_KILL_GRACE_MS);
-  const result = await runStep(ctx, {
+  const step = startStep(ctx, {
     log,
     artifacts,
     signal,
@@ -93,14 +102,17 @@ async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: ()
     environment: env,
     killGraceMs: Number.isFinite(graceMs) && graceMs >= 0 && env.TK_KILL_GRACE_MS ? graceMs : 10_000,
   });
+  const result = await step.result;
   stopWatch?.dispose();
+  await firstLook;
   try {
     await log.close();
   } catch (error) {
     // The result still stands; only (part of) the log is lost.
     process.stderr.write(`saving the step log failed: ${maskSecrets(String(error), knownSecrets)}\n`);
   }
-  return result;
+  await disposed;
+  return { result, settled: step.settled };
 }
 
 const describe = (error: unknown) => maskSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error), knownSecrets);
@@ -109,7 +121,9 @@ const describe = (error: unknown) => maskSecrets(error instanceof Error ? (error
 async function once(): Promise<void> {
   const abort = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => abort.abort());
-  writeResult(await executeStep(process.env, abort.signal, () => abort.abort()), process.env);
+  const { result, settled } = await executeStep(process.env, abort.signal, () => abort.abort());
+  writeResult(result, process.env);
+  await settled;
 }
 
 /** A warm worker: steps arrive over IPC, one at a time. */
@@ -132,15 +146,19 @@ function worker(): void {
     if (current || leaving) return void send({ type: 'failed', message: 'the executor process was not free to take the step' });
     const abort = new AbortController();
     current = abort;
-    const done = async (reply: WorkerReply, code?: number) => {
-      // Decided before the reply leaves: the next step may arrive as soon as it does.
+    const done = async (reply: WorkerReply, code?: number, settled: Promise<void> = Promise.resolve()) => {
       if (code !== undefined || abort.signal.aborted) leaving = true;
-      current = undefined;
       await send(reply);
+      // The pool sends the next step only after 'free': what follows the result runs first.
+      await settled.catch((error: unknown) => process.stderr.write(`after the step: ${describe(error)}\n`));
+      // Decided before 'free' leaves: the next step may arrive as soon as it does.
+      if (abort.signal.aborted) leaving = true;
+      current = undefined;
       if (leaving) process.exit(code ?? 0); // a stopped step's process is not reused
+      await send({ type: 'free' });
     };
     executeStep({ ...process.env, ...message.env }, abort.signal, () => abort.abort()).then(
-      (result) => done({ type: 'result', result }),
+      ({ result, settled }) => done({ type: 'result', result }, undefined, settled),
       (error: unknown) => {
         process.stderr.write(`executor failed: ${describe(error)}\n`);
         return done({ type: 'failed', message: `executor failed: ${describe(error).split('\n')[0]}` }, 1);

@@ -27,6 +27,7 @@ import { openJobWorkDir, type JobWorkDir } from './work-dir';
 import { headOfFreshClone } from './git-head';
 import { cachedVersionOutput } from './version-cache';
 import { outputs, planChanges, type StepView } from './structured-view';
+import { cachedShowJson } from './show-cache';
 
 export interface StepIO {
   log: LogSink;
@@ -135,6 +136,11 @@ class ChildProcesses {
     this.graceTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), this.killGraceMs);
   }
 
+  /** The step's own time is over (its result is out): no timeout fires any more. */
+  stopTimers(): void {
+    clearTimeout(this.timeoutTimer);
+  }
+
   dispose(): void {
     clearTimeout(this.timeoutTimer);
     clearTimeout(this.graceTimer);
@@ -180,6 +186,12 @@ class StepRun {
   private commitId?: string;
   private resources?: ResourceCounts;
   private stateWritten?: StateWritten;
+  /** The outputs of the state the step left (read when saving it), for the structured view. */
+  private stateOutputs?: unknown;
+  /** The structured view to record once the result is out (recordView). */
+  private view?: { folder: string; planFile: string | undefined; phase: 'plan' | 'apply' };
+  /** A user script ran: the next step prepares the directory again, so the view cannot wait for later. */
+  private scriptsRan = false;
 
   constructor(private readonly ctx: ExecutorContext, private readonly io: StepIO) {
     this.log = maskingSink(io.log, ctx.secrets);
@@ -188,7 +200,27 @@ class StepRun {
     this.bin = ctx.iacType === 'tofu' ? 'tofu' : 'terraform';
   }
 
-  async run(): Promise<ExecutorResult> {
+  /**
+   * Runs the step; `result` settles as soon as the step's outcome is known, `settled` once what
+   * follows it (the structured view, cleaning up the step's directory) is done too.
+   */
+  start(): { result: Promise<ExecutorResult>; settled: Promise<void> } {
+    const result = this.run();
+    const settled = result.then(() => this.afterResult());
+    return { result, settled };
+  }
+
+  /** The structured view off the job's path (its terraform process costs ~50 ms), then the directory. */
+  private async afterResult(): Promise<void> {
+    try {
+      if (this.view) await this.recordView(this.view, (text) => process.stderr.write(text));
+    } finally {
+      this.children.dispose();
+      await this.dir?.release(this.io.jobDir === undefined);
+    }
+  }
+
+  private async run(): Promise<ExecutorResult> {
     const ctx = this.ctx;
     let result: ExecutorResult;
     try {
@@ -206,10 +238,13 @@ class StepRun {
       result = ctx.stepType === 'customScripts' ? await this.scripts(folder) : await this.terraform(folder);
     } catch (error) {
       result = this.failure(error);
-    } finally {
-      this.children.dispose();
-      await this.dir?.release(this.io.jobDir === undefined);
     }
+    // Recorded now when the directory it reads may not outlive the result (a script ran: the next step prepares it again).
+    if (this.view && this.scriptsRan) {
+      await this.recordView(this.view, (text) => this.write(text));
+      this.view = undefined;
+    }
+    this.children.stopTimers();
     result.phases = this.phases;
     if (this.commitId) result.commitId = this.commitId;
     if (this.resources) result.resources = this.resources;
@@ -365,6 +400,7 @@ class StepRun {
     if (commands.length === 0) return;
     // A script may change the checkout or .terraform: the next step of the job prepares its own.
     await this.dir?.invalidate();
+    this.scriptsRan = true;
     await this.timed('scripts', async () => {
       for (const [index, command] of commands.entries()) {
         const name = `${when}-${index + 1}.sh`;
@@ -414,25 +450,23 @@ class StepRun {
     if (tfvars) await writeFile(tfvarsFile, tfvars);
     else await rm(tfvarsFile, { force: true });
     const backendRef = ctx.backend;
-    const scratch = join(this.workDir!, 'state');
-    await mkdir(scratch, { mode: 0o700 });
-    if (ctx.stateIn) {
-      const seeded = await seedState(this.io.artifacts, ctx.stateIn, backendRef, scratch);
-      if (seeded) this.write(`The workspace's state was changed outside a run (${seeded}); starting from its current state version.\n`);
-    }
-    const proxy = await startStateProxy(this.io.artifacts, ctx.backend);
+    const seeded = await seedState(this.io.artifacts, ctx.stateIn, backendRef);
+    if (seeded.reason) this.write(`The workspace's state was changed outside a run (${seeded.reason}); starting from its current state version.\n`);
+    const proxy = await startStateProxy(this.io.artifacts, ctx.backend, seeded.backend);
     this.env = { ...this.env, ...proxy.env };
     try {
       return await this.terraformCommands(folder, tf, () => summary, cache, versionText);
     } finally {
       await proxy.close();
       if (ctx.stateOut) {
-        this.stateWritten = await this.timed('state', () =>
-          saveState(this.io.artifacts, backendRef, ctx.stateIn?.md5, ctx.stateOut!, scratch).catch((error: Error) => {
+        const saved = await this.timed('state', () =>
+          saveState(this.io.artifacts, proxy.current(), ctx.stateIn?.md5, ctx.stateOut!).catch((error: Error) => {
             this.write(`Saving the new state version failed: ${error.message}\n`);
             return undefined;
           }),
         );
+        this.stateWritten = saved?.written;
+        this.stateOutputs = saved?.outputs;
       }
     }
   }
@@ -470,13 +504,13 @@ class StepRun {
           tf(['plan', ...common, '-detailed-exitcode', `-out=${planFile}`, ...destroy, ...refresh, ...targets, ...(destroy.length ? [] : replaces)], true),
         );
         result = { status: 'completed', exitCode: code, planChanges: code === 2, message: code === 2 ? 'plan found changes' : 'plan found no changes' };
-        await this.recordView(folder, planFile, 'plan');
+        this.view = { folder, planFile, phase: 'plan' };
       } else if (ctx.stepType === 'terraformApply') {
         const havePlan = ctx.planIn ? await this.io.artifacts.download(ctx.planIn, planFile) : false;
         if (ctx.planIn && !havePlan) this.write('The saved plan was not found; applying without it.\n');
         await this.timed('apply', () => tf(havePlan ? ['apply', ...common, planFile] : ['apply', ...common, '-auto-approve', ...refresh, ...targets, ...replaces], true));
         result = { status: 'completed', exitCode: 0, message: 'apply complete' };
-        await this.recordView(folder, havePlan ? planFile : undefined, 'apply');
+        this.view = { folder, planFile: havePlan ? planFile : undefined, phase: 'apply' };
       } else {
         await this.timed('destroy', () => tf(['destroy', ...common, '-auto-approve', ...(ctx.refresh ? [] : ['-refresh=false']), ...targets], true));
         result = { status: 'completed', exitCode: 0, message: 'destroy complete' };
@@ -495,10 +529,16 @@ class StepRun {
     return result;
   }
 
-  /** The step's structured view for the UI (executor/structured-view.ts); failing to record it costs only the view. */
-  private async recordView(folder: string, planFile: string | undefined, phase: 'plan' | 'apply'): Promise<void> {
+  /**
+   * The step's structured view for the UI (executor/structured-view.ts), recorded after its result:
+   * the changes of the saved plan (`show -json`, run once per plan: the apply of the same plan reuses
+   * it from the job's directory) and, after an apply, the outputs of the state it saved. Failing to
+   * record it costs only the view (`note` says why).
+   */
+  private async recordView(view: NonNullable<StepRun['view']>, note: (text: string) => void): Promise<void> {
     const ref = this.ctx.viewOut;
     if (!ref) return;
+    const { folder, planFile, phase } = view;
     const capture = async (args: string[]) => {
       let out = '';
       const code = await this.children.run(this.bin, args, { cwd: folder, env: this.env, stdout: (t) => (out += t), stderr: () => undefined });
@@ -506,19 +546,33 @@ class StepRun {
       return out;
     };
     try {
-      const view: StepView = {};
-      if (planFile) view[phase] = planChanges(await capture(['show', '-json', planFile]), this.ctx.secrets, phase === 'plan' ? 'planned' : 'applied');
-      if (phase === 'apply') view.outputs = outputs(await capture(['output', '-json']), this.ctx.secrets);
+      const recorded: StepView = {};
+      const cacheDir = this.io.jobDir ? join(this.dir!.root, 'views') : undefined;
+      if (planFile) {
+        const show = await cachedShowJson(planFile, cacheDir, () => capture(['show', '-json', planFile]));
+        recorded[phase] = planChanges(show, this.ctx.secrets, phase === 'plan' ? 'planned' : 'applied');
+      }
+      if (phase === 'apply') {
+        const stateOutputs = this.stateOutputs === undefined ? await capture(['output', '-json']) : JSON.stringify(this.stateOutputs);
+        recorded.outputs = outputs(stateOutputs, this.ctx.secrets);
+      }
       const file = join(this.workDir!, 'view.json');
-      await writeFile(file, JSON.stringify(view), { mode: 0o600 });
+      await writeFile(file, JSON.stringify(recorded), { mode: 0o600 });
       await this.io.artifacts.upload(file, ref);
     } catch (error) {
-      if (error instanceof StepStopped) throw error;
-      this.write(`Recording the structured view failed: ${(error as Error).message}\n`);
+      note(`Recording the structured view failed: ${maskSecrets((error as Error).message, this.ctx.secrets)}\n`);
     }
   }
 }
 
+/** Starts a step: its result, and when everything after it (the structured view, clean-up) is done. */
+export function startStep(ctx: ExecutorContext, io: StepIO): { result: Promise<ExecutorResult>; settled: Promise<void> } {
+  return new StepRun(ctx, io).start();
+}
+
+/** Runs a step to its very end (the view recorded, the directory cleaned) and answers its result. */
 export async function runStep(ctx: ExecutorContext, io: StepIO): Promise<ExecutorResult> {
-  return new StepRun(ctx, io).run();
+  const { result, settled } = startStep(ctx, io);
+  await settled;
+  return result;
 }

@@ -8,6 +8,10 @@
  * within the step; the proxy keeps it (terraform's LOCK/UNLOCK) and refuses a write under another
  * lock. Its address carries a random path, and reaches terraform through the http backend's
  * environment variables (TF_HTTP_*), so the override file stays the same from step to step.
+ *
+ * The proxy holds the state as the step started with it (read once, by seedState) and every write
+ * since: nothing else writes the workspace's backend state while its one job runs, so terraform's
+ * reads and the save after the step need no request of their own.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -18,6 +22,8 @@ import type { Artifacts } from './artifacts';
 export interface StateProxy {
   /** The http backend's settings for terraform's environment. */
   env: Record<string, string>;
+  /** The state as terraform last left it (empty: none). */
+  current(): Buffer;
   close(): Promise<void>;
 }
 
@@ -36,7 +42,8 @@ const lockId = (text: Buffer) => {
   }
 };
 
-export async function startStateProxy(artifacts: Pick<Artifacts, 'read' | 'write'>, state: ObjectGrant): Promise<StateProxy> {
+export async function startStateProxy(artifacts: Pick<Artifacts, 'write'>, state: ObjectGrant, initial: Buffer): Promise<StateProxy> {
+  let held = initial;
   const root = `/${randomUUID()}`;
   let lock: { id: string; info: Buffer } | undefined;
   const answer = (res: ServerResponse, status: number, text = '', type = 'text/plain') => res.writeHead(status, { 'content-type': type }).end(text);
@@ -46,13 +53,14 @@ export async function startStateProxy(artifacts: Pick<Artifacts, 'read' | 'write
     const method = req.method ?? 'GET';
     if (url.pathname === `${root}/state`) {
       if (method === 'GET') {
-        const bytes = await artifacts.read(state.get);
-        return bytes && bytes.length > 0 ? answer(res, 200, bytes.toString('utf8'), 'application/json') : answer(res, 404);
+        return held.length > 0 ? answer(res, 200, held.toString('utf8'), 'application/json') : answer(res, 404);
       }
       if (method === 'POST' || method === 'PUT') {
         const given = url.searchParams.get('ID');
         if (lock && given !== lock.id) return answer(res, 409, lock.info.toString('utf8'), 'application/json');
-        await artifacts.write(state.put, await body(req), 'application/json');
+        const written = await body(req);
+        await artifacts.write(state.put, written, 'application/json');
+        held = written;
         return answer(res, 200);
       }
       return answer(res, 405);
@@ -96,6 +104,7 @@ export async function startStateProxy(artifacts: Pick<Artifacts, 'read' | 'write
       TF_HTTP_LOCK_ADDRESS: `${base}/lock`,
       TF_HTTP_UNLOCK_ADDRESS: `${base}/lock`,
     },
+    current: () => held,
     close: () => new Promise<void>((done) => {
       server.closeAllConnections();
       server.close(() => done());

@@ -4,10 +4,8 @@
  * resource counts of terraform's summary line.
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ResourceCounts } from '../shared/domain/records';
-import type { ArtifactRef, ExecutorContext, ObjectGrant, StateWritten } from '../shared/runs/executor-contract';
+import type { ExecutorContext, ObjectGrant, StateWritten } from '../shared/runs/executor-contract';
 import type { Artifacts } from './artifacts';
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -40,10 +38,8 @@ interface StateFile {
   outputs: unknown;
 }
 
-async function readState(artifacts: Artifacts, ref: ArtifactRef, into: string): Promise<StateFile | undefined> {
-  if (!(await artifacts.download(ref, into))) return undefined;
-  const bytes = await readFile(into);
-  if (bytes.length === 0) return undefined;
+function parseState(bytes: Buffer | undefined): StateFile | undefined {
+  if (!bytes || bytes.length === 0) return undefined;
   let parsed: { serial?: unknown; lineage?: unknown; terraform_version?: unknown; outputs?: unknown };
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
@@ -60,40 +56,56 @@ async function readState(artifacts: Artifacts, ref: ArtifactRef, into: string): 
   };
 }
 
+export interface Seeded {
+  /** Why the backend's state was replaced by the current state version (undefined: it was not). */
+  reason?: string;
+  /** The backend's state as the step starts (empty when it has none): terraform reads it from the proxy without another request. */
+  backend: Buffer;
+}
+
 /**
  * Brings the current state version into the backend when the backend's state is missing, of another
  * lineage or older (a state the CLI pushed, or applied locally). A newer backend state of the same
  * lineage stays: it is what a cancelled apply left, which this step then saves as a version.
- * Answers why it replaced the backend's state, or undefined when it did not.
  */
-export async function seedState(artifacts: Artifacts, stateIn: NonNullable<ExecutorContext['stateIn']>, backend: ObjectGrant, scratch: string): Promise<string | undefined> {
-  const current = await readState(artifacts, backend.get, join(scratch, 'backend.tfstate'));
-  if (current?.md5 === stateIn.md5) return undefined;
-  const wanted = await readState(artifacts, stateIn.ref, join(scratch, 'current.tfstate'));
-  if (!wanted) return undefined;
+export async function seedState(artifacts: Artifacts, stateIn: ExecutorContext['stateIn'], backend: ObjectGrant): Promise<Seeded> {
+  const held = (await artifacts.read(backend.get)) ?? Buffer.alloc(0);
+  const current = parseState(held);
+  if (!stateIn || current?.md5 === stateIn.md5) return { backend: held };
+  const wanted = parseState(await artifacts.read(stateIn.ref));
+  if (!wanted) return { backend: held };
   let reason: string | undefined;
   if (!current) reason = 'no state in the backend';
   else if (current.lineage !== wanted.lineage) reason = `lineage ${current.lineage} replaced by ${wanted.lineage}`;
   else if (current.serial < wanted.serial) reason = `serial ${current.serial} superseded by ${wanted.serial}`;
-  if (!reason) return undefined;
-  await artifacts.upload(join(scratch, 'current.tfstate'), backend.put);
-  return reason;
+  if (!reason) return { backend: held };
+  await artifacts.write(backend.put, wanted.bytes, 'application/json');
+  return { reason, backend: wanted.bytes };
 }
 
-/** Saves the backend's state and its outputs as the next state version when it differs from the one the step started from. */
+export interface Saved {
+  /** The new state version, when the step changed the state. */
+  written?: StateWritten;
+  /** The outputs of the state the step left (as `terraform output -json` lists them). */
+  outputs: unknown;
+}
+
+/**
+ * Saves the state the step left in the backend (`after`, as the state proxy last stored it) and its
+ * outputs as the next state version when it differs from the one the step started from.
+ */
 export async function saveState(
   artifacts: Artifacts,
-  backend: ObjectGrant,
+  after: Buffer,
   startedFrom: string | undefined,
   stateOut: NonNullable<ExecutorContext['stateOut']>,
-  scratch: string,
-): Promise<StateWritten | undefined> {
-  const file = join(scratch, 'after.tfstate');
-  const state = await readState(artifacts, backend.get, file);
-  if (!state || state.md5 === startedFrom) return undefined;
-  const outputs = join(scratch, 'outputs.json');
-  await writeFile(outputs, JSON.stringify(state.outputs), { mode: 0o600 });
-  await artifacts.upload(outputs, stateOut.outputs);
-  await artifacts.upload(file, stateOut.state);
-  return { serial: state.serial, lineage: state.lineage, md5: state.md5, size: state.bytes.length, terraformVersion: state.terraformVersion };
+): Promise<Saved> {
+  const state = parseState(after);
+  if (!state) return { outputs: {} };
+  if (state.md5 === startedFrom) return { outputs: state.outputs };
+  await Promise.all([artifacts.write(stateOut.outputs, JSON.stringify(state.outputs), 'application/json'), artifacts.write(stateOut.state, state.bytes, 'application/json')]);
+  return {
+    written: { serial: state.serial, lineage: state.lineage, md5: state.md5, size: state.bytes.length, terraformVersion: state.terraformVersion },
+    outputs: state.outputs,
+  };
 }

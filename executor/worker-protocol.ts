@@ -11,5 +11,7 @@ export type WorkerReply =
   /** Booted and waiting for a step. */
   | { type: 'ready' }
   | { type: 'result'; result: ExecutorResult }
+  /** Done with everything after the result (the structured view): ready for the next step. */
+  | { type: 'free' }
   /** The executor itself failed (no result); the process exits after this. */
   | { type: 'failed'; message: string };

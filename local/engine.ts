@@ -50,6 +50,8 @@ interface Execution {
   stopped: boolean;
   /** Steps the executor ran, with when each was handed over and answered (for `npm run bench`). */
   steps: StepReport[];
+  /** Each step's executor done with it altogether (its structured view is recorded after its result). */
+  settling: Promise<void>[];
 }
 
 export interface StepReport {
@@ -87,6 +89,8 @@ export class LocalEngine implements RunControl {
   /** Executor steps of finished executions, for `npm run bench` (its per-phase split). */
   readonly finishedSteps = new Map<string, StepReport[]>();
   private shuttingDown = false;
+  /** Executors still busy with a step whose result is out (recording its view). */
+  private readonly afterSteps = new Set<Promise<void>>();
 
   private constructor(
     private readonly machine: StateMachine,
@@ -129,7 +133,7 @@ export class LocalEngine implements RunControl {
   async start(run: RunRef): Promise<void> {
     const name = executionName(run);
     if (this.executions.has(name)) return;
-    const execution: Execution = { name, run, abort: () => undefined, done: Promise.resolve(), events: [], stopped: false, steps: [] };
+    const execution: Execution = { name, run, abort: () => undefined, done: Promise.resolve(), events: [], stopped: false, steps: [], settling: [] };
     const handle = this.machine.run({ organizationId: run.organizationId, jobId: run.jobId }, {
       noThrowOnAbort: true,
       // The placeholder lets `$$.Task.Token` resolve; AwaitApproval replaces it with a real token.
@@ -166,10 +170,11 @@ export class LocalEngine implements RunControl {
         remember(this.finishedSteps, name, execution.steps);
         this.executions.delete(name);
         // The run is over (a shutdown leaves it to be resumed: its directory stays for the next start).
-        // Removed once a step still stopping (after an abort) has let go of it.
+        // Removed once every step has let go of it (one still stopping after an abort, a view being recorded).
         if (!this.shuttingDown) {
-          const stepping = execution.executor?.result.catch(() => undefined) ?? Promise.resolve();
-          void stepping.then(() => rm(this.jobDir(name), { recursive: true, force: true })).catch(() => undefined);
+          void Promise.all(execution.settling)
+            .then(() => rm(this.jobDir(name), { recursive: true, force: true }))
+            .catch(() => undefined);
         }
         for (const [token, waiter] of this.waiters) if (waiter.execution === name) this.waiters.delete(token);
       });
@@ -202,10 +207,13 @@ export class LocalEngine implements RunControl {
     return 'ok';
   }
 
-  /** Waits for every run to finish (tests and bench), then reports the ones still going. */
+  /** Waits for every run to finish and every executor to be done with its steps (tests and bench), or the timeout. */
   async idle(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.executions.size > 0 && Date.now() < deadline) await Promise.race([...this.executions.values()].map((e) => e.done));
+    const timeout = new Promise<void>((done) => setTimeout(done, timeoutMs).unref());
+    while ((this.executions.size > 0 || this.afterSteps.size > 0) && Date.now() < deadline) {
+      await Promise.race([...[...this.executions.values()].map((e) => e.done), ...this.afterSteps, timeout]);
+    }
   }
 
   /** Stops everything without touching job state: reconciliation at the next start takes over. */
@@ -253,6 +261,10 @@ export class LocalEngine implements RunControl {
     const stepEnv = { TK_LOG_INTERVAL_MS: '1000', ...env };
     const executor = this.pool.start(this.options.executorReuse === false ? stepEnv : { ...stepEnv, TK_JOB_DIR: this.jobDir(execution.name) });
     execution.executor = executor;
+    const settled = executor.settled.catch(() => undefined);
+    execution.settling.push(settled);
+    this.afterSteps.add(settled);
+    void settled.then(() => this.afterSteps.delete(settled));
     // CodeBuild's IN_PROGRESS event does this in AWS.
     // Not waited for: a step runs while the table is away, and Advance records it whether or not this landed.
     executor.handed.then(

@@ -85,6 +85,8 @@ export interface RunningExecutor {
   handed: Promise<void>;
   /** Resolves with the executor's result (rejects when it produced none: a crash). */
   result: Promise<ExecutorResult>;
+  /** Settles once the process is done with the step altogether (its structured view recorded after the result), or gone. */
+  settled: Promise<void>;
   /** Asks the executor to stop (it interrupts terraform, then kills it); kills the executor if it hangs. */
   cancel(): void;
 }
@@ -108,6 +110,7 @@ class Worker {
   steps = 0;
   private stderr = '';
   private pending?: { resolve: (r: ExecutorResult) => void; reject: (e: Error) => void };
+  private freed?: () => void;
   private pidFile?: string;
 
   constructor(bundle: string, options: PoolOptions) {
@@ -133,10 +136,12 @@ class Worker {
       this.child.on('message', (reply: WorkerReply) => {
         if (reply.type === 'ready') ok(true);
         else if (reply.type === 'result') this.settle((p) => p.resolve(reply.result));
+        else if (reply.type === 'free') this.free();
         else if (reply.type === 'failed') this.settle((p) => p.reject(crashed(`the executor ended without a result: ${reply.message}`)));
       });
       void this.exited.then(({ code, signal }) => {
         ok(false);
+        this.free();
         const last = this.stderr.trim().split('\n').at(-1) ?? '';
         this.settle((p) => p.reject(crashed(`the executor ended without a result (exit ${code ?? signal}): ${last}`)));
       });
@@ -154,17 +159,25 @@ class Worker {
     return this.child.exitCode === null && this.child.signalCode === null && this.child.connected;
   }
 
-  run(env: Record<string, string>): Promise<ExecutorResult> {
+  /** Runs a step: its result, and `free` once the process may take the next one. */
+  run(env: Record<string, string>): { result: Promise<ExecutorResult>; free: Promise<void> } {
     this.steps++;
     this.stderr = '';
     const result = new Promise<ExecutorResult>((resolve, reject) => (this.pending = { resolve, reject }));
+    const free = new Promise<void>((done) => (this.freed = done));
     const request: WorkerRequest = { type: 'run', env: { ...executorBaseEnvironment(), ...env } };
     try {
       this.child.send(request);
     } catch {
       // the channel closed: 'close' rejects the step
     }
-    return result;
+    return { result, free };
+  }
+
+  private free(): void {
+    const freed = this.freed;
+    this.freed = undefined;
+    freed?.();
   }
 
   signal(name: NodeJS.Signals): void {
@@ -213,20 +226,28 @@ export class ExecutorPool {
       if (!ok) throw crashed('the executor process could not be started');
     });
     handed.catch(() => undefined);
+    let free: Promise<void> = Promise.resolve();
     const result = (async (): Promise<ExecutorResult> => {
       try {
         const ok = await chosen.ready;
         if (cancelled) return { status: 'failed', exitCode: 130, message: 'cancelled' };
         if (!ok) throw crashed(`the executor ended without a result (${await chosen.failure()})`);
-        return await chosen.run(env);
+        const running = chosen.run(env);
+        free = running.free;
+        return await running.result;
       } finally {
         clearTimeout(killTimer);
-        this.release(chosen, cancelled);
       }
     })();
+    // Back in the pool once done with the step altogether, not at its result: the view follows it.
+    const settled = result.then(
+      () => free,
+      () => free,
+    ).then(() => this.release(chosen, cancelled));
     return {
       handed,
       result,
+      settled,
       cancel: () => {
         if (cancelled) return;
         cancelled = true;

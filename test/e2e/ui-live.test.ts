@@ -50,6 +50,19 @@ async function until(id: string, pred: (status: string) => boolean, ms = 60_000)
   }
 }
 
+/**
+ * The job's context once it holds `keys`: a step's view is recorded right after its result (off the
+ * job's path), so it may follow the status by a few tens of milliseconds; the UI reads it every 5 s.
+ */
+async function contextWith(id: string, token: string, keys: string[], ms = 10_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const body = (await http('GET', `/context/v1/${id}`, token)).body;
+    if (keys.every((k) => Object.keys(body[k] ?? {}).length > 0) || Date.now() > deadline) return body;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** A graphql-ws client as the UI makes it: the token in connection_init, lazy, one socket. */
 function client(token: string, onClosed?: (code: number) => void): Client {
   const c = createClient({
@@ -117,7 +130,7 @@ describe('live job status and the job context, as the UI reads them', () => {
     const waiting = await until(id, (s) => s === 'waitingApproval');
     const steps = waiting.included.sort((a: any, b: any) => a.attributes.stepNumber - b.attributes.stepNumber);
     const [planStep, applyStep] = [steps[0], steps.at(-1)];
-    const afterPlan = (await http('GET', `/context/v1/${id}`, dev)).body;
+    const afterPlan = await contextWith(id, dev, ['planStructuredOutput']);
     expect(Object.keys(afterPlan)).toEqual(['planStructuredOutput']);
     expect(afterPlan.planStructuredOutput[planStep.id]).toEqual([
       expect.objectContaining({ address: 'terraform_data.example', resourceType: 'terraform_data', resourceName: 'example', actions: ['create'], action: 'create', after: expect.objectContaining({ input: 'hello' }) }),
@@ -126,7 +139,7 @@ describe('live job status and the job context, as the UI reads them', () => {
 
     expect((await http('PATCH', `/api/v1/organization/${org}/job/${id}`, admin, { data: { type: 'job', id, attributes: { status: 'approved' } } })).status).toBe(204);
     await until(id, (s) => s === 'completed');
-    const afterApply = (await http("GET", `/context/v1/${id}`, dev)).body;
+    const afterApply = await contextWith(id, dev, ['applyStructuredOutput', 'terraformOutputs']);
     expect(afterApply.planStructuredOutput[planStep.id]).toHaveLength(1);
     expect(afterApply.applyStructuredOutput[applyStep.id]).toEqual([expect.objectContaining({ address: 'terraform_data.example', status: 'applied' })]);
     expect(afterApply.terraformOutputs[applyStep.id]).toEqual(

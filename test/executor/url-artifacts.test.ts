@@ -59,9 +59,9 @@ describe('a step reaches only what its URLs grant', () => {
 });
 
 describe('the state proxy (terraform\'s http backend)', () => {
-  it('serves the granted state, locks it within the step, refuses writes under another lock, and reads a missing state as none', async () => {
+  it('serves the state the step started with, locks it within the step, writes through to the granted object, refuses writes under another lock', async () => {
     const state = join(root, 'state', 'org-a', 'ws-new', 'terraform.tfstate');
-    const proxy = await startStateProxy(artifacts, { get: grants.url('GET', state), put: grants.url('PUT', state) });
+    const proxy = await startStateProxy(artifacts, { get: grants.url('GET', state), put: grants.url('PUT', state) }, Buffer.alloc(0));
     try {
       const address = proxy.env.TF_HTTP_ADDRESS!;
       const lock = proxy.env.TF_HTTP_LOCK_ADDRESS!;
@@ -75,6 +75,7 @@ describe('the state proxy (terraform\'s http backend)', () => {
       expect(readFileSync(state, 'utf8')).toBe('{"serial":2}');
       expect((await fetch(lock, { method: 'UNLOCK', body: JSON.stringify({ ID: 'one' }) })).status).toBe(200);
       expect(await (await fetch(address)).text()).toBe('{"serial":2}');
+      expect(proxy.current().toString()).toBe('{"serial":2}');
       // Only under its random path.
       expect((await fetch(new URL('/state', address))).status).toBe(404);
     } finally {
