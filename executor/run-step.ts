@@ -64,7 +64,12 @@ interface RunOptions {
   /** Receives stdout and stderr chunks separately (in the order they arrive). */
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Work nobody waits for (the structured view after the result): at the lowest CPU priority, so it does not slow the next step. */
+  background?: boolean;
 }
+
+/** coreutils' nice, when the machine has it (the child then runs at niceness 19, every thread of it). */
+const NICE = ['/usr/bin/nice', '/bin/nice'].find((path) => existsSync(path));
 
 /** Kills a whole process group; one that already ended is fine. */
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
@@ -99,9 +104,10 @@ class ChildProcesses {
   }
 
   /** Runs a command to its end and returns its exit code (128 + signal number when killed). */
-  async run(command: string, args: string[], { cwd, env, stdout, stderr }: RunOptions): Promise<number> {
+  async run(command: string, args: string[], { cwd, env, stdout, stderr, background }: RunOptions): Promise<number> {
     if (this.reason) throw new StepStopped();
-    const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, argv] = background && NICE ? [NICE, ['-n', '19', command, ...args]] : [command, args];
+    const child = spawn(file, argv, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.running = child;
     const closed = new Promise<void>((done) => child.once('close', () => done()));
     for (const [stream, output] of [[child.stdout, stdout], [child.stderr, stderr]] as const) {
@@ -213,7 +219,7 @@ class StepRun {
   /** The structured view off the job's path (its terraform process costs ~50 ms), then the directory. */
   private async afterResult(): Promise<void> {
     try {
-      if (this.view) await this.recordView(this.view, (text) => process.stderr.write(text));
+      if (this.view) await this.recordView(this.view, (text) => process.stderr.write(text), true);
     } finally {
       this.children.dispose();
       await this.dir?.release(this.io.jobDir === undefined);
@@ -241,7 +247,7 @@ class StepRun {
     }
     // Recorded now when the directory it reads may not outlive the result (a script ran: the next step prepares it again).
     if (this.view && this.scriptsRan) {
-      await this.recordView(this.view, (text) => this.write(text));
+      await this.recordView(this.view, (text) => this.write(text), false);
       this.view = undefined;
     }
     this.children.stopTimers();
@@ -535,13 +541,13 @@ class StepRun {
    * it from the job's directory) and, after an apply, the outputs of the state it saved. Failing to
    * record it costs only the view (`note` says why).
    */
-  private async recordView(view: NonNullable<StepRun['view']>, note: (text: string) => void): Promise<void> {
+  private async recordView(view: NonNullable<StepRun['view']>, note: (text: string) => void, background: boolean): Promise<void> {
     const ref = this.ctx.viewOut;
     if (!ref) return;
     const { folder, planFile, phase } = view;
     const capture = async (args: string[]) => {
       let out = '';
-      const code = await this.children.run(this.bin, args, { cwd: folder, env: this.env, stdout: (t) => (out += t), stderr: () => undefined });
+      const code = await this.children.run(this.bin, args, { cwd: folder, env: this.env, stdout: (t) => (out += t), stderr: () => undefined, background });
       if (code !== 0) throw new Error(`${this.bin} ${args[0]} exited with ${code}`);
       return out;
     };
