@@ -19,6 +19,12 @@
  * worker instead: it boots once, then runs the steps it is sent one after the other (each message
  * carries the step's variables above), answers each with its result, and stops the running step on
  * SIGINT or SIGTERM (then exits) or when its parent goes away.
+ *
+ * A worker may also be handed a chained step (TK_NEXT_STEP, TK_NEXT_CONTEXT, TK_NEXT_CONTEXT_DISPOSE):
+ * the apply that follows a plan with no approval between them. When the plan completes with changes,
+ * the worker reports the plan's result (a 'boundary' message) and goes straight on with the apply in
+ * the same process and job directory; its reply is then the apply's result. Otherwise the chained
+ * step's context is deleted unread and the plan's result is the reply.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,6 +121,21 @@ async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: ()
   return { result, settled: step.settled };
 }
 
+/** The step, and the chained step after it when there is one and the step's result calls for it. */
+async function executeSteps(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: () => void, boundary: (result: ExecutorResult) => void): Promise<StepRunning> {
+  const first = await executeStep(env, signal, stop);
+  const { TK_NEXT_STEP: nextStep, TK_NEXT_CONTEXT: nextContext, TK_NEXT_CONTEXT_DISPOSE: nextDispose } = env;
+  if (!nextStep || !nextContext) return first;
+  // The same rule as the run's (shared/run-tasks/decide.ts): an apply follows a plan that completed with changes.
+  if (first.result.status !== 'completed' || first.result.planChanges !== true || signal.aborted) {
+    if (nextDispose) await urlArtifacts().remove(nextDispose).catch(() => undefined); // it holds secrets
+    return first;
+  }
+  boundary(first.result);
+  const second = await executeStep({ ...env, TK_CONTEXT: nextContext, TK_CONTEXT_DISPOSE: nextDispose }, signal, stop);
+  return { result: { ...second.result, stepId: nextStep }, settled: Promise.all([first.settled, second.settled]).then(() => undefined) };
+}
+
 const describe = (error: unknown) => maskSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error), knownSecrets);
 
 /** One step from the environment, as CodeBuild runs it. */
@@ -157,7 +178,8 @@ function worker(): void {
       if (leaving) process.exit(code ?? 0); // a stopped step's process is not reused
       await send({ type: 'free' });
     };
-    executeStep({ ...process.env, ...message.env }, abort.signal, () => abort.abort()).then(
+    const boundary = (result: ExecutorResult) => void send({ type: 'boundary', result });
+    executeSteps({ ...process.env, ...message.env }, abort.signal, () => abort.abort(), boundary).then(
       ({ result, settled }) => done({ type: 'result', result }, undefined, settled),
       (error: unknown) => {
         process.stderr.write(`executor failed: ${describe(error)}\n`);

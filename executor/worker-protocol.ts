@@ -11,6 +11,8 @@ export type WorkerReply =
   /** Booted and waiting for a step. */
   | { type: 'ready' }
   | { type: 'result'; result: ExecutorResult }
+  /** The step handed over ended and the chained step after it (TK_NEXT_CONTEXT) starts now: the first step's result. */
+  | { type: 'boundary'; result: ExecutorResult }
   /** Done with everything after the result (the structured view): ready for the next step. */
   | { type: 'free' }
   /** The executor itself failed (no result); the process exits after this. */

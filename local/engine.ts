@@ -10,7 +10,8 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { toExported } from '../shared/runs/executor-contract';
-import { advance as advanceTask } from '../shared/run-tasks/advance';
+import { advance as advanceTask, type ChainedStep } from '../shared/run-tasks/advance';
+import { recordChainedStart } from '../shared/run-tasks/chained-step';
 import { awaitApproval as awaitApprovalTask } from '../shared/run-tasks/await-approval';
 import { executionTimeoutSeconds, RUN_STATES, type RunTimeouts } from '../infra/run-states';
 import type { RunControl, RunRef } from '../shared/ports/run-control';
@@ -47,6 +48,8 @@ interface Execution {
   executor?: RunningExecutor;
   /** The job as the last Advance wrote it when it dispatched a step (the step start is recorded from it). */
   dispatched?: JobRecord;
+  /** The apply Advance prepared to run right after the dispatched plan, in the same executor process. */
+  chained?: ChainedStep;
   stopped: boolean;
   /** Steps the executor ran, with when each was handed over and answered (for `npm run bench`). */
   steps: StepReport[];
@@ -140,7 +143,14 @@ export class LocalEngine implements RunControl {
       context: { Task: { Token: 'local-engine' } } as never,
       overrides: {
         taskResourceLocalHandlers: json({
-          [RUN_STATES.advance]: (input) => advanceTask(input as RunState, { onDispatch: (job) => (execution.dispatched = job) }),
+          [RUN_STATES.advance]: (input) =>
+            advanceTask(input as RunState, {
+              chain: this.options.executorReuse !== false,
+              onDispatch: (job, chained) => {
+                execution.dispatched = job;
+                execution.chained = chained;
+              },
+            }),
           [RUN_STATES.recordFailure]: (input) => recordFailureTask(input as RunState),
           [RUN_STATES.awaitApproval]: (input) => this.awaitApproval(execution, input as { Payload: ApprovalTaskInput }),
           [RUN_STATES.execute]: (input) => this.execute(execution, input as { EnvironmentVariablesOverride: { Name: string; Value: string }[] }),
@@ -254,12 +264,31 @@ export class LocalEngine implements RunControl {
   private async execute(execution: Execution, input: { EnvironmentVariablesOverride: { Name: string; Value: string }[] }): Promise<unknown> {
     const env = Object.fromEntries(input.EnvironmentVariablesOverride.map((v) => [v.Name, v.Value]));
     if (execution.stopped) throw Object.assign(new Error('execution stopped'), { name: 'States.Aborted' });
-    const dispatched = execution.dispatched;
+    const { dispatched, chained } = execution;
     execution.dispatched = undefined;
+    execution.chained = undefined;
     const handedAt = Date.now();
     // A local log is rewritten every second (S3's 5 s would only slow down what a local user watches).
-    const stepEnv = { TK_LOG_INTERVAL_MS: '1000', ...env };
-    const executor = this.pool.start(this.options.executorReuse === false ? stepEnv : { ...stepEnv, TK_JOB_DIR: this.jobDir(execution.name) });
+    const stepEnv: Record<string, string> = { TK_LOG_INTERVAL_MS: '1000', ...env };
+    if (chained) Object.assign(stepEnv, { TK_NEXT_STEP: chained.stepId, TK_NEXT_CONTEXT: chained.context, TK_NEXT_CONTEXT_DISPOSE: chained.dispose });
+    const report: StepReport = { stepId: env.TK_STEP ?? '', handedAt, endedAt: handedAt };
+    execution.steps.push(report);
+    // The plan ended and its apply goes on in the same process: recorded beside it (what Advance would do).
+    let chainRecorded: Promise<'recorded' | 'ended' | 'refused'> | undefined;
+    let planResult: ExecutorResult | undefined;
+    const onBoundary = (result: ExecutorResult) => {
+      const at = new Date();
+      Object.assign(report, { endedAt: at.getTime(), result });
+      execution.steps.push({ stepId: chained?.stepId ?? '', handedAt: at.getTime(), endedAt: at.getTime() });
+      planResult = result;
+      const ended = { stepId: env.TK_STEP ?? '', result };
+      chainRecorded = retryTransient('record a chained step', () => recordChainedStart(execution.run, ended, { stepId: chained!.stepId }, at)).catch((error: Error) => {
+        logger.error('chained step not recorded; stopping it', { ...execution.run, error: error.message });
+        executor.cancel();
+        return 'refused' as const;
+      });
+    };
+    const executor = this.pool.start(this.options.executorReuse === false ? stepEnv : { ...stepEnv, TK_JOB_DIR: this.jobDir(execution.name) }, chained ? onBoundary : undefined);
     execution.executor = executor;
     const settled = executor.settled.catch(() => undefined);
     execution.settling.push(settled);
@@ -274,15 +303,19 @@ export class LocalEngine implements RunControl {
         ),
       () => undefined,
     );
-    const report: StepReport = { stepId: env.TK_STEP ?? '', handedAt, endedAt: handedAt };
-    execution.steps.push(report);
+    const last = () => execution.steps.at(-1) as StepReport;
     try {
       // What startBuild.sync returns (the state's ResultSelector picks the exported variables).
-      const result = await executor.result;
-      report.result = result;
+      let result = await executor.result.catch(async (error: Error) => {
+        await chainRecorded; // the failure is recorded after the chained start, never under it
+        throw error;
+      });
+      last().result = result;
+      // Advance reads the job after the chained start is recorded; a refused chain goes on from the plan's result.
+      if (chainRecorded && (await chainRecorded) === 'refused' && planResult) result = planResult;
       return { Build: { BuildStatus: 'SUCCEEDED', ExportedEnvironmentVariables: toExported(result) } };
     } finally {
-      report.endedAt = Date.now();
+      last().endedAt = Date.now();
       execution.executor = undefined;
     }
   }

@@ -109,7 +109,7 @@ class Worker {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   steps = 0;
   private stderr = '';
-  private pending?: { resolve: (r: ExecutorResult) => void; reject: (e: Error) => void };
+  private pending?: { resolve: (r: ExecutorResult) => void; reject: (e: Error) => void; boundary?: (r: ExecutorResult) => void };
   private freed?: () => void;
   private pidFile?: string;
 
@@ -137,6 +137,7 @@ class Worker {
         if (reply.type === 'ready') ok(true);
         else if (reply.type === 'result') this.settle((p) => p.resolve(reply.result));
         else if (reply.type === 'free') this.free();
+        else if (reply.type === 'boundary') this.pending?.boundary?.(reply.result);
         else if (reply.type === 'failed') this.settle((p) => p.reject(crashed(`the executor ended without a result: ${reply.message}`)));
       });
       void this.exited.then(({ code, signal }) => {
@@ -160,10 +161,10 @@ class Worker {
   }
 
   /** Runs a step: its result, and `free` once the process may take the next one. */
-  run(env: Record<string, string>): { result: Promise<ExecutorResult>; free: Promise<void> } {
+  run(env: Record<string, string>, boundary?: (r: ExecutorResult) => void): { result: Promise<ExecutorResult>; free: Promise<void> } {
     this.steps++;
     this.stderr = '';
-    const result = new Promise<ExecutorResult>((resolve, reject) => (this.pending = { resolve, reject }));
+    const result = new Promise<ExecutorResult>((resolve, reject) => (this.pending = { resolve, reject, ...(boundary ? { boundary } : {}) }));
     const free = new Promise<void>((done) => (this.freed = done));
     const request: WorkerRequest = { type: 'run', env: { ...executorBaseEnvironment(), ...env } };
     try {
@@ -213,8 +214,11 @@ export class ExecutorPool {
     await Promise.all(this.idle.map((w) => w.ready));
   }
 
-  /** Hands a step to an idle process (one still booting counts: it gets the step once it is ready). */
-  start(env: Record<string, string>): RunningExecutor {
+  /**
+   * Hands a step to an idle process (one still booting counts: it gets the step once it is ready).
+   * `boundary` hears the first step's result when the process goes on with a chained step (TK_NEXT_*).
+   */
+  start(env: Record<string, string>, boundary?: (result: ExecutorResult) => void): RunningExecutor {
     let worker: Worker | undefined;
     while ((worker = this.idle.shift()) && !worker.alive);
     const chosen = worker ?? this.spawn();
@@ -232,7 +236,7 @@ export class ExecutorPool {
         const ok = await chosen.ready;
         if (cancelled) return { status: 'failed', exitCode: 130, message: 'cancelled' };
         if (!ok) throw crashed(`the executor ended without a result (${await chosen.failure()})`);
-        const running = chosen.run(env);
+        const running = chosen.run(env, boundary);
         free = running.free;
         return await running.result;
       } finally {

@@ -21,12 +21,17 @@ import { artifactStore, executorObjectsUrl } from '../wiring';
 import { decide, initialSteps, type Recorded } from './decide';
 import { executorContext } from './executor-context';
 import { stepGrants } from './step-grants';
+import { chainableAfter } from './chained-step';
 
 const end = (state: RunState): RunState => ({ organizationId: state.organizationId, jobId: state.jobId, action: 'end' });
 
 function recordedFrom(state: RunState): Recorded | undefined {
   if (!state.step || !state.result) return undefined;
-  if (state.result.exported) return { stepId: state.step.id, executed: fromExported(state.result.exported) };
+  if (state.result.exported) {
+    const executed = fromExported(state.result.exported);
+    // A chained step's result names its step (it is not the step this task handed over).
+    return { stepId: executed.stepId ?? state.step.id, executed };
+  }
   if (state.result.decision === 'approved') return { stepId: state.step.id, approved: true };
   return undefined;
 }
@@ -70,9 +75,39 @@ async function recordState(state: RunState, recorded: Recorded | undefined): Pro
   return job;
 }
 
+/** The step an executor may run right after the one dispatched, in the same process (chained-step.ts). */
+export interface ChainedStep {
+  stepId: string;
+  /** URLs to read and to delete its context (written beside the first step's). */
+  context: string;
+  dispose: string;
+}
+
 export interface AdvanceHooks {
-  /** Told the job as written when a step is dispatched to the executor (the local engine records the step start with it). */
-  onDispatch?: (job: JobRecord) => void;
+  /**
+   * Told the job as written when a step is dispatched to the executor (the local engine records the
+   * step start with it), and the chained step prepared with it when `chain` is set.
+   */
+  onDispatch?: (job: JobRecord, chained?: ChainedStep) => void;
+  /** The executor can run a plan's apply right after it (the local engine's warm processes; not CodeBuild). */
+  chain?: boolean;
+}
+
+/** Writes a step's context and mints the two URLs the build reaches it by (it has no storage rights of its own). */
+async function dispatchContext(job: JobRecord, stepId: string, flow: Flow, workspace: Parameters<typeof executorContext>[3]) {
+  const context = await executorContext(job, stepId, flow, workspace);
+  const store = artifactStore();
+  const ref = store.contextRef(job.organizationId, job.id, stepId);
+  const { version } = await store.writeSecret(ref, JSON.stringify(context));
+  const grant = stepGrants(store, executorObjectsUrl(), context.timeoutSeconds);
+  const [read, dispose] = await Promise.all([grant.read(ref), grant.remove(ref, version)]);
+  return { context, read, dispose };
+}
+
+async function chainedContext(job: JobRecord, planStepId: string, chainable: { stepId: string; flow: Flow }, workspace: Parameters<typeof executorContext>[3]): Promise<ChainedStep> {
+  const afterPlan: JobRecord = { ...job, planChanges: true, steps: job.steps.map((s) => (s.id === planStepId ? { ...s, status: 'completed' } : s)) };
+  const { read, dispose } = await dispatchContext(afterPlan, chainable.stepId, chainable.flow, workspace);
+  return { stepId: chainable.stepId, context: read, dispose };
 }
 
 export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promise<RunState> {
@@ -122,14 +157,13 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
         commit([planUpdateJobIfStatus(job, { ...persisted, status: 'queue' }), planLastJob(job.workspaceId, { status: 'queue', at: now })]),
         workspace ?? readWorkspaceWithVariables(job.workspaceId),
       ]);
-      const context = await executorContext(dispatched, step.id, stepFlow, workspaceRead);
-      const store = artifactStore();
-      const ref = store.contextRef(job.organizationId, job.id, step.id);
-      const { version } = await store.writeSecret(ref, JSON.stringify(context));
-      // The build reaches its context only through these two URLs (it has no storage rights of its own).
-      const grant = stepGrants(store, executorObjectsUrl(), context.timeoutSeconds);
-      const [read, dispose] = await Promise.all([grant.read(ref), grant.remove(ref, version)]);
-      hooks.onDispatch?.({ ...dispatched, status: 'queue' });
+      const chainable = hooks.chain ? chainableAfter(decision.steps, flow.flows, step.id) : undefined;
+      const [{ context, read, dispose }, chained] = await Promise.all([
+        dispatchContext(dispatched, step.id, stepFlow, workspaceRead),
+        // The apply's context as it will be once the plan found changes (the only case it runs in).
+        chainable ? chainedContext(dispatched, step.id, chainable, workspaceRead) : undefined,
+      ]);
+      hooks.onDispatch?.({ ...dispatched, status: 'queue' }, chained);
       return {
         organizationId: job.organizationId,
         jobId: job.id,

@@ -120,6 +120,11 @@ export interface ExecutorResult {
   /** One line for the job's `output` (never contains a secret). */
   message: string;
   /**
+   * The step this result belongs to, when it is not the step the executor was handed: the apply it
+   * ran right after its plan (a chained step, see local/engine.ts).
+   */
+  stepId?: string;
+  /**
    * Wall-clock milliseconds the step spent per phase (checkout, init, plan, apply, destroy, scripts, state),
    * for the bench's split and the step log; not exported to CodeBuild's variables.
    */
@@ -145,6 +150,7 @@ export const RESULT_VARIABLES = {
   message: 'TK_MESSAGE',
   resources: 'TK_RESOURCES',
   state: 'TK_STATE',
+  stepId: 'TK_RESULT_STEP',
 } as const;
 
 const countsText = (c: ResourceCounts) => [c.add, c.change, c.destroy, c.import].join(',');
@@ -171,6 +177,7 @@ export function toExported(result: ExecutorResult): { Name: string; Value: strin
     { Name: RESULT_VARIABLES.message, Value: result.message },
     { Name: RESULT_VARIABLES.resources, Value: result.resources ? countsText(result.resources) : '' },
     { Name: RESULT_VARIABLES.state, Value: result.state ? JSON.stringify(result.state) : '' },
+    ...(result.stepId ? [{ Name: RESULT_VARIABLES.stepId, Value: result.stepId }] : []),
   ];
 }
 
@@ -187,5 +194,6 @@ export function fromExported(exported: { Name?: string; Value?: string }[] | und
     message: get(RESULT_VARIABLES.message) || 'the executor reported no result',
     ...(resources ? { resources } : {}),
     ...(state ? { state } : {}),
+    ...(get(RESULT_VARIABLES.stepId) ? { stepId: get(RESULT_VARIABLES.stepId) } : {}),
   };
 }

@@ -1,0 +1,67 @@
+/**
+ * A chained step (local engine, issue 16): the apply that follows a plan with no approval between them
+ * runs in the same executor process right after the plan, without a round through the state machine.
+ * Advance prepares its context beside the plan's (chainedContext); when the plan ends with changes the
+ * executor goes on at once, and this task records, beside the running apply, what Advance would have:
+ * the plan's result and the apply started. The apply's own result reaches Advance as usual (it names
+ * its step), which then records it and moves on.
+ */
+import type { Flow } from '../domain/flow';
+import { isTerminal } from '../domain/job-status';
+import type { JobRecord } from '../domain/records';
+import type { ExecutorResult } from '../runs/executor-contract';
+import { RUNNER_IDENTITY } from '../runs/run-state';
+import { recordRunState } from '../state/state-versions';
+import { commit, ConditionFailed } from '../store/repositories/batch';
+import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
+import { planLastJob } from '../store/repositories/workspace-queue';
+import { decide } from './decide';
+
+/** The step a plan's apply may be chained to: the very next one, an apply (an approval between them is a wait, not a chain). */
+export function chainableAfter(steps: JobRecord['steps'], flows: Flow[], planStepId: string): { stepId: string; flow: Flow } | undefined {
+  const ordered = [...steps].sort((a, b) => a.stepNumber - b.stepNumber);
+  const at = ordered.findIndex((s) => s.id === planStepId);
+  const plan = ordered[at];
+  const next = ordered[at + 1];
+  if (!plan || !next || next.status !== 'pending' || (plan.type !== 'terraformPlan' && plan.type !== 'terraformPlanDestroy')) return undefined;
+  const flow = flows.find((f) => f.step === next.stepNumber);
+  return flow?.type === 'terraformApply' ? { stepId: next.id, flow } : undefined;
+}
+
+export type ChainOutcome = 'recorded' | 'ended';
+
+/**
+ * Records the plan's result and the chained apply as running since `at`. 'ended': the job ended
+ * meanwhile (a cancel, which stops the executor by itself). Throws when the run's rules would not go on
+ * with that apply (the caller then stops it and lets Advance decide from the plan's result).
+ */
+export async function recordChainedStart(
+  run: { organizationId: string; jobId: number },
+  ended: { stepId: string; result: ExecutorResult },
+  chained: { stepId: string },
+  at: Date,
+): Promise<ChainOutcome> {
+  const { parseTcl } = await import('../domain/tcl');
+  for (let attempt = 1; attempt <= 10; attempt++) {
+    const job = await readJob(run.organizationId, run.jobId);
+    if (!job || isTerminal(job.status)) return 'ended';
+    if (!job.tcl) throw new Error(`job ${job.id} has no frozen flow to chain a step in`);
+    if (attempt === 1 && ended.result.state) await recordRunState(job, ended.stepId, ended.result.state);
+    const now = at.toISOString();
+    const decision = decide(job, parseTcl(job.tcl), { stepId: ended.stepId, executed: ended.result }, now);
+    if (decision.next.kind !== 'execute' || decision.next.step.id !== chained.stepId) {
+      throw new Error(`job ${job.id}: the run would not go on with step ${chained.stepId} (${decision.next.kind})`);
+    }
+    const steps = decision.steps.map((s) => (s.id === chained.stepId ? { ...s, status: 'running' as const, startedDate: now } : s));
+    try {
+      await commit([
+        planUpdateJobIfStatus(job, { ...decision.fields, steps, status: 'running', updatedBy: RUNNER_IDENTITY, updatedDate: now }),
+        planLastJob(job.workspaceId, { status: 'running', at: now }),
+      ]);
+      return 'recorded';
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+    }
+  }
+  throw new Error(`job ${run.jobId}: too many concurrent changes while recording a chained step`);
+}
