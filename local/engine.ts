@@ -23,7 +23,8 @@ import { retryTransient } from '../shared/runs/transient-retry';
 import { runDefinition } from './run-definition';
 import { bundleExecutor, ExecutorPool, reapStaleExecutors, type RunningExecutor } from './executor-process';
 import { startObjectServer, type ObjectServer } from './executor-objects';
-import { useExecutorObjectsUrl } from '../shared/wiring';
+import { artifactStore, useExecutorObjectsUrl } from '../shared/wiring';
+import { readJob } from '../shared/store/repositories/jobs';
 import { environment } from '../shared/env';
 import type { ExecutorResult } from '../shared/runs/executor-contract';
 import type { JobRecord } from '../shared/domain/records';
@@ -183,7 +184,7 @@ export class LocalEngine implements RunControl {
         // Removed once every step has let go of it (one still stopping after an abort, a view being recorded).
         if (!this.shuttingDown) {
           void Promise.all(execution.settling)
-            .then(() => rm(this.jobDir(name), { recursive: true, force: true }))
+            .then(() => Promise.all([rm(this.jobDir(name), { recursive: true, force: true }), forgetIfDeleted(run)]))
             .catch(() => undefined);
         }
         for (const [token, waiter] of this.waiters) if (waiter.execution === name) this.waiters.delete(token);
@@ -319,6 +320,14 @@ export class LocalEngine implements RunControl {
       execution.executor = undefined;
     }
   }
+}
+
+/**
+ * A step's structured view is recorded after its result, so the job may have been deleted in between
+ * (its artifacts with it): what the view wrote afterwards goes too.
+ */
+async function forgetIfDeleted(run: RunRef): Promise<void> {
+  if (!(await readJob(run.organizationId, run.jobId))) await artifactStore().removeJob(run.organizationId, run.jobId);
 }
 
 /** Job directories no execution can still use (older than an execution may live): left by runs that ended while the engine was down. */

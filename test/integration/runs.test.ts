@@ -2,7 +2,8 @@
  * Job runs through the local engine (the synthesized state machine in aws-local-stepfunctions, the real
  * executor, git and terraform): happy path, no changes, failure, ignoreError, approvals, cancel, queue.
  */
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { adminToken, call, token, useTable } from '../helpers/api';
@@ -50,6 +51,14 @@ const log = async (id: string, stepId: string) => {
   return res.text;
 };
 
+async function waitForLog(id: string, stepId: string, text: string) {
+  for (let i = 0; i < 200; i++) {
+    if ((await log(id, stepId)).includes(text)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`log of job ${id} never showed '${text}'`);
+}
+
 describe('running jobs', () => {
   it('runs Plan and apply to completion, then finds no changes the second time', async () => {
     const ws = await workspace();
@@ -61,7 +70,8 @@ describe('running jobs', () => {
     expect(await log(id, steps[0]?.id as string)).toMatch(/terraform_data\.example will be created[\s\S]*Plan: 1 to add/);
     expect(await log(id, steps[1]?.id as string)).toContain('Apply complete! Resources: 1 added');
     expect(steps[0]?.attributes.output).toBe(`http://localhost:8080/tfoutput/v1/organization/${org}/job/${id}/step/${steps[0]?.id}`);
-    expect(handle.engine.transitions({ organizationId: org, jobId: Number(id) })).toBe(9);
+    // The apply ran chained to its plan, in the same executor process: Advance, Route, Execute, Advance, Route, Done.
+    expect(handle.engine.transitions({ organizationId: org, jobId: Number(id) })).toBe(6);
 
     const again = await start(ws, { templateReference: plan });
     const second = await waitForJob(reader, org, again, ended);
@@ -142,6 +152,53 @@ describe('approvals', () => {
   });
 });
 
+describe('a plan and its apply in one go (chained steps)', () => {
+  const contexts = (id: string) => {
+    const dir = join(handle.filesDir, 'runs', org, id);
+    return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+  };
+
+  it('runs the apply right after its plan, and a plan without changes leaves its apply unrun and its context deleted', async () => {
+    const ws = await workspace();
+    const plan = await templateId(admin, org, 'Plan and apply');
+    const id = await start(ws, { templateReference: plan });
+    const { job, steps } = await waitForJob(reader, org, id, ended);
+    expect(job.attributes.status).toBe('completed');
+    const [planStep, applyStep] = steps.map((s) => s.attributes);
+    // The apply starts once the plan has ended, and each has its own log.
+    expect(Date.parse(applyStep.startedDate)).toBeGreaterThanOrEqual(Date.parse(planStep.finishedDate));
+    expect(Date.parse(applyStep.finishedDate)).toBeGreaterThanOrEqual(Date.parse(applyStep.startedDate));
+    expect(await log(id, steps[1]?.id as string)).toMatch(/reusing the checkout and init[\s\S]*Apply complete!/);
+    expect(job.attributes.output).toBe('Plan: plan found changes\nApply: apply complete');
+
+    const again = await start(ws, { templateReference: plan });
+    const second = await waitForJob(reader, org, again, ended);
+    expect(second.steps.map((s) => s.attributes.status)).toEqual(['completed', 'notExecuted']);
+    await handle.engine.idle();
+    // Both contexts were written when the plan was dispatched (they hold the workspace's secrets): none is left.
+    expect(contexts(id)).toEqual([]);
+    expect(contexts(again)).toEqual([]);
+  });
+
+  it('cancels a chained apply while it runs, killing its process', async () => {
+    const slow = gitRepo({ 'main.tf': 'resource "terraform_data" "slow" {\n  provisioner "local-exec" {\n    command = "echo applying; sleep 31"\n  }\n}\n' });
+    const ws = await workspace({ source: slow.path });
+    const id = await start(ws, { templateReference: await templateId(admin, org, 'Plan and apply') });
+    const running = await waitForJob(reader, org, id, (j) => j.attributes.status === 'running');
+    await vi.waitFor(async () => expect((await readJob(reader, org, id)).steps[1]?.attributes.status).toBe('running'), { timeout: 30_000, interval: 50 });
+    await waitForLog(id, running.steps[1]?.id as string, 'applying');
+    expect((await patchStatus(id, 'cancelled')).status).toBe(204);
+    const { job, steps } = await readJob(reader, org, id);
+    expect(job.attributes.status).toBe('cancelled');
+    expect(steps.map((s) => s.attributes.status)).toEqual(['completed', 'cancelled']);
+    await handle.engine.idle(20_000);
+    expect(handle.engine.running).toBe(0);
+    // A sleep no other test runs: the cancel took terraform's provisioner down with it.
+    const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => /^sleep 31$/.test(l.trim()));
+    expect(left).toEqual([]);
+  });
+});
+
 describe('cancel', () => {
   const sleepFlow = 'flow:\n  - type: customScripts\n    step: 1\n    commands:\n      - { script: "echo sleeping; sleep 30" }\n  - type: customScripts\n    step: 2\n    commands:\n      - { script: "echo never" }\n';
 
@@ -179,14 +236,6 @@ describe('cancel', () => {
     expect(steps[0]?.attributes.status).toBe('cancelled');
     expect((await patchStatus(approval, 'approved', approver)).status).toBe(409);
   });
-
-  async function waitForLog(id: string, stepId: string, text: string) {
-    for (let i = 0; i < 200; i++) {
-      if ((await log(id, stepId)).includes(text)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`log of job ${id} never showed '${text}'`);
-  }
 });
 
 describe('the workspace queue', () => {
@@ -247,7 +296,9 @@ describe('deleting a job that ran', () => {
     expect((await call('DELETE', `/api/v1/organization/${org}/job/${job.id}`, { token: operator })).status).toBe(204);
     const { readdirSync, existsSync } = await import('node:fs');
     const logs = `${handle.filesDir}/logs/${org}/${job.id}`;
-    expect(existsSync(logs) ? readdirSync(logs) : []).toEqual([]);
+    // The step's view is recorded just after its result (the job may be deleted in between): once the engine is idle, nothing of the job is left.
+    await handle.engine.idle();
+    await vi.waitFor(() => expect(existsSync(logs) ? readdirSync(logs) : []).toEqual([]));
   });
 });
 
