@@ -41,13 +41,13 @@ export function commitInGroup<M, R>(key: string, member: M, canJoin: CanJoin<M>,
     waiting.set(key, queue);
     void withKeyLock(key, async () => {
       if (entry.taken) return; // an earlier turn committed it in its group
-      const group = take(key, entry, canJoin as CanJoin<unknown>);
-      const members = group.map((g) => g.member as M);
+      let group = [entry];
       let outcomes: Outcome<R>[];
       try {
-        outcomes = await commit(members);
+        group = take(key, entry, canJoin as CanJoin<unknown>);
+        outcomes = await commit(group.map((g) => g.member as M));
       } catch (reason) {
-        outcomes = members.map(() => ({ status: 'rejected', reason }));
+        outcomes = group.map(() => ({ status: 'rejected', reason }));
       }
       group.forEach((g, i) => g.settle(outcomes[i] ?? { status: 'rejected', reason: new Error('the group commit gave this member no outcome') }));
     });
@@ -56,17 +56,25 @@ export function commitInGroup<M, R>(key: string, member: M, canJoin: CanJoin<M>,
 
 /** Forms the group of `first` (whose turn it is) from the members waiting behind it, and takes them out of the queue. */
 function take(key: string, first: Waiting, canJoin: CanJoin<unknown>): Waiting[] {
-  const queue = waiting.get(key) ?? [];
+  // `first` leaves the queue before anything can fail: no later turn may commit it a second time, and
+  // the others are marked only once the group is formed (if forming it failed, each keeps its own turn).
+  first.taken = true;
+  const queue = (waiting.get(key) ?? []).filter((entry) => !entry.taken);
+  setQueue(key, queue);
   const group = [first];
   const members = [first.member];
   for (const entry of queue) {
-    if (entry === first || !canJoin(members, entry.member)) continue;
+    if (!canJoin(members, entry.member)) continue;
     group.push(entry);
     members.push(entry.member);
   }
   for (const entry of group) entry.taken = true;
   const left = queue.filter((entry) => !entry.taken);
-  if (left.length) waiting.set(key, left);
-  else waiting.delete(key);
+  setQueue(key, left);
   return group;
+}
+
+function setQueue(key: string, queue: Waiting[]): void {
+  if (queue.length) waiting.set(key, queue);
+  else waiting.delete(key);
 }
