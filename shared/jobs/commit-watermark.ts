@@ -13,7 +13,7 @@ import { logger } from '../logger';
 import { markJobIdAbandoned, planMoveWatermark, planNoJobAt, readJobCounter, type JobCounter } from '../store/repositories/job-ids';
 import { commit, ConditionFailed, type TxItem } from '../store/repositories/batch';
 
-export { reserveJobId } from '../store/repositories/job-ids';
+export { reserveJobId, reserveJobIds } from '../store/repositories/job-ids';
 
 export const COMMIT_STALL_MS = 3000;
 /** At most this many ids are skipped in one transaction (each needs its own "no such job" check). */
@@ -28,6 +28,12 @@ function abandonedThrough(counter: Counter, limit: number): number {
   while (last < limit && last - committedOf(counter) < MAX_SKIP && counter?.abandonedJobIds?.has(last + 1)) last++;
   return last;
 }
+
+/**
+ * The write that commits ids first..last at once (a group commit, whose transaction writes every one
+ * of their jobs): it moves the mark from first-1 straight to last.
+ */
+export const commitIdRange = (orgId: string, first: number, last: number): TxItem => planMoveWatermark(orgId, first - 1, last);
 
 /** The organization's "jobs committed through id" mark, as seen by the creation of job `id`. */
 export class CommitWatermark {

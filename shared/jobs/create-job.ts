@@ -10,22 +10,18 @@
  * The watermark (commit-watermark.ts) makes jobs commit in id order, so they join their workspace in id
  * order and run oldest first even when created at the same instant. A creation waits (briefly,
  * re-trying its conditional write) only for the creations just before it; a failed or dead one leaves
- * a gap, never a blocked organization.
+ * a gap, never a blocked organization. Creations of one organization that arrive together in one process
+ * share the reservation and the transaction (commit-jobs.ts: group commit).
  */
 import { COMMAND_TEMPLATES, type JobCommand } from '../domain/default-templates';
 import { Invalid, NotFound, pointer } from '../domain/errors';
 import { authorize, type JobCreator } from '../domain/permissions';
 import type { CliRun, JobRecord, JobVia, OrganizationRecord, WorkspaceRecord } from '../domain/records';
-import { joinMode, type JoinMode } from '../domain/workspace-queue';
-import { planPutJob } from '../store/repositories/jobs';
 import { organizationRef } from '../store/repositories/organizations';
 import { getTemplate, templateIdByNameRef, templateRef } from '../store/repositories/templates';
-import { changeQueue, joinWrite } from '../store/repositories/workspace-queue';
-import { getWorkspace, workspaceRef } from '../store/repositories/workspaces';
-import { commit, ConditionFailed, readTogether, type TxItem } from '../store/repositories/batch';
-import { CommitWatermark, reserveJobId } from './commit-watermark';
-import { withKeyLock } from './keyed-lock';
-import { jobMetrics } from '../observability/metrics';
+import { workspaceRef } from '../store/repositories/workspaces';
+import { readTogether, type TxItem } from '../store/repositories/batch';
+import { commitJobs } from './commit-jobs';
 
 export interface NewJob {
   organizationId: string;
@@ -74,108 +70,15 @@ export async function createJob(request: NewJob, creator: JobCreator): Promise<C
   const workspace = found.workspace;
   if (!workspace || workspace.organizationId !== orgId || workspace.deleted) throw new NotFound(`workspace ${workspaceId} does not exist in this organization`);
   if (!workspace.source && !request.cli) {
-    throw new Invalid('the workspace has no source: its runs come from the terraform CLI (give it a source to run jobs from git)', pointer('/data/relationships/workspace'));
+    throw new Invalid(
+      'the workspace has no source: its runs come from the terraform CLI (give it a source to run jobs from git)',
+      pointer('/data/relationships/workspace'),
+    );
   }
   const templateReference = await resolveTemplate(request, workspace, found.template !== undefined, found.templateIdByName);
 
-  return withKeyLock(`jobs:${orgId}`, () => commitJob(request, organization, workspace, templateReference));
+  return commitJobs({ request, organization, workspace, templateReference });
 }
-
-async function commitJob(request: NewJob, organization: OrganizationRecord, observed: WorkspaceRecord, templateReference: string | null): Promise<CreatedJob> {
-  const { organizationId: orgId, workspaceId } = request;
-  const workspace = newest(observed, recentlyWritten.get(workspaceId));
-  const id = await reserveJobId(orgId);
-  const at = new Date().toISOString();
-  const job: JobRecord = {
-    id,
-    organizationId: orgId,
-    workspaceId,
-    status: 'pending',
-    templateReference,
-    tcl: request.tcl ?? null,
-    command: request.command ?? null,
-    overrideBranch: request.overrideBranch ?? null,
-    commitId: request.commitId ?? null,
-    via: request.via,
-    refresh: request.refresh,
-    refreshOnly: request.refreshOnly,
-    autoApply: request.autoApply,
-    planChanges: true,
-    comments: request.comments ?? null,
-    approvalTeam: null,
-    targetAddrs: request.targetAddrs ?? [],
-    replaceAddrs: request.replaceAddrs ?? [],
-    output: null,
-    terraformPlan: null,
-    steps: [],
-    ...(request.cli ? { cli: request.cli } : {}),
-    createdBy: request.createdBy,
-    createdDate: at,
-    updatedBy: request.createdBy,
-    updatedDate: at,
-  };
-  const watermark = new CommitWatermark(orgId, id);
-  try {
-    return await commitWithWatermark(watermark, [planPutJob(job), ...(request.alsoWrite ?? [])], { job, organization, workspace, workspaceId });
-  } catch (error) {
-    // Release the reserved id at once, so the next creation does not wait for it to stall.
-    await watermark.abandon();
-    throw error;
-  }
-}
-
-async function commitWithWatermark(
-  watermark: CommitWatermark,
-  [jobPut, ...alsoWrite]: [TxItem, ...TxItem[]],
-  context: { job: JobRecord; organization: OrganizationRecord; workspace: WorkspaceRecord; workspaceId: string },
-): Promise<CreatedJob> {
-  const { job, organization, workspaceId } = context;
-  const id = job.id;
-  let workspace = context.workspace;
-  for (let attempt = 1; ; attempt++) {
-    const mode = joinMode(workspace);
-    try {
-      await commit([watermark.advance(), jobPut, joinWrite(workspaceId, id, mode, { status: job.status, at: job.createdDate }), ...alsoWrite]);
-      jobMetrics.created(job);
-      remember(workspace, id, mode);
-      if (mode === 'claim') return { job, organization, workspace, start: id };
-      const start = mode === 'append-and-settle' ? await changeQueue(workspaceId) : undefined;
-      return { job, organization, workspace, start };
-    } catch (error) {
-      if (!(error instanceof ConditionFailed) || error.index === 1 || error.index > 2 || attempt >= 500) throw error;
-      if (error.index === 0) {
-        // An earlier creation has not committed yet: wait for it (or skip it if its creator died).
-        await watermark.waitForTurn();
-        continue;
-      }
-      // The workspace changed between the read and the write (freed, claimed, locked): read it again.
-      const fresh = await getWorkspace(workspaceId);
-      if (!fresh || fresh.deleted) throw new NotFound(`workspace ${workspaceId} does not exist in this organization`);
-      workspace = fresh;
-    }
-  }
-}
-
-/**
- * What this process last wrote to a workspace's queue: the next creation in line starts from it rather
- * than from its own older read (a hint only; the write conditions decide).
- */
-const recentlyWritten = new Map<string, WorkspaceRecord>();
-
-function remember(workspace: WorkspaceRecord, jobId: number, mode: JoinMode): void {
-  const version = (workspace.queueVersion ?? 0) + 1;
-  const next: WorkspaceRecord =
-    mode === 'claim'
-      ? { ...workspace, activeJob: jobId, queueVersion: version }
-      : { ...workspace, queue: [...(workspace.queue ?? []), jobId], queueVersion: version };
-  recentlyWritten.set(workspace.id, next);
-  if (recentlyWritten.size > 1000) recentlyWritten.delete(recentlyWritten.keys().next().value as string);
-}
-
-const newest = (read: WorkspaceRecord, hint: WorkspaceRecord | undefined) =>
-  hint && (hint.queueVersion ?? 0) > (read.queueVersion ?? 0)
-    ? { ...read, activeJob: hint.activeJob, queue: hint.queue, queueVersion: hint.queueVersion }
-    : read;
 
 /** Contract §3.1: templateReference, else tcl, else command, else the workspace's default template. */
 async function resolveTemplate(

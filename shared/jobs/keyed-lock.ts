@@ -1,8 +1,9 @@
 /**
  * A per-key lock within this process: tasks with the same key run one after another, in call order.
- * Job creations of one organization take it so that, in one process (the local server, a busy Lambda
- * container), they reserve and commit ids in turn instead of waiting on each other through DynamoDB;
- * across processes the commit watermark (commit-watermark.ts) still orders them.
+ * Job creations of one organization take it (through group-commit.ts) so that, in one process (the local
+ * server, a busy Lambda container), they reserve and commit ids in turn — those that queued meanwhile
+ * together — instead of waiting on each other through DynamoDB; across processes the commit watermark
+ * (commit-watermark.ts) still orders them.
  */
 const tails = new Map<string, Promise<unknown>>();
 

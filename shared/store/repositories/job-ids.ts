@@ -18,9 +18,15 @@ export interface JobCounter {
 export const planCreateJobCounter = (org: string): TxItem => put({ ...keys.jobCounter(org), lastJobId: 0, committedJobId: 0 }, conditions.absent);
 
 /** The organization's next job id (1, 2, 3 …): an atomic counter, never contended. */
-export async function reserveJobId(org: string): Promise<number> {
+export const reserveJobId = (org: string): Promise<number> => reserveJobIds(org, 1);
+
+/**
+ * The organization's next `count` job ids in one request (a group commit reserves one per job): the
+ * counter's new value is the last of them, so they are last-count+1 … last.
+ */
+export async function reserveJobIds(org: string, count: number): Promise<number> {
   const attributes = await updateReturning(
-    { item: { Update: { Key: keys.jobCounter(org), UpdateExpression: 'ADD lastJobId :one', ExpressionAttributeValues: { ':one': 1 } } } },
+    { item: { Update: { Key: keys.jobCounter(org), UpdateExpression: 'ADD lastJobId :count', ExpressionAttributeValues: { ':count': count } } } },
     'UPDATED_NEW',
   );
   return Number(attributes.lastJobId);
