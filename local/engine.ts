@@ -138,7 +138,8 @@ export class LocalEngine implements RunControl {
     const name = executionName(run);
     if (this.executions.has(name)) return;
     const execution: Execution = { name, run, abort: () => undefined, done: Promise.resolve(), events: [], stopped: false, steps: [], settling: [] };
-    const handle = this.machine.run({ organizationId: run.organizationId, jobId: run.jobId }, {
+    const input = { organizationId: run.organizationId, jobId: run.jobId, ...(run.workspaceId ? { workspaceId: run.workspaceId, templateReference: run.templateReference ?? null } : {}) };
+    const handle = this.machine.run(input, {
       noThrowOnAbort: true,
       // The placeholder lets `$$.Task.Token` resolve; AwaitApproval replaces it with a real token.
       context: { Task: { Token: 'local-engine' } } as never,

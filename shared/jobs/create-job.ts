@@ -13,6 +13,7 @@
  * a gap, never a blocked organization. Creations of one organization that arrive together in one process
  * share the reservation and the transaction (commit-jobs.ts: group commit).
  */
+import type { RunRef } from '../ports/run-control';
 import { COMMAND_TEMPLATES, type JobCommand } from '../domain/default-templates';
 import { Invalid, NotFound, pointer } from '../domain/errors';
 import { authorize, type JobCreator } from '../domain/permissions';
@@ -54,6 +55,13 @@ export interface CreatedJob {
   workspace: WorkspaceRecord;
   /** The job that became active through this creation (this one, or an older one): start its run. */
   start?: number;
+}
+
+/** The run to start after a creation, if any: with the created job's workspace and template when it is that job's run. */
+export function runToStart({ job, start }: CreatedJob): RunRef | undefined {
+  if (start === undefined) return undefined;
+  const run: RunRef = { organizationId: job.organizationId, jobId: start };
+  return start === job.id ? { ...run, workspaceId: job.workspaceId, templateReference: job.templateReference } : run;
 }
 
 /** The creator is authorized against the organization before anything is written. */

@@ -6,6 +6,13 @@
 export interface RunRef {
   organizationId: string;
   jobId: number;
+  /**
+   * What the starter knows of the job (it just created it), so the run's first task reads the job,
+   * its workspace and its template at once instead of one after the other. Hints only: the task
+   * checks them against the job it reads.
+   */
+  workspaceId?: string;
+  templateReference?: string | null;
 }
 
 export interface RunControl {

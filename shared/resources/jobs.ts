@@ -9,7 +9,7 @@ import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { bool, checkAttributes, checkEchoed, emptyIsNull, enumOf, optionalText, readAttributes, uuid } from '../http/attributes';
 import { document, readResourceDocument, type ResourceIdentifier } from '../http/jsonapi';
 import { approve, reject } from '../jobs/approval';
-import { createJob } from '../jobs/create-job';
+import { createJob, runToStart } from '../jobs/create-job';
 import { cancelJob } from '../jobs/cancel-job';
 import { JobAlreadyEnded } from '../jobs/finish-job';
 import { commitHash, gitRef } from '../jobs/job-source';
@@ -122,7 +122,7 @@ export async function postJob(req: ApiRequest, orgId: string, pathWorkspaceId?: 
     throw new Conflict('the organization relationship does not match the organization in the path', pointer('/data/relationships/organization/data/id'));
   }
   if (attrs.tcl) await validateTcl(attrs.tcl);
-  const { job, start } = await createJob(
+  const createdJob = await createJob(
     {
       organizationId: orgId,
       workspaceId: workspaceId.toLowerCase(),
@@ -133,8 +133,9 @@ export async function postJob(req: ApiRequest, orgId: string, pathWorkspaceId?: 
     },
     { principal: req.principal },
   );
-  if (start !== undefined) await startRun({ organizationId: orgId, jobId: start });
-  return created(req, jobResource(req, job));
+  const run = runToStart(createdJob);
+  if (run) await startRun(run);
+  return created(req, jobResource(req, createdJob.job));
 }
 
 export async function patchJob(req: ApiRequest, orgId: string, jobId: number, scope?: (job: JobRecord) => void): Promise<ApiResponse> {

@@ -16,6 +16,7 @@ import { planLastJob } from '../store/repositories/workspace-queue';
 import { getTemplate } from '../store/repositories/templates';
 import { readWorkspaceWithVariables } from '../store/repositories/workspaces';
 import { recordRunState } from '../state/state-versions';
+import { getStateHead } from '../store/repositories/state-versions';
 import { commit, ConditionFailed } from '../store/repositories/batch';
 import { artifactStore, executorObjectsUrl } from '../wiring';
 import { decide, initialSteps, type Recorded } from './decide';
@@ -36,11 +37,13 @@ function recordedFrom(state: RunState): Recorded | undefined {
   return undefined;
 }
 
+type TemplateRead = { template: Awaited<ReturnType<typeof getTemplate>> };
+
 /** The flow a job runs, frozen into the job when its run starts (contract §3.1). */
-async function flowOf(job: JobRecord): Promise<{ tcl: string; flows: Flow[] } | { error: string }> {
+async function flowOf(job: JobRecord, read?: TemplateRead): Promise<{ tcl: string; flows: Flow[] } | { error: string }> {
   let tcl = job.tcl;
   if (job.steps.length === 0 && job.templateReference) {
-    const template = await getTemplate(job.organizationId, job.templateReference);
+    const template = read ? read.template : await getTemplate(job.organizationId, job.templateReference);
     if (!template) return { error: `template ${job.templateReference} no longer exists` };
     tcl = template.tcl;
   }
@@ -64,15 +67,29 @@ async function finish(job: JobRecord, status: 'completed' | 'failed', output: st
 }
 
 /**
- * A step that changed the workspace's state saved it as the next state version: it becomes current,
- * whatever became of the job. Answers the job it read (the first attempt below goes on with it: its
- * writes are conditional, so a change meanwhile only costs a retry).
+ * What Advance reads before it decides, in one round when the run's state names the job's workspace
+ * (and template): the job; the state head when the step saved a state; the workspace with its variables
+ * and the template when the run starts. A step that changed the workspace's state saved it as the next
+ * state version: it becomes current here, whatever became of the job. The first attempt below goes on
+ * with these reads (its writes are conditional, so a change meanwhile only costs a retry).
  */
-async function recordState(state: RunState, recorded: Recorded | undefined): Promise<JobRecord | undefined> {
-  if (!recorded || !('executed' in recorded) || !recorded.executed.state) return undefined;
-  const job = await readJob(state.organizationId, state.jobId);
-  if (job) await recordRunState(job, recorded.stepId, recorded.executed.state);
-  return job;
+async function firstReads(state: RunState, recorded: Recorded | undefined) {
+  const written = recorded && 'executed' in recorded ? recorded.executed.state : undefined;
+  const workspaceId = state.workspaceId;
+  const starting = !state.step;
+  const [job, head, workspace, template] = await Promise.all([
+    readJob(state.organizationId, state.jobId),
+    written && workspaceId ? getStateHead(workspaceId).then((h) => h ?? null) : undefined,
+    starting && workspaceId ? readWorkspaceWithVariables(workspaceId) : undefined,
+    starting && workspaceId && state.templateReference ? getTemplate(state.organizationId, state.templateReference).then((t) => ({ template: t })) : undefined,
+  ]);
+  const hinted = job?.workspaceId === workspaceId;
+  if (job && written) await recordRunState(job, recorded!.stepId, written, hinted ? head : undefined);
+  return {
+    job,
+    workspace: hinted ? workspace : undefined,
+    template: hinted && job?.templateReference === state.templateReference ? template : undefined,
+  };
 }
 
 /** The step an executor may run right after the one dispatched, in the same process (chained-step.ts). */
@@ -112,9 +129,9 @@ async function chainedContext(job: JobRecord, planStepId: string, chainable: { s
 
 export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promise<RunState> {
   const recorded = recordedFrom(state);
-  const read = await recordState(state, recorded);
+  const early = await firstReads(state, recorded);
   for (let attempt = 1; attempt <= 10; attempt++) {
-    const job = attempt === 1 && read ? read : await readJob(state.organizationId, state.jobId);
+    const job = attempt === 1 ? early.job : await readJob(state.organizationId, state.jobId);
     if (!job) return end(state);
     if (isTerminal(job.status)) {
       // Ended meanwhile (a cancel): this run is over, so the workspace it may still hold goes on.
@@ -123,7 +140,10 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
     }
     // The first Advance reads the workspace (with its variables, for the step context) and the template
     // side by side, once: the workspace both proves the job holds it and feeds the first step.
-    const [workspace, flow] = await Promise.all([job.steps.length === 0 ? readWorkspaceWithVariables(job.workspaceId) : undefined, flowOf(job)]);
+    const [workspace, flow] = await Promise.all([
+      job.steps.length === 0 ? (attempt === 1 ? early.workspace : undefined) ?? readWorkspaceWithVariables(job.workspaceId) : undefined,
+      flowOf(job, attempt === 1 ? early.template : undefined),
+    ]);
     // A run only ever starts for the job holding its workspace: a stray start of a queued job is a no-op.
     if (workspace && workspace.workspace?.activeJob !== job.id) {
       logger.warn('run started for a job that does not hold its workspace; ignored', { organizationId: job.organizationId, jobId: job.id });
@@ -149,7 +169,7 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
       const stepRef = { id: step.id, type: step.type, name: step.name, number: step.stepNumber };
       if (decision.next.kind === 'approve') {
         await commit([planUpdateJobIfStatus(job, persisted)]);
-        return { organizationId: job.organizationId, jobId: job.id, action: 'approve', step: stepRef, approval: { team: stepFlow.team ?? '' } };
+        return { organizationId: job.organizationId, jobId: job.id, workspaceId: job.workspaceId, action: 'approve', step: stepRef, approval: { team: stepFlow.team ?? '' } };
       }
       const dispatched = { ...job, ...persisted } as JobRecord;
       // The workspace (variables, state head) is read beside the write, not after it: neither needs the other.
@@ -167,6 +187,7 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
       return {
         organizationId: job.organizationId,
         jobId: job.id,
+        workspaceId: job.workspaceId,
         action: 'execute',
         step: stepRef,
         executor: { context: read, dispose, job: String(job.id), iac: context.iacType, version: context.terraformVersion ?? '' },

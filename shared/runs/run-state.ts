@@ -12,6 +12,13 @@ export interface RunState {
   organizationId: string;
   jobId: number;
   action?: 'execute' | 'approve' | 'end';
+  /**
+   * The job's workspace and template: given by the starter of a job it just created, then carried by
+   * every Advance, so that each reads what it needs beside the job rather than after it (hints: the
+   * job read decides).
+   */
+  workspaceId?: string;
+  templateReference?: string | null;
   step?: RunStep;
   /** Execute: what the executor needs (strings only: they become CodeBuild environment variables). */
   executor?: {

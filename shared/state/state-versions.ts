@@ -34,9 +34,15 @@ export const runStatePaths = (job: Pick<JobRecord, 'organizationId' | 'workspace
   outputs: artifactPaths.stateVersion(job.organizationId, job.workspaceId, `${job.id}-${stepId}`, 'outputs'),
 });
 
-async function addVersion(workspaceId: string, build: (head: StateHeadRecord | undefined) => StateVersionRecord | undefined, current: boolean): Promise<StateVersionRecord | undefined> {
+async function addVersion(
+  workspaceId: string,
+  build: (head: StateHeadRecord | undefined) => StateVersionRecord | undefined,
+  current: boolean,
+  headRead?: StateHeadRecord | null,
+): Promise<StateVersionRecord | undefined> {
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const head = await getStateHead(workspaceId);
+    // The head the caller read beside its own reads, for the first attempt (the write's condition checks it).
+    const head = attempt === 1 && headRead !== undefined ? (headRead ?? undefined) : await getStateHead(workspaceId);
     const version = build(head);
     if (!version) return undefined;
     try {
@@ -49,8 +55,11 @@ async function addVersion(workspaceId: string, build: (head: StateHeadRecord | u
   throw new Conflict('the workspace state changed too often while a version was being added; retry');
 }
 
-/** The state an apply or destroy step saved becomes the workspace's current version (once, however often Advance retries). */
-export async function recordRunState(job: JobRecord, stepId: string, written: StateWritten): Promise<StateVersionRecord | undefined> {
+/**
+ * The state an apply or destroy step saved becomes the workspace's current version (once, however often
+ * Advance retries). `head`: the workspace's state head as just read (null: it has none), saving a read.
+ */
+export async function recordRunState(job: JobRecord, stepId: string, written: StateWritten, head?: StateHeadRecord | null): Promise<StateVersionRecord | undefined> {
   const paths = runStatePaths(job, stepId);
   const now = new Date().toISOString();
   return addVersion(
@@ -78,6 +87,7 @@ export async function recordRunState(job: JobRecord, stepId: string, written: St
       };
     },
     true,
+    head,
   );
 }
 

@@ -15,7 +15,7 @@ import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import type { ResourceObject } from '../http/jsonapi';
 import { approve, reject } from '../jobs/approval';
 import { cancelJob } from '../jobs/cancel-job';
-import { createJob } from '../jobs/create-job';
+import { createJob, runToStart } from '../jobs/create-job';
 import { JobAlreadyEnded } from '../jobs/finish-job';
 import { ok } from '../resources/common';
 import { startRun } from '../runs/start-run';
@@ -160,7 +160,7 @@ export async function create(req: ApiRequest): Promise<ApiResponse> {
     terraformVersion: req.headers['terraform-version'] ?? null,
     logToken: randomBytes(24).toString('base64url'),
   };
-  const { job, start } = await createJob(
+  const createdJob = await createJob(
     {
       organizationId: org.id,
       workspaceId: workspace.id,
@@ -176,8 +176,9 @@ export async function create(req: ApiRequest): Promise<ApiResponse> {
     },
     { principal: req.principal },
   );
-  if (start !== undefined) await startRun({ organizationId: org.id, jobId: start });
-  const resource = runResource(req, org, job);
+  const run = runToStart(createdJob);
+  if (run) await startRun(run);
+  const resource = runResource(req, org, createdJob.job);
   return { status: 201, body: tfeDocument(resource), headers: { location: `${req.baseUrl}${resource.links?.self}` } };
 }
 

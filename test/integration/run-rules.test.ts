@@ -32,19 +32,20 @@ beforeAll(async () => {
 const FLOW = b64('flow:\n  - type: terraformPlan\n    step: 100\n  - type: approval\n    step: 150\n    team: OPS\n  - type: terraformApply\n    step: 200\n');
 const ok = (planChanges?: boolean): ExecutorResult => ({ status: 'completed', exitCode: planChanges === false ? 0 : 2, planChanges, commitId: 'a'.repeat(40), message: 'done' });
 
-async function newJob(): Promise<{ id: string; run: RunState }> {
+async function newJob(): Promise<{ id: string; run: RunState; workspaceId: string }> {
   const ws = await createWorkspace(admin, org, { source: '/tmp/not-used' });
   const res = await postJob(admin, org, ws, { tcl: FLOW });
   expect(res.status).toBe(201);
-  return { id: res.body.data.id, run: { organizationId: org, jobId: Number(res.body.data.id) } };
+  return { id: res.body.data.id, run: { organizationId: org, jobId: Number(res.body.data.id) }, workspaceId: ws };
 }
 const status = async (id: string) => (await readJob(admin, org, id)).job.attributes.status as string;
 const cancel = (id: string) => call('PATCH', `/api/v1/organization/${org}/job/${id}`, { token: admin, body: { data: { type: 'job', id, attributes: { status: 'cancelled' } } } });
 
 describe('a run, task by task', () => {
   it('starts a job as soon as it is created in a free workspace', async () => {
-    const { run } = await newJob();
-    expect(started).toContainEqual(run);
+    const { run, workspaceId } = await newJob();
+    // With what the run's first task reads beside the job (hints: it checks them against the job).
+    expect(started).toContainEqual({ ...run, workspaceId, templateReference: null });
   });
 
   it('dispatches, records, asks for approval, resumes and completes', async () => {
@@ -147,6 +148,15 @@ describe('failures', () => {
     expect((await advance({ organizationId: org, jobId: Number(res.body.data.id) })).action).toBe('end');
     const { job } = await readJob(admin, org, res.body.data.id);
     expect(job.attributes).toMatchObject({ status: 'failed', output: expect.stringContaining('no longer exists') });
+  });
+
+  it('reads the job first when the run names another workspace or template than the job has (hints only)', async () => {
+    const { id, run, workspaceId } = await newJob();
+    // A free workspace of the organization: were it taken for the job's, the run would end (the job does not hold it).
+    const decoy = await createWorkspace(admin, org, { source: '/tmp/decoy' });
+    const first = await advance({ ...run, workspaceId: decoy, templateReference: crypto.randomUUID() });
+    expect(first).toMatchObject({ action: 'execute', step: { type: 'terraformPlan' }, workspaceId });
+    expect(await status(id)).toBe('queue');
   });
 
   it('never runs a job that is waiting its turn, whoever starts it', async () => {
