@@ -77,7 +77,7 @@ interface StepRunning {
 }
 
 /** Runs the step `env` describes; throws only when the executor itself fails. */
-async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: () => void): Promise<StepRunning> {
+async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: () => void, afterResultGate?: Promise<void>): Promise<StepRunning> {
   knownSecrets = [];
   const contextRef = env.TK_CONTEXT;
   if (!contextRef) throw new Error('TK_CONTEXT is not set');
@@ -107,6 +107,7 @@ async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: ()
     ...(env.TK_JOB_DIR ? { jobDir: env.TK_JOB_DIR } : {}),
     environment: env,
     killGraceMs: Number.isFinite(graceMs) && graceMs >= 0 && env.TK_KILL_GRACE_MS ? graceMs : 10_000,
+    ...(afterResultGate ? { afterResultGate } : {}),
   });
   const result = await step.result;
   stopWatch?.dispose();
@@ -123,17 +124,25 @@ async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: ()
 
 /** The step, and the chained step after it when there is one and the step's result calls for it. */
 async function executeSteps(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: () => void, boundary: (result: ExecutorResult) => void): Promise<StepRunning> {
-  const first = await executeStep(env, signal, stop);
   const { TK_NEXT_STEP: nextStep, TK_NEXT_CONTEXT: nextContext, TK_NEXT_CONTEXT_DISPOSE: nextDispose } = env;
-  if (!nextStep || !nextContext) return first;
+  if (!nextStep || !nextContext) return executeStep(env, signal, stop);
+  // The plan's view waits for the apply's result: the apply's view reuses its show -json, and nothing competes with the apply.
+  let openGate!: () => void;
+  const gate = new Promise<void>((open) => (openGate = open));
+  const first = await executeStep(env, signal, stop, gate).catch((error: unknown) => {
+    openGate();
+    throw error;
+  });
   // The same rule as the run's (shared/run-tasks/decide.ts): an apply follows a plan that completed with changes.
   if (first.result.status !== 'completed' || first.result.planChanges !== true || signal.aborted) {
+    openGate();
     if (nextDispose) await urlArtifacts().remove(nextDispose).catch(() => undefined); // it holds secrets
     return first;
   }
   boundary(first.result);
-  const second = await executeStep({ ...env, TK_CONTEXT: nextContext, TK_CONTEXT_DISPOSE: nextDispose }, signal, stop);
-  return { result: { ...second.result, stepId: nextStep }, settled: Promise.all([first.settled, second.settled]).then(() => undefined) };
+  // The apply's view comes after the plan's, which leaves the show -json it reuses in the job directory.
+  const second = await executeStep({ ...env, TK_CONTEXT: nextContext, TK_CONTEXT_DISPOSE: nextDispose }, signal, stop, first.settled).finally(openGate);
+  return { result: { ...second.result, stepId: nextStep }, settled: second.settled };
 }
 
 const describe = (error: unknown) => maskSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error), knownSecrets);

@@ -41,6 +41,11 @@ export interface StepIO {
    * prepares everything in a throwaway directory (CodeBuild).
    */
   jobDir?: string;
+  /**
+   * What follows the result (the structured view) waits for this: the executor holds it back while a
+   * chained step runs, so that the view's terraform process does not compete with it.
+   */
+  afterResultGate?: Promise<void>;
   /** How long a stopped child gets between SIGINT and SIGKILL (default 10 s). */
   killGraceMs?: number;
   /** The executor's own environment (main.ts passes process.env): children see only INHERITED names of it. */
@@ -212,7 +217,10 @@ class StepRun {
    */
   start(): { result: Promise<ExecutorResult>; settled: Promise<void> } {
     const result = this.run();
-    const settled = result.then(() => this.afterResult());
+    const settled = result.then(async () => {
+      await this.io.afterResultGate;
+      await this.afterResult();
+    });
     return { result, settled };
   }
 

@@ -105,9 +105,10 @@ export async function startStateProxy(artifacts: Pick<Artifacts, 'write'>, state
       TF_HTTP_UNLOCK_ADDRESS: `${base}/lock`,
     },
     current: () => held,
-    close: () => new Promise<void>((done) => {
+    // Stops listening and drops terraform's connections now; the close itself completes in the background.
+    close: async () => {
       server.closeAllConnections();
-      server.close(() => done());
-    }),
+      server.close();
+    },
   };
 }

@@ -96,7 +96,7 @@ export async function openJobWorkDir(root: string, ctx: ExecutorContext, keep: b
     const marker = await readMarker(root);
     if (marker && marker.fingerprint === fingerprint && sameCommit(marker.commitId, ctx.commitId) && existsSync(repo)) reusable = marker;
   }
-  if (!reusable) await rm(root, { recursive: true, force: true });
+  if (!reusable && existsSync(root)) await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true, mode: 0o700 });
   await rm(scratch, { recursive: true, force: true });
   await mkdir(scratch, { mode: 0o700 });
