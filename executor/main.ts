@@ -123,27 +123,28 @@ async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: ()
 }
 
 /** The step, and the chained step after it when there is one and the step's result calls for it. */
-async function executeSteps(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: () => void, boundary: (result: ExecutorResult) => void): Promise<StepRunning> {
+/**
+ * The step, and the chained step after it when there is one and the step's result calls for it. What
+ * follows each result (the structured view: a terraform process) waits for `proceed`, the run having
+ * recorded the last result, so it competes neither with the chained apply nor with the run's next task.
+ */
+async function executeSteps(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: () => void, boundary: (result: ExecutorResult) => void, proceed: Promise<void>): Promise<StepRunning> {
   const { TK_NEXT_STEP: nextStep, TK_NEXT_CONTEXT: nextContext, TK_NEXT_CONTEXT_DISPOSE: nextDispose } = env;
-  if (!nextStep || !nextContext) return executeStep(env, signal, stop);
-  // The plan's view waits for the apply's result: the apply's view reuses its show -json, and nothing competes with the apply.
-  let openGate!: () => void;
-  const gate = new Promise<void>((open) => (openGate = open));
-  const first = await executeStep(env, signal, stop, gate).catch((error: unknown) => {
-    openGate();
-    throw error;
-  });
+  const first = await executeStep(env, signal, stop, proceed);
+  if (!nextStep || !nextContext) return first;
   // The same rule as the run's (shared/run-tasks/decide.ts): an apply follows a plan that completed with changes.
   if (first.result.status !== 'completed' || first.result.planChanges !== true || signal.aborted) {
-    openGate();
     if (nextDispose) await urlArtifacts().remove(nextDispose).catch(() => undefined); // it holds secrets
     return first;
   }
   boundary(first.result);
   // The apply's view comes after the plan's, which leaves the show -json it reuses in the job directory.
-  const second = await executeStep({ ...env, TK_CONTEXT: nextContext, TK_CONTEXT_DISPOSE: nextDispose }, signal, stop, first.settled).finally(openGate);
+  const second = await executeStep({ ...env, TK_CONTEXT: nextContext, TK_CONTEXT_DISPOSE: nextDispose }, signal, stop, first.settled);
   return { result: { ...second.result, stepId: nextStep }, settled: second.settled };
 }
+
+/** How long what follows a result waits for the run's word at most (a parent that never sends it must not hold a process forever). */
+const PROCEED_WAIT_MS = 3000;
 
 const describe = (error: unknown) => maskSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error), knownSecrets);
 
@@ -169,8 +170,10 @@ function worker(): void {
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, leave);
   process.on('disconnect', leave);
+  let proceedNow: (() => void) | undefined;
   process.on('message', (message: WorkerRequest) => {
     if (message.type === 'exit') return leave();
+    if (message.type === 'proceed') return proceedNow?.();
     if (message.type !== 'run') return;
     // Never two steps at once, nor one after a stop: the pool then learns it at once instead of waiting.
     if (current || leaving) return void send({ type: 'failed', message: 'the executor process was not free to take the step' });
@@ -188,7 +191,12 @@ function worker(): void {
       await send({ type: 'free' });
     };
     const boundary = (result: ExecutorResult) => void send({ type: 'boundary', result });
-    executeSteps({ ...process.env, ...message.env }, abort.signal, () => abort.abort(), boundary).then(
+    const proceed = new Promise<void>((go) => {
+      proceedNow = go;
+      setTimeout(go, PROCEED_WAIT_MS).unref();
+      abort.signal.addEventListener('abort', () => go(), { once: true });
+    });
+    executeSteps({ ...process.env, ...message.env }, abort.signal, () => abort.abort(), boundary, proceed).then(
       ({ result, settled }) => done({ type: 'result', result }, undefined, settled),
       (error: unknown) => {
         process.stderr.write(`executor failed: ${describe(error)}\n`);

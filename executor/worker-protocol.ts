@@ -5,7 +5,9 @@ export type WorkerRequest =
   /** Run one step: the variables a CodeBuild build would get (TK_CONTEXT, TK_JOB_DIR …). */
   | { type: 'run'; env: Record<string, string> }
   /** Exit when idle (the pool has enough warm processes). */
-  | { type: 'exit' };
+  | { type: 'exit' }
+  /** The run has recorded the step's result: what follows it (the structured view) may run now without slowing the run. */
+  | { type: 'proceed' };
 
 export type WorkerReply =
   /** Booted and waiting for a step. */

@@ -51,6 +51,8 @@ interface Execution {
   dispatched?: JobRecord;
   /** The apply Advance prepared to run right after the dispatched plan, in the same executor process. */
   chained?: ChainedStep;
+  /** Lets the last step's executor go on with its structured view, once the next task recorded the result. */
+  proceed?: () => void;
   stopped: boolean;
   /** Steps the executor ran, with when each was handed over and answered (for `npm run bench`). */
   steps: StepReport[];
@@ -152,7 +154,7 @@ export class LocalEngine implements RunControl {
                 execution.dispatched = job;
                 execution.chained = chained;
               },
-            }),
+            }).finally(() => proceed(execution)),
           [RUN_STATES.recordFailure]: (input) => recordFailureTask(input as RunState),
           [RUN_STATES.awaitApproval]: (input) => this.awaitApproval(execution, input as { Payload: ApprovalTaskInput }),
           [RUN_STATES.execute]: (input) => this.execute(execution, input as { EnvironmentVariablesOverride: { Name: string; Value: string }[] }),
@@ -178,6 +180,7 @@ export class LocalEngine implements RunControl {
       })
       .finally(async () => {
         await collecting.catch(() => undefined);
+        proceed(execution);
         remember(this.finished, name, execution.events);
         remember(this.finishedSteps, name, execution.steps);
         this.executions.delete(name);
@@ -313,6 +316,7 @@ export class LocalEngine implements RunControl {
         throw error;
       });
       last().result = result;
+      execution.proceed = () => executor.proceed();
       // Advance reads the job after the chained start is recorded; a refused chain goes on from the plan's result.
       if (chainRecorded && (await chainRecorded) === 'refused' && planResult) result = planResult;
       return { Build: { BuildStatus: 'SUCCEEDED', ExportedEnvironmentVariables: toExported(result) } };
@@ -321,6 +325,13 @@ export class LocalEngine implements RunControl {
       execution.executor = undefined;
     }
   }
+}
+
+/** The step's executor may go on with what follows its result (it waits for this, or a few seconds). */
+function proceed(execution: Execution): void {
+  const go = execution.proceed;
+  execution.proceed = undefined;
+  go?.();
 }
 
 /**

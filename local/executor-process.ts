@@ -87,6 +87,8 @@ export interface RunningExecutor {
   result: Promise<ExecutorResult>;
   /** Settles once the process is done with the step altogether (its structured view recorded after the result), or gone. */
   settled: Promise<void>;
+  /** The run recorded the result: the process may go on with what follows it (the structured view). */
+  proceed(): void;
   /** Asks the executor to stop (it interrupts terraform, then kills it); kills the executor if it hangs. */
   cancel(): void;
 }
@@ -185,6 +187,15 @@ class Worker {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(name);
   }
 
+  proceed(): void {
+    if (!this.alive) return;
+    try {
+      this.child.send({ type: 'proceed' } satisfies WorkerRequest);
+    } catch {
+      // gone: nothing follows
+    }
+  }
+
   retire(): void {
     if (!this.alive) return;
     try {
@@ -252,6 +263,7 @@ export class ExecutorPool {
       handed,
       result,
       settled,
+      proceed: () => chosen.proceed(),
       cancel: () => {
         if (cancelled) return;
         cancelled = true;
