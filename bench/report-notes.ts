@@ -43,7 +43,7 @@ const CAUSES: Record<string, (r: Results) => string> = {
     `Of the p50 ${r.planApplyE2eMs.p50} ms, the plan step takes ${r.planApplyE2eMs.planStepP50} ms and the apply ${r.planApplyE2eMs.applyStepP50} ms ` +
     `(executor/run-step.ts: clone, terraform init, plan/apply); the service itself adds ${r.planApplyE2eMs.orchestrationP50} ms.`,
   'sfnTransitions.planApply': (r) =>
-    `infra/state-machine.ts \`jobRunDefinition\`: Advance → Route → Execute per step, then Advance → Route → Done: ${Object.entries(r.sfnTransitions.statesEntered).map(([s, n]) => `${s} ×${n}`).join(', ')}.`,
+    `infra/state-machine.ts \`jobRunDefinition\`: Advance → Route → Execute per step, then Advance → Route → Done; locally the apply runs chained inside its plan's Execute (no Advance, Route, Execute of its own): ${Object.entries(r.sfnTransitions.statesEntered).map(([s, n]) => `${s} ×${n}`).join(', ')}.`,
 };
 
 function bundleCause(entry: string, inputs: Results['coldInitInputs'], what: string): string {
@@ -148,7 +148,7 @@ export function costSection(r: Results): string {
     'Measured inputs: DynamoDB units of one real plan+apply job (POST and the whole run) were ' +
       `${r.ddbUnitsPerPlanApplyJob.wru} WRU (${r.ddbUnitsPerPlanApplyJob.gsiWru} of them GSI writes: the job item carries three GSIs and every status change rewrites the status index keys) and ${r.ddbUnitsPerPlanApplyJob.rruRun} RRU over ${r.ddbUnitsPerPlanApplyJob.requests} requests ` +
       `(${Object.entries(r.ddbUnitsPerPlanApplyJob.byCommand).map(([k, v]) => `${k.replace(/Command$/, '')} ×${v.requests} = ${v.units} units`).join(', ')}); a GET with include=step read ${r.ddbUnitsPerPlanApplyJob.rruPerGetWithSteps} RRU. ` +
-      `Invocations per job: ${c.invocationsPerJob}, with Advance and StepStarted counts read off the execution’s event log (${Object.entries(r.sfnTransitions.statesEntered).map(([s, n]) => `${s} ×${n}`).join(', ')}).`,
+      `Invocations per job: ${c.invocationsPerJob}, with Advance and StepStarted counts read off the execution’s event log (${Object.entries(r.sfnTransitions.statesEntered).map(([s, n]) => `${s} ×${n}`).join(', ')}), plus the Advance, Route and Execute of the apply, which AWS runs as a build of its own (the chain is local only).`,
     '',
     'Assumptions:',
     '',

@@ -12,6 +12,7 @@ import type { Results } from './results';
 import { round } from './stats';
 
 type RunFigures = Pick<Results, 'jobStartMs' | 'clientPostToRunningMs' | 'planApplyE2eMs' | 'planApplyToBareTerraformRatio' | 'bareTerraformMs' | 'planApplyPhasesMs'> & {
+  jobStartDynamoDbFloorMs?: Results['jobStartDynamoDbFloorMs'];
   loadAverage?: Record<string, number>;
 };
 
@@ -25,8 +26,8 @@ function baseline(): RunFigures | undefined {
 const PHASES: [keyof Results['planApplyPhasesMs'], string][] = [
   ['api', 'API: POST sent → answered'],
   ['queue', 'queue: POST answered → first task of the run (0: it starts while the POST is answered)'],
-  ['orchestration', 'orchestration: Advance ×3, transitions, step starts and results recorded'],
-  ['executor', 'executor: step handed over, context read, log, plan saved and read back'],
+  ['orchestration', 'orchestration: the run’s tasks on the path (Advance before the plan and after the apply, transitions); the chained apply’s start is recorded beside it'],
+  ['executor', 'executor: step handed over, contexts read, state proxy, log, plan saved and read back'],
   ['checkout', 'checkout (git)'],
   ['init', 'terraform version + init'],
   ['plan', 'terraform plan'],
@@ -55,15 +56,25 @@ export function speedSection(r: Results): string {
       [
         ['`planApplyToBareTerraformRatio` (medians)', before ? `${before.planApplyToBareTerraformRatio}×` : '', `${r.planApplyToBareTerraformRatio}×`, '≤ 1.5×'],
         ['`jobStartMs.p50`: POST answered → first step running', before ? `${before.jobStartMs.p50} ms` : '', `${r.jobStartMs.p50} ms`, '≤ 20 ms'],
+        ...(r.jobStartDynamoDbFloorMs
+          ? [[`  its DynamoDB floor: the first Advance’s reads + transaction sent raw (${r.jobStartDynamoDbFloorMs.readMs} + ${r.jobStartDynamoDbFloorMs.transactionMs} ms)`, '', `${r.jobStartDynamoDbFloorMs.totalMs} ms`, '']]
+          : []),
         ['`clientPostToRunningMs.p50`: POST sent → a client reads `running`', before ? `${before.clientPostToRunningMs.p50} ms` : '', `${r.clientPostToRunningMs.p50} ms`, '≤ 40 ms'],
         ['`createJobsToRawCreateRequestsRatio`', '', `${r.createJobsToRawCreateRequestsRatio}`, '≥ 0.8'],
       ],
     ),
     '',
-    'Job creation under load (`createJobsToRawCreateRequestsRatio`) is measured by the HTTP phase of the full run and was not changed by',
-    'this work. A CPU profile of `npm start` under the same autocannon load points at a lead: about an eighth of the server’s CPU goes to',
-    'async hooks (`registerDestroyHook`, `promiseInitHookWithDestroyTracking`) that the X-Ray SDK’s `cls-hooked` context installs on import',
-    'through the Powertools tracer, paid on every promise of every request — in Lambda as well as locally.',
+    'Job creation under load (`createJobsToRawCreateRequestsRatio`, the HTTP phase): 16 connections creating jobs in one organization, against',
+    'the same DynamoDB requests per job sent raw at the same concurrency. Creations of one organization commit in id order (the watermark),',
+    'so they used to take turns: two round trips each, one at a time. They now commit in groups (`shared/jobs/group-commit.ts`,',
+    '`commit-jobs.ts`): whoever’s turn comes takes the creations queued meanwhile (one per workspace, at most 24, none with writes of their',
+    'own), reserves their ids in one UpdateItem and commits them in one transaction; a group that fails commits its members one by one. A',
+    'single creation still makes exactly 3 requests. The raw figure sends 3 requests per job, so grouped creation can go above it.',
+    '',
+    'What the floor of each figure is on this machine: plan+apply cannot go below the bare sequence (three terraform processes; each costs',
+    'about 50 ms before it does anything, most of it Go package initialisation of the binary’s backends); the job start cannot go below the',
+    'DynamoDB floor above (DynamoDB Local answers a transaction in several to tens of milliseconds); a client’s POST → running adds the POST',
+    '(3 requests) and the step-start write that makes the job `running` to that.',
     '',
     '"Before" is `BENCH_BASELINE=1 npm run bench -- runs` on the same code with the reuse switched off (`executorReuse: false`: a new',
     'executor process per step, each checking out and running `terraform version` and `init` again); Advance’s read savings are in both columns.',
@@ -75,6 +86,10 @@ export function speedSection(r: Results): string {
     '- **Warm executor processes** (`local/executor-process.ts` `ExecutorPool`, `executor/main.ts` worker mode): the engine keeps two executor processes booted; a step goes to an idle one over Node’s IPC channel and the process takes the next step after it (retired after 200). A cancel still sends SIGINT (the worker interrupts terraform, then exits), the kill timer still follows, a process killed mid-step still fails its step with “the executor ended without a result”, and pid files still let a restarted engine stop what a killed one left running. Before, every step spawned Node and loaded the bundle (the “executor” row).',
     '- **One checkout and one `terraform init` per job** (`executor/work-dir.ts`): the engine gives each job a directory named after it (`TK_JOB_DIR`, under the files directory, so it outlives an approval wait and an engine restart). The first step checks out, runs `terraform version` and `init`, and records what it prepared from (a hash of source, branch, folder, configuration archive, binary and version, backend, ENV variables and provider cache, plus the commit); a later step whose inputs match and whose commit is the recorded one goes straight to its command. A missing or half-made directory, other inputs or another commit make the step prepare again from scratch; a step that runs user scripts marks the directory unprepared before the first script, so the next step starts clean. The engine removes the directory when the run ends (not when it is only shut down: the run resumes with it), and at start sweeps directories older than an execution may live.',
     '- **`terraform version` once per process** (`executor/version-cache.ts`), keyed by the binary’s path, size and mtime.',
+    '- **A plan’s apply chained to it** (`shared/run-tasks/chained-step.ts`, `executor/main.ts`, `local/engine.ts`): when the flow’s next step after a plan is an apply (no approval between), Advance writes the apply’s context beside the plan’s; the worker that ran the plan reports its result and, when the plan found changes (the run’s own rule), goes straight on with the apply in the same process and directory. The engine records the plan’s end and the apply’s start beside the running apply (what Advance would have done, by the same `decide`), and the apply’s result, which names its step, reaches the next Advance as usual: 6 state transitions instead of 9, no second handover. A plan without changes deletes the apply’s context unread; a cancel stops the chain like any step; a chain the run’s rules would refuse is stopped and Advance goes on from the plan’s result.',
+    '- **The structured view after the result** (`executor/run-step.ts`): `terraform show -json` of the saved plan (about 50 ms, a terraform process) runs once the step’s result is out and the run has recorded it (the engine says `proceed`), at niceness 19; the apply of the same plan reuses that output from the job’s directory, and the outputs come from the state the step saved (no `terraform output`). The worker takes no new step and the engine keeps the job’s directory until it is done; a view recorded after its job was deleted is removed with it.',
+    '- **The state proxy holds the state** (`executor/state-proxy.ts`): terraform’s reads are answered from the state the step started with (read once) and every write since, and the state saved after the step is the one terraform last wrote: two reads fewer per step.',
+    '- **Reads in one round** (`shared/run-tasks/advance.ts`): the starter of a job it just created passes the job’s workspace and template with the run, and every Advance carries the workspace on, so Advance reads the job, the workspace with its variables, the template and the state head side by side (hints only: the job read decides).',
     '- **No duplicate reads in the run’s tasks** (`shared/run-tasks/advance.ts`): the first Advance reads the workspace with its variables once, beside the template, and hands it to the step context (it was read twice: once to check the job holds it, once for the context); recording a new state version goes on with the job it read; the local engine records a step start from the job Advance dispatched and at the moment of handover (`stepStarted(…, at, dispatched)`: its write is conditional on the job still queued with that step pending, so no read first).',
     '',
     awsSection(r),
@@ -119,6 +134,6 @@ function awsSection(r: Results): string {
       ],
     ),
     '',
-    'Not built on this branch: the one-build plan+apply needs a state machine branch (Advance choosing a two-step dispatch) and the executor exporting two results; the directory archive needs a job-scoped artifact reference, which the executor’s S3 grants of issue 20 are being reworked to scope. Both reuse the local design’s parts unchanged (the preparation record, the fingerprint, the scripts rule).',
+    'Not built for AWS yet: the local engine runs the chain (the same Advance, `chainableAfter` and `recordChainedStart`), but a CodeBuild build cannot report the plan’s end while it goes on, so the one-build plan+apply needs the Execute state to pass the chained context (`TK_NEXT_*`) and the build to export both results for Advance to record in turn (or to report the boundary through a presigned object); the directory archive needs a job-scoped artifact grant. Both reuse the local parts unchanged (the preparation record, the fingerprint, the scripts rule, the chain rule).',
   ].join('\n');
 }

@@ -27,6 +27,7 @@ import { measureRoundTrips } from './round-trips';
 import { measureClientStart, measureJobCapacity, measureJobStart, measurePlanApply, startEngine, stopEngine } from './runs';
 import { stackInventory } from './stack-inventory';
 import { measureThroughput } from './throughput';
+import { measureDispatchFloor } from './dynamodb-floor';
 
 const quick = process.env.BENCH_QUICK === '1';
 const baseline = process.env.BENCH_BASELINE === '1';
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   log(`[${elapsed()}] DynamoDB Local at ${env.ddb.endpoint}, table ${env.tableName}`);
 
   if (only.length > 0) return partial(env, world, repo);
-  const { jobStart, clientStart, planApply, capacity } = await jobRuns(env.filesDir, world, repo);
+  const { jobStart, clientStart, planApply, capacity, dispatchFloor } = await jobRuns(env.filesDir, world, repo);
   const finishedJob = String(planApply.jobIds.at(-1));
 
   log(`[${elapsed()}] DynamoDB round trips per operation …`);
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
   phaseDone('stackInventory');
 
   const runSeconds = (performance.now() - started) / 1000;
-  const results = buildResults({ machine, roundTrips, overhead, coldInit, jobStart, clientStart, planApply, capacity, throughput, faults, stack, runSeconds, loadAverage, cpuDuring, settings, quick });
+  const results = buildResults({ machine, roundTrips, overhead, coldInit, jobStart, clientStart, planApply, dispatchFloor, capacity, throughput, faults, stack, runSeconds, loadAverage, cpuDuring, settings, quick });
   writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeReport(join(ROOT, 'BENCHMARKS.md'), results);
   printTable(results, log);
@@ -118,12 +119,14 @@ async function jobRuns(filesDir: string, world: Awaited<ReturnType<typeof create
   const jobStart = await measureJobStart(engine, world, repo, settings.jobStarts, log);
   const clientStart = await measureClientStart(engine, world, repo, settings.clientStarts, log);
   const planApply = await measurePlanApply(engine, world, repo, settings.planApplies, log);
+  const dispatchFloor = await measureDispatchFloor(world.org, Number(planApply.jobIds.at(-1)));
+  log(`  DynamoDB floor of a job start: reads ${dispatchFloor.readMs} ms + transaction ${dispatchFloor.transactionMs} ms (p50)`);
   installCapacityMeter();
   const capacity = await measureJobCapacity(engine, world, repo);
   removeCapacityMeter();
   await stopEngine(engine);
   phaseDone('jobRuns');
-  return { jobStart, clientStart, planApply, capacity };
+  return { jobStart, clientStart, planApply, capacity, dispatchFloor };
 }
 
 /** Only the phases named on the command line; the other figures stay as the last full run left them. */
