@@ -6,7 +6,7 @@
  * below this on this machine; the rest of it is the service's own work.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../shared/store/keys';
 import { environment } from '../shared/env';
 import { median } from './stats';
@@ -24,16 +24,20 @@ export interface DispatchFloor {
 export async function measureDispatchFloor(org: string, jobId: number, iterations = 60): Promise<DispatchFloor> {
   const table = environment().require('TABLE_NAME');
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const scratch = crypto.randomUUID();
+  const jobSk = keys.job(org, jobId).sk;
   try {
     const job = (await client.send(new GetCommand({ TableName: table, Key: keys.job(org, jobId), ConsistentRead: true }))).Item;
     if (!job) throw new Error(`job ${jobId} not found for the DynamoDB floor`);
     const workspace = (await client.send(new GetCommand({ TableName: table, Key: keys.workspace(String(job.workspaceId)), ConsistentRead: true }))).Item;
     if (!workspace) throw new Error('workspace not found for the DynamoDB floor');
-    // Copies under partitions of their own, with the same attributes (and so the same index entries).
-    const scratch = crypto.randomUUID();
-    const jobKey = { pk: `ORG#floor-${scratch}`, sk: job.sk as string };
+    // Copies under partitions of their own, with the same attributes and as many index entries, under
+    // index partitions of their own too (no listing of the bench's organization sees them); deleted after.
+    const jobKey = { pk: `ORG#floor-${scratch}`, sk: jobSk };
     const wsKey = { pk: `WS#floor-${scratch}`, sk: 'WS' };
-    await client.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: table, Item: { ...job, ...jobKey } } }, { Put: { TableName: table, Item: { ...workspace, ...wsKey } } }] }));
+    const ownIndexes = (item: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(item).map(([k, v]) => [k, /^gsi\dpk$/.test(k) ? `FLOOR#${scratch}#${String(v)}` : v]));
+    await client.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: table, Item: { ...ownIndexes(job), ...jobKey } } }, { Put: { TableName: table, Item: { ...ownIndexes(workspace), ...wsKey } } }] }));
     const reads: number[] = [];
     const writes: number[] = [];
     for (let i = 0; i < iterations; i++) {
@@ -52,10 +56,17 @@ export async function measureDispatchFloor(org: string, jobId: number, iteration
               Update: {
                 TableName: table,
                 Key: jobKey,
-                UpdateExpression: 'SET #s = :s, steps = :steps, updatedDate = :at',
+                // As a status change does: the status index keys move with it (shared/store/repositories/jobs.ts statusFields).
+                UpdateExpression: 'SET #s = :s, steps = :steps, updatedDate = :at, gsi2pk = :g2, gsi3pk = :g3',
                 ConditionExpression: 'attribute_exists(pk)',
                 ExpressionAttributeNames: { '#s': 'status' },
-                ExpressionAttributeValues: { ':s': status, ':steps': job.steps ?? [], ':at': new Date().toISOString() },
+                ExpressionAttributeValues: {
+                  ':s': status,
+                  ':steps': job.steps ?? [],
+                  ':at': new Date().toISOString(),
+                  ':g2': `FLOOR#${scratch}#ORG#STATUS#${status}`,
+                  ':g3': `FLOOR#${scratch}#WS#STATUS#${status}`,
+                },
               },
             },
             { Update: { TableName: table, Key: wsKey, UpdateExpression: 'SET lastJobStatus = :s, lastJobDate = :at', ExpressionAttributeValues: { ':s': status, ':at': new Date().toISOString() } } },
@@ -68,6 +79,9 @@ export async function measureDispatchFloor(org: string, jobId: number, iteration
     const round1 = (n: number) => Math.round(n * 10) / 10;
     return { readMs: round1(median(reads)), transactionMs: round1(median(writes)), totalMs: round1(median(reads.map((r, i) => r + (writes[i] ?? 0)))), iterations };
   } finally {
+    await Promise.all(
+      [{ pk: `ORG#floor-${scratch}`, sk: jobSk }, { pk: `WS#floor-${scratch}`, sk: 'WS' }].map((Key) => client.send(new DeleteCommand({ TableName: table, Key })).catch(() => undefined)),
+    );
     client.destroy();
   }
 }

@@ -87,8 +87,9 @@ async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: ()
   if (text === undefined) throw new Error('the step context does not exist');
   // Deleted while the step goes on (awaited before its result): the context holds secrets, but is read already.
   const disposed = env.TK_CONTEXT_DISPOSE ? artifacts.remove(env.TK_CONTEXT_DISPOSE) : Promise.resolve();
-  disposed.catch(() => undefined);
   const ctx = readContext(text);
+  // The chained step checks out the commit its plan ran (when the job pins none), as Advance would have told it.
+  if (!ctx.commitId && env.TK_PIN_COMMIT) ctx.commitId = env.TK_PIN_COMMIT;
 
   const logInterval = Number(env.TK_LOG_INTERVAL_MS);
   const log = urlLogSink({ url: ctx.log, artifacts, secrets: ctx.secrets, ...(logInterval > 0 ? { intervalMs: logInterval } : {}) });
@@ -118,32 +119,46 @@ async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: ()
     // The result still stands; only (part of) the log is lost.
     process.stderr.write(`saving the step log failed: ${maskSecrets(String(error), knownSecrets)}\n`);
   }
-  await disposed;
+  // A context that could not be deleted is left to the store's expiry: the step's result still stands.
+  await disposed.catch((error: unknown) => process.stderr.write(`deleting the step context failed: ${maskSecrets(String(error), knownSecrets)}\n`));
   return { result, settled: step.settled };
 }
 
-/** The step, and the chained step after it when there is one and the step's result calls for it. */
 /**
  * The step, and the chained step after it when there is one and the step's result calls for it. What
  * follows each result (the structured view: a terraform process) waits for `proceed`, the run having
  * recorded the last result, so it competes neither with the chained apply nor with the run's next task.
+ * The chain goes on only while the plan left the apply its full step time within the run's task
+ * (TK_NEXT_WITHIN_MS after the step began); otherwise the run hands the apply over as usual.
  */
 async function executeSteps(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: () => void, boundary: (result: ExecutorResult) => void, proceed: Promise<void>): Promise<StepRunning> {
   const { TK_NEXT_STEP: nextStep, TK_NEXT_CONTEXT: nextContext, TK_NEXT_CONTEXT_DISPOSE: nextDispose } = env;
-  const first = await executeStep(env, signal, stop, proceed);
+  const began = Date.now();
+  // The chained context holds secrets: deleted unread whenever the chain does not go on.
+  const dropNext = () => (nextDispose ? urlArtifacts().remove(nextDispose).catch(() => undefined) : undefined);
+  let first: StepRunning;
+  try {
+    first = await executeStep(env, signal, stop, proceed);
+  } catch (error) {
+    await dropNext();
+    throw error;
+  }
   if (!nextStep || !nextContext) return first;
+  const within = Number(env.TK_NEXT_WITHIN_MS);
+  const inTime = !(within > 0) || Date.now() - began < within;
   // The same rule as the run's (shared/run-tasks/decide.ts): an apply follows a plan that completed with changes.
-  if (first.result.status !== 'completed' || first.result.planChanges !== true || signal.aborted) {
-    if (nextDispose) await urlArtifacts().remove(nextDispose).catch(() => undefined); // it holds secrets
+  if (first.result.status !== 'completed' || first.result.planChanges !== true || signal.aborted || !inTime) {
+    await dropNext();
     return first;
   }
   boundary(first.result);
+  const pin = first.result.commitId ? { TK_PIN_COMMIT: first.result.commitId } : {};
   // The apply's view comes after the plan's, which leaves the show -json it reuses in the job directory.
-  const second = await executeStep({ ...env, TK_CONTEXT: nextContext, TK_CONTEXT_DISPOSE: nextDispose }, signal, stop, first.settled);
+  const second = await executeStep({ ...env, ...pin, TK_CONTEXT: nextContext, TK_CONTEXT_DISPOSE: nextDispose }, signal, stop, first.settled);
   return { result: { ...second.result, stepId: nextStep }, settled: second.settled };
 }
 
-/** How long what follows a result waits for the run's word at most (a parent that never sends it must not hold a process forever). */
+/** How long what follows the last result waits for the run's word at most (a parent that never sends it must not hold a process forever). */
 const PROCEED_WAIT_MS = 3000;
 
 const describe = (error: unknown) => maskSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error), knownSecrets);
@@ -170,18 +185,27 @@ function worker(): void {
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, leave);
   process.on('disconnect', leave);
-  let proceedNow: (() => void) | undefined;
+  /** Opens the current run's gate; a 'proceed' names the step it is for, so a late one for an earlier run opens nothing. */
+  let proceedNow: ((step?: string) => void) | undefined;
   process.on('message', (message: WorkerRequest) => {
     if (message.type === 'exit') return leave();
-    if (message.type === 'proceed') return proceedNow?.();
+    if (message.type === 'proceed') return proceedNow?.(message.step);
     if (message.type !== 'run') return;
     // Never two steps at once, nor one after a stop: the pool then learns it at once instead of waiting.
     if (current || leaving) return void send({ type: 'failed', message: 'the executor process was not free to take the step' });
     const abort = new AbortController();
     current = abort;
+    let openGate!: () => void;
+    const proceed = new Promise<void>((go) => (openGate = go));
+    const step = message.env.TK_STEP;
+    proceedNow = (forStep) => {
+      if (forStep === undefined || forStep === step) openGate();
+    };
+    abort.signal.addEventListener('abort', () => openGate(), { once: true });
     const done = async (reply: WorkerReply, code?: number, settled: Promise<void> = Promise.resolve()) => {
       if (code !== undefined || abort.signal.aborted) leaving = true;
       await send(reply);
+      setTimeout(openGate, PROCEED_WAIT_MS).unref(); // counted from the last result, not from the step's start
       // The pool sends the next step only after 'free': what follows the result runs first.
       await settled.catch((error: unknown) => process.stderr.write(`after the step: ${describe(error)}\n`));
       // Decided before 'free' leaves: the next step may arrive as soon as it does.
@@ -191,11 +215,6 @@ function worker(): void {
       await send({ type: 'free' });
     };
     const boundary = (result: ExecutorResult) => void send({ type: 'boundary', result });
-    const proceed = new Promise<void>((go) => {
-      proceedNow = go;
-      setTimeout(go, PROCEED_WAIT_MS).unref();
-      abort.signal.addEventListener('abort', () => go(), { once: true });
-    });
     executeSteps({ ...process.env, ...message.env }, abort.signal, () => abort.abort(), boundary, proceed).then(
       ({ result, settled }) => done({ type: 'result', result }, undefined, settled),
       (error: unknown) => {

@@ -22,7 +22,7 @@ import { BACKEND_OVERRIDE_FILE, backendOverride, LOCK_TIMEOUT, lockingNote, pars
 import { startStateProxy } from './state-proxy';
 import { workloadIdentityEnv } from './workload-identity';
 import { openProviderCache, type ProviderCache } from './provider-cache';
-import { resourceCounts, runVariablesFile, seedState, saveState } from './terraform-state';
+import { resourceCounts, runVariablesFile, seedState, saveState, stateOutputs } from './terraform-state';
 import { openJobWorkDir, type JobWorkDir } from './work-dir';
 import { headOfFreshClone } from './git-head';
 import { cachedVersionOutput } from './version-cache';
@@ -72,6 +72,9 @@ interface RunOptions {
   /** Work nobody waits for (the structured view after the result): at the lowest CPU priority, so it does not slow the next step. */
   background?: boolean;
 }
+
+/** What follows a step's result (its view's `terraform show`) is stopped after this long: it must never hold its process. */
+const VIEW_TIMEOUT_MS = 120_000;
 
 /** coreutils' nice, when the machine has it (the child then runs at niceness 19, every thread of it). */
 const NICE = ['/usr/bin/nice', '/bin/nice'].find((path) => existsSync(path));
@@ -152,6 +155,12 @@ class ChildProcesses {
     clearTimeout(this.timeoutTimer);
   }
 
+  /** Stops what runs after `ms` (work after the result has a bound of its own); answers the function that cancels that. */
+  stopAfter(ms: number): () => void {
+    const timer = setTimeout(() => this.stop('timeout'), ms);
+    return () => clearTimeout(timer);
+  }
+
   dispose(): void {
     clearTimeout(this.timeoutTimer);
     clearTimeout(this.graceTimer);
@@ -226,9 +235,11 @@ class StepRun {
 
   /** The structured view off the job's path (its terraform process costs ~50 ms), then the directory. */
   private async afterResult(): Promise<void> {
+    const unbound = this.children.stopAfter(VIEW_TIMEOUT_MS);
     try {
       if (this.view) await this.recordView(this.view, (text) => process.stderr.write(text), true);
     } finally {
+      unbound();
       this.children.dispose();
       await this.dir?.release(this.io.jobDir === undefined);
     }
@@ -480,7 +491,8 @@ class StepRun {
           }),
         );
         this.stateWritten = saved?.written;
-        this.stateOutputs = saved?.outputs;
+        // Even when saving failed, the view lists the outputs of the state terraform left.
+        this.stateOutputs = saved?.outputs ?? stateOutputs(proxy.current());
       }
     }
   }

@@ -56,6 +56,9 @@ function parseState(bytes: Buffer | undefined): StateFile | undefined {
   };
 }
 
+/** The outputs of a state (as `terraform output -json` lists them); none when it has no state. */
+export const stateOutputs = (bytes: Buffer): unknown => parseState(bytes)?.outputs ?? {};
+
 export interface Seeded {
   /** Why the backend's state was replaced by the current state version (undefined: it was not). */
   reason?: string;

@@ -7,7 +7,7 @@ export type WorkerRequest =
   /** Exit when idle (the pool has enough warm processes). */
   | { type: 'exit' }
   /** The run has recorded the step's result: what follows it (the structured view) may run now without slowing the run. */
-  | { type: 'proceed' };
+  | { type: 'proceed'; step?: string };
 
 export type WorkerReply =
   /** Booted and waiting for a step. */

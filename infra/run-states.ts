@@ -22,3 +22,9 @@ export interface RunTimeouts {
 
 /** The longest a job's execution may run: two approval waits and twenty steps. */
 export const executionTimeoutSeconds = (t: RunTimeouts) => t.approvalSeconds * 2 + t.stepSeconds * 20;
+
+/** Slack between the executor's own step timeout and the state machine's, so the executor reports first. */
+export const EXECUTE_MARGIN_SECONDS = 300;
+
+/** The Execute task's own timeout: longer than the build's (step + margin), so CodeBuild ends a build first. */
+export const executeTaskTimeoutSeconds = (t: RunTimeouts) => t.stepSeconds + EXECUTE_MARGIN_SECONDS + 120;

@@ -13,7 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as cb from 'aws-cdk-lib/aws-codebuild';
 import type { Construct } from 'constructs';
-import { executionTimeoutSeconds, RUN_STATES, type RunTimeouts } from './run-states';
+import { executeTaskTimeoutSeconds, executionTimeoutSeconds, RUN_STATES, type RunTimeouts } from './run-states';
 import { retryTransientFailures } from './task-retries';
 
 export { RUN_STATES } from './run-states';
@@ -26,8 +26,7 @@ export interface RunTasks {
   executor: codebuild.IProject;
 }
 
-/** Slack between the executor's own step timeout and the state machine's, so the executor reports first. */
-export const EXECUTE_MARGIN_SECONDS = 300;
+export { EXECUTE_MARGIN_SECONDS } from './run-states';
 
 /**
  * The runner task functions' timeout, and the state machine's wait for each: longer, so a task that
@@ -85,7 +84,7 @@ export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunT
     resultSelector: { 'exported.$': '$.Build.ExportedEnvironmentVariables' },
     resultPath: '$.result',
     // Longer than the build's own timeout (EC2 compute: step + margin), so CodeBuild ends a build first.
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(timeouts.stepSeconds + EXECUTE_MARGIN_SECONDS + 120)),
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(executeTaskTimeoutSeconds(timeouts))),
     comment: 'Runs one terraform or script step on the executor and waits for it.',
   });
   execute.addRetry(BUILD_START_RETRY);

@@ -13,7 +13,7 @@ import { toExported } from '../shared/runs/executor-contract';
 import { advance as advanceTask, type ChainedStep } from '../shared/run-tasks/advance';
 import { recordChainedStart } from '../shared/run-tasks/chained-step';
 import { awaitApproval as awaitApprovalTask } from '../shared/run-tasks/await-approval';
-import { executionTimeoutSeconds, RUN_STATES, type RunTimeouts } from '../infra/run-states';
+import { executeTaskTimeoutSeconds, executionTimeoutSeconds, RUN_STATES, type RunTimeouts } from '../infra/run-states';
 import type { RunControl, RunRef } from '../shared/ports/run-control';
 import { logger } from '../shared/logger';
 import { executionEnded, recordFailure as recordFailureTask } from '../shared/run-tasks/failure';
@@ -275,17 +275,19 @@ export class LocalEngine implements RunControl {
     const handedAt = Date.now();
     // A local log is rewritten every second (S3's 5 s would only slow down what a local user watches).
     const stepEnv: Record<string, string> = { TK_LOG_INTERVAL_MS: '1000', ...env };
-    if (chained) Object.assign(stepEnv, { TK_NEXT_STEP: chained.stepId, TK_NEXT_CONTEXT: chained.context, TK_NEXT_CONTEXT_DISPOSE: chained.dispose });
+    if (chained) {
+      // The apply gets its full step time (and a minute) within what is left of this Execute task's timeout, or is not chained.
+      const withinMs = (executeTaskTimeoutSeconds(this.options.timeouts) - this.options.timeouts.stepSeconds - 60) * 1000;
+      Object.assign(stepEnv, { TK_NEXT_STEP: chained.stepId, TK_NEXT_CONTEXT: chained.context, TK_NEXT_CONTEXT_DISPOSE: chained.dispose, TK_NEXT_WITHIN_MS: String(withinMs) });
+    }
     const report: StepReport = { stepId: env.TK_STEP ?? '', handedAt, endedAt: handedAt };
     execution.steps.push(report);
     // The plan ended and its apply goes on in the same process: recorded beside it (what Advance would do).
     let chainRecorded: Promise<'recorded' | 'ended' | 'refused'> | undefined;
-    let planResult: ExecutorResult | undefined;
     const onBoundary = (result: ExecutorResult) => {
       const at = new Date();
       Object.assign(report, { endedAt: at.getTime(), result });
       execution.steps.push({ stepId: chained?.stepId ?? '', handedAt: at.getTime(), endedAt: at.getTime() });
-      planResult = result;
       const ended = { stepId: env.TK_STEP ?? '', result };
       chainRecorded = retryTransient('record a chained step', () => recordChainedStart(execution.run, ended, { stepId: chained!.stepId }, at)).catch((error: Error) => {
         logger.error('chained step not recorded; stopping it', { ...execution.run, error: error.message });
@@ -311,18 +313,21 @@ export class LocalEngine implements RunControl {
     const last = () => execution.steps.at(-1) as StepReport;
     try {
       // What startBuild.sync returns (the state's ResultSelector picks the exported variables).
-      let result = await executor.result.catch(async (error: Error) => {
+      const result = await executor.result.catch(async (error: Error) => {
         await chainRecorded; // the failure is recorded after the chained start, never under it
         throw error;
       });
       last().result = result;
       execution.proceed = () => executor.proceed();
-      // Advance reads the job after the chained start is recorded; a refused chain goes on from the plan's result.
-      if (chainRecorded && (await chainRecorded) === 'refused' && planResult) result = planResult;
+      // Advance reads the job after the chained start is recorded. A refused chain was stopped; its result goes to
+      // Advance as it is (a state it saved is recorded, and the plan still marked running fails the job with the reason).
+      await chainRecorded;
       return { Build: { BuildStatus: 'SUCCEEDED', ExportedEnvironmentVariables: toExported(result) } };
     } finally {
       last().endedAt = Date.now();
       execution.executor = undefined;
+      // A chained context the executor did not get to (it crashed, was stopped, never started) holds secrets: gone too.
+      if (chained) void fetch(chained.dispose, { method: 'DELETE' }).then((r) => r.body?.cancel(), () => undefined);
     }
   }
 }

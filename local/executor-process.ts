@@ -187,10 +187,10 @@ class Worker {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(name);
   }
 
-  proceed(): void {
+  proceed(step?: string): void {
     if (!this.alive) return;
     try {
-      this.child.send({ type: 'proceed' } satisfies WorkerRequest);
+      this.child.send({ type: 'proceed', ...(step ? { step } : {}) } satisfies WorkerRequest);
     } catch {
       // gone: nothing follows
     }
@@ -263,7 +263,7 @@ export class ExecutorPool {
       handed,
       result,
       settled,
-      proceed: () => chosen.proceed(),
+      proceed: () => chosen.proceed(env.TK_STEP),
       cancel: () => {
         if (cancelled) return;
         cancelled = true;

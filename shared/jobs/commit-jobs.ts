@@ -50,12 +50,15 @@ type Member = ReadyJob & { bytes: number };
 const requestBytes = (request: NewJob) => JSON.stringify(request).length;
 const goesAlone = (member: Member) => (member.request.alsoWrite?.length ?? 0) > 0;
 
-function canJoin(group: readonly Member[], member: Member): boolean {
+function canJoin(group: readonly Member[], member: Member, passedOver: readonly Member[]): boolean {
+  const sameWorkspace = (other: Member) => other.request.workspaceId === member.request.workspaceId;
   return (
     group.length < MAX_GROUP &&
     !goesAlone(member) &&
     !goesAlone(group[0] as Member) &&
-    group.every((other) => other.request.workspaceId !== member.request.workspaceId) &&
+    // One per workspace, and never ahead of an earlier creation of its workspace left for a later turn (ids follow the queue order).
+    !group.some(sameWorkspace) &&
+    !passedOver.some(sameWorkspace) &&
     group.reduce((bytes, other) => bytes + other.bytes, member.bytes) <= MAX_GROUP_BYTES
   );
 }

@@ -16,8 +16,11 @@ export type Outcome<R> = PromiseSettledResult<R>;
 /** Commits a group (oldest member first) and answers one outcome per member, in the same order. */
 export type CommitGroup<M, R> = (group: M[]) => Promise<Outcome<R>[]>;
 
-/** Whether `member` may join `group` (never empty: its first member is the one whose turn it is). */
-export type CanJoin<M> = (group: readonly M[], member: M) => boolean;
+/**
+ * Whether `member` may join `group` (never empty: its first member is the one whose turn it is);
+ * `passedOver` are the members before it that could not (a member must not overtake one it conflicts with).
+ */
+export type CanJoin<M> = (group: readonly M[], member: M, passedOver: readonly M[]) => boolean;
 
 interface Waiting {
   member: unknown;
@@ -63,8 +66,12 @@ function take(key: string, first: Waiting, canJoin: CanJoin<unknown>): Waiting[]
   setQueue(key, queue);
   const group = [first];
   const members = [first.member];
+  const passedOver: unknown[] = [];
   for (const entry of queue) {
-    if (!canJoin(members, entry.member)) continue;
+    if (!canJoin(members, entry.member, passedOver)) {
+      passedOver.push(entry.member);
+      continue;
+    }
     group.push(entry);
     members.push(entry.member);
   }

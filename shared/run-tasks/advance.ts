@@ -22,7 +22,7 @@ import { artifactStore, executorObjectsUrl } from '../wiring';
 import { decide, initialSteps, type Recorded } from './decide';
 import { executorContext } from './executor-context';
 import { stepGrants } from './step-grants';
-import { chainableAfter } from './chained-step';
+import { chainableAfter, isChainedAfter } from './chained-step';
 
 const end = (state: RunState): RunState => ({ organizationId: state.organizationId, jobId: state.jobId, action: 'end' });
 
@@ -73,6 +73,17 @@ async function finish(job: JobRecord, status: 'completed' | 'failed', output: st
  * state version: it becomes current here, whatever became of the job. The first attempt below goes on
  * with these reads (its writes are conditional, so a change meanwhile only costs a retry).
  */
+/**
+ * A result that names another step than the one handed over counts for that step only when Advance
+ * chained that apply to the plan (the executor's result is not trusted further: a build's user code
+ * could write it); otherwise it is the handed-over step's.
+ */
+function ownStep(job: JobRecord, state: RunState, recorded: Recorded | undefined): Recorded | undefined {
+  if (!recorded || !state.step || recorded.stepId === state.step.id) return recorded;
+  const chained = state.executor?.chained === recorded.stepId && isChainedAfter(job.steps, state.step.id, recorded.stepId);
+  return chained ? recorded : { ...recorded, stepId: state.step.id };
+}
+
 async function firstReads(state: RunState, recorded: Recorded | undefined) {
   const written = recorded && 'executed' in recorded ? recorded.executed.state : undefined;
   const workspaceId = state.workspaceId;
@@ -84,9 +95,11 @@ async function firstReads(state: RunState, recorded: Recorded | undefined) {
     starting && workspaceId && state.templateReference ? getTemplate(state.organizationId, state.templateReference).then((t) => ({ template: t })) : undefined,
   ]);
   const hinted = job?.workspaceId === workspaceId;
-  if (job && written) await recordRunState(job, recorded!.stepId, written, hinted ? head : undefined);
+  const verified = job ? ownStep(job, state, recorded) : recorded;
+  if (job && written && verified) await recordRunState(job, verified.stepId, written, hinted ? head : undefined);
   return {
     job,
+    recorded: verified,
     workspace: hinted ? workspace : undefined,
     template: hinted && job?.templateReference === state.templateReference ? template : undefined,
   };
@@ -128,8 +141,8 @@ async function chainedContext(job: JobRecord, planStepId: string, chainable: { s
 }
 
 export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promise<RunState> {
-  const recorded = recordedFrom(state);
-  const early = await firstReads(state, recorded);
+  const early = await firstReads(state, recordedFrom(state));
+  const recorded = early.recorded;
   for (let attempt = 1; attempt <= 10; attempt++) {
     const job = attempt === 1 ? early.job : await readJob(state.organizationId, state.jobId);
     if (!job) return end(state);
@@ -190,7 +203,7 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
         workspaceId: job.workspaceId,
         action: 'execute',
         step: stepRef,
-        executor: { context: read, dispose, job: String(job.id), iac: context.iacType, version: context.terraformVersion ?? '' },
+        executor: { context: read, dispose, job: String(job.id), iac: context.iacType, version: context.terraformVersion ?? '', ...(chained ? { chained: chained.stepId } : {}) },
       };
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;

@@ -28,6 +28,15 @@ export function chainableAfter(steps: JobRecord['steps'], flows: Flow[], planSte
   return flow?.type === 'terraformApply' ? { stepId: next.id, flow } : undefined;
 }
 
+/** Whether `stepId` is the apply that follows plan `planStepId` directly (the only step a chain may run). */
+export function isChainedAfter(steps: JobRecord['steps'], planStepId: string, stepId: string): boolean {
+  const ordered = [...steps].sort((a, b) => a.stepNumber - b.stepNumber);
+  const at = ordered.findIndex((s) => s.id === planStepId);
+  const plan = ordered[at];
+  const next = ordered[at + 1];
+  return !!plan && (plan.type === 'terraformPlan' || plan.type === 'terraformPlanDestroy') && next?.id === stepId && next.type === 'terraformApply';
+}
+
 export type ChainOutcome = 'recorded' | 'ended';
 
 /**
@@ -45,6 +54,9 @@ export async function recordChainedStart(
   for (let attempt = 1; attempt <= 10; attempt++) {
     const job = await readJob(run.organizationId, run.jobId);
     if (!job || isTerminal(job.status)) return 'ended';
+    // Already recorded (a retry after a write that landed but answered with an error).
+    const stepOf = (id: string) => job.steps.find((s) => s.id === id);
+    if (stepOf(ended.stepId)?.status === ended.result.status && stepOf(chained.stepId)?.status === 'running') return 'recorded';
     if (!job.tcl) throw new Error(`job ${job.id} has no frozen flow to chain a step in`);
     if (attempt === 1 && ended.result.state) await recordRunState(job, ended.stepId, ended.result.state);
     const now = at.toISOString();

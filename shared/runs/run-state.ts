@@ -29,6 +29,8 @@ export interface RunState {
     job: string;
     iac: string;
     version: string;
+    /** The apply Advance chained to this plan (local engine): the only other step the executor's result may name. */
+    chained?: string;
   };
   approval?: { team: string };
   /** The last task's result: the executor's exported variables, or the approval decision. */

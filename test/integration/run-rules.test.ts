@@ -159,6 +159,22 @@ describe('failures', () => {
     expect(await status(id)).toBe('queue');
   });
 
+  it('counts a result that names another step for the step handed over, unless Advance chained that step to it', async () => {
+    const ws = await createWorkspace(admin, org, { source: '/tmp/not-used' });
+    const res = await postJob(admin, org, ws, { tcl: b64('flow:\n  - type: terraformPlan\n    step: 100\n  - type: terraformApply\n    step: 200\n') });
+    const id = res.body.data.id as string;
+    const first = await advance({ organizationId: org, jobId: Number(id) });
+    expect(first).toMatchObject({ action: 'execute', step: { type: 'terraformPlan' } });
+    expect(first.executor?.chained).toBeUndefined(); // the Lambda's Advance offers no chain: CodeBuild runs one step per build
+    const { steps } = await readJob(admin, org, id);
+    const applyId = steps.find((s) => s.attributes.stepNumber === 200)?.id as string;
+    // A build's user code could write the result's step: naming the apply does not make the apply done.
+    const second = await advance({ ...first, result: { exported: toExported({ ...ok(true), stepId: applyId }) } });
+    expect(second).toMatchObject({ action: 'execute', step: { id: applyId, type: 'terraformApply' } });
+    const after = await readJob(admin, org, id);
+    expect(after.steps.map((s) => s.attributes.status)).toEqual(['completed', 'pending']);
+  });
+
   it('never runs a job that is waiting its turn, whoever starts it', async () => {
     const ws = await createWorkspace(admin, org, { source: '/tmp/x', locked: true });
     const res = await postJob(admin, org, ws, { tcl: FLOW });
