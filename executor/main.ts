@@ -32,7 +32,7 @@ import { dirname } from 'node:path';
 import { urlArtifacts } from './artifacts';
 import { toExported, type ExecutorContext, type ExecutorResult } from '../shared/runs/executor-contract';
 import { maskSecrets, urlLogSink } from './log-sink';
-import { startStep } from './run-step';
+import { startStep, type Carried } from './run-step';
 import { watchStopRequest } from './stop-request';
 import type { WorkerReply, WorkerRequest } from './worker-protocol';
 
@@ -74,19 +74,27 @@ interface StepRunning {
   result: ExecutorResult;
   /** Settles once what follows the result (the structured view, clean-up) is done. */
   settled: Promise<void>;
+  /** What the step leaves a chained step after it. */
+  carried: Carried;
+}
+
+/** A chained step's start: its context read ahead (while the step before it ran), and what that step left. */
+interface ChainStart {
+  context?: string;
+  carried: Carried;
 }
 
 /** Runs the step `env` describes; throws only when the executor itself fails. */
-async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: () => void, afterResultGate?: Promise<void>): Promise<StepRunning> {
+async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: () => void, afterResultGate?: Promise<void>, chain?: ChainStart): Promise<StepRunning> {
   knownSecrets = [];
   const contextRef = env.TK_CONTEXT;
   if (!contextRef) throw new Error('TK_CONTEXT is not set');
   const artifacts = urlArtifacts();
 
-  const text = await artifacts.readText(contextRef);
+  const text = chain?.context ?? (await artifacts.readText(contextRef));
   if (text === undefined) throw new Error('the step context does not exist');
   // Deleted while the step goes on (awaited before its result): the context holds secrets, but is read already.
-  const disposed = env.TK_CONTEXT_DISPOSE ? artifacts.remove(env.TK_CONTEXT_DISPOSE) : Promise.resolve();
+  const disposed = env.TK_CONTEXT_DISPOSE && !chain?.context ? artifacts.remove(env.TK_CONTEXT_DISPOSE) : Promise.resolve();
   const ctx = readContext(text);
   // The chained step checks out the commit its plan ran (when the job pins none), as Advance would have told it.
   if (!ctx.commitId && env.TK_PIN_COMMIT) ctx.commitId = env.TK_PIN_COMMIT;
@@ -109,6 +117,7 @@ async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: ()
     environment: env,
     killGraceMs: Number.isFinite(graceMs) && graceMs >= 0 && env.TK_KILL_GRACE_MS ? graceMs : 10_000,
     ...(afterResultGate ? { afterResultGate } : {}),
+    ...(chain ? { carried: chain.carried } : {}),
   });
   const result = await step.result;
   stopWatch?.dispose();
@@ -121,7 +130,7 @@ async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: ()
   }
   // A context that could not be deleted is left to the store's expiry: the step's result still stands.
   await disposed.catch((error: unknown) => process.stderr.write(`deleting the step context failed: ${maskSecrets(String(error), knownSecrets)}\n`));
-  return { result, settled: step.settled };
+  return { result, settled: step.settled, carried: step.carried };
 }
 
 /**
@@ -134,16 +143,26 @@ async function executeStep(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: ()
 async function executeSteps(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: () => void, boundary: (result: ExecutorResult) => void, proceed: Promise<void>): Promise<StepRunning> {
   const { TK_NEXT_STEP: nextStep, TK_NEXT_CONTEXT: nextContext, TK_NEXT_CONTEXT_DISPOSE: nextDispose } = env;
   const began = Date.now();
+  const artifacts = urlArtifacts();
   // The chained context holds secrets: deleted unread whenever the chain does not go on.
-  const dropNext = () => (nextDispose ? urlArtifacts().remove(nextDispose).catch(() => undefined) : undefined);
+  const dropNext = () => (nextDispose ? artifacts.remove(nextDispose).catch(() => undefined) : undefined);
+  // Read ahead while the plan runs (then deleted: it is in memory), so the apply starts without a request.
+  const readAhead = async (ref: string) => {
+    const text = await artifacts.readText(ref).catch(() => undefined); // not read now: read at the boundary
+    if (text !== undefined) await dropNext();
+    return text;
+  };
+  const ahead = nextStep && nextContext ? readAhead(nextContext) : Promise.resolve(undefined);
   let first: StepRunning;
   try {
     first = await executeStep(env, signal, stop, proceed);
   } catch (error) {
+    await ahead;
     await dropNext();
     throw error;
   }
   if (!nextStep || !nextContext) return first;
+  const nextText = await ahead;
   const within = Number(env.TK_NEXT_WITHIN_MS);
   const inTime = !(within > 0) || Date.now() - began < within;
   // The same rule as the run's (shared/run-tasks/decide.ts): an apply follows a plan that completed with changes.
@@ -154,8 +173,11 @@ async function executeSteps(env: NodeJS.ProcessEnv, signal: AbortSignal, stop: (
   boundary(first.result);
   const pin = first.result.commitId ? { TK_PIN_COMMIT: first.result.commitId } : {};
   // The apply's view comes after the plan's, which leaves the show -json it reuses in the job directory.
-  const second = await executeStep({ ...env, ...pin, TK_CONTEXT: nextContext, TK_CONTEXT_DISPOSE: nextDispose }, signal, stop, first.settled);
-  return { result: { ...second.result, stepId: nextStep }, settled: second.settled };
+  const second = await executeStep({ ...env, ...pin, TK_CONTEXT: nextContext, TK_CONTEXT_DISPOSE: nextDispose }, signal, stop, first.settled, {
+    ...(nextText !== undefined ? { context: nextText } : {}),
+    carried: first.carried,
+  });
+  return { result: { ...second.result, stepId: nextStep }, settled: second.settled, carried: second.carried };
 }
 
 /** How long what follows the last result waits for the run's word at most (a parent that never sends it must not hold a process forever). */

@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -46,10 +46,22 @@ export interface StepIO {
    * chained step runs, so that the view's terraform process does not compete with it.
    */
   afterResultGate?: Promise<void>;
+  /** What the step before it in a chain left (executor/main.ts): its state and saved plan, read there instead of fetched again. */
+  carried?: Carried;
   /** How long a stopped child gets between SIGINT and SIGKILL (default 10 s). */
   killGraceMs?: number;
   /** The executor's own environment (main.ts passes process.env): children see only INHERITED names of it. */
   environment: NodeJS.ProcessEnv;
+}
+
+/**
+ * What a step hands the chained step after it: the workspace's state as terraform left it (nothing else
+ * writes it while the job runs) and the plan file it saved (kept in its scratch directory until what
+ * follows its result has run, which waits for the chain).
+ */
+export interface Carried {
+  state?: Buffer;
+  planFile?: string;
 }
 
 /** Ends the step as failed with this (secret-free) message. */
@@ -212,6 +224,8 @@ class StepRun {
   private view?: { folder: string; planFile: string | undefined; phase: 'plan' | 'apply' };
   /** A user script ran: the next step prepares the directory again, so the view cannot wait for later. */
   private scriptsRan = false;
+  /** What this step leaves for a chained step after it. */
+  readonly carried: Carried = {};
 
   constructor(private readonly ctx: ExecutorContext, private readonly io: StepIO) {
     this.log = maskingSink(io.log, ctx.secrets);
@@ -224,13 +238,13 @@ class StepRun {
    * Runs the step; `result` settles as soon as the step's outcome is known, `settled` once what
    * follows it (the structured view, cleaning up the step's directory) is done too.
    */
-  start(): { result: Promise<ExecutorResult>; settled: Promise<void> } {
+  start(): { result: Promise<ExecutorResult>; settled: Promise<void>; carried: Carried } {
     const result = this.run();
     const settled = result.then(async () => {
       await this.io.afterResultGate;
       await this.afterResult();
     });
-    return { result, settled };
+    return { result, settled, carried: this.carried };
   }
 
   /** The structured view off the job's path (its terraform process costs ~50 ms), then the directory. */
@@ -475,7 +489,7 @@ class StepRun {
     if (tfvars) await writeFile(tfvarsFile, tfvars);
     else await rm(tfvarsFile, { force: true });
     const backendRef = ctx.backend;
-    const seeded = await seedState(this.io.artifacts, ctx.stateIn, backendRef);
+    const seeded = await seedState(this.io.artifacts, ctx.stateIn, backendRef, this.io.carried?.state);
     if (seeded.reason) this.write(`The workspace's state was changed outside a run (${seeded.reason}); starting from its current state version.\n`);
     const proxy = await startStateProxy(this.io.artifacts, ctx.backend, seeded.backend);
     this.env = { ...this.env, ...proxy.env };
@@ -483,6 +497,7 @@ class StepRun {
       return await this.terraformCommands(folder, tf, () => summary, cache, versionText);
     } finally {
       await proxy.close();
+      this.carried.state = proxy.current();
       if (ctx.stateOut) {
         const saved = await this.timed('state', () =>
           saveState(this.io.artifacts, proxy.current(), ctx.stateIn?.md5, ctx.stateOut!).catch((error: Error) => {
@@ -532,7 +547,7 @@ class StepRun {
         result = { status: 'completed', exitCode: code, planChanges: code === 2, message: code === 2 ? 'plan found changes' : 'plan found no changes' };
         this.view = { folder, planFile, phase: 'plan' };
       } else if (ctx.stepType === 'terraformApply') {
-        const havePlan = ctx.planIn ? await this.io.artifacts.download(ctx.planIn, planFile) : false;
+        const havePlan = ctx.planIn ? await this.planFrom(ctx.planIn, planFile) : false;
         if (ctx.planIn && !havePlan) this.write('The saved plan was not found; applying without it.\n');
         await this.timed('apply', () => tf(havePlan ? ['apply', ...common, planFile] : ['apply', ...common, '-auto-approve', ...refresh, ...targets, ...replaces], true));
         result = { status: 'completed', exitCode: 0, message: 'apply complete' };
@@ -551,8 +566,16 @@ class StepRun {
         this.write(`Saving the plan failed: ${error.message}\n`);
         throw new StepFailure('the plan file could not be saved');
       });
+      this.carried.planFile = planFile;
     }
     return result;
+  }
+
+  /** The saved plan: the file the chained plan step left when there is one, else downloaded. */
+  private async planFrom(ref: string, planFile: string): Promise<boolean> {
+    const local = this.io.carried?.planFile;
+    if (local && (await copyFile(local, planFile).then(() => true, () => false))) return true;
+    return this.io.artifacts.download(ref, planFile);
   }
 
   /**
@@ -592,7 +615,7 @@ class StepRun {
 }
 
 /** Starts a step: its result, and when everything after it (the structured view, clean-up) is done. */
-export function startStep(ctx: ExecutorContext, io: StepIO): { result: Promise<ExecutorResult>; settled: Promise<void> } {
+export function startStep(ctx: ExecutorContext, io: StepIO): { result: Promise<ExecutorResult>; settled: Promise<void>; carried: Carried } {
   return new StepRun(ctx, io).start();
 }
 

@@ -71,8 +71,9 @@ export interface Seeded {
  * lineage or older (a state the CLI pushed, or applied locally). A newer backend state of the same
  * lineage stays: it is what a cancelled apply left, which this step then saves as a version.
  */
-export async function seedState(artifacts: Artifacts, stateIn: ExecutorContext['stateIn'], backend: ObjectGrant): Promise<Seeded> {
-  const held = (await artifacts.read(backend.get)) ?? Buffer.alloc(0);
+export async function seedState(artifacts: Artifacts, stateIn: ExecutorContext['stateIn'], backend: ObjectGrant, known?: Buffer): Promise<Seeded> {
+  // `known`: the backend's state as the chained step before this one left it (nothing else writes it meanwhile).
+  const held = known ?? (await artifacts.read(backend.get)) ?? Buffer.alloc(0);
   const current = parseState(held);
   if (!stateIn || current?.md5 === stateIn.md5) return { backend: held };
   const wanted = parseState(await artifacts.read(stateIn.ref));
