@@ -12,7 +12,7 @@ import { startRun } from '../runs/start-run';
 import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
 import { changeQueue, queueWrite } from '../store/repositories/workspace-queue';
 import { getWorkspace } from '../store/repositories/workspaces';
-import { commit, ConditionFailed } from '../store/repositories/batch';
+import { commit, ConditionFailed, type TxItem } from '../store/repositories/batch';
 import { jobMetrics } from '../observability/metrics';
 
 export interface Ending {
@@ -27,6 +27,8 @@ export interface Ending {
    * step is still stopping); the run's last task hands it on (releaseWorkspaceOf). Default: at once.
    */
   release?: 'now' | 'when-run-ends';
+  /** More writes of the same end, in its transaction (the state version its last step saved); their own errors propagate. */
+  alsoCommit?: TxItem[];
 }
 
 export class JobAlreadyEnded extends Error {
@@ -60,7 +62,7 @@ export async function finishJob(job: JobRecord, ending: Ending): Promise<JobReco
     // A job kept on its workspace until its build stops still becomes the workspace's last job now.
     const queue = workspace ? queueWrite(workspace, keep ? {} : { leave: job.id }, { status: ending.status, at }) : undefined;
     try {
-      await commit([planUpdateJobIfStatus(job, changes, { remove: ['taskToken'] }), ...(queue ? [queue.write] : [])]);
+      await commit([planUpdateJobIfStatus(job, changes, { remove: ['taskToken'] }), ...(queue ? [queue.write] : []), ...(ending.alsoCommit ?? [])]);
       jobMetrics.ended(job, ending.status, new Date(at));
       if (queue?.start !== undefined) await startRun({ organizationId: job.organizationId, jobId: queue.start });
       return { ...job, ...changes, steps };

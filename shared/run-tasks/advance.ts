@@ -15,7 +15,9 @@ import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
 import { planLastJob } from '../store/repositories/workspace-queue';
 import { getTemplate } from '../store/repositories/templates';
 import { readWorkspaceWithVariables } from '../store/repositories/workspaces';
-import { recordRunState } from '../state/state-versions';
+import { planRunStateVersion, recordRunState, StateHeadMoved } from '../state/state-versions';
+import type { StateHeadRecord } from '../domain/versions';
+import type { StateWritten } from '../runs/executor-contract';
 import { getStateHead } from '../store/repositories/state-versions';
 import { commit, ConditionFailed } from '../store/repositories/batch';
 import { artifactStore, executorObjectsUrl } from '../wiring';
@@ -57,11 +59,34 @@ async function flowOf(job: JobRecord, read?: TemplateRead): Promise<{ tcl: strin
   }
 }
 
-async function finish(job: JobRecord, status: 'completed' | 'failed', output: string, extra: Record<string, unknown>): Promise<void> {
+/** A state a step saved, not yet recorded as the workspace's version (`head`: as read beside the job, when it was). */
+interface PendingState {
+  stepId: string;
+  written: StateWritten;
+  head?: StateHeadRecord | null;
+}
+
+/**
+ * Ends the job. A state its last step saved becomes the workspace's current version in the same
+ * transaction (one write fewer before the job's end); when another version came first, or the job had
+ * ended meanwhile, it is recorded on its own: the state is current whatever became of the job.
+ */
+async function finish(job: JobRecord, status: 'completed' | 'failed', output: string, extra: Record<string, unknown>, pending?: PendingState): Promise<void> {
+  const ending = { status, stepStatus: () => 'notExecuted' as const, output, updatedBy: RUNNER_IDENTITY, extra };
   try {
-    await finishJob(job, { status, stepStatus: () => 'notExecuted', output, updatedBy: RUNNER_IDENTITY, extra });
+    const head = pending ? (pending.head !== undefined ? pending.head : ((await getStateHead(job.workspaceId)) ?? null)) : undefined;
+    const alsoCommit = pending ? planRunStateVersion(job, pending.stepId, pending.written, head ?? null) : [];
+    try {
+      await finishJob(job, { ...ending, alsoCommit });
+      return;
+    } catch (error) {
+      if (!(error instanceof StateHeadMoved)) throw error;
+    }
+    await recordRunState(job, pending!.stepId, pending!.written);
+    await finishJob(job, ending);
   } catch (error) {
     if (!(error instanceof JobAlreadyEnded)) throw error;
+    if (pending) await recordRunState(job, pending.stepId, pending.written);
     await releaseWorkspaceOf(job); // cancelled meanwhile: the run ends here
   }
 }
@@ -96,10 +121,11 @@ async function firstReads(state: RunState, recorded: Recorded | undefined) {
   ]);
   const hinted = job?.workspaceId === workspaceId;
   const verified = job ? ownStep(job, state, recorded) : recorded;
-  if (job && written && verified) await recordRunState(job, verified.stepId, written, hinted ? head : undefined);
+  const pending: PendingState | undefined = written && verified ? { stepId: verified.stepId, written, ...(hinted ? { head } : {}) } : undefined;
   return {
     job,
     recorded: verified,
+    pending,
     workspace: hinted ? workspace : undefined,
     template: hinted && job?.templateReference === state.templateReference ? template : undefined,
   };
@@ -143,11 +169,19 @@ async function chainedContext(job: JobRecord, planStepId: string, chainable: { s
 export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promise<RunState> {
   const early = await firstReads(state, recordedFrom(state));
   const recorded = early.recorded;
+  let pending = early.pending;
+  /** The step's saved state becomes the workspace's current version (whatever became of the job), once, before anything reads it. */
+  const settleState = async (job: JobRecord) => {
+    const p = pending;
+    pending = undefined;
+    if (p) await recordRunState(job, p.stepId, p.written, p.head);
+  };
   for (let attempt = 1; attempt <= 10; attempt++) {
     const job = attempt === 1 ? early.job : await readJob(state.organizationId, state.jobId);
     if (!job) return end(state);
     if (isTerminal(job.status)) {
       // Ended meanwhile (a cancel): this run is over, so the workspace it may still hold goes on.
+      await settleState(job);
       await releaseWorkspaceOf(job);
       return end(state);
     }
@@ -160,9 +194,11 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
     // A run only ever starts for the job holding its workspace: a stray start of a queued job is a no-op.
     if (workspace && workspace.workspace?.activeJob !== job.id) {
       logger.warn('run started for a job that does not hold its workspace; ignored', { organizationId: job.organizationId, jobId: job.id });
+      await settleState(job);
       return end(state);
     }
     if ('error' in flow) {
+      await settleState(job);
       await finish(job, 'failed', flow.error, {});
       return end(state);
     }
@@ -175,9 +211,13 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
       if (decision.next.kind === 'finish') {
         // Each ended step already wrote its line (with the failure, if any) into the output.
         const { output, ...fields } = decision.fields;
-        await finish({ ...job, steps: decision.steps }, decision.next.status, output ?? job.output ?? decision.next.reason, { tcl: flow.tcl, ...fields });
+        const last = pending;
+        pending = undefined;
+        await finish({ ...job, steps: decision.steps }, decision.next.status, output ?? job.output ?? decision.next.reason, { tcl: flow.tcl, ...fields }, last);
         return end(state);
       }
+      // The next step starts from the current state version: the one this step saved, recorded first.
+      await settleState(job);
       const { step, flow: stepFlow } = decision.next;
       const stepRef = { id: step.id, type: step.type, name: step.name, number: step.stepNumber };
       if (decision.next.kind === 'approve') {

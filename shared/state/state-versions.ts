@@ -21,7 +21,7 @@ import { logger } from '../logger';
 import type { StateWritten } from '../runs/executor-contract';
 import { artifactPaths } from '../runs/artifact-paths';
 import { RUNNER_IDENTITY } from '../runs/run-state';
-import { commit, ConditionFailed } from '../store/repositories/batch';
+import { commit, ConditionFailed, type TxItem } from '../store/repositories/batch';
 import { getStateHead, getStateVersion, planAddStateVersion, planDiscardStateVersion, planFinalizeStateVersion } from '../store/repositories/state-versions';
 import { artifactStore } from '../wiring';
 
@@ -55,40 +55,55 @@ async function addVersion(
   throw new Conflict('the workspace state changed too often while a version was being added; retry');
 }
 
+/** The version a run's step adds (undefined when that step's state is already the current version). */
+function runStateVersion(job: JobRecord, stepId: string, written: StateWritten, head: StateHeadRecord | undefined): StateVersionRecord | undefined {
+  const paths = runStatePaths(job, stepId);
+  const now = new Date().toISOString();
+  if (head?.current?.state === paths.state) return undefined; // already recorded by an earlier attempt
+  const sequence = (head?.lastSequence ?? 0) + 1;
+  return {
+    id: stateVersionId(job.workspaceId, sequence),
+    sequence,
+    organizationId: job.organizationId,
+    workspaceId: job.workspaceId,
+    serial: written.serial,
+    lineage: written.lineage,
+    md5: written.md5,
+    status: 'finalized',
+    state: paths.state,
+    outputs: paths.outputs,
+    size: written.size,
+    terraformVersion: written.terraformVersion,
+    jobId: job.id,
+    createdBy: RUNNER_IDENTITY,
+    createdDate: now,
+    finalizedDate: now,
+  };
+}
+
 /**
  * The state an apply or destroy step saved becomes the workspace's current version (once, however often
  * Advance retries). `head`: the workspace's state head as just read (null: it has none), saving a read.
  */
 export async function recordRunState(job: JobRecord, stepId: string, written: StateWritten, head?: StateHeadRecord | null): Promise<StateVersionRecord | undefined> {
-  const paths = runStatePaths(job, stepId);
-  const now = new Date().toISOString();
-  return addVersion(
-    job.workspaceId,
-    (head) => {
-      if (head?.current?.state === paths.state) return undefined; // already recorded by an earlier attempt
-      const sequence = (head?.lastSequence ?? 0) + 1;
-      return {
-        id: stateVersionId(job.workspaceId, sequence),
-        sequence,
-        organizationId: job.organizationId,
-        workspaceId: job.workspaceId,
-        serial: written.serial,
-        lineage: written.lineage,
-        md5: written.md5,
-        status: 'finalized',
-        state: paths.state,
-        outputs: paths.outputs,
-        size: written.size,
-        terraformVersion: written.terraformVersion,
-        jobId: job.id,
-        createdBy: RUNNER_IDENTITY,
-        createdDate: now,
-        finalizedDate: now,
-      };
-    },
-    true,
-    head,
-  );
+  return addVersion(job.workspaceId, (h) => runStateVersion(job, stepId, written, h), true, head);
+}
+
+/** The head the run's version was planned against moved (another version came first): record it on its own. */
+export class StateHeadMoved extends Error {
+  constructor() {
+    super('the workspace state head moved');
+    this.name = 'StateHeadMoved';
+  }
+}
+
+/**
+ * The writes that record a run's state version, for a transaction of the caller's (the job's end): none
+ * when it is recorded already. A head that moved meanwhile fails the transaction with StateHeadMoved.
+ */
+export function planRunStateVersion(job: JobRecord, stepId: string, written: StateWritten, head: StateHeadRecord | null): TxItem[] {
+  const version = runStateVersion(job, stepId, written, head ?? undefined);
+  return version ? planAddStateVersion(head ?? undefined, version, true).map((item) => ({ ...item, onConditionFailed: () => new StateHeadMoved() })) : [];
 }
 
 export interface StateUpload extends NewState {

@@ -15,6 +15,10 @@ import { adminToken, call, useTable } from '../helpers/api';
 import { b64, createOrganization, createWorkspace, postJob } from '../helpers/fixtures';
 import { readJob } from '../helpers/engine';
 import { noRuns, recordingRuns } from '../helpers/runs';
+import { getStateHead } from '../../shared/store/repositories/state-versions';
+import { planRunStateVersion, recordRunState, runStatePaths, StateHeadMoved } from '../../shared/state/state-versions';
+import { finishJob } from '../../shared/jobs/finish-job';
+import { readJob as readJobRecord } from '../../shared/store/repositories/jobs';
 
 useTable();
 const runs = recordingRuns('ok');
@@ -173,6 +177,33 @@ describe('failures', () => {
     expect(second).toMatchObject({ action: 'execute', step: { id: applyId, type: 'terraformApply' } });
     const after = await readJob(admin, org, id);
     expect(after.steps.map((s) => s.attributes.status)).toEqual(['completed', 'pending']);
+  });
+
+  it('makes the state an apply saved current in the same write that ends the job, and never under a version that came first', async () => {
+    const ws = await createWorkspace(admin, org, { source: '/tmp/not-used' });
+    const res = await postJob(admin, org, ws, { tcl: b64('flow:\n  - type: terraformPlan\n    step: 100\n  - type: terraformApply\n    step: 200\n') });
+    const id = Number(res.body.data.id);
+    const written = { serial: 1, lineage: 'lineage-a', md5: 'a'.repeat(32), size: 10, terraformVersion: '1.11.4' };
+    const first = await advance({ organizationId: org, jobId: id, workspaceId: ws });
+    await stepStarted(org, id, first.step?.id as string);
+    const second = await advance({ ...first, result: { exported: toExported(ok(true)) } });
+    expect(second).toMatchObject({ action: 'execute', step: { type: 'terraformApply' } });
+    const last = await advance({ ...second, result: { exported: toExported({ ...ok(), state: written }) } });
+    expect(last.action).toBe('end');
+    const job = (await readJobRecord(org, id))!;
+    expect(job.status).toBe('completed');
+    const head = await getStateHead(ws);
+    expect(head?.current).toMatchObject({ jobId: id, state: runStatePaths(job, second.step?.id as string).state, serial: 1 });
+
+    // Planned against a head that then moved (another version came first): the end fails as a whole, nothing half-written.
+    const other = await postJob(admin, org, await createWorkspace(admin, org, { source: '/tmp/x' }), { tcl: FLOW });
+    const otherJob = (await readJobRecord(org, Number(other.body.data.id)))!;
+    const stale = (await getStateHead(ws)) ?? null;
+    await recordRunState({ ...otherJob, workspaceId: ws }, 'pushed', { ...written, serial: 2 });
+    const alsoCommit = planRunStateVersion({ ...otherJob, workspaceId: ws }, 'late', { ...written, serial: 3 }, stale);
+    await expect(finishJob(otherJob, { status: 'completed', stepStatus: () => 'notExecuted', updatedBy: 'test', alsoCommit })).rejects.toBeInstanceOf(StateHeadMoved);
+    expect((await readJobRecord(org, otherJob.id))?.status).toBe(otherJob.status);
+    expect((await getStateHead(ws))?.current).toMatchObject({ serial: 2 });
   });
 
   it('never runs a job that is waiting its turn, whoever starts it', async () => {
