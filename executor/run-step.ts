@@ -497,10 +497,11 @@ class StepRun {
       return await this.terraformCommands(folder, tf, () => summary, cache, versionText);
     } finally {
       await proxy.close();
-      this.carried.state = proxy.current();
+      // A chained step starts from it unless a write's outcome is unknown (then it reads the store).
+      if (proxy.certain()) this.carried.state = proxy.current();
       if (ctx.stateOut) {
         const saved = await this.timed('state', () =>
-          saveState(this.io.artifacts, proxy.current(), ctx.stateIn?.md5, ctx.stateOut!).catch((error: Error) => {
+          this.stateLeft(proxy, backendRef).then((after) => saveState(this.io.artifacts, after, ctx.stateIn?.md5, ctx.stateOut!)).catch((error: Error) => {
             this.write(`Saving the new state version failed: ${error.message}\n`);
             return undefined;
           }),
@@ -569,6 +570,11 @@ class StepRun {
       this.carried.planFile = planFile;
     }
     return result;
+  }
+
+  /** The state the step left: as the proxy last stored it, or read back when a write's outcome is unknown. */
+  private async stateLeft(proxy: { certain(): boolean; current(): Buffer }, backend: NonNullable<ExecutorContext['backend']>): Promise<Buffer> {
+    return proxy.certain() ? proxy.current() : ((await this.io.artifacts.read(backend.get)) ?? Buffer.alloc(0));
   }
 
   /** The saved plan: the file the chained plan step left when there is one, else downloaded. */

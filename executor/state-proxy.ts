@@ -24,6 +24,8 @@ export interface StateProxy {
   env: Record<string, string>;
   /** The state as terraform last left it (empty: none). */
   current(): Buffer;
+  /** False once a write failed: the store may hold what terraform wrote even though it was told otherwise. */
+  certain(): boolean;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ const lockId = (text: Buffer) => {
 
 export async function startStateProxy(artifacts: Pick<Artifacts, 'write'>, state: ObjectGrant, initial: Buffer): Promise<StateProxy> {
   let held = initial;
+  let certain = true;
   const root = `/${randomUUID()}`;
   let lock: { id: string; info: Buffer } | undefined;
   const answer = (res: ServerResponse, status: number, text = '', type = 'text/plain') => res.writeHead(status, { 'content-type': type }).end(text);
@@ -59,7 +62,12 @@ export async function startStateProxy(artifacts: Pick<Artifacts, 'write'>, state
         const given = url.searchParams.get('ID');
         if (lock && given !== lock.id) return answer(res, 409, lock.info.toString('utf8'), 'application/json');
         const written = await body(req);
-        await artifacts.write(state.put, written, 'application/json');
+        try {
+          await artifacts.write(state.put, written, 'application/json');
+        } catch (error) {
+          certain = false;
+          throw error;
+        }
         held = written;
         return answer(res, 200);
       }
@@ -105,6 +113,7 @@ export async function startStateProxy(artifacts: Pick<Artifacts, 'write'>, state
       TF_HTTP_UNLOCK_ADDRESS: `${base}/lock`,
     },
     current: () => held,
+    certain: () => certain,
     // Stops listening and drops terraform's connections now; the close itself completes in the background.
     close: async () => {
       server.closeAllConnections();

@@ -268,10 +268,14 @@ export class LocalEngine implements RunControl {
 
   private async execute(execution: Execution, input: { EnvironmentVariablesOverride: { Name: string; Value: string }[] }): Promise<unknown> {
     const env = Object.fromEntries(input.EnvironmentVariablesOverride.map((v) => [v.Name, v.Value]));
-    if (execution.stopped) throw Object.assign(new Error('execution stopped'), { name: 'States.Aborted' });
     const { dispatched, chained } = execution;
     execution.dispatched = undefined;
     execution.chained = undefined;
+    if (execution.stopped) {
+      // Stopped between dispatch and handover: the contexts written for it hold secrets and go unread.
+      for (const url of [env.TK_CONTEXT_DISPOSE, chained?.dispose]) if (url) void fetch(url, { method: 'DELETE' }).then((r) => r.body?.cancel(), () => undefined);
+      throw Object.assign(new Error('execution stopped'), { name: 'States.Aborted' });
+    }
     const handedAt = Date.now();
     // A local log is rewritten every second (S3's 5 s would only slow down what a local user watches).
     const stepEnv: Record<string, string> = { TK_LOG_INTERVAL_MS: '1000', ...env };

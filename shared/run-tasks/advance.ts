@@ -8,7 +8,6 @@ import { isTerminal } from '../domain/job-status';
 import type { JobRecord } from '../domain/records';
 import { finishJob, JobAlreadyEnded, releaseWorkspaceOf } from '../jobs/finish-job';
 import { logger } from '../logger';
-import { fromExported } from '../runs/executor-contract';
 import { RUNNER_IDENTITY, type RunState } from '../runs/run-state';
 import { stepLogPath } from '../runs/step-log';
 import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
@@ -24,20 +23,10 @@ import { artifactStore, executorObjectsUrl } from '../wiring';
 import { decide, initialSteps, type Recorded } from './decide';
 import { executorContext } from './executor-context';
 import { stepGrants } from './step-grants';
-import { chainableAfter, isChainedAfter } from './chained-step';
+import { chainableAfter } from './chained-step';
+import { ownStep, recordedFrom } from './recorded';
 
 const end = (state: RunState): RunState => ({ organizationId: state.organizationId, jobId: state.jobId, action: 'end' });
-
-function recordedFrom(state: RunState): Recorded | undefined {
-  if (!state.step || !state.result) return undefined;
-  if (state.result.exported) {
-    const executed = fromExported(state.result.exported);
-    // A chained step's result names its step (it is not the step this task handed over).
-    return { stepId: executed.stepId ?? state.step.id, executed };
-  }
-  if (state.result.decision === 'approved') return { stepId: state.step.id, approved: true };
-  return undefined;
-}
 
 type TemplateRead = { template: Awaited<ReturnType<typeof getTemplate>> };
 
@@ -73,6 +62,12 @@ interface PendingState {
  */
 async function finish(job: JobRecord, status: 'completed' | 'failed', output: string, extra: Record<string, unknown>, pending?: PendingState): Promise<void> {
   const ending = { status, stepStatus: () => 'notExecuted' as const, output, updatedBy: RUNNER_IDENTITY, extra };
+  let recorded = !pending;
+  const recordAlone = async () => {
+    if (recorded) return;
+    await recordRunState(job, pending!.stepId, pending!.written);
+    recorded = true;
+  };
   try {
     const head = pending ? (pending.head !== undefined ? pending.head : ((await getStateHead(job.workspaceId)) ?? null)) : undefined;
     const alsoCommit = pending ? planRunStateVersion(job, pending.stepId, pending.written, head ?? null) : [];
@@ -82,33 +77,28 @@ async function finish(job: JobRecord, status: 'completed' | 'failed', output: st
     } catch (error) {
       if (!(error instanceof StateHeadMoved)) throw error;
     }
-    await recordRunState(job, pending!.stepId, pending!.written);
+    await recordAlone();
     await finishJob(job, ending);
   } catch (error) {
-    if (!(error instanceof JobAlreadyEnded)) throw error;
-    if (pending) await recordRunState(job, pending.stepId, pending.written);
-    await releaseWorkspaceOf(job); // cancelled meanwhile: the run ends here
+    if (error instanceof JobAlreadyEnded) {
+      await recordAlone();
+      await releaseWorkspaceOf(job); // cancelled meanwhile: the run ends here
+      return;
+    }
+    // The job could not be ended now (the task is retried, or RecordFailure takes over): its state is current anyway.
+    await recordAlone().catch(() => undefined);
+    throw error;
   }
 }
 
 /**
  * What Advance reads before it decides, in one round when the run's state names the job's workspace
  * (and template): the job; the state head when the step saved a state; the workspace with its variables
- * and the template when the run starts. A step that changed the workspace's state saved it as the next
- * state version: it becomes current here, whatever became of the job. The first attempt below goes on
- * with these reads (its writes are conditional, so a change meanwhile only costs a retry).
+ * and the template when the run starts. A state the step saved is answered as pending: Advance makes it
+ * the workspace's current version (whatever became of the job) in the job's last write, or before the
+ * next step reads it. The first attempt below goes on with these reads (its writes are conditional, so
+ * a change meanwhile only costs a retry).
  */
-/**
- * A result that names another step than the one handed over counts for that step only when Advance
- * chained that apply to the plan (the executor's result is not trusted further: a build's user code
- * could write it); otherwise it is the handed-over step's.
- */
-function ownStep(job: JobRecord, state: RunState, recorded: Recorded | undefined): Recorded | undefined {
-  if (!recorded || !state.step || recorded.stepId === state.step.id) return recorded;
-  const chained = state.executor?.chained === recorded.stepId && isChainedAfter(job.steps, state.step.id, recorded.stepId);
-  return chained ? recorded : { ...recorded, stepId: state.step.id };
-}
-
 async function firstReads(state: RunState, recorded: Recorded | undefined) {
   const written = recorded && 'executed' in recorded ? recorded.executed.state : undefined;
   const workspaceId = state.workspaceId;
@@ -211,9 +201,7 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
       if (decision.next.kind === 'finish') {
         // Each ended step already wrote its line (with the failure, if any) into the output.
         const { output, ...fields } = decision.fields;
-        const last = pending;
-        pending = undefined;
-        await finish({ ...job, steps: decision.steps }, decision.next.status, output ?? job.output ?? decision.next.reason, { tcl: flow.tcl, ...fields }, last);
+        await finish({ ...job, steps: decision.steps }, decision.next.status, output ?? job.output ?? decision.next.reason, { tcl: flow.tcl, ...fields }, pending);
         return end(state);
       }
       // The next step starts from the current state version: the one this step saved, recorded first.

@@ -12,6 +12,7 @@ import { readJob } from '../store/repositories/jobs';
 import { logger } from '../logger';
 import { approvalTimeoutSeconds, stepTimeoutSeconds } from '../wiring';
 import { RUNNER_IDENTITY, type RunState } from '../runs/run-state';
+import { recordSavedState } from './recorded';
 
 export function failureReason(state: RunState): string {
   const error = state.error?.Error ?? 'Error';
@@ -53,6 +54,7 @@ export async function failJob(organizationId: string, jobId: number, reason: str
 
 /** The RecordFailure task. */
 export async function recordFailure(state: RunState): Promise<{ failed: boolean }> {
+  await recordSavedState(state).catch((error: Error) => logger.error('a saved state could not be recorded', { organizationId: state.organizationId, jobId: state.jobId, error: error.name }));
   return { failed: await failJob(state.organizationId, state.jobId, failureReason(state)) };
 }
 

@@ -206,6 +206,19 @@ describe('failures', () => {
     expect((await getStateHead(ws))?.current).toMatchObject({ serial: 2 });
   });
 
+  it('makes a saved state current even when the run fails before Advance recorded it (RecordFailure)', async () => {
+    const ws = await createWorkspace(admin, org, { source: '/tmp/not-used' });
+    const res = await postJob(admin, org, ws, { tcl: b64('flow:\n  - type: terraformApply\n    step: 100\n') });
+    const id = Number(res.body.data.id);
+    const first = await advance({ organizationId: org, jobId: id, workspaceId: ws });
+    const written = { serial: 4, lineage: 'lineage-f', md5: 'f'.repeat(32), size: 12, terraformVersion: '1.11.4' };
+    // What the state machine hands RecordFailure when Advance itself failed after the apply: its input with the error.
+    const failed = await recordFailure({ ...first, result: { exported: toExported({ ...ok(), state: written }) }, error: { Error: 'Lambda.Unknown' } });
+    expect(failed).toEqual({ failed: true });
+    expect((await readJobRecord(org, id))?.status).toBe('failed');
+    expect((await getStateHead(ws))?.current).toMatchObject({ jobId: id, serial: 4, lineage: 'lineage-f' });
+  });
+
   it('never runs a job that is waiting its turn, whoever starts it', async () => {
     const ws = await createWorkspace(admin, org, { source: '/tmp/x', locked: true });
     const res = await postJob(admin, org, ws, { tcl: FLOW });
