@@ -10,6 +10,7 @@
  *   TK_KILL_GRACE_MS    time between SIGINT and SIGKILL for a stopped child (default 10000)
  *   TK_STOP_POLL_MS     how often the step context's stop request is looked for (default 3000)
  *   TK_LOG_INTERVAL_MS  how often the step log object is rewritten while the step runs (default 5000)
+ *   TK_PIN_COMMIT       the commit to check out when the context pins none (a chained apply: its plan's)
  * Exits 0 whenever it produced a result (the step's own outcome is in the result); 1 when the
  * executor itself failed.
  * Every ref of the context is a URL minted for this step (issue 20): the executor holds no storage
@@ -20,8 +21,8 @@
  * carries the step's variables above), answers each with its result, and stops the running step on
  * SIGINT or SIGTERM (then exits) or when its parent goes away.
  *
- * A worker may also be handed a chained step (TK_NEXT_STEP, TK_NEXT_CONTEXT, TK_NEXT_CONTEXT_DISPOSE):
- * the apply that follows a plan with no approval between them. When the plan completes with changes,
+ * A worker may also be handed a chained step (TK_NEXT_STEP, TK_NEXT_CONTEXT, TK_NEXT_CONTEXT_DISPOSE,
+ * TK_NEXT_WITHIN_MS): the apply that follows a plan with no approval between them. When the plan completes with changes,
  * the worker reports the plan's result (a 'boundary' message) and goes straight on with the apply in
  * the same process and job directory; its reply is then the apply's result. Otherwise the chained
  * step's context is deleted unread and the plan's result is the reply.

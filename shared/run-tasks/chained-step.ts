@@ -8,41 +8,41 @@
  */
 import type { Flow } from '../domain/flow';
 import { isTerminal } from '../domain/job-status';
-import type { JobRecord } from '../domain/records';
+import type { JobRecord, StepRecord } from '../domain/records';
 import type { ExecutorResult } from '../runs/executor-contract';
 import { RUNNER_IDENTITY } from '../runs/run-state';
 import { recordRunState } from '../state/state-versions';
 import { commit, ConditionFailed } from '../store/repositories/batch';
 import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
 import { planLastJob } from '../store/repositories/workspace-queue';
-import { decide } from './decide';
+import { decide, isPlan } from './decide';
 
-/** The step a plan's apply may be chained to: the very next one, an apply (an approval between them is a wait, not a chain). */
-export function chainableAfter(steps: JobRecord['steps'], flows: Flow[], planStepId: string): { stepId: string; flow: Flow } | undefined {
+/** The apply that directly follows plan step `planStepId` (an approval between them is a wait, not a chain). */
+function applyAfterPlan(steps: JobRecord['steps'], planStepId: string): StepRecord | undefined {
   const ordered = [...steps].sort((a, b) => a.stepNumber - b.stepNumber);
   const at = ordered.findIndex((s) => s.id === planStepId);
   const plan = ordered[at];
   const next = ordered[at + 1];
-  if (!plan || !next || next.status !== 'pending' || (plan.type !== 'terraformPlan' && plan.type !== 'terraformPlanDestroy')) return undefined;
-  const flow = flows.find((f) => f.step === next.stepNumber);
-  return flow?.type === 'terraformApply' ? { stepId: next.id, flow } : undefined;
+  return plan && isPlan(plan.type) && next?.type === 'terraformApply' ? next : undefined;
+}
+
+/** The step a plan's apply may be chained to: that apply, while it has not run. */
+export function chainableAfter(steps: JobRecord['steps'], flows: Flow[], planStepId: string): { stepId: string; flow: Flow } | undefined {
+  const next = applyAfterPlan(steps, planStepId);
+  const flow = next?.status === 'pending' ? flows.find((f) => f.step === next.stepNumber) : undefined;
+  return next && flow?.type === 'terraformApply' ? { stepId: next.id, flow } : undefined;
 }
 
 /** Whether `stepId` is the apply that follows plan `planStepId` directly (the only step a chain may run). */
-export function isChainedAfter(steps: JobRecord['steps'], planStepId: string, stepId: string): boolean {
-  const ordered = [...steps].sort((a, b) => a.stepNumber - b.stepNumber);
-  const at = ordered.findIndex((s) => s.id === planStepId);
-  const plan = ordered[at];
-  const next = ordered[at + 1];
-  return !!plan && (plan.type === 'terraformPlan' || plan.type === 'terraformPlanDestroy') && next?.id === stepId && next.type === 'terraformApply';
-}
+export const isChainedAfter = (steps: JobRecord['steps'], planStepId: string, stepId: string): boolean => applyAfterPlan(steps, planStepId)?.id === stepId;
 
 export type ChainOutcome = 'recorded' | 'ended';
 
 /**
  * Records the plan's result and the chained apply as running since `at`. 'ended': the job ended
  * meanwhile (a cancel, which stops the executor by itself). Throws when the run's rules would not go on
- * with that apply (the caller then stops it and lets Advance decide from the plan's result).
+ * with that apply (the caller then stops it; Advance, handed the apply's result, fails the job with the
+ * plan still running as the reason).
  */
 export async function recordChainedStart(
   run: { organizationId: string; jobId: number },
