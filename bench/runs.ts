@@ -104,10 +104,12 @@ export async function measureJobStart(engine: LocalEngine, world: World, repo: s
     const ws = await createWorkspace(world, { source: repo });
     const { job, postedAt, answeredAt } = await runOne(engine, world, ws, world.templates.Plan as string);
     const first = job.steps[0];
-    if (!first?.startedDate) throw new Error(`job ${job.id}: its first step has no startedDate`);
-    samples.push(Date.parse(first.startedDate) - postedAt);
-    answeredSamples.push(Date.parse(first.startedDate) - answeredAt);
-    serverSamples.push(Date.parse(first.startedDate) - Date.parse(job.createdDate));
+    // The moment the engine handed the first step to an executor process (the step's startedDate may be the dispatch's, just before).
+    const handedAt = engine.finishedSteps.get(executionName({ organizationId: world.org, jobId: Number(job.id) }))?.[0]?.handedAt;
+    if (!first?.startedDate || handedAt === undefined) throw new Error(`job ${job.id}: its first step was not handed to an executor`);
+    samples.push(handedAt - postedAt);
+    answeredSamples.push(handedAt - answeredAt);
+    serverSamples.push(handedAt - Date.parse(job.createdDate));
     planStepMs.push(stepMs(first));
     log(`  job start ${i + 1}/${count}: ${answeredSamples.at(-1)} ms after the POST was answered (${samples.at(-1)} ms after it was sent)`);
   }

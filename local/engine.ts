@@ -14,7 +14,7 @@ import { advance as advanceTask, type ChainedStep } from '../shared/run-tasks/ad
 import { recordChainedStart } from '../shared/run-tasks/chained-step';
 import { awaitApproval as awaitApprovalTask } from '../shared/run-tasks/await-approval';
 import { executeTaskTimeoutSeconds, executionTimeoutSeconds, RUN_STATES, type RunTimeouts } from '../infra/run-states';
-import type { RunControl, RunRef } from '../shared/ports/run-control';
+import type { CreatedRun, RunControl, RunRef } from '../shared/ports/run-control';
 import { logger } from '../shared/logger';
 import { executionEnded, recordFailure as recordFailureTask } from '../shared/run-tasks/failure';
 import { executionName, type ApprovalTaskInput, type RunState } from '../shared/runs/run-state';
@@ -49,6 +49,8 @@ interface Execution {
   executor?: RunningExecutor;
   /** The job as the last Advance wrote it when it dispatched a step (the step start is recorded from it). */
   dispatched?: JobRecord;
+  /** The job as its creator committed it, for the run's first Advance only (it then reads nothing first). */
+  created?: CreatedRun;
   /** The apply Advance prepared to run right after the dispatched plan, in the same executor process. */
   chained?: ChainedStep;
   /** Lets the last step's executor go on with its structured view, once the next task recorded the result. */
@@ -136,10 +138,11 @@ export class LocalEngine implements RunControl {
     return this.executions.size;
   }
 
-  async start(run: RunRef): Promise<void> {
+  async start(run: RunRef, created?: CreatedRun): Promise<void> {
     const name = executionName(run);
     if (this.executions.has(name)) return;
-    const execution: Execution = { name, run, abort: () => undefined, done: Promise.resolve(), events: [], stopped: false, steps: [], settling: [] };
+    const execution: Execution = { name, run, created, abort: () => undefined, done: Promise.resolve(), events: [], stopped: false, steps: [], settling: [] };
+    const reuse = this.options.executorReuse !== false;
     const input = { organizationId: run.organizationId, jobId: run.jobId, ...(run.workspaceId ? { workspaceId: run.workspaceId, templateReference: run.templateReference ?? null } : {}) };
     const handle = this.machine.run(input, {
       noThrowOnAbort: true,
@@ -149,7 +152,10 @@ export class LocalEngine implements RunControl {
         taskResourceLocalHandlers: json({
           [RUN_STATES.advance]: (input) =>
             advanceTask(input as RunState, {
-              chain: this.options.executorReuse !== false,
+              chain: reuse,
+              created: takeCreated(execution),
+              // A warm process takes the step the moment it is handed over: it is running from the dispatch on.
+              startsAtOnce: () => reuse && this.pool.takesAtOnce(),
               onDispatch: (job, chained) => {
                 execution.dispatched = job;
                 execution.chained = chained;
@@ -305,9 +311,9 @@ export class LocalEngine implements RunControl {
     execution.settling.push(settled);
     this.afterSteps.add(settled);
     void settled.then(() => this.afterSteps.delete(settled));
-    // CodeBuild's IN_PROGRESS event does this in AWS.
+    // CodeBuild's IN_PROGRESS event does this in AWS (and the dispatch already did when a warm process took the step at once).
     // Not waited for: a step runs while the table is away, and Advance records it whether or not this landed.
-    executor.handed.then(
+    if (dispatched?.status !== 'running') executor.handed.then(
       () =>
         retryTransient('record a step start', () => stepStarted(execution.run.organizationId, execution.run.jobId, env.TK_STEP ?? '', new Date(), dispatched)).catch((error) =>
           logger.error('step start not recorded', { error }),
@@ -334,6 +340,13 @@ export class LocalEngine implements RunControl {
       if (chained) void fetch(chained.dispose, { method: 'DELETE' }).then((r) => r.body?.cancel(), () => undefined);
     }
   }
+}
+
+/** The created job, for the first Advance of the run only (a retried or later Advance reads the table). */
+function takeCreated(execution: Execution): CreatedRun | undefined {
+  const created = execution.created;
+  execution.created = undefined;
+  return created;
 }
 
 /** The step's executor may go on with what follows its result (it waits for this, or a few seconds). */

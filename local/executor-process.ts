@@ -108,6 +108,8 @@ const crashed = (message: string) => Object.assign(new Error(message), { name: '
 class Worker {
   readonly child: ChildProcess;
   readonly ready: Promise<boolean>;
+  /** Booted and waiting for steps (what `ready` resolved to, once it did). */
+  booted = false;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   steps = 0;
   private stderr = '';
@@ -136,7 +138,10 @@ class Worker {
     );
     this.ready = new Promise<boolean>((ok) => {
       this.child.on('message', (reply: WorkerReply) => {
-        if (reply.type === 'ready') ok(true);
+        if (reply.type === 'ready') {
+          this.booted = true;
+          ok(true);
+        }
         else if (reply.type === 'result') this.settle((p) => p.resolve(reply.result));
         else if (reply.type === 'free') this.free();
         else if (reply.type === 'boundary') this.pending?.boundary?.(reply.result);
@@ -225,14 +230,19 @@ export class ExecutorPool {
     await Promise.all(this.idle.map((w) => w.ready));
   }
 
+  /** Whether a step handed over now goes to a process already booted and waiting (no spawn, no boot in between). */
+  takesAtOnce(): boolean {
+    return !this.closed && this.idle.some((w) => w.alive && w.booted);
+  }
+
   /**
    * Hands a step to an idle process (one still booting counts: it gets the step once it is ready).
    * `boundary` hears the first step's result when the process goes on with a chained step (TK_NEXT_*).
    */
   start(env: Record<string, string>, boundary?: (result: ExecutorResult) => void): RunningExecutor {
-    let worker: Worker | undefined;
-    while ((worker = this.idle.shift()) && !worker.alive);
-    const chosen = worker ?? this.spawn();
+    // A booted process first (the step is then running at once), else one still booting, else a new one.
+    const pick = [(w: Worker) => w.alive && w.booted, (w: Worker) => w.alive].map((fits) => this.idle.findIndex(fits)).find((i) => i >= 0);
+    const chosen = pick === undefined ? this.spawn() : (this.idle.splice(pick, 1)[0] as Worker);
     // Refilled a little later, not now: a boot competing with this step's own work would slow it down.
     if (this.idle.length === 0) setTimeout(() => void this.warmUp(), 1000).unref();
     let cancelled = false;

@@ -13,11 +13,11 @@
  * a gap, never a blocked organization. Creations of one organization that arrive together in one process
  * share the reservation and the transaction (commit-jobs.ts: group commit).
  */
-import type { RunRef } from '../ports/run-control';
+import type { CreatedRun, RunRef } from '../ports/run-control';
 import { COMMAND_TEMPLATES, type JobCommand } from '../domain/default-templates';
 import { Invalid, NotFound, pointer } from '../domain/errors';
 import { authorize, type JobCreator } from '../domain/permissions';
-import type { CliRun, JobRecord, JobVia, OrganizationRecord, WorkspaceRecord } from '../domain/records';
+import type { CliRun, JobRecord, JobVia, OrganizationRecord, TemplateRecord, WorkspaceRecord } from '../domain/records';
 import { organizationRef } from '../store/repositories/organizations';
 import { getTemplate, templateIdByNameRef, templateRef } from '../store/repositories/templates';
 import { workspaceRef } from '../store/repositories/workspaces';
@@ -55,6 +55,8 @@ export interface CreatedJob {
   workspace: WorkspaceRecord;
   /** The job that became active through this creation (this one, or an older one): start its run. */
   start?: number;
+  /** The template the job's flow comes from, as the creation read it (when it read one). */
+  template?: TemplateRecord;
 }
 
 /** The run to start after a creation, if any: with the created job's workspace and template when it is that job's run. */
@@ -62,6 +64,12 @@ export function runToStart({ job, start }: CreatedJob): RunRef | undefined {
   if (start === undefined) return undefined;
   const run: RunRef = { organizationId: job.organizationId, jobId: start };
   return start === job.id ? { ...run, workspaceId: job.workspaceId, templateReference: job.templateReference } : run;
+}
+
+/** The created job handed to its own run, when the creation made it active (ports/run-control.ts CreatedRun). */
+export function createdRun({ job, start, template }: CreatedJob): CreatedRun | undefined {
+  if (start !== job.id) return undefined;
+  return template?.id === job.templateReference ? { job, template } : { job };
 }
 
 /** The creator is authorized against the organization before anything is written. */
@@ -83,31 +91,31 @@ export async function createJob(request: NewJob, creator: JobCreator): Promise<C
       pointer('/data/relationships/workspace'),
     );
   }
-  const templateReference = await resolveTemplate(request, workspace, found.template !== undefined, found.templateIdByName);
-
-  return commitJobs({ request, organization, workspace, templateReference });
+  const { templateReference, template } = await resolveTemplate(request, workspace, found.template, found.templateIdByName);
+  const created = await commitJobs({ request, organization, workspace, templateReference });
+  return template ? { ...created, template } : created;
 }
 
 /** Contract §3.1: templateReference, else tcl, else command, else the workspace's default template. */
 async function resolveTemplate(
   request: NewJob,
   workspace: WorkspaceRecord,
-  templateFound: boolean,
+  found: TemplateRecord | undefined,
   templateIdByName: string | undefined,
-): Promise<string | null> {
+): Promise<{ templateReference: string | null; template?: TemplateRecord }> {
   if (request.templateReference) {
-    if (!templateFound) throw new NotFound(`template ${request.templateReference} does not exist in this organization`);
-    return request.templateReference;
+    if (!found) throw new NotFound(`template ${request.templateReference} does not exist in this organization`);
+    return { templateReference: request.templateReference, template: found };
   }
-  if (request.tcl) return null;
+  if (request.tcl) return { templateReference: null };
   if (request.command) {
     if (!templateIdByName) throw new NotFound(`this organization has no '${COMMAND_TEMPLATES[request.command]}' template for command '${request.command}'`);
-    return templateIdByName;
+    return { templateReference: templateIdByName };
   }
   if (workspace.defaultTemplate) {
-    if (!(await getTemplate(workspace.organizationId, workspace.defaultTemplate)))
-      throw new NotFound(`the workspace's default template ${workspace.defaultTemplate} no longer exists`);
-    return workspace.defaultTemplate;
+    const template = await getTemplate(workspace.organizationId, workspace.defaultTemplate);
+    if (!template) throw new NotFound(`the workspace's default template ${workspace.defaultTemplate} no longer exists`);
+    return { templateReference: workspace.defaultTemplate, template };
   }
   throw new Invalid(
     'say which flow to run: templateReference, tcl or command (or give the workspace a defaultTemplate)',

@@ -3,6 +3,8 @@
  * (adapters/aws/step-functions.ts), the embedded engine locally (local/engine.ts, registered by
  * `npm start`); chosen by the wiring.
  */
+import type { JobRecord, TemplateRecord } from '../domain/records';
+
 export interface RunRef {
   organizationId: string;
   jobId: number;
@@ -15,9 +17,20 @@ export interface RunRef {
   templateReference?: string | null;
 }
 
+/**
+ * The job its creator just committed and the template it read for it, handed to the run in the same
+ * process (the local engine): the run's first task then writes without reading first, its writes
+ * conditional on exactly this job still waiting and holding its workspace. Never sent to Step
+ * Functions (an execution's input is kept in its history and is limited in size).
+ */
+export interface CreatedRun {
+  job: JobRecord;
+  template?: TemplateRecord;
+}
+
 export interface RunControl {
   /** Starts the run of a job that just became active in its workspace. Idempotent per job. */
-  start(run: RunRef): Promise<void>;
+  start(run: RunRef, created?: CreatedRun): Promise<void>;
   /**
    * Stops a run (cancel). Idempotent; a run that already ended is fine. With `interruptStep` (the run
    * may be executing a step), the step is asked to stop as terraform wants it (an interrupt: it

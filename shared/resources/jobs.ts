@@ -9,7 +9,7 @@ import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import { bool, checkAttributes, checkEchoed, emptyIsNull, enumOf, optionalText, readAttributes, uuid } from '../http/attributes';
 import { document, readResourceDocument, type ResourceIdentifier } from '../http/jsonapi';
 import { approve, reject } from '../jobs/approval';
-import { createJob, runToStart } from '../jobs/create-job';
+import { createdRun, createJob, runToStart } from '../jobs/create-job';
 import { cancelJob } from '../jobs/cancel-job';
 import { JobAlreadyEnded } from '../jobs/finish-job';
 import { commitHash, gitRef } from '../jobs/job-source';
@@ -134,7 +134,7 @@ export async function postJob(req: ApiRequest, orgId: string, pathWorkspaceId?: 
     { principal: req.principal },
   );
   const run = runToStart(createdJob);
-  if (run) await startRun(run);
+  if (run) await startRun(run, createdRun(createdJob));
   return created(req, jobResource(req, createdJob.job));
 }
 

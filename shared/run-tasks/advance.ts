@@ -11,7 +11,7 @@ import { logger } from '../logger';
 import { RUNNER_IDENTITY, type RunState } from '../runs/run-state';
 import { stepLogPath } from '../runs/step-log';
 import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
-import { planLastJob } from '../store/repositories/workspace-queue';
+import { planHoldsWorkspace, planLastJob } from '../store/repositories/workspace-queue';
 import { getTemplate } from '../store/repositories/templates';
 import { readWorkspaceWithVariables } from '../store/repositories/workspaces';
 import { planRunStateVersion, recordRunState, StateHeadMoved } from '../state/state-versions';
@@ -25,6 +25,8 @@ import { executorContext } from './executor-context';
 import { stepGrants } from './step-grants';
 import { chainableAfter } from './chained-step';
 import { ownStep, recordedFrom } from './recorded';
+import type { CreatedRun } from '../ports/run-control';
+import { jobMetrics } from '../observability/metrics';
 
 const end = (state: RunState): RunState => ({ organizationId: state.organizationId, jobId: state.jobId, action: 'end' });
 
@@ -98,8 +100,15 @@ async function finish(job: JobRecord, status: 'completed' | 'failed', output: st
  * the workspace's current version (whatever became of the job) in the job's last write, or before the
  * next step reads it. The first attempt below goes on with these reads (its writes are conditional, so
  * a change meanwhile only costs a retry).
+ *
+ * A run started by the creator of its job in this process (`created`) reads nothing first: the job is
+ * as its creator committed it, and the dispatch is conditional on it still waiting and holding its
+ * workspace (the workspace and its variables are read beside that write).
  */
-async function firstReads(state: RunState, recorded: Recorded | undefined) {
+async function firstReads(state: RunState, recorded: Recorded | undefined, created: CreatedRun | undefined) {
+  if (created && !state.step && !recorded && created.job.id === state.jobId && created.job.organizationId === state.organizationId && created.job.steps.length === 0) {
+    return { job: created.job, fromCreator: true, recorded, pending: undefined, workspace: undefined, template: created.template ? { template: created.template } : undefined };
+  }
   const written = recorded && 'executed' in recorded ? recorded.executed.state : undefined;
   const workspaceId = state.workspaceId;
   const starting = !state.step;
@@ -114,6 +123,7 @@ async function firstReads(state: RunState, recorded: Recorded | undefined) {
   const pending: PendingState | undefined = written && verified ? { stepId: verified.stepId, written, ...(hinted ? { head } : {}) } : undefined;
   return {
     job,
+    fromCreator: false,
     recorded: verified,
     pending,
     workspace: hinted ? workspace : undefined,
@@ -137,6 +147,14 @@ export interface AdvanceHooks {
   onDispatch?: (job: JobRecord, chained?: ChainedStep) => void;
   /** The executor can run a plan's apply right after it (the local engine's warm processes; not CodeBuild). */
   chain?: boolean;
+  /** The job as its creator committed it, when the creator started this run in the same process. */
+  created?: CreatedRun;
+  /**
+   * Asked at each dispatch: true when an executor takes the step the moment it is handed over (the
+   * local engine with an idle warm process). The step is then written running in the dispatch itself,
+   * not queued first and started by a second write.
+   */
+  startsAtOnce?: () => boolean;
 }
 
 /** Writes a step's context and mints the two URLs the build reaches it by (it has no storage rights of its own). */
@@ -157,7 +175,7 @@ async function chainedContext(job: JobRecord, planStepId: string, chainable: { s
 }
 
 export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promise<RunState> {
-  const early = await firstReads(state, recordedFrom(state));
+  const early = await firstReads(state, recordedFrom(state), hooks.created);
   const recorded = early.recorded;
   let pending = early.pending;
   /** The step's saved state becomes the workspace's current version (whatever became of the job), once, before anything reads it. */
@@ -176,9 +194,11 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
       return end(state);
     }
     // The first Advance reads the workspace (with its variables, for the step context) and the template
-    // side by side, once: the workspace both proves the job holds it and feeds the first step.
+    // side by side, once: the workspace both proves the job holds it and feeds the first step. Handed the
+    // job by its creator, it reads the workspace beside its write instead (which holds only for the holder).
+    const fromCreator = attempt === 1 && early.fromCreator;
     const [workspace, flow] = await Promise.all([
-      job.steps.length === 0 ? (attempt === 1 ? early.workspace : undefined) ?? readWorkspaceWithVariables(job.workspaceId) : undefined,
+      job.steps.length === 0 && !fromCreator ? (attempt === 1 ? early.workspace : undefined) ?? readWorkspaceWithVariables(job.workspaceId) : undefined,
       flowOf(job, attempt === 1 ? early.template : undefined),
     ]);
     // A run only ever starts for the job holding its workspace: a stray start of a queued job is a no-op.
@@ -209,22 +229,27 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
       const { step, flow: stepFlow } = decision.next;
       const stepRef = { id: step.id, type: step.type, name: step.name, number: step.stepNumber };
       if (decision.next.kind === 'approve') {
-        await commit([planUpdateJobIfStatus(job, persisted)]);
+        await commit([planUpdateJobIfStatus(job, persisted), ...(fromCreator ? [planHoldsWorkspace(job.workspaceId, job.id)] : [])]);
         return { organizationId: job.organizationId, jobId: job.id, workspaceId: job.workspaceId, action: 'approve', step: stepRef, approval: { team: stepFlow.team ?? '' } };
       }
-      const dispatched = { ...job, ...persisted } as JobRecord;
+      // Handed straight to a waiting executor: the step runs from this write on (no queued state in between).
+      const status = hooks.startsAtOnce?.() ? 'running' : 'queue';
+      const written = status === 'running' ? { ...persisted, steps: persisted.steps.map((s) => (s.id === step.id ? { ...s, status: 'running' as const, startedDate: now } : s)) } : persisted;
+      const dispatched = { ...job, ...written, status } as JobRecord;
       // The workspace (variables, state head) is read beside the write, not after it: neither needs the other.
+      // A run's first dispatch holds the workspace or writes nothing (its job may not have been read with it).
       const [, workspaceRead] = await Promise.all([
-        commit([planUpdateJobIfStatus(job, { ...persisted, status: 'queue' }), planLastJob(job.workspaceId, { status: 'queue', at: now })]),
+        commit([planUpdateJobIfStatus(job, { ...written, status }), planLastJob(job.workspaceId, { status, at: now }, job.steps.length === 0 ? job.id : undefined)]),
         workspace ?? readWorkspaceWithVariables(job.workspaceId),
       ]);
+      if (status === 'running' && job.steps.length === 0) jobMetrics.started(job);
       const chainable = hooks.chain ? chainableAfter(decision.steps, flow.flows, step.id) : undefined;
       const [{ context, read, dispose }, chained] = await Promise.all([
         dispatchContext(dispatched, step.id, stepFlow, workspaceRead),
         // The apply's context as it will be once the plan found changes (the only case it runs in).
         chainable ? chainedContext(dispatched, step.id, chainable, workspaceRead) : undefined,
       ]);
-      hooks.onDispatch?.({ ...dispatched, status: 'queue' }, chained);
+      hooks.onDispatch?.(dispatched, chained);
       return {
         organizationId: job.organizationId,
         jobId: job.id,

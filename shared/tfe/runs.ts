@@ -15,7 +15,7 @@ import type { ApiRequest, ApiResponse } from '../http/api-handler';
 import type { ResourceObject } from '../http/jsonapi';
 import { approve, reject } from '../jobs/approval';
 import { cancelJob } from '../jobs/cancel-job';
-import { createJob, runToStart } from '../jobs/create-job';
+import { createdRun, createJob, runToStart } from '../jobs/create-job';
 import { JobAlreadyEnded } from '../jobs/finish-job';
 import { ok } from '../resources/common';
 import { startRun } from '../runs/start-run';
@@ -177,7 +177,7 @@ export async function create(req: ApiRequest): Promise<ApiResponse> {
     { principal: req.principal },
   );
   const run = runToStart(createdJob);
-  if (run) await startRun(run);
+  if (run) await startRun(run, createdRun(createdJob));
   const resource = runResource(req, org, createdJob.job);
   return { status: 201, body: tfeDocument(resource), headers: { location: `${req.baseUrl}${resource.links?.self}` } };
 }

@@ -165,7 +165,8 @@ describe('live job status and the job context, as the UI reads them', () => {
     expect(pushed[1].changes[applyStep.id][0].status).toBe('applied');
 
     const statuses = (events: any[], field: string) => events.map((e) => e.data[field]).filter((e) => e.jobId === Number(id)).map((e) => e.status);
-    const expected = ['pending', 'queue', 'running', 'waitingApproval', 'approved', 'queue', 'running', 'completed'];
+    // A warm executor takes each step the moment it is dispatched: the step is running from that write on, never queued.
+    const expected = ['pending', 'running', 'waitingApproval', 'approved', 'running', 'completed'];
     await eventually(() => expect(statuses(byWorkspace.events, 'jobStatusChanged')).toEqual(expected));
     await eventually(() => expect(statuses(byOrg.events, 'organizationJobStatusChanged')).toEqual(expected));
     expect(byWorkspace.events[0]).toEqual({ data: { jobStatusChanged: { jobId: Number(id), workspaceId: ws, status: 'pending' } } });

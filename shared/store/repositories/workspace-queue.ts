@@ -7,7 +7,7 @@ import { applyQueueChange, queueStateOf, type JoinMode, type QueueChange, type Q
 import type { WorkspaceRecord } from '../../domain/records';
 import { keys } from '../keys';
 import { getItem } from '../table';
-import { ConditionFailed, update, write, type Condition, type TxItem } from '../writes';
+import { check, ConditionFailed, update, write, type Condition, type TxItem } from '../writes';
 
 /** The job change a queue write records on the workspace: its lastJobStatus and lastJobDate. */
 export interface LastJob {
@@ -16,9 +16,20 @@ export interface LastJob {
 }
 const lastJobFields = (last: LastJob | undefined) => (last ? { lastJobStatus: last.status, lastJobDate: last.at } : {});
 
-/** A job changed status without moving the queue: the workspace records it (written in the job's own transaction). */
-export function planLastJob(workspaceId: string, last: LastJob): TxItem {
-  return update(keys.workspace(workspaceId), lastJobFields(last), { condition: { expression: 'attribute_exists(pk)' } });
+/**
+ * A job changed status without moving the queue: the workspace records it (written in the job's own
+ * transaction). With `holder`, only while that job holds the workspace (a run's first dispatch, which
+ * may not have read the workspace first).
+ */
+export function planLastJob(workspaceId: string, last: LastJob, holder?: number): TxItem {
+  const condition: Condition =
+    holder === undefined ? { expression: 'attribute_exists(pk)' } : { expression: 'attribute_exists(pk) AND activeJob = :holder', values: { ':holder': holder } };
+  return update(keys.workspace(workspaceId), lastJobFields(last), { condition });
+}
+
+/** Holds only while `jobId` holds the workspace (in a transaction that does not otherwise write the workspace). */
+export function planHoldsWorkspace(workspaceId: string, jobId: number): TxItem {
+  return check(keys.workspace(workspaceId), { expression: 'activeJob = :holder', values: { ':holder': jobId } }, () => new ConditionFailed(0));
 }
 
 export interface QueueWrite {
