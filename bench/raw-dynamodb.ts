@@ -43,7 +43,8 @@ export function rawPuts(client: DynamoDBDocumentClient, tableName: string, templ
 /**
  * The DynamoDB requests of one POST job done raw, without the API: BatchGetItem of the organization,
  * workspace and template; UpdateItem ADD on a job id counter; TransactWriteItems putting the job and
- * appending it to a workspace queue (the mix shared/jobs/create-job.ts sends; see ddbRoundTrips.createJob).
+ * appending it to a workspace queue (the mix shared/jobs/create-job.ts sends while other creations are
+ * in flight, as under this load; a lone one takes its id in the transaction and skips the UpdateItem).
  */
 export function rawCreateMix(client: DynamoDBDocumentClient, tableName: string, target: RawTarget, template: Record<string, unknown>, connections: number, durationS: number) {
   const reads = [keys.organization(target.org), keys.workspace(target.workspace), keys.template(target.org, target.template)];

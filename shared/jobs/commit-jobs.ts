@@ -21,6 +21,7 @@ import { changeQueue, joinWrite } from '../store/repositories/workspace-queue';
 import { getWorkspace } from '../store/repositories/workspaces';
 import { commit, ConditionFailed, type TxItem } from '../store/repositories/batch';
 import { commitIdRange, CommitWatermark, reserveJobId, reserveJobIds } from './commit-watermark';
+import { nextFreeJobId, planTakeNextJobId, type JobCounter } from '../store/repositories/job-ids';
 import { commitInGroup, type Outcome } from './group-commit';
 import type { CreatedJob, NewJob } from './create-job';
 import { jobMetrics } from '../observability/metrics';
@@ -32,6 +33,8 @@ export interface ReadyJob {
   /** The workspace as the creation read it. */
   workspace: WorkspaceRecord;
   templateReference: string | null;
+  /** The organization's id counter as read with the rest (jobs/commit-watermark.ts). */
+  counter?: JobCounter;
 }
 
 /**
@@ -74,6 +77,11 @@ interface Reserved {
 async function commitGroup(group: Member[]): Promise<Outcome<CreatedJob>[]> {
   if (group.length === 1) {
     const ready = group[0] as Member;
+    const next = nextFreeJobId(ready.counter);
+    if (next !== undefined) {
+      const taken = await settled(() => commitAtNextId(reserve(ready, next)));
+      if (taken.status === 'fulfilled' || !(taken.reason instanceof ConditionFailed)) return [taken];
+    }
     return [await settled(async () => commitReserved(reserve(ready, await reserveJobId(ready.request.organizationId))))];
   }
   const orgId = (group[0] as Member).request.organizationId;
@@ -127,6 +135,18 @@ function reserve(ready: ReadyJob, id: number): Reserved {
 }
 
 const joinOf = ({ job }: Reserved, mode: JoinMode) => joinWrite(job.workspaceId, job.id, mode, { status: job.status, at: job.createdDate });
+
+/**
+ * No creation in flight when the counter was read: the job takes the next id in its own transaction
+ * (one request fewer than reserving it first). Any condition failing (an id reserved since, the
+ * workspace changed) writes nothing and reserves nothing: the creation then goes the single path.
+ */
+async function commitAtNextId(reserved: Reserved): Promise<CreatedJob> {
+  const { job, alsoWrite } = reserved;
+  const mode = joinMode(reserved.workspace);
+  await commit([planTakeNextJobId(job.organizationId, job.id), planPutJob(job), joinOf(reserved, mode), ...alsoWrite]);
+  return joined(reserved, mode);
+}
 
 /** The single path: commits one reserved job after the ones before it; a failure releases its id at once, so the next creation does not wait for it to stall. */
 async function commitReserved(reserved: Reserved): Promise<CreatedJob> {

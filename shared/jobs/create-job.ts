@@ -1,11 +1,13 @@
 /**
  * Creating a job: the one code path behind the REST POSTs (both paths) and VCS webhooks.
  *
- * Round trips: one BatchGetItem (organization, workspace, and the template or the template name guard
- * for `command`; one more GetItem only when the flow comes from the workspace's default template), one
- * UpdateItem that reserves the job id (atomic ADD on the organization's counter, so ids are unique and
- * contiguous without contention), and one TransactWriteItems that puts the job, joins it to its
- * workspace queue and moves the organization's commit watermark from id-1 to id.
+ * Round trips: one BatchGetItem (organization, workspace, the organization's job id counter, and the
+ * template or the template name guard for `command`; one more GetItem only when the flow comes from the
+ * workspace's default template) and one TransactWriteItems that puts the job, joins it to its workspace
+ * queue and takes the next id on the counter (reserved and committed at once, conditional on the counter
+ * being as read). When another creation holds a reserved id (or the counter moved meanwhile), one
+ * UpdateItem reserves the id first (atomic ADD, so ids are unique and contiguous without contention)
+ * and the transaction moves the organization's commit watermark from id-1 to id.
  *
  * The watermark (commit-watermark.ts) makes jobs commit in id order, so they join their workspace in id
  * order and run oldest first even when created at the same instant. A creation waits (briefly,
@@ -23,6 +25,7 @@ import { getTemplate, templateIdByNameRef, templateRef } from '../store/reposito
 import { workspaceRef } from '../store/repositories/workspaces';
 import { readTogether, type TxItem } from '../store/repositories/batch';
 import { commitJobs } from './commit-jobs';
+import { jobCounterRef } from '../store/repositories/job-ids';
 
 export interface NewJob {
   organizationId: string;
@@ -81,6 +84,7 @@ export async function createJob(request: NewJob, creator: JobCreator): Promise<C
     workspace: workspaceRef(workspaceId),
     template: request.templateReference ? templateRef(orgId, request.templateReference) : undefined,
     templateIdByName: byCommand ? templateIdByNameRef(orgId, byCommand) : undefined,
+    counter: jobCounterRef(orgId),
   });
   const organization = authorize.createJob(creator, found.organization, orgId);
   const workspace = found.workspace;
@@ -92,7 +96,7 @@ export async function createJob(request: NewJob, creator: JobCreator): Promise<C
     );
   }
   const { templateReference, template } = await resolveTemplate(request, workspace, found.template, found.templateIdByName);
-  const created = await commitJobs({ request, organization, workspace, templateReference });
+  const created = await commitJobs({ request, organization, workspace, templateReference, counter: found.counter });
   return template ? { ...created, template } : created;
 }
 

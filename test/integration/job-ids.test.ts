@@ -37,7 +37,7 @@ function throttleJobTransactions(times: number): void {
 const counterOf = async (org: string) => (await getItem(keys.jobCounter(org))) as { lastJobId: number; committedJobId: number; abandonedJobIds?: Set<number> };
 
 describe('job ids when creations fail', () => {
-  it('a failed creation releases its id at once: the next creation takes 3 round trips and the next id', async () => {
+  it('a creation that fails with nothing in flight leaves no gap: it took no id, the next creation takes 2 round trips and the next id', async () => {
     const org = await createOrganization(admin);
     const ws = await createWorkspace(admin, org, { locked: true });
     expect((await postJob(admin, org, ws, { command: 'plan' })).body.data.id).toBe('1');
@@ -49,11 +49,37 @@ describe('job ids when creations fail', () => {
     roundTrips.reset();
     const next = await postJob(admin, org, ws, { command: 'plan' });
     expect(next.status).toBe(201);
-    expect(next.body.data.id).toBe('7');
-    expect(roundTrips.total).toBe(3);
+    expect(next.body.data.id).toBe('2');
+    expect(roundTrips.total).toBe(2);
     const counter = await counterOf(org);
-    expect(counter).toMatchObject({ lastJobId: 7, committedJobId: 7 });
+    expect(counter).toMatchObject({ lastJobId: 2, committedJobId: 2 });
     expect([...(counter.abandonedJobIds ?? [])]).toEqual([]);
+  });
+
+  it('a creation whose counter moved between its read and its write reserves an id instead: no duplicate, no gap', async () => {
+    const org = await createOrganization(admin);
+    const ws = await createWorkspace(admin, org, { locked: true });
+    expect((await postJob(admin, org, ws, { command: 'plan' })).body.data.id).toBe('1');
+    // Another process takes id 2 between this creation's read and its transaction (and gives it up).
+    const real = documentClient();
+    let interposed = false;
+    useDocumentClient({
+      send: async (command: { constructor: { name: string } }) => {
+        if (command.constructor.name === 'TransactWriteCommand' && !interposed) {
+          interposed = true;
+          await new CommitWatermark(org, await reserveJobId(org)).abandon();
+        }
+        return real.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient);
+    roundTrips.reset();
+    const next = await postJob(admin, org, ws, { command: 'plan' });
+    expect(next.status).toBe(201);
+    expect(next.body.data.id).toBe('3');
+    // Its own: the read, the transaction that found the counter moved, the reservation and the transaction
+    // (beside the other process's reservation, abandon mark and skip: two UpdateItems and a transaction).
+    expect(roundTrips.byCommand).toEqual({ BatchGetItemCommand: 1, UpdateItemCommand: 1 + 2, TransactWriteItemsCommand: 2 + 1 });
+    expect(await counterOf(org)).toMatchObject({ lastJobId: 3, committedJobId: 3 });
   });
 
   it('ids abandoned behind a dead creator are skipped together once the dead one stalls', async () => {

@@ -5,7 +5,7 @@
  * built on it is jobs/commit-watermark.ts.
  */
 import { keys } from '../keys';
-import { getItem } from '../table';
+import { getItem, ref, type Ref } from '../table';
 import { check, conditions, put, updateReturning, type TxItem } from '../writes';
 
 export interface JobCounter {
@@ -30,6 +30,32 @@ export async function reserveJobIds(org: string, count: number): Promise<number>
     'UPDATED_NEW',
   );
   return Number(attributes.lastJobId);
+}
+
+/** The counter, read beside what a creation reads anyway (the next id may then be taken without a reservation). */
+export const jobCounterRef = (org: string): Ref<JobCounter> => ref<JobCounter>(keys.jobCounter(org));
+
+/**
+ * The id after the last one when no creation is in flight (every reserved id committed, none abandoned
+ * waiting to be skipped): a creation may then take it in its own transaction (planTakeNextJobId).
+ */
+export function nextFreeJobId(counter: JobCounter | undefined): number | undefined {
+  if (counter?.lastJobId === undefined || counter.committedJobId !== counter.lastJobId || (counter.abandonedJobIds?.size ?? 0) > 0) return undefined;
+  return Number(counter.lastJobId) + 1;
+}
+
+/** Reserves and commits `id` in one write, only if the counter is still where it was read (nothing reserved since). */
+export function planTakeNextJobId(org: string, id: number): TxItem {
+  return {
+    item: {
+      Update: {
+        Key: keys.jobCounter(org),
+        UpdateExpression: 'SET lastJobId = :id, committedJobId = :id',
+        ConditionExpression: 'lastJobId = :before AND committedJobId = :before',
+        ExpressionAttributeValues: { ':id': id, ':before': id - 1 },
+      },
+    },
+  };
 }
 
 export const readJobCounter = async (org: string) => (await getItem(keys.jobCounter(org))) as JobCounter | undefined;
