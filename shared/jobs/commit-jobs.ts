@@ -78,7 +78,8 @@ async function commitGroup(group: Member[]): Promise<Outcome<CreatedJob>[]> {
   if (group.length === 1) {
     const ready = group[0] as Member;
     const next = nextFreeJobId(ready.counter);
-    if (next !== undefined) {
+    // A counter read before this process committed a later id (it waited its turn behind a group) is known stale.
+    if (next !== undefined && next > (lastIdCommitted.get(ready.request.organizationId) ?? 0)) {
       const taken = await settled(() => commitAtNextId(reserve(ready, next)));
       if (taken.status === 'fulfilled' || !(taken.reason instanceof ConditionFailed)) return [taken];
     }
@@ -184,8 +185,13 @@ async function commitWithWatermark(watermark: CommitWatermark, reserved: Reserve
 }
 
 /** A job committed: count it, remember the queue it left, and say which job its workspace must start. */
+/** Per organization, the highest job id this process committed (bounded like recentlyWritten). */
+const lastIdCommitted = new Map<string, number>();
+
 async function joined({ job, organization, workspace }: Reserved, mode: JoinMode): Promise<CreatedJob> {
   jobMetrics.created(job);
+  lastIdCommitted.set(job.organizationId, Math.max(job.id, lastIdCommitted.get(job.organizationId) ?? 0));
+  if (lastIdCommitted.size > 1000) lastIdCommitted.delete(lastIdCommitted.keys().next().value as string);
   remember(workspace, job.id, mode);
   const start = mode === 'claim' ? job.id : mode === 'append-and-settle' ? await changeQueue(job.workspaceId) : undefined;
   return { job, organization, workspace, start };
