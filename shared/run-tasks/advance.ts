@@ -242,7 +242,7 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
         commit([planUpdateJobIfStatus(job, { ...written, status }), planLastJob(job.workspaceId, { status, at: now }, job.steps.length === 0 ? job.id : undefined)]),
         workspace ?? readWorkspaceWithVariables(job.workspaceId),
       ]);
-      if (status === 'running' && job.steps.length === 0) jobMetrics.started(job);
+      if (status === 'running' && !job.steps.some((s) => s.startedDate)) jobMetrics.started(job); // the job's first step: the job started
       const chainable = hooks.chain ? chainableAfter(decision.steps, flow.flows, step.id) : undefined;
       const [{ context, read, dispose }, chained] = await Promise.all([
         dispatchContext(dispatched, step.id, stepFlow, workspaceRead),

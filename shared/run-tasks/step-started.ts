@@ -18,7 +18,7 @@ export async function stepStarted(organizationId: string, jobId: number, stepId:
   try {
     const now = (at ?? new Date()).toISOString();
     await commit([planStepStarted(job, index, stepId, now), planLastJob(job.workspaceId, { status: 'running', at: now })]);
-    jobMetrics.started(job);
+    if (!job.steps.some((s) => s.startedDate)) jobMetrics.started(job); // the job's first step: the job started
   } catch (error) {
     // Cancelled or already ended meanwhile: the newer state stands.
     if (!(error instanceof ConditionFailed)) throw error;
