@@ -17,7 +17,7 @@
  */
 import { Conflict, isPermanent } from '../domain/errors';
 import { parseQuartzCron } from '../domain/quartz-cron';
-import { createJob } from '../jobs/create-job';
+import { createdRun, createJob, runToStart } from '../jobs/create-job';
 import { logger } from '../logger';
 import type { FireEvent } from '../ports/schedule-trigger';
 import { startRun } from '../runs/start-run';
@@ -87,7 +87,8 @@ async function createScheduledJob(schedule: ScheduleRecord, fireAt: Date, contex
       { trigger: 'schedule' },
     );
     logger.info('schedule fire created a job', { ...context, jobId: created.job.id });
-    if (created.start !== undefined) await startRun({ organizationId: schedule.organizationId, jobId: created.start });
+    const run = runToStart(created);
+    if (run) await startRun(run, createdRun(created));
     return { outcome: 'created', jobId: created.job.id };
   } catch (error) {
     if (error instanceof AlreadyFired) return { outcome: 'duplicate' };

@@ -7,7 +7,7 @@
  * processed (1 UpdateItem). A retry after a lapsed lease adds one Query (usually one page).
  */
 import { isPermanent } from '../domain/errors';
-import { createJob } from '../jobs/create-job';
+import { createdRun, createJob, runToStart } from '../jobs/create-job';
 import { startRun } from '../runs/start-run';
 import { logger } from '../logger';
 import { claimDelivery, completeDelivery, failDelivery, findJobOfDelivery, releaseDelivery } from '../store/repositories/deliveries';
@@ -63,6 +63,7 @@ export async function processDelivery(message: DeliveryMessage): Promise<Outcome
   }
   await completeDelivery(record, claimedAt, created.job.id);
   logger.info('webhook delivery created a job', { ...context, jobId: created.job.id, via: record.via });
-  if (created.start !== undefined) await startRun({ organizationId: record.organizationId, jobId: created.start });
+  const run = runToStart(created);
+  if (run) await startRun(run, createdRun(created));
   return 'created';
 }
