@@ -32,8 +32,8 @@ export const executeTaskTimeoutSeconds = (t: RunTimeouts) => t.stepSeconds + EXE
 /** A CodeBuild build on Lambda compute ends at 15 minutes, whatever else is set. */
 export const LAMBDA_BUILD_SECONDS = 900;
 
-/** What a build spends besides its steps: install (the terraform download), checkout, the last uploads. */
-export const BUILD_OVERHEAD_SECONDS = 60;
+/** What a build spends besides its steps: install (the terraform download), checkout, the last uploads; on EC2 also provisioning. */
+export const BUILD_OVERHEAD_SECONDS = { lambda: 60, ec2: 120 } as const;
 
 /**
  * How long a plan may run for its apply to go on in the same build (issue 16, a chained step): the
@@ -42,5 +42,5 @@ export const BUILD_OVERHEAD_SECONDS = 60;
  */
 export function chainWithinSeconds(t: RunTimeouts, compute: 'lambda' | 'ec2'): number {
   const build = compute === 'lambda' ? LAMBDA_BUILD_SECONDS : t.stepSeconds + EXECUTE_MARGIN_SECONDS;
-  return Math.max(0, Math.min(build, executeTaskTimeoutSeconds(t)) - t.stepSeconds - BUILD_OVERHEAD_SECONDS);
+  return Math.max(0, Math.min(build, executeTaskTimeoutSeconds(t)) - t.stepSeconds - BUILD_OVERHEAD_SECONDS[compute]);
 }

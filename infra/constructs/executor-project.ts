@@ -25,7 +25,7 @@ import { REPO_ROOT } from './service-function';
 export type ExecutorCompute = 'lambda' | 'ec2';
 
 /** A Lambda-compute build ends at 15 minutes; a minute of it goes to install, checkout and upload. */
-export const LAMBDA_MAX_STEP_SECONDS = LAMBDA_BUILD_SECONDS - BUILD_OVERHEAD_SECONDS;
+export const LAMBDA_MAX_STEP_SECONDS = LAMBDA_BUILD_SECONDS - BUILD_OVERHEAD_SECONDS.lambda;
 
 export interface ExecutorProjectProps {
   compute: ExecutorCompute;

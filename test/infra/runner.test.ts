@@ -142,8 +142,8 @@ describe('the executor and its storage', () => {
     // The default 840 s steps leave no room: each step is a build of its own.
     expect(chainWithinSeconds({ stepSeconds: 840, approvalSeconds: 1 }, 'lambda')).toBe(0);
     expect(chainWithin(synthesize({}))).toBeUndefined();
-    // EC2 compute: the build's timeout is the step's and 300 s.
-    expect([chainWithinSeconds({ stepSeconds: 1800, approvalSeconds: 1 }, 'ec2'), chainWithin(ec2())]).toEqual([240, '240']);
+    // EC2 compute: the build's timeout is the step's and 300 s, two minutes of which go to provisioning, install and uploads.
+    expect([chainWithinSeconds({ stepSeconds: 1800, approvalSeconds: 1 }, 'ec2'), chainWithin(ec2())]).toEqual([180, '180']);
   });
 
   it('refuses a step timeout Lambda compute cannot hold, and runs long steps on EC2 compute instead', () => {
