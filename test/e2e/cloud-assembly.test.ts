@@ -67,16 +67,21 @@ async function serveRepository(): Promise<string> {
   const repo = gitRepo({ 'main.tf': TF_CONFIG });
   gitRoot = mkdtempSync(join(tmpdir(), 'cloud-assembly-git-'));
   execFileSync('git', ['clone', '-q', '--bare', repo.path, join(gitRoot, 'infra.git')]);
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  gitDaemon = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${gitRoot}`, '--listen=127.0.0.1', `--port=${port}`, gitRoot], { stdio: 'ignore' });
-  const url = `git://127.0.0.1:${port}/infra.git`;
-  for (let i = 0; i < 50; i++) {
-    try {
-      execFileSync('git', ['ls-remote', url], { stdio: 'ignore' });
-      return url;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
+  // A random port may be taken (the daemon then exits: another port), and a busy machine may take seconds to start it.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const daemon = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${gitRoot}`, '--listen=127.0.0.1', `--port=${port}`, gitRoot], { stdio: 'ignore' });
+    gitDaemon = daemon;
+    const url = `git://127.0.0.1:${port}/infra.git`;
+    for (let i = 0; i < 300 && daemon.exitCode === null; i++) {
+      try {
+        execFileSync('git', ['ls-remote', url], { stdio: 'ignore' });
+        return url;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
+    daemon.kill('SIGTERM');
   }
   throw new Error('git daemon did not start');
 }
