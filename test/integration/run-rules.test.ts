@@ -200,6 +200,17 @@ describe('failures', () => {
     // The task retried with the same input (its first answer lost): nothing is recorded again.
     expect((await advance(built)).action).toBe('end');
     expect((await readJob(admin, org, id)).job.attributes).toEqual(done.job.attributes);
+
+    // Advance failing after such a build (RecordFailure gets its input): the plan still counts, the apply fails with the job.
+    const next = await postJob(admin, org, ws, { tcl: b64('flow:\n  - type: terraformPlan\n    step: 100\n  - type: terraformApply\n    step: 200\n') });
+    const nextId = next.body.data.id as string;
+    const dispatched = await advanceWith({ organizationId: org, jobId: Number(nextId) }, { chain: { withinMs: 180_000 } });
+    const nextApply = dispatched.executor?.chained as string;
+    const exported = toExported({ ...ok(), stepId: nextApply }, { result: ok(true), at: Date.now() });
+    expect(await recordFailure({ ...dispatched, result: { exported }, error: { Error: 'Lambda.Unknown' } })).toEqual({ failed: true });
+    const failed = await readJob(admin, org, nextId);
+    expect(failed.job.attributes).toMatchObject({ status: 'failed', output: expect.stringMatching(/^Step 100: done\n.*\(Lambda\.Unknown\)$/) });
+    expect(failed.steps.map((s) => s.attributes.status)).toEqual(['completed', 'failed']);
   });
 
   it('makes the state an apply saved current in the same write that ends the job, and never under a version that came first', async () => {
