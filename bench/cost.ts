@@ -58,6 +58,8 @@ export interface CostInputs {
   roundTrips: { post: number; get: number; advance: number; stepStarted: number };
   planStepS: number;
   applyStepS: number;
+  /** The apply runs in its plan's build (the stack chains it: Advance's TERRAKUBE_CHAIN_WITHIN_SECONDS), else in a build of its own. */
+  chained: boolean;
 }
 
 export interface CostLine {
@@ -74,6 +76,8 @@ export interface CostModel {
   idleTotal: number;
   assumptions: string[];
   invocationsPerJob: number;
+  transitions: number;
+  builds: number;
 }
 
 /** Added to each local measurement per DynamoDB request, for the network hop to DynamoDB in a region. */
@@ -120,10 +124,16 @@ export function costModel(input: CostInputs): CostModel {
   const rru = postAndRun.rru + input.clientGets * getWithSteps.rru;
   const compute = executorComputeOf(stack);
   const overheadS = CODEBUILD_OVERHEAD_S[compute];
-  const buildMinutes = Math.ceil((input.planStepS + overheadS) / 60) + Math.ceil((input.applyStepS + overheadS) / 60);
-  const buildSeconds = Math.ceil(input.planStepS + overheadS) + Math.ceil(input.applyStepS + overheadS);
+  // One build for both steps when chained: one start and install, billed once.
+  const stepsS = input.planStepS + input.applyStepS;
+  const buildMinutes = input.chained ? Math.ceil((stepsS + overheadS) / 60) : Math.ceil((input.planStepS + overheadS) / 60) + Math.ceil((input.applyStepS + overheadS) / 60);
+  const buildSeconds = input.chained ? Math.ceil(stepsS + overheadS) : Math.ceil(input.planStepS + overheadS) + Math.ceil(input.applyStepS + overheadS);
+  const buildTerms = (perMinute: boolean) => {
+    const term = (what: string, seconds: number) => (perMinute ? `ceil((${what} ${round(seconds, 1)} s + ${overheadS} s)/60)` : `ceil(${what} ${round(seconds, 1)} s + ${overheadS} s)`);
+    return input.chained ? term('plan and apply', stepsS) : `${term('plan', input.planStepS)} + ${term('apply', input.applyStepS)}`;
+  };
   const s3Puts = 2 /* step contexts */ + 1 /* plan */ + 1 /* state */ + 2 * 2 /* logs: one periodic + final per step */;
-  const s3Gets = 2 /* contexts */ + 1 /* plan for apply */ + 2 /* state */ + 2 /* build source */;
+  const s3Gets = 2 /* contexts */ + 1 /* plan for apply */ + 2 /* state */ + builds /* build source */;
   const logKb = invocationsPerJob * 0.35 + apiRequests * 0.3 /* access log line per route call */ + apiRequests * 0.35 /* API Gateway access log */ +
     35 * 0.4 /* Step Functions, level ALL, no execution data: ~35 events */ + builds * 3 /* CodeBuild phase log */;
 
@@ -167,12 +177,12 @@ export function costModel(input: CostInputs): CostModel {
     compute === 'lambda'
       ? {
           item: 'CodeBuild Lambda compute, arm64 2 GB (billed per second)',
-          arithmetic: `${builds} builds/job: ceil(plan ${round(input.planStepS, 1)} s + ${overheadS} s) + ceil(apply ${round(input.applyStepS, 1)} s + ${overheadS} s) = ${buildSeconds} s × ${jobs} × $${p.codeBuildLambdaArm2GbPerSecond}/s`,
+          arithmetic: `${builds} build${builds === 1 ? '' : 's'}/job: ${buildTerms(false)} = ${buildSeconds} s × ${jobs} × $${p.codeBuildLambdaArm2GbPerSecond}/s`,
           usd: buildSeconds * jobs * p.codeBuildLambdaArm2GbPerSecond,
         }
       : {
           item: 'CodeBuild general1.small (on-demand, billed per started minute)',
-          arithmetic: `${builds} builds/job: ceil((plan ${round(input.planStepS, 1)} s + ${overheadS} s)/60) + ceil((apply ${round(input.applyStepS, 1)} s + ${overheadS} s)/60) = ${buildMinutes} min × ${jobs} × $${p.codeBuildGeneral1SmallPerMinute}/min`,
+          arithmetic: `${builds} build${builds === 1 ? '' : 's'}/job: ${buildTerms(true)} = ${buildMinutes} min × ${jobs} × $${p.codeBuildGeneral1SmallPerMinute}/min`,
           usd: buildMinutes * jobs * p.codeBuildGeneral1SmallPerMinute,
         },
   );
@@ -216,13 +226,13 @@ export function costModel(input: CostInputs): CostModel {
     idle,
     idleTotal: idle.reduce((s, l) => s + l.usd, 0),
     invocationsPerJob,
+    transitions: input.transitions,
+    builds,
     assumptions: [
       `A client makes the POST and ${input.clientGets} GETs (include=step) per job; every API request also invokes the authorizer (${authorizerCached ? `its results are cached ${stack.authorizerCacheTtlSeconds} s, so this is an upper bound` : 'its result cache TTL is 0 in the synthesized stack'}).`,
       `Lambda billed duration = the in-process median measured here + ${AWS_DDB_LATENCY_MS} ms per DynamoDB request (network hop in a region), rounded up to 1 ms; Advance also +30 ms for its S3 PutObject.`,
       'DynamoDB units are what DynamoDB Local reported (ReturnConsumedCapacity=INDEXES) for one real plan+apply job: 4 KB read units, 1 KB write units, transactional items ×2, GSI writes included.',
-      compute === 'lambda'
-        ? `CodeBuild (Lambda compute, the stack's default): each step is its own build, billed per second; ${overheadS} s per build assumed for start and the install phase (terraform download). The per-second rate is an estimate (see prices).`
-        : `CodeBuild (EC2 compute): each step is its own build, billed from submission to end rounded up to whole minutes; ${overheadS} s per build assumed for queue, provisioning and the install phase (terraform download).`,
+      `${compute === 'lambda' ? "CodeBuild (Lambda compute, the stack's default)" : 'CodeBuild (EC2 compute)'}: ${input.chained ? 'the plan and its apply run in one build (the stack chains them: the apply keeps its full step time in it)' : "each step is its own build (the stack does not chain a plan's apply to its build: the apply's full step time would not fit in it)"}, ${compute === 'lambda' ? `billed per second; ${overheadS} s per build assumed for start and the install phase (terraform download). The per-second rate is an estimate (see prices).` : `billed from submission to end rounded up to whole minutes; ${overheadS} s per build assumed for queue, provisioning and the install phase (terraform download).`}`,
       `Stack figures (memory, architecture, alarms, keys, secrets, event sources, tracing) are read from the template CDK synthesizes from infra/ (${stack.functions} functions).`,
       'Not counted: Lambda INIT on cold starts (billed since Aug 2025; ~0.1–0.3 GB-s each, i.e. < $0.000004 per cold start), KMS requests, storage growth (see idle).',
     ],

@@ -1,15 +1,14 @@
 /**
  * BENCHMARKS.md's section on issue 16: where a plan+apply job's time goes, phase by phase, beside the
  * bare terraform floor measured in the same run, against the design before (bench/baseline.json, written
- * by `BENCH_BASELINE=1 npm run bench -- runs`), and the same reuse modelled for AWS.
+ * by `BENCH_BASELINE=1 npm run bench -- runs`), and the same reuse on AWS (report-aws.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CODEBUILD_OVERHEAD_S, PRICES } from './cost';
 import { ROOT } from './env';
 import { table } from './markdown';
 import type { Results } from './results';
-import { round } from './stats';
+import { awsSection } from './report-aws';
 
 type RunFigures = Pick<Results, 'jobStartMs' | 'clientPostToRunningMs' | 'planApplyE2eMs' | 'planApplyToBareTerraformRatio' | 'bareTerraformMs' | 'planApplyPhasesMs'> & {
   jobStartDynamoDbFloorMs?: Results['jobStartDynamoDbFloorMs'];
@@ -87,7 +86,7 @@ export function speedSection(r: Results): string {
     '- **Warm executor processes** (`local/executor-process.ts` `ExecutorPool`, `executor/main.ts` worker mode): the engine keeps two executor processes booted; a step goes to an idle one over Node’s IPC channel and the process takes the next step after it (retired after 200). A cancel still sends SIGINT (the worker interrupts terraform, then exits), the kill timer still follows, a process killed mid-step still fails its step with “the executor ended without a result”, and pid files still let a restarted engine stop what a killed one left running. Before, every step spawned Node and loaded the bundle (the “executor” row).',
     '- **One checkout and one `terraform init` per job** (`executor/work-dir.ts`): the engine gives each job a directory named after it (`TK_JOB_DIR`, under the files directory, so it outlives an approval wait and an engine restart). The first step checks out, runs `terraform version` and `init`, and records what it prepared from (a hash of source, branch, folder, configuration archive, binary and version, backend, ENV variables and provider cache, plus the commit); a later step whose inputs match and whose commit is the recorded one goes straight to its command. A missing or half-made directory, other inputs or another commit make the step prepare again from scratch; a step that runs user scripts marks the directory unprepared before the first script, so the next step starts clean. The engine removes the directory when the run ends (not when it is only shut down: the run resumes with it), and at start sweeps directories older than an execution may live.',
     '- **`terraform version` once per process** (`executor/version-cache.ts`), keyed by the binary’s path, size and mtime.',
-    '- **A plan’s apply chained to it** (`shared/run-tasks/chained-step.ts`, `executor/main.ts`, `local/engine.ts`): when the flow’s next step after a plan is an apply (no approval between), Advance writes the apply’s context beside the plan’s; the worker that ran the plan reports its result and, when the plan found changes (the run’s own rule), goes straight on with the apply in the same process and directory. The engine records the plan’s end and the apply’s start beside the running apply (what Advance would have done, by the same `decide`), and the apply’s result, which names its step, reaches the next Advance as usual: 6 state transitions instead of 9, no second handover. A plan without changes deletes the apply’s context unread; a cancel stops the chain like any step; a chain the run’s rules would refuse is stopped and Advance goes on from the plan’s result.',
+    '- **A plan’s apply chained to it** (`shared/run-tasks/chained-step.ts`, `executor/main.ts`, `local/engine.ts`; in AWS too, see below): when the flow’s next step after a plan is an apply (no approval between), Advance writes the apply’s context beside the plan’s; the worker that ran the plan reports its result and, when the plan found changes (the run’s own rule), goes straight on with the apply in the same process and directory. The engine records the plan’s end and the apply’s start beside the running apply (what Advance would have done, by the same `decide`), and the apply’s result, which names its step, reaches the next Advance as usual: 6 state transitions instead of 9, no second handover. A plan without changes deletes the apply’s context unread; a cancel stops the chain like any step; a chain the run’s rules would refuse is stopped and Advance goes on from the plan’s result.',
     '- **The structured view after the result** (`executor/run-step.ts`): `terraform show -json` of the saved plan (about 50 ms, a terraform process) runs once the step’s result is out and the run has recorded it (the engine says `proceed`), at niceness 19; the apply of the same plan reuses that output from the job’s directory, and the outputs come from the state the step left (no `terraform output`). It is bounded (120 s) and never holds its process. The worker takes no new step and the engine keeps the job’s directory until it is done; a view recorded after its job was deleted is removed with it.',
     '- **The state proxy holds the state** (`executor/state-proxy.ts`): terraform’s reads are answered from the state the step started with (read once) and every write since, and the state saved after the step is the one terraform last wrote: two reads fewer per step.',
     '- **Reads in one round** (`shared/run-tasks/advance.ts`): the starter of a job it just created passes the job’s workspace and template with the run, and every Advance carries the workspace on, so Advance reads the job, the workspace with its variables, the template and the state head side by side (hints only: the job read decides).',
@@ -100,44 +99,3 @@ export function speedSection(r: Results): string {
   ].join('\n');
 }
 
-/** Item 3: the same reuse where CodeBuild runs the steps, modelled with the cost model’s own inputs. */
-function awsSection(r: Results): string {
-  const overhead = CODEBUILD_OVERHEAD_S.lambda;
-  const planS = r.planApplyE2eMs.planStepP50 / 1000;
-  const applyS = r.planApplyE2eMs.applyStepP50 / 1000;
-  const twoBuilds = Math.ceil(planS + overhead) + Math.ceil(applyS + overhead);
-  const oneBuild = Math.ceil(planS + applyS + overhead);
-  const perThousand = (seconds: number) => seconds * 1000 * PRICES.codeBuildLambdaArm2GbPerSecond;
-  const transitionsSaved = 3; // Advance, Route, Execute of the second step
-  const sfnSaved = (transitionsSaved * 1000 * PRICES.sfnStandardPerThousandTransitions) / 1000;
-  const codeBuildSaved = perThousand(twoBuilds) - perThousand(oneBuild);
-  const total = r.cost.per1000PlanApplyJobsUsd;
-  return [
-    '### The same reuse on AWS (modelled, not measured)',
-    '',
-    `In AWS each step is one CodeBuild build (Lambda compute by default): a build start plus the install phase (terraform download) is taken as ${overhead} s in the cost model, and every build checks out and runs \`init\` again, because nothing survives a Lambda-compute build (it refuses a project cache). The executor code is the same (\`executor/work-dir.ts\` prepares in a throwaway directory when \`TK_JOB_DIR\` is unset, as in a build), so the design carries over as follows:`,
-    '',
-    table(
-      ['change', 'latency per plan+apply job', `cost per 1,000 jobs (now $${total.toFixed(2)})`],
-      [
-        [
-          '**Plan and apply without an approval between them in one build**: Advance dispatches the plan with the apply’s context beside it; the build applies the saved plan in the same directory (one checkout, one init) and exports both results; Advance records them in turn. Trade-off: a build sends one IN_PROGRESS event, so the plan’s end and the apply’s start become visible when the build ends, unless the executor reports them through the artifact store.',
-          `− one build start and install ≈ −${overhead} s (of ≈ ${round(2 * overhead + planS + applyS, 1)} s), − one checkout and init`,
-          `CodeBuild ${twoBuilds} → ${oneBuild} billed s: −$${codeBuildSaved.toFixed(3)}; Step Functions −${transitionsSaved} transitions: −$${sfnSaved.toFixed(3)}; −2 Lambda invocations (StepStarted, Advance): ≈ −$0.001 — together ≈ −$${(codeBuildSaved + sfnSaved).toFixed(2)} (−${round(((codeBuildSaved + sfnSaved) / total) * 100, 0)} %)`,
-        ],
-        [
-          '**Between builds of a job** (an approval between plan and apply): the first build uploads its prepared directory (checkout + `.terraform`, providers included) as one archive under the job’s prefix beside its plan; the next build restores it when its fingerprint and commit match (the same record `work-dir.ts` keeps), else prepares as now; deleted with the job’s artifacts.',
-          '− the clone and `init` of the apply build (seconds for a real repository with providers; ≈ 0.1 s for `terraform_data`), + one archive upload and download',
-          '+1 S3 PUT and +1 GET per job (≈ +$0.005); build seconds fall by the init time saved',
-        ],
-        [
-          '**terraform baked into the build image** (ECR) instead of downloading it in the install phase',
-          '− the download, a few seconds per build',
-          'ECR storage (cents per month); build seconds fall by the download time',
-        ],
-      ],
-    ),
-    '',
-    'Not built for AWS yet: the local engine runs the chain (the same Advance, `chainableAfter` and `recordChainedStart`), but a CodeBuild build cannot report the plan’s end while it goes on, so the one-build plan+apply needs the Execute state to pass the chained context (`TK_NEXT_*`) and the build to export both results for Advance to record in turn (or to report the boundary through a presigned object); the directory archive needs a job-scoped artifact grant. Both reuse the local parts unchanged (the preparation record, the fingerprint, the scripts rule, the chain rule).',
-  ].join('\n');
-}

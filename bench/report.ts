@@ -50,7 +50,7 @@ function standing(r: Results): string {
           '`faultRecovery.completedToAcknowledged`',
           `${r.faultRecovery.completedToAcknowledged}: ${r.faultRecovery.completed} of ${r.faultRecovery.acknowledged} acknowledged jobs completed under both faults (${r.faultRecovery.failed} failed with their reason, ${r.faultRecovery.lost} lost, ${r.faultRecovery.stuck} stuck, ${r.faultRecovery.unexpected} unexpected answers)`,
         ],
-        ['cost per 1,000 plan+apply jobs', `$${r.cost.per1000PlanApplyJobsUsd.toFixed(2)} ($${r.cost.per1000PlanApplyJobsWithoutCodeBuildUsd.toFixed(2)} without CodeBuild)`],
+        ['cost per 1,000 plan+apply jobs', `$${r.cost.per1000PlanApplyJobsUsd.toFixed(2)} ($${r.cost.per1000PlanApplyJobsWithoutCodeBuildUsd.toFixed(2)} without CodeBuild)${otherPath(r)}`],
         ['idle cost', `$${r.cost.idlePerMonthUsd.toFixed(2)} per month`],
       ],
     ),
@@ -180,6 +180,14 @@ function details(r: Results): string {
       `One organization is slower than sixteen, and both processes spend more CPU per job on it (server ${cpuMs(r.load.singleOrg.cpuMsPerJob.server)} vs ${cpuMs(r.load.multiOrg.cpuMsPerJob.server)} ms, DynamoDB Local ${cpuMs(r.load.singleOrg.cpuMsPerJob.dynamoDbLocal)} vs ${cpuMs(r.load.multiOrg.cpuMsPerJob.dynamoDbLocal)} ms): ` +
       `one organization's creations share one partition key and one id counter item (\`ORG#<org>\`, shared/store/keys.ts). In DynamoDB a single item takes at most 1,000 writes per second, which bounds job creation per organization well above what a Terrakube organization needs.`,
   ].join('\n');
+}
+
+/** The AWS path the stack does not take, costed beside it (results of runs before the chain was built have none). */
+function otherPath(r: Results): string {
+  const path = r.cost.awsPath;
+  if (!path) return '';
+  const other = path.stackChains ? path.unchained : path.chained;
+  return `; ${path.stackChains ? 'one build per step' : 'with the apply in its plan’s build (steps ≤ 780 s on Lambda compute)'}: $${other.per1000PlanApplyJobsUsd.toFixed(2)}`;
 }
 
 export function writeReport(file: string, r: Results): void {

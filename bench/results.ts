@@ -1,7 +1,8 @@
 /** Turns the measurements into bench/results.json (the required keys plus details) and the budget verdicts. */
 import type { DispatchFloor } from './dynamodb-floor';
 import type { ColdInitResult } from './cold-init';
-import { costModel, type CostModel } from './cost';
+import { awsCost } from './aws-path';
+import type { CostModel } from './cost';
 import type { FaultRecovery } from './faults';
 import type { Machine } from './machine';
 import type { Overhead } from './overhead';
@@ -62,44 +63,15 @@ export function buildResults(m: Measurements) {
 export type Results = ReturnType<typeof buildResults>;
 type BaseResults = ReturnType<typeof baseResults>['results'];
 
-/**
- * The plan+apply execution as AWS runs it: every step its own build. The local engine chains the apply
- * to its plan (one Execute, one Advance and one Route fewer), which CodeBuild does not (yet): the cost
- * model counts the unchained path.
- */
-function awsPath(planApply: PlanApplyResult): { statesEntered: Record<string, number>; transitions: number } {
-  const entered = planApply.statesEntered;
-  const transitions = planApply.transitions.at(-1) ?? 0;
-  if ((entered.Execute ?? 0) >= 2) return { statesEntered: entered, transitions };
-  const more = (state: string) => (entered[state] ?? 0) + 1;
-  return { statesEntered: { ...entered, Advance: more('Advance'), Route: more('Route'), Execute: more('Execute') }, transitions: transitions + 3 };
-}
-
 function baseResults(m: Measurements) {
   const rt = m.roundTrips;
   const clientGets = 4;
-  const aws = awsPath(m.planApply);
-  // Requests per Advance, from the run as measured (locally chained: its Advances, step starts and the chained start's read and write).
-  const localBuilds = m.planApply.statesEntered.Execute ?? 0;
-  const localAdvances = m.planApply.statesEntered.Advance ?? 1;
-  const chainRequests = aws.transitions > (m.planApply.transitions.at(-1) ?? 0) ? 2 : 0;
-  const runRequests = m.capacity.postAndRun.requests - rt.createJob.total;
-  const cost: CostModel = costModel({
-    clientGets,
-    stack: m.stack,
-    statesEntered: aws.statesEntered,
-    transitions: aws.transitions,
-    capacity: m.capacity,
-    ms: {
-      authorizer: m.overhead.authorizerMs,
-      post: Math.max(0, m.roundTrips.timings.postMs - m.overhead.authorizerMs),
-      get: m.overhead.handlerMs.median,
-      advance: median(m.planApply.advanceMs),
-    },
-    roundTrips: { post: rt.createJob.total, get: rt.getJobWithSteps.total, stepStarted: 2, advance: Math.max(0, (runRequests - 2 * localBuilds - chainRequests) / localAdvances) },
-    planStepS: median(m.planApply.planStepMs) / 1000,
-    applyStepS: median(m.planApply.applyStepMs) / 1000,
-  });
+  // The stack as synthesized decides the path costed; the other path is costed beside it (BENCHMARKS.md compares them).
+  const stackChains = (m.stack.chainWithinSeconds ?? 0) > 0;
+  const cost = awsCost(m, clientGets, stackChains);
+  const other = awsCost(m, clientGets, !stackChains);
+  const [chainedCost, unchainedCost] = stackChains ? [cost, other] : [other, cost];
+  const pathOf = (c: CostModel) => ({ per1000PlanApplyJobsUsd: round(c.perThousandJobsTotal, 4), lambdaInvocationsPerJob: c.invocationsPerJob, transitions: c.transitions, builds: c.builds });
   const results = {
     ddbRoundTrips: {
       getJob: rt.getJob.total,
@@ -164,6 +136,8 @@ function baseResults(m: Measurements) {
       idlePerMonthUsd: round(cost.idleTotal, 2),
       lambdaInvocationsPerJob: cost.invocationsPerJob,
       clientGetsPerJobAssumed: clientGets,
+      /** The costed path is the stack's: chained when it gives the apply room in the plan's build. */
+      awsPath: { stackChains, chainWithinSeconds: m.stack.chainWithinSeconds ?? 0, chained: pathOf(chainedCost), unchained: pathOf(unchainedCost) },
     },
     stack: { ...m.stack, synthMs: Math.round(m.stack.synthMs) },
     machine: m.machine,
@@ -284,7 +258,7 @@ export function printTable(r: Pick<Results, 'budgets' | 'jobStartMs' | 'createJo
   rows.push(['createJobsToRawPutRatio', `${r.createJobsToRawPutRatio}`, '', '']);
   rows.push(['faultRecovery.dynamodbRecoveryMs', `${r.faultRecovery.dynamodbRecoveryMs} ms`, '', '']);
   rows.push(['faultRecovery.completedToAcknowledged', `${r.faultRecovery.completed} / ${r.faultRecovery.acknowledged} = ${r.faultRecovery.completedToAcknowledged}`, '', '']);
-  rows.push(['cost per 1,000 plan+apply jobs', `$${r.cost.per1000PlanApplyJobsUsd.toFixed(2)}`, '', '']);
+  rows.push(['cost per 1,000 plan+apply jobs', `$${r.cost.per1000PlanApplyJobsUsd.toFixed(2)}${r.cost.awsPath ? ` (chained: $${r.cost.awsPath.chained.per1000PlanApplyJobsUsd.toFixed(2)})` : ''}`, '', '']);
   rows.push(['idle cost per month', `$${r.cost.idlePerMonthUsd.toFixed(2)}`, '', '']);
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0), ['metric', 'value', 'budget', 'status'][i]?.length ?? 0));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');

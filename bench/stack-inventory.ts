@@ -28,6 +28,8 @@ export interface StackInventory {
   architectures: string[];
   authorizerCacheTtlSeconds: number | undefined;
   codeBuildComputeTypes: string[];
+  /** How long a plan may take for its apply to run in the same build (Advance's TERRAKUBE_CHAIN_WITHIN_SECONDS; 0: one build per step). */
+  chainWithinSeconds: number;
   stateMachineTracing: boolean;
   dashboards: number;
   /** Functions with X-Ray active tracing. */
@@ -81,6 +83,7 @@ export function stackInventory(): StackInventory {
     architectures: [...new Set(functions.flatMap((f) => (f.Properties?.Architectures as string[] | undefined) ?? ['x86_64']))],
     authorizerCacheTtlSeconds: ofType('AWS::ApiGatewayV2::Authorizer')[0]?.Properties?.AuthorizerResultTtlInSeconds,
     codeBuildComputeTypes: ofType('AWS::CodeBuild::Project').map((p) => String(p.Properties?.Environment?.ComputeType)),
+    chainWithinSeconds: Math.max(0, ...functions.map((f) => Number(f.Properties?.Environment?.Variables?.TERRAKUBE_CHAIN_WITHIN_SECONDS ?? 0))),
     stateMachineTracing: ofType('AWS::StepFunctions::StateMachine').some((s) => s.Properties?.TracingConfiguration?.Enabled === true),
     dashboards: ofType('AWS::CloudWatch::Dashboard').length,
     tracedFunctions: functions.filter((f) => f.Properties?.TracingConfig?.Mode === 'Active').length,

@@ -21,17 +21,19 @@
  * carries the step's variables above), answers each with its result, and stops the running step on
  * SIGINT or SIGTERM (then exits) or when its parent goes away.
  *
- * A worker may also be handed a chained step (TK_NEXT_STEP, TK_NEXT_CONTEXT, TK_NEXT_CONTEXT_DISPOSE,
- * TK_NEXT_WITHIN_MS): the apply that follows a plan with no approval between them. When the plan completes with changes,
- * the worker reports the plan's result (a 'boundary' message) and goes straight on with the apply in
- * the same process and job directory; its reply is then the apply's result. Otherwise the chained
- * step's context is deleted unread and the plan's result is the reply.
+ * A step may come with a chained step (TK_NEXT_STEP, TK_NEXT_CONTEXT, TK_NEXT_CONTEXT_DISPOSE,
+ * TK_NEXT_WITHIN_MS; empty values mean none): the apply that follows a plan with no approval between
+ * them. When the plan completes with changes, the executor goes straight on with the apply in the same
+ * process and directory: a worker first reports the plan's result (a 'boundary' message) and replies
+ * with the apply's; a build exports both, the plan's as TK_BOUNDARY (written as soon as the plan ends,
+ * with the apply provisionally failed, so a build whose executor dies mid-apply still reports the
+ * plan). Otherwise the chained step's context is deleted unread and the plan's result is the answer.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { urlArtifacts } from './artifacts';
-import { toExported, type ExecutorContext, type ExecutorResult } from '../shared/runs/executor-contract';
+import { toExported, type Boundary, type ExecutorContext, type ExecutorResult } from '../shared/runs/executor-contract';
 import { maskSecrets, urlLogSink } from './log-sink';
 import { startStep, type Carried } from './run-step';
 import { watchStopRequest } from './stop-request';
@@ -57,7 +59,7 @@ function readContext(text: string): ExecutorContext {
 /** A POSIX shell single-quoted word: safe to `source` whatever the value contains. */
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
-function writeResult(result: ExecutorResult, env: NodeJS.ProcessEnv): void {
+function writeResult(result: ExecutorResult, env: NodeJS.ProcessEnv, boundary?: Boundary): void {
   const file = env.TK_RESULT_FILE;
   if (file) {
     mkdirSync(dirname(file), { recursive: true });
@@ -66,7 +68,7 @@ function writeResult(result: ExecutorResult, env: NodeJS.ProcessEnv): void {
   const envFile = env.TK_RESULT_ENV;
   if (envFile) {
     mkdirSync(dirname(envFile), { recursive: true });
-    const lines = toExported(result).map(({ Name, Value }) => `${Name}=${shellQuote(Value)}\n`);
+    const lines = toExported(result, boundary).map(({ Name, Value }) => `${Name}=${shellQuote(Value)}\n`);
     writeFileSync(envFile, lines.join(''), { mode: 0o600 });
   }
 }
@@ -186,13 +188,30 @@ const PROCEED_WAIT_MS = 3000;
 
 const describe = (error: unknown) => maskSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error), knownSecrets);
 
-/** One step from the environment, as CodeBuild runs it. */
+/** One build, as CodeBuild runs it: the step from the environment, and the apply chained to it when it goes on. */
 async function once(): Promise<void> {
   const abort = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => abort.abort());
-  const { result, settled } = await executeStep(process.env, abort.signal, () => abort.abort());
-  writeResult(result, process.env);
-  await settled;
+  // A build that may chain keeps one directory for both steps (one checkout, one init); it goes with the build.
+  const jobDir = process.env.TK_NEXT_STEP && !process.env.TK_JOB_DIR ? mkdtempSync(join(process.env.TK_WORK_ROOT || tmpdir(), 'terrakube-build-')) : undefined;
+  const env = jobDir ? { ...process.env, TK_JOB_DIR: jobDir } : process.env;
+  let boundary: Boundary | undefined;
+  const atBoundary = (result: ExecutorResult) => {
+    boundary = { result, at: Date.now() };
+    // Should this process die during the apply, the build (its buildspec) still reports the plan.
+    writeResult({ status: 'failed', exitCode: 1, message: 'the executor ended without a result', stepId: env.TK_NEXT_STEP }, env, boundary);
+  };
+  // What follows a result (the structured view) waits for the build's last result: it is off the job's path.
+  let lastResultOut!: () => void;
+  const proceed = new Promise<void>((go) => (lastResultOut = go));
+  try {
+    const { result, settled } = await executeSteps(env, abort.signal, () => abort.abort(), atBoundary, proceed);
+    writeResult(result, env, boundary);
+    lastResultOut();
+    await settled;
+  } finally {
+    if (jobDir) rmSync(jobDir, { recursive: true, force: true });
+  }
 }
 
 /** A warm worker: steps arrive over IPC, one at a time. */

@@ -29,6 +29,7 @@ new TerrakubeJobsStack(app, ctx('stackName') ?? 'TerrakubeJobs', {
   alarmEmail: ctx('alarmEmail'),
   executorCompute: executorCompute(ctx('executorCompute')),
   runnerTaskConcurrency: wholeNumber('runnerTaskConcurrency'),
+  timeouts: { stepSeconds: wholeNumber('stepSeconds') },
   corsOrigins: parseCorsOrigins(ctx('corsOrigins')),
   workloadIdentityIssuer: ctx('workloadIdentityIssuer')?.replace(/\/+$/, ''),
 });

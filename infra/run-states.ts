@@ -28,3 +28,19 @@ export const EXECUTE_MARGIN_SECONDS = 300;
 
 /** The Execute task's own timeout: longer than the build's (step + margin), so CodeBuild ends a build first. */
 export const executeTaskTimeoutSeconds = (t: RunTimeouts) => t.stepSeconds + EXECUTE_MARGIN_SECONDS + 120;
+
+/** A CodeBuild build on Lambda compute ends at 15 minutes, whatever else is set. */
+export const LAMBDA_BUILD_SECONDS = 900;
+
+/** What a build spends besides its steps: install (the terraform download), checkout, the last uploads; on EC2 also provisioning. */
+export const BUILD_OVERHEAD_SECONDS = { lambda: 60, ec2: 120 } as const;
+
+/**
+ * How long a plan may run for its apply to go on in the same build (issue 16, a chained step): the
+ * apply keeps its full step time before the build or the Execute task would end. 0 when there is no
+ * room: a Lambda-compute build with the default 840 s steps.
+ */
+export function chainWithinSeconds(t: RunTimeouts, compute: 'lambda' | 'ec2'): number {
+  const build = compute === 'lambda' ? LAMBDA_BUILD_SECONDS : t.stepSeconds + EXECUTE_MARGIN_SECONDS;
+  return Math.max(0, Math.min(build, executeTaskTimeoutSeconds(t)) - t.stepSeconds - BUILD_OVERHEAD_SECONDS[compute]);
+}

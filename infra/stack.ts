@@ -32,9 +32,11 @@ export interface TerrakubeJobsStackProps extends StackProps {
   executorCompute?: ExecutorCompute;
   /**
    * A step is killed after stepSeconds (default 840 s on Lambda compute, 1 h on EC2); an approval not
-   * given within approvalSeconds fails the job (default 24 h).
+   * given within approvalSeconds fails the job (default 24 h). A plan's apply runs in the plan's build
+   * only when its full step time fits in it (infra/run-states.ts chainWithinSeconds): on Lambda compute,
+   * with steps of at most 780 s.
    */
-  timeouts?: { stepSeconds: number; approvalSeconds: number };
+  timeouts?: { stepSeconds?: number; approvalSeconds?: number };
   /** Reserved concurrency for each job run task function (default none; see JobRunnerProps.taskConcurrency). */
   runnerTaskConcurrency?: number;
   /** Who gets the alarm notifications (optional; the SNS topic exists either way). */
@@ -76,7 +78,7 @@ export class TerrakubeJobsStack extends Stack {
     this.runner = new JobRunner(this, 'Runner', {
       table: this.table,
       environment: baseEnvironment,
-      timeouts: props.timeouts ?? { stepSeconds: executorCompute === 'lambda' ? LAMBDA_MAX_STEP_SECONDS : 3600, approvalSeconds: 86_400 },
+      timeouts: { stepSeconds: props.timeouts?.stepSeconds ?? (executorCompute === 'lambda' ? LAMBDA_MAX_STEP_SECONDS : 3600), approvalSeconds: props.timeouts?.approvalSeconds ?? 86_400 },
       executorCompute,
       retainData: props.tableDeletionProtection ?? true,
       taskConcurrency: props.runnerTaskConcurrency,

@@ -4,7 +4,8 @@
  * has a timeout and a Catch that ends the job failed through RecordFailure. The AWS stack and the local
  * engine build their definition from this one function.
  *
- * Transitions for "Plan and apply": Advance, Route, Execute, Advance, Route, Execute, Advance, Route, Done.
+ * Transitions for "Plan and apply": Advance, Route, Execute, Advance, Route, Execute, Advance, Route, Done;
+ * 6 when the apply is chained to its plan (one Execute runs both: shared/run-tasks/chained-step.ts).
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
@@ -80,12 +81,18 @@ export function jobRunDefinition(scope: Construct, run: RunTasks, timeouts: RunT
       TK_STEP: { value: sfn.JsonPath.stringAt('$.step.id') },
       TK_IAC: { value: sfn.JsonPath.stringAt('$.executor.iac') },
       TK_IAC_VERSION: { value: sfn.JsonPath.stringAt('$.executor.version') },
+      // The apply chained to this plan (one build runs both); empty strings when there is none, since
+      // Parameters cannot leave a variable out (a Choice would cost a state transition per step).
+      TK_NEXT_STEP: { value: sfn.JsonPath.stringAt('$.executor.next.step') },
+      TK_NEXT_CONTEXT: { value: sfn.JsonPath.stringAt('$.executor.next.context') },
+      TK_NEXT_CONTEXT_DISPOSE: { value: sfn.JsonPath.stringAt('$.executor.next.dispose') },
+      TK_NEXT_WITHIN_MS: { value: sfn.JsonPath.stringAt('$.executor.next.withinMs') },
     },
     resultSelector: { 'exported.$': '$.Build.ExportedEnvironmentVariables' },
     resultPath: '$.result',
     // Longer than the build's own timeout (EC2 compute: step + margin), so CodeBuild ends a build first.
     taskTimeout: sfn.Timeout.duration(Duration.seconds(executeTaskTimeoutSeconds(timeouts))),
-    comment: 'Runs one terraform or script step on the executor and waits for it.',
+    comment: 'Runs one terraform or script step on the executor (and the apply chained to a plan) and waits for it.',
   });
   execute.addRetry(BUILD_START_RETRY);
   execute.addCatch(recordFailure, { resultPath: '$.error' });

@@ -71,6 +71,8 @@ export const RunnerEnv = v.object({
   ARTIFACT_BUCKET: name,
   TERRAKUBE_STEP_TIMEOUT_SECONDS: seconds,
   TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: seconds,
+  /** Set when a plan's apply fits in the plan's build (infra/run-states.ts chainWithinSeconds): how long the plan may take. */
+  TERRAKUBE_CHAIN_WITHIN_SECONDS: v.optional(seconds),
   ...workloadIdentity,
   ...region,
 });

@@ -87,6 +87,8 @@ export const serviceMode = (): 'aws' | 'local' => environment().mode;
 export const tableName = (): string => environment().require('TABLE_NAME');
 export const stepTimeoutSeconds = (): number => Number(environment().require('TERRAKUBE_STEP_TIMEOUT_SECONDS'));
 export const approvalTimeoutSeconds = (): number => Number(environment().require('TERRAKUBE_APPROVAL_TIMEOUT_SECONDS'));
+/** How long a plan may take for its apply to run in the same build (0: a build runs one step). */
+export const chainWithinSeconds = (): number => Number(environment().get('TERRAKUBE_CHAIN_WITHIN_SECONDS') ?? 0);
 
 export function documentClient(): DynamoDBDocumentClient {
   return registered.client ?? (built.client ??= createDocumentClient(Number(environment().get('DYNAMODB_MAX_ATTEMPTS') ?? 4)));

@@ -4,9 +4,11 @@
  * The binary goes to /tmp: on Lambda compute the rest of the file system is read-only. The download
  * matches the build's CPU (arm64 on Lambda compute, amd64 on the EC2 standard image) and is checked
  * against the release's published SHA256SUMS before it is unpacked: a build never runs an archive
- * whose sum is missing or differs.
+ * whose sum is missing or differs. A build that ran a plan and its chained apply exports the plan's
+ * result too (TK_BOUNDARY), even when the executor died during the apply: the result it wrote at the
+ * plan's end reports the apply failed.
  */
-import { RESULT_VARIABLES } from '../../shared/runs/executor-contract';
+import { BOUNDARY_VARIABLE, RESULT_VARIABLES } from '../../shared/runs/executor-contract';
 
 const DEFAULT_TERRAFORM = '1.11.4';
 const DEFAULT_TOFU = '1.9.1';
@@ -16,7 +18,7 @@ export const IAC_DOWNLOAD_DIR = '/tmp/iac-download';
 export function executorBuildSpec(compute: 'lambda' | 'ec2'): Record<string, unknown> {
   return {
     version: '0.2',
-    env: { shell: 'bash', 'exported-variables': Object.values(RESULT_VARIABLES) },
+    env: { shell: 'bash', 'exported-variables': [...Object.values(RESULT_VARIABLES), BOUNDARY_VARIABLE] },
     phases: {
       install: {
         // The Lambda images carry their one runtime; runtime-versions is for the EC2 standard image.
@@ -35,7 +37,7 @@ export function executorBuildSpec(compute: 'lambda' | 'ec2'): Record<string, unk
         ],
       },
       build: {
-        commands: [`PATH="${IAC_BIN_DIR}:$PATH" node executor.mjs`, 'set -a && . ./result.env && set +a'],
+        commands: [`PATH="${IAC_BIN_DIR}:$PATH" node executor.mjs || grep -qs '^${BOUNDARY_VARIABLE}=' result.env`, 'set -a && . ./result.env && set +a'],
       },
     },
   };

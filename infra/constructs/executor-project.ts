@@ -18,13 +18,14 @@ import { join } from 'node:path';
 import { ESBUILD_OPTIONS } from '../bundling';
 import { acknowledge, acknowledgeWildcard } from '../nag';
 import { EXECUTE_MARGIN_SECONDS } from '../state-machine';
+import { BUILD_OVERHEAD_SECONDS, LAMBDA_BUILD_SECONDS } from '../run-states';
 import { executorBuildSpec } from './executor-buildspec';
 import { REPO_ROOT } from './service-function';
 
 export type ExecutorCompute = 'lambda' | 'ec2';
 
 /** A Lambda-compute build ends at 15 minutes; a minute of it goes to install, checkout and upload. */
-export const LAMBDA_MAX_STEP_SECONDS = 840;
+export const LAMBDA_MAX_STEP_SECONDS = LAMBDA_BUILD_SECONDS - BUILD_OVERHEAD_SECONDS.lambda;
 
 export interface ExecutorProjectProps {
   compute: ExecutorCompute;

@@ -19,6 +19,7 @@ import { Construct } from 'constructs';
 import { RunnerEnv, type EnvironmentOf } from '../../shared/env';
 import { acknowledge, acknowledgeWildcard } from '../nag';
 import { executionTimeout, jobRunDefinition, RUNNER_FUNCTION_TIMEOUT_SECONDS, type RunTimeouts } from '../state-machine';
+import { chainWithinSeconds } from '../run-states';
 import { S3_LOCK_SUFFIX } from '../../shared/runs/state-lock';
 import { ArtifactsBucket } from './artifacts-bucket';
 import type { JobsTable } from './jobs-table';
@@ -68,6 +69,7 @@ export class JobRunner extends Construct {
       removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     acknowledge(this.identityKey, 'AwsSolutions-KMS5', 'An asymmetric KMS key cannot rotate automatically; a new key is published in the JWKS beside the old one when rotated by hand.');
+    const chainWithin = chainWithinSeconds(props.timeouts, props.executorCompute);
     const env: EnvironmentOf<typeof RunnerEnv> = {
       ...props.environment,
       WORKLOAD_IDENTITY_KEY_ID: this.identityKey.keyArn,
@@ -75,6 +77,8 @@ export class JobRunner extends Construct {
       ARTIFACT_BUCKET: this.artifacts.bucket.bucketName,
       TERRAKUBE_STEP_TIMEOUT_SECONDS: String(props.timeouts.stepSeconds),
       TERRAKUBE_APPROVAL_TIMEOUT_SECONDS: String(props.timeouts.approvalSeconds),
+      // Advance chains a plan's apply to its build only when the apply's full step time fits in it.
+      ...(chainWithin > 0 ? { TERRAKUBE_CHAIN_WITHIN_SECONDS: String(chainWithin) } : {}),
     };
     const fn = (name: string, entry: string, description: string, reservedConcurrency?: number) =>
       new ServiceFunction(this, name, {

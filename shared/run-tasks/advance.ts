@@ -23,8 +23,8 @@ import { artifactStore, executorObjectsUrl } from '../wiring';
 import { decide, initialSteps, type Recorded } from './decide';
 import { executorContext } from './executor-context';
 import { stepGrants } from './step-grants';
-import { chainableAfter } from './chained-step';
-import { ownStep, recordedFrom } from './recorded';
+import { chainableAfter, chainFields } from './chained-step';
+import { ownStep, recordedFrom, recordExportedBoundary } from './recorded';
 import type { CreatedRun } from '../ports/run-control';
 import { jobMetrics } from '../observability/metrics';
 
@@ -145,8 +145,11 @@ export interface AdvanceHooks {
    * step start with it), and the chained step prepared with it when `chain` is set.
    */
   onDispatch?: (job: JobRecord, chained?: ChainedStep) => void;
-  /** The executor can run a plan's apply right after it (the local engine's warm processes; not CodeBuild). */
-  chain?: boolean;
+  /**
+   * The executor can run a plan's apply right after it: the local engine's warm processes (true), a
+   * CodeBuild build when the plan ends within `withinMs` (so the apply keeps its full step time).
+   */
+  chain?: boolean | { withinMs: number };
   /** The job as its creator committed it, when the creator started this run in the same process. */
   created?: CreatedRun;
   /**
@@ -175,6 +178,8 @@ async function chainedContext(job: JobRecord, planStepId: string, chainable: { s
 }
 
 export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promise<RunState> {
+  // A build that ran a chained apply: its plan's end and the apply's start come first.
+  await recordExportedBoundary(state);
   const early = await firstReads(state, recordedFrom(state), hooks.created);
   const recorded = early.recorded;
   let pending = early.pending;
@@ -256,7 +261,7 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
         workspaceId: job.workspaceId,
         action: 'execute',
         step: stepRef,
-        executor: { context: read, dispose, job: String(job.id), iac: context.iacType, version: context.terraformVersion ?? '', ...(chained ? { chained: chained.stepId } : {}) },
+        executor: { context: read, dispose, job: String(job.id), iac: context.iacType, version: context.terraformVersion ?? '', ...chainFields(chained, hooks.chain) },
       };
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;

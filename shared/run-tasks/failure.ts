@@ -12,7 +12,7 @@ import { readJob } from '../store/repositories/jobs';
 import { logger } from '../logger';
 import { approvalTimeoutSeconds, stepTimeoutSeconds } from '../wiring';
 import { RUNNER_IDENTITY, type RunState } from '../runs/run-state';
-import { recordSavedState } from './recorded';
+import { recordExportedBoundary, recordSavedState } from './recorded';
 
 export function failureReason(state: RunState): string {
   const error = state.error?.Error ?? 'Error';
@@ -54,6 +54,8 @@ export async function failJob(organizationId: string, jobId: number, reason: str
 
 /** The RecordFailure task. */
 export async function recordFailure(state: RunState): Promise<{ failed: boolean }> {
+  // A chained plan's result that no Advance recorded (Advance failed after the build) still counts.
+  await recordExportedBoundary(state).catch((error: Error) => logger.error('a chained plan could not be recorded', { organizationId: state.organizationId, jobId: state.jobId, error: error.name }));
   await recordSavedState(state).catch((error: Error) => logger.error('a saved state could not be recorded', { organizationId: state.organizationId, jobId: state.jobId, error: error.name }));
   return { failed: await failJob(state.organizationId, state.jobId, failureReason(state)) };
 }

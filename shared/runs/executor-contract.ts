@@ -167,9 +167,24 @@ function stateOf(text: string): StateWritten | undefined {
   }
 }
 
-/** ExecutorResult → CodeBuild's ExportedEnvironmentVariables shape (what the state machine sees). */
-export function toExported(result: ExecutorResult): { Name: string; Value: string }[] {
+/**
+ * The exported variable that carries a chained plan's result beside its apply's: a build that ran both
+ * reports them together at its end (one variable, so the buildspec exports a fixed list; its message is
+ * at most 300 characters, so the value stays well under a kilobyte).
+ */
+export const BOUNDARY_VARIABLE = 'TK_BOUNDARY';
+
+/** Where a chained step began: the result of the step before it, and when that step ended (ms since the epoch). */
+export interface Boundary {
+  result: ExecutorResult;
+  at: number;
+}
+
+/** ExecutorResult → CodeBuild's ExportedEnvironmentVariables shape (what the state machine sees), with the boundary before it when one build ran two steps. */
+export function toExported(result: ExecutorResult, boundary?: Boundary): { Name: string; Value: string }[] {
+  const before = boundary ? Object.fromEntries(toExported(boundary.result).filter((v) => v.Value !== '').map((v) => [v.Name, v.Value])) : undefined;
   return [
+    ...(before ? [{ Name: BOUNDARY_VARIABLE, Value: JSON.stringify({ at: boundary!.at, ...before }) }] : []),
     { Name: RESULT_VARIABLES.status, Value: result.status },
     { Name: RESULT_VARIABLES.exitCode, Value: String(result.exitCode) },
     { Name: RESULT_VARIABLES.planChanges, Value: result.planChanges === undefined ? '' : String(result.planChanges) },
@@ -196,4 +211,17 @@ export function fromExported(exported: { Name?: string; Value?: string }[] | und
     ...(state ? { state } : {}),
     ...(get(RESULT_VARIABLES.stepId) ? { stepId: get(RESULT_VARIABLES.stepId) } : {}),
   };
+}
+
+/** The boundary a build exported beside its last result (undefined when it ran one step, or the value is not one). */
+export function boundaryFromExported(exported: { Name?: string; Value?: string }[] | undefined): Boundary | undefined {
+  const text = exported?.find((e) => e.Name === BOUNDARY_VARIABLE)?.Value;
+  if (!text) return undefined;
+  try {
+    const { at, ...fields } = JSON.parse(text) as Record<string, unknown>;
+    if (typeof at !== 'number' || !Number.isFinite(at)) return undefined;
+    return { at, result: fromExported(Object.entries(fields).map(([Name, Value]) => ({ Name, Value: String(Value) }))) };
+  } catch {
+    return undefined;
+  }
 }

@@ -29,8 +29,10 @@ export interface RunState {
     job: string;
     iac: string;
     version: string;
-    /** The apply Advance chained to this plan (local engine): the only other step the executor's result may name. */
+    /** The apply Advance chained to this plan: the only other step the executor's result may name. */
     chained?: string;
+    /** That apply for the executor (TK_NEXT_*): its step, its context's two URLs, how long the plan may take (ms); empty strings when none. */
+    next?: { step: string; context: string; dispose: string; withinMs: string };
   };
   approval?: { team: string };
   /** The last task's result: the executor's exported variables, or the approval decision. */

@@ -3,7 +3,9 @@
  * it on this machine (test/helpers/assembly/deployment.ts) and drives it as a client would: every route
  * through its bundled function, then one real flow (organization → team → workspace with a sensitive
  * variable → a plan, an approval and an apply through the template's state machine and the executor
- * build, the step logs read back from S3; a cancelled job that frees its workspace for the next one).
+ * build, the step logs read back from S3; a plan and its apply in one build; a cancelled job that frees
+ * its workspace for the next one). Synthesized with `-c stepSeconds=600`, so that a plan's apply fits in
+ * its build (with the default 840 s steps, Lambda compute runs each step as a build of its own).
  * A function whose bundle does not import, whose handler is missing, whose environment lacks a
  * variable, a route whose integration names no function, a state machine task naming a missing
  * function, or a call its role's policies do not allow (simulated with @cloud-copilot/iam-simulate)
@@ -65,22 +67,27 @@ async function serveRepository(): Promise<string> {
   const repo = gitRepo({ 'main.tf': TF_CONFIG });
   gitRoot = mkdtempSync(join(tmpdir(), 'cloud-assembly-git-'));
   execFileSync('git', ['clone', '-q', '--bare', repo.path, join(gitRoot, 'infra.git')]);
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  gitDaemon = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${gitRoot}`, '--listen=127.0.0.1', `--port=${port}`, gitRoot], { stdio: 'ignore' });
-  const url = `git://127.0.0.1:${port}/infra.git`;
-  for (let i = 0; i < 50; i++) {
-    try {
-      execFileSync('git', ['ls-remote', url], { stdio: 'ignore' });
-      return url;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
+  // A random port may be taken (the daemon then exits: another port), and a busy machine may take seconds to start it.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const daemon = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${gitRoot}`, '--listen=127.0.0.1', `--port=${port}`, gitRoot], { stdio: 'ignore' });
+    gitDaemon = daemon;
+    const url = `git://127.0.0.1:${port}/infra.git`;
+    for (let i = 0; i < 300 && daemon.exitCode === null; i++) {
+      try {
+        execFileSync('git', ['ls-remote', url], { stdio: 'ignore' });
+        return url;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
+    daemon.kill('SIGTERM');
   }
   throw new Error('git daemon did not start');
 }
 
 beforeAll(async () => {
-  await cdkSynth(outdir);
+  await cdkSynth(outdir, { stepSeconds: '600' });
   deployment = await LocalDeployment.boot(outdir, inject('dynamoDbEndpoint'));
   // aws-local-stepfunctions invokes a Task's function ARN with the SDK's default endpoint and
   // credentials: the local Lambda, as the state machine's role.
@@ -191,6 +198,23 @@ describe('the synthesized cloud assembly, deployed locally', () => {
       const again = await until(await job(ws, { command: 'plan' }), ended, 120_000);
       expect(again.job.attributes).toMatchObject({ status: 'completed', planChanges: false });
     }, 300_000);
+
+    it('runs a plan and its apply in one build, the plan\'s end and the apply\'s start recorded from what the build exported', async () => {
+      const templates = await http('GET', `/api/v1/organization/${org}/template`, ops);
+      const planAndApply = (templates.body.data as Json[]).find((t) => t.attributes.name === 'Plan and apply')?.id as string;
+      const fresh = await create('workspace', 'workspace', { name: `chained-${Date.now()}`, source: sourceUrl, branch: 'main', iacType: 'terraform' });
+      const id = await job(fresh, { templateReference: planAndApply });
+      const done = await until(id, ended, 120_000);
+      expect(done.job.attributes, done.job.attributes.output).toMatchObject({ status: 'completed', planChanges: true, output: 'Plan: plan found changes\nApply: apply complete' });
+      const [plan, apply] = done.steps.map((s) => s.attributes);
+      expect([plan?.status, apply?.status]).toEqual(['completed', 'completed']);
+      expect(apply?.startedDate).toBe(plan?.finishedDate);
+      expect(Date.parse(apply?.finishedDate)).toBeGreaterThanOrEqual(Date.parse(apply?.startedDate));
+      expect(Date.parse(plan?.finishedDate)).toBeGreaterThanOrEqual(Date.parse(plan?.startedDate));
+      // One build ran both: the one handed the plan.
+      expect(deployment.stepFunctions.builds.filter((b) => done.steps.some((s) => s.id === b.step)).map((b) => [b.step, b.exitCode])).toEqual([[done.steps[0]?.id, 0]]);
+      expect((await http('GET', `/tfoutput/v1/organization/${org}/job/${id}/step/${done.steps[1]?.id}`, ops)).text).toMatch(/reusing the checkout and init[\s\S]*Apply complete!/);
+    }, 180_000);
 
     it('serves a step log larger than a Lambda response through a short-lived link, without the bearer token', async () => {
       const id = await job(ws, script('(yes 0123456789abcdefghijklmnopqrstuvwxyz || true) | head -c 7000000'));

@@ -5,7 +5,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { TerrakubeJobsStack } from '../../infra/stack';
 import aslValidator from 'asl-validator';
-import { RESULT_VARIABLES } from '../../shared/runs/executor-contract';
+import { BOUNDARY_VARIABLE, RESULT_VARIABLES } from '../../shared/runs/executor-contract';
+import { chainWithinSeconds } from '../../infra/run-states';
 import { renderRunDefinition, RUN_STATES } from '../../infra/state-machine';
 import { ROUTES } from '../../shared/routes';
 import { runDefinition } from '../../local/run-definition';
@@ -40,6 +41,9 @@ describe('the job run state machine', () => {
     const { isValid, errorsText } = aslValidator(local as never, { checkArn: true, checkPaths: true });
     expect(isValid, errorsText('\n')).toBe(true);
     expect(Object.keys(deployed.States).sort()).toEqual(Object.values(RUN_STATES).sort());
+    // The apply chained to a plan reaches the build without a state of its own (empty values when none).
+    const passed = (local.States as Json).Execute.Parameters.EnvironmentVariablesOverride.map((v: Json) => `${v.Name}=${v['Value.$']}`);
+    expect(passed).toEqual(expect.arrayContaining(['TK_NEXT_STEP=$.executor.next.step', 'TK_NEXT_CONTEXT=$.executor.next.context', 'TK_NEXT_CONTEXT_DISPOSE=$.executor.next.dispose', 'TK_NEXT_WITHIN_MS=$.executor.next.withinMs']));
   });
 
   it('reaches the local engine through its cache unchanged, keyed by the timeouts', async () => {
@@ -120,11 +124,26 @@ describe('the executor and its storage', () => {
     // The webhook secrets key and the workload identity signing key (asymmetric: RSA_2048, SIGN_VERIFY).
     expect(Object.values(synth.template.findResources('AWS::KMS::Key')).map((k) => (k as Json).Properties.KeySpec ?? 'SYMMETRIC_DEFAULT').sort()).toEqual(['RSA_2048', 'SYMMETRIC_DEFAULT']);
     const spec = JSON.parse(p.Source.BuildSpec);
-    expect(spec.env['exported-variables']).toEqual(Object.values(RESULT_VARIABLES));
+    // A chained plan's result rides beside its apply's (TK_BOUNDARY).
+    expect(spec.env['exported-variables']).toEqual([...Object.values(RESULT_VARIABLES), BOUNDARY_VARIABLE]);
     expect(spec.phases.install['runtime-versions']).toBeUndefined();
-    expect(spec.phases.build.commands[0]).toMatch(/node executor\.mjs$/);
+    expect(spec.phases.build.commands[0]).toMatch(/node executor\.mjs \|\| grep -qs '\^TK_BOUNDARY=' result\.env$/);
     // The build is not even told the bucket: it reaches its step's objects through the URLs of its context.
     expect(p.Environment.EnvironmentVariables.map((v: Json) => v.Name)).toEqual(['TK_RESULT_ENV', 'TK_KILL_GRACE_MS']);
+  });
+
+  it('chains a plan\'s apply to its build only when the apply keeps its full step time (Advance is told how long the plan may take)', () => {
+    const chainWithin = (s: Synthesized) => {
+      const advance = Object.values(s.template.findResources('AWS::Lambda::Function')).find((f) => (f as Json).Properties.Description?.startsWith('Job run task: records')) as Json;
+      return advance.Properties.Environment.Variables.TERRAKUBE_CHAIN_WITHIN_SECONDS;
+    };
+    // Lambda compute ends a build at 900 s: 600 s steps leave the plan 240 s (a minute goes to install and uploads).
+    expect([chainWithinSeconds({ stepSeconds: 600, approvalSeconds: 1 }, 'lambda'), chainWithin(synth)]).toEqual([240, '240']);
+    // The default 840 s steps leave no room: each step is a build of its own.
+    expect(chainWithinSeconds({ stepSeconds: 840, approvalSeconds: 1 }, 'lambda')).toBe(0);
+    expect(chainWithin(synthesize({}))).toBeUndefined();
+    // EC2 compute: the build's timeout is the step's and 300 s, two minutes of which go to provisioning, install and uploads.
+    expect([chainWithinSeconds({ stepSeconds: 1800, approvalSeconds: 1 }, 'ec2'), chainWithin(ec2())]).toEqual([180, '180']);
   });
 
   it('refuses a step timeout Lambda compute cannot hold, and runs long steps on EC2 compute instead', () => {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toExported, type ExecutorResult } from '../../shared/runs/executor-contract';
 import { handler as advance } from '../../functions/runner/advance';
+import { advance as advanceWith } from '../../shared/run-tasks/advance';
 import { handler as awaitApproval } from '../../functions/runner/await-approval';
 import { handler as recordFailure } from '../../functions/runner/record-failure';
 import { useRunControl } from '../../shared/wiring';
@@ -169,14 +170,47 @@ describe('failures', () => {
     const id = res.body.data.id as string;
     const first = await advance({ organizationId: org, jobId: Number(id) });
     expect(first).toMatchObject({ action: 'execute', step: { type: 'terraformPlan' } });
-    expect(first.executor?.chained).toBeUndefined(); // the Lambda's Advance offers no chain: CodeBuild runs one step per build
+    // The Lambda's Advance of a stack whose steps leave no room in a build offers no chain: each step is a build.
+    expect(first.executor).toMatchObject({ next: { step: '', context: '', dispose: '', withinMs: '' } });
+    expect(first.executor?.chained).toBeUndefined();
     const { steps } = await readJob(admin, org, id);
     const applyId = steps.find((s) => s.attributes.stepNumber === 200)?.id as string;
-    // A build's user code could write the result's step: naming the apply does not make the apply done.
-    const second = await advance({ ...first, result: { exported: toExported({ ...ok(true), stepId: applyId }) } });
+    // A build's user code could write the result's step (and a boundary): naming the apply does not make the apply done.
+    const second = await advance({ ...first, result: { exported: toExported({ ...ok(true), stepId: applyId }, { result: ok(true), at: Date.now() }) } });
     expect(second).toMatchObject({ action: 'execute', step: { id: applyId, type: 'terraformApply' } });
     const after = await readJob(admin, org, id);
     expect(after.steps.map((s) => s.attributes.status)).toEqual(['completed', 'pending']);
+  });
+
+  it('records a plan and its chained apply from the one build that ran both, the apply started at the plan\'s end, once even when Advance is retried', async () => {
+    const ws = await createWorkspace(admin, org, { source: '/tmp/not-used' });
+    const res = await postJob(admin, org, ws, { tcl: b64('flow:\n  - type: terraformPlan\n    step: 100\n  - type: terraformApply\n    step: 200\n') });
+    const id = res.body.data.id as string;
+    const first = await advanceWith({ organizationId: org, jobId: Number(id) }, { chain: { withinMs: 180_000 } });
+    const applyId = (await readJob(admin, org, id)).steps[1]?.id as string;
+    expect(first.executor).toMatchObject({ chained: applyId, next: { step: applyId, context: expect.stringMatching(/^http/), dispose: expect.stringMatching(/^http/), withinMs: '180000' } });
+    await stepStarted(org, Number(id), first.step?.id as string);
+    const planEnd = Date.now() - 2000;
+    const built = { ...first, result: { exported: toExported({ ...ok(), message: 'applied', stepId: applyId }, { result: { ...ok(true), message: 'planned' }, at: planEnd }) } };
+    expect((await advance(built)).action).toBe('end');
+    const done = await readJob(admin, org, id);
+    expect(done.job.attributes).toMatchObject({ status: 'completed', planChanges: true, output: 'Step 100: planned\nStep 200: applied' });
+    const [plan, apply] = done.steps.map((s) => s.attributes);
+    expect([plan?.status, plan?.finishedDate, apply?.status, apply?.startedDate]).toEqual(['completed', new Date(planEnd).toISOString(), 'completed', new Date(planEnd).toISOString()]);
+    // The task retried with the same input (its first answer lost): nothing is recorded again.
+    expect((await advance(built)).action).toBe('end');
+    expect((await readJob(admin, org, id)).job.attributes).toEqual(done.job.attributes);
+
+    // Advance failing after such a build (RecordFailure gets its input): the plan still counts, the apply fails with the job.
+    const next = await postJob(admin, org, ws, { tcl: b64('flow:\n  - type: terraformPlan\n    step: 100\n  - type: terraformApply\n    step: 200\n') });
+    const nextId = next.body.data.id as string;
+    const dispatched = await advanceWith({ organizationId: org, jobId: Number(nextId) }, { chain: { withinMs: 180_000 } });
+    const nextApply = dispatched.executor?.chained as string;
+    const exported = toExported({ ...ok(), stepId: nextApply }, { result: ok(true), at: Date.now() });
+    expect(await recordFailure({ ...dispatched, result: { exported }, error: { Error: 'Lambda.Unknown' } })).toEqual({ failed: true });
+    const failed = await readJob(admin, org, nextId);
+    expect(failed.job.attributes).toMatchObject({ status: 'failed', output: expect.stringMatching(/^Step 100: done\n.*\(Lambda\.Unknown\)$/) });
+    expect(failed.steps.map((s) => s.attributes.status)).toEqual(['completed', 'failed']);
   });
 
   it('makes the state an apply saved current in the same write that ends the job, and never under a version that came first', async () => {

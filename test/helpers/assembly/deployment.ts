@@ -26,10 +26,11 @@ import { StepFunctions } from './step-functions';
 type Json = Record<string, any>;
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
-/** `cdk synth` as a deployer runs it (the app of cdk.json, bundling on), into `outdir`; no AWS credentials needed. */
-export async function cdkSynth(outdir: string): Promise<void> {
+/** `cdk synth` as a deployer runs it (the app of cdk.json, bundling on, `-c` options), into `outdir`; no AWS credentials needed. */
+export async function cdkSynth(outdir: string, context: Record<string, string> = {}): Promise<void> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('CDK_')));
-  await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--no-version-reporting', '-o', outdir], {
+  const options = Object.entries(context).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--no-version-reporting', ...options, '-o', outdir], {
     cwd: ROOT,
     env: { ...env, AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_LEGACY_EXPORT_WARNING: '1' },
     maxBuffer: 64 * 1024 * 1024,
