@@ -9,9 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { pathToFileURL } from 'node:url';
 import type { Command } from '../shared/domain/flow';
 import type { ResourceCounts } from '../shared/domain/records';
 import type { Artifacts } from './artifacts';
@@ -24,7 +23,8 @@ import { workloadIdentityEnv } from './workload-identity';
 import { openProviderCache, type ProviderCache } from './provider-cache';
 import { resourceCounts, runVariablesFile, seedState, saveState, stateOutputs } from './terraform-state';
 import { openJobWorkDir, type JobWorkDir } from './work-dir';
-import { headOfFreshClone } from './git-head';
+import { checkout, checkoutCache } from './checkout';
+import { StepFailure } from './step-failure';
 import { cachedVersionOutput } from './version-cache';
 import { outputs, planChanges, type StepView } from './structured-view';
 import { cachedShowJson } from './show-cache';
@@ -64,12 +64,6 @@ export interface Carried {
   planFile?: string;
 }
 
-/** Ends the step as failed with this (secret-free) message. */
-class StepFailure extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-  }
-}
 
 /** The step was cancelled or timed out; the reason is read from the ChildProcesses. */
 class StepStopped extends Error {}
@@ -199,10 +193,6 @@ function stepEnv(ctx: ExecutorContext, own: NodeJS.ProcessEnv): NodeJS.ProcessEn
   return env;
 }
 
-/** user:password@ in a URL never reaches the log. */
-const redactUrl = (url: string) => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
-const BRANCH_PREFIX = /^refs\/(heads|tags)\//;
-const COMMIT_ID = /^[0-9a-f]{4,64}$/i;
 
 /** One step's run: the state shared by its phases. */
 class StepRun {
@@ -368,52 +358,18 @@ class StepRun {
   }
 
   private async checkout(): Promise<string> {
-    const { branch, commitId } = this.ctx;
-    const workDir = this.dir!.root;
-    const repo = this.dir!.repo;
     const env = inheritedEnv(this.io.environment);
-    const tryGit = (args: string[], cwd: string, label = args.join(' ')) =>
-      this.exec(['git', '-c', 'advice.detachedHead=false', ...args], cwd, env, `git ${label}`);
-    const git = async (args: string[], cwd: string, label?: string) => {
-      const code = await tryGit(args, cwd, label);
-      if (code !== 0) throw new StepFailure(`checkout failed (git ${args[0]} exited with ${code})`, code);
-    };
-    if (!this.ctx.source) throw new StepFailure('the workspace has no source to check out (it is driven by the terraform CLI)');
-    if (this.ctx.source.startsWith('-')) throw new StepFailure('checkout failed (invalid source)');
-    // As a file:// URL git honours --depth for a local repository (and does not warn that it won't).
-    const source = isAbsolute(this.ctx.source) ? pathToFileURL(this.ctx.source).href : this.ctx.source;
-    const shownSource = redactUrl(source);
-    if (commitId) {
-      if (!COMMIT_ID.test(commitId)) throw new StepFailure('checkout failed (invalid commit id)');
-      await git(['init', '-q', repo], workDir, 'init -q repo');
-      const fetchArgs = ['fetch', '-q', '--depth', '1', '--', source, commitId];
-      if ((await tryGit(fetchArgs, repo, `fetch -q --depth 1 -- ${shownSource} ${commitId}`)) === 0) {
-        await git(['checkout', '-q', 'FETCH_HEAD'], repo);
-      } else {
-        // Not every server serves a commit by id; fetch everything and pick the commit locally.
-        this.write('The commit could not be fetched alone; fetching the whole repository.\n');
-        const refspecs = ['+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'];
-        await git(['fetch', '-q', '--', source, ...refspecs], repo, `fetch -q -- ${shownSource} ${refspecs.join(' ')}`);
-        await git(['checkout', '-q', '--detach', commitId], repo);
-      }
-    } else {
-      const name = branch.replace(BRANCH_PREFIX, '');
-      await git(['clone', '-q', '--depth', '1', '--branch', name, '--', source, repo], workDir, `clone -q --depth 1 --branch ${name} -- ${shownSource} repo`);
-    }
-    this.commitId = (await headOfFreshClone(repo)) ?? (await this.revParse(repo, env));
-    return repo;
-  }
-
-  private async revParse(repo: string, env: NodeJS.ProcessEnv): Promise<string> {
-    let head = '';
-    const code = await this.children.run('git', ['rev-parse', 'HEAD'], {
-      cwd: repo,
-      env,
-      stdout: (text) => (head += text),
-      stderr: (text) => this.write(text),
-    });
-    if (code !== 0) throw new StepFailure(`checkout failed (git rev-parse exited with ${code})`, code);
-    return head.trim();
+    const { commitId } = await checkout(this.ctx, this.dir!, {
+      exec: (args, cwd, label) => this.exec(args, cwd, env, label),
+      capture: async (args, cwd) => {
+        let stdout = '';
+        const code = await this.children.run(args[0]!, args.slice(1), { cwd, env, stdout: (text) => (stdout += text), stderr: (text) => this.write(text) });
+        return { code, stdout };
+      },
+      write: (text) => this.write(text),
+    }, this.io.jobDir ? checkoutCache(this.io.workRoot) : undefined);
+    this.commitId = commitId;
+    return this.dir!.repo;
   }
 
   /** The step's folder inside the checkout; never outside it, also not through a symlink. */

@@ -58,7 +58,9 @@ describe("a job's work directory", () => {
     expect(first.log).toContain('$ terraform init');
     rmSync(jobDir, { recursive: true, force: true });
     const gone = await step(jobDir, { stepId: 's2', stepType: 'terraformPlan' });
-    expect(gone.log).toContain('$ git clone');
+    // Prepared again; the checkout of the same commit comes from the executor's cache across jobs (checkout-cache.test.ts).
+    expect(gone.log).not.toContain('reusing the checkout');
+    expect(gone.log).toContain("copied from the executor's checkout cache");
     expect(gone.log).toContain('$ terraform init');
     const other = await step(jobDir, { stepId: 's3', stepType: 'terraformPlan', commitId: repo.first });
     expect(other.result.commitId).toBe(repo.first);
