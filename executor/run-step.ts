@@ -21,6 +21,7 @@ import { BACKEND_OVERRIDE_FILE, backendOverride, LOCK_TIMEOUT, lockingNote, pars
 import { startStateProxy } from './state-proxy';
 import { workloadIdentityEnv } from './workload-identity';
 import { openProviderCache, type ProviderCache } from './provider-cache';
+import { beforeInit, initCache, keepInit, restoreInit } from './init-cache';
 import { resourceCounts, runVariablesFile, seedState, saveState, stateOutputs } from './terraform-state';
 import { openJobWorkDir, type JobWorkDir } from './work-dir';
 import { checkout, checkoutCache } from './checkout';
@@ -199,6 +200,8 @@ class StepRun {
   private readonly log: LogSink;
   private readonly children: ChildProcesses;
   private env: NodeJS.ProcessEnv;
+  /** The environment the step gives terraform before anything minted for this job or step (identity, plugin cache, state proxy). */
+  private readonly terraformEnv: NodeJS.ProcessEnv;
   private readonly bin: string;
   private held: string[] | undefined = [];
   private dir?: JobWorkDir;
@@ -220,7 +223,8 @@ class StepRun {
   constructor(private readonly ctx: ExecutorContext, private readonly io: StepIO) {
     this.log = maskingSink(io.log, ctx.secrets);
     this.children = new ChildProcesses(io.signal, ctx.timeoutSeconds, io.killGraceMs ?? 10_000);
-    this.env = stepEnv(ctx, io.environment);
+    this.terraformEnv = stepEnv(ctx, io.environment);
+    this.env = this.terraformEnv;
     this.bin = ctx.iacType === 'tofu' ? 'tofu' : 'terraform';
   }
 
@@ -435,22 +439,32 @@ class StepRun {
     const versionText = reused?.version ?? (await this.timed('init', () => this.iacVersionText(folder)));
     const version: IacVersion | undefined = parseIacVersion(versionText);
     this.write(`${lockingNote(version)}\n`);
-    await writeFile(join(folder, BACKEND_OVERRIDE_FILE), backendOverride());
-    // Under the job's directory, not the step's: init links the providers it installs from there.
-    const cache =
-      ctx.providerCache && !reused ? await openProviderCache(this.io.artifacts, ctx.providerCache, this.dir!.root, (line) => this.write(`${line}\n`)) : undefined;
-    if (cache) this.env = { ...this.env, ...cache.env };
+    // A reused directory has it already (a script that could have removed it makes the step prepare again).
+    if (!reused) await writeFile(join(folder, BACKEND_OVERRIDE_FILE), backendOverride());
     const tfvars = runVariablesFile(ctx.runVariables ?? []);
     const tfvarsFile = join(folder, 'zz_terrakube_run.auto.tfvars');
     if (tfvars) await writeFile(tfvarsFile, tfvars);
     else await rm(tfvarsFile, { force: true });
+    const shared = !reused && this.io.jobDir && this.commitId && !ctx.archive ? initCache(this.io.workRoot) : undefined;
+    const before = shared
+      ? await beforeInit(
+          { source: ctx.source, commitId: this.commitId!, folder: ctx.folder, bin, versionText, written: { [BACKEND_OVERRIDE_FILE]: backendOverride(), tfvars }, env: this.terraformEnv },
+          folder,
+        )
+      : undefined;
     const backendRef = ctx.backend;
     const seeded = await seedState(this.io.artifacts, ctx.stateIn, backendRef, this.io.carried?.state);
     if (seeded.reason) this.write(`The workspace's state was changed outside a run (${seeded.reason}); starting from its current state version.\n`);
+    const restored = shared && before ? await this.timed('init', () => restoreInit(shared, before, folder, seeded.backend)) : false;
+    // Under the job's directory, not the step's: init links the providers it installs from there.
+    const cache =
+      ctx.providerCache && !reused && !restored ? await openProviderCache(this.io.artifacts, ctx.providerCache, this.dir!.root, (line) => this.write(`${line}\n`)) : undefined;
+    if (cache) this.env = { ...this.env, ...cache.env };
     const proxy = await startStateProxy(this.io.artifacts, ctx.backend, seeded.backend);
     this.env = { ...this.env, ...proxy.env };
     try {
-      return await this.terraformCommands(folder, tf, () => summary, cache, versionText);
+      const init = { restored, keep: shared && before ? () => keepInit(shared, before, folder) : undefined };
+      return await this.terraformCommands(folder, tf, () => summary, cache, versionText, init);
     } finally {
       await proxy.close();
       // A chained step starts from it unless a write's outcome is unknown (then it reads the store).
@@ -475,14 +489,20 @@ class StepRun {
     summary: () => string,
     cache: ProviderCache | undefined,
     versionText: string,
+    init: { restored: boolean; keep: (() => Promise<string | undefined>) | undefined },
   ): Promise<ExecutorResult> {
     const { ctx } = this;
     if (!this.dir!.reusable) {
-      await this.timed('init', async () => {
-        await tf(['init', '-input=false', '-no-color']);
-        const saved = await cache?.save();
-        if (saved) this.write(`${saved}\n`);
-      });
+      if (init.restored) this.write(`Init: .terraform copied from the executor's init cache (an earlier job's init of commit ${this.commitId} in the same folder, with the same ${this.bin} version and environment).\n`);
+      else
+        await this.timed('init', async () => {
+          await tf(['init', '-input=false', '-no-color']);
+          const saved = await cache?.save();
+          if (saved) this.write(`${saved}\n`);
+          // Before any script of the step can change it.
+          const kept = await init.keep?.();
+          if (kept) this.write(`${kept}\n`);
+        });
       await this.dir!.prepared({ commitId: this.commitId, version: versionText, folder: ctx.folder });
     }
     await this.runCommands(ctx.commands.filter((c) => c.before), folder, 'before');
