@@ -35,7 +35,7 @@ const FULL_COMMIT_ID = /^([0-9a-f]{40}|[0-9a-f]{64})$/i;
 const GIT = ['git', '-c', 'advice.detachedHead=false'];
 
 /** A few checkouts of the machine's recent jobs (the bench's and a busy workspace's all share one). */
-const LIMITS = { entries: 16, bytes: 256 * 1024 * 1024 };
+const LIMITS = { entries: 16, bytes: 128 * 1024 * 1024 };
 
 /** The machine's checkout cache under a persistent work root. */
 export const checkoutCache = (workRoot: string): TreeCache => treeCache(join(workRoot, 'cache', 'checkouts'), LIMITS);

@@ -8,7 +8,8 @@
  * used entries go once there are more than `entries` or they hold more than `bytes`.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFile, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface TreeCacheLimits {
@@ -25,24 +26,26 @@ export interface TreeCache {
 
 class TooBig extends Error {}
 
-/** Copies a tree: files with their mode, symlinks as they are (not followed, not rewritten); answers the bytes copied. */
-async function copyTree(from: string, to: string, budget: number): Promise<number> {
-  const info = await lstat(from);
-  await mkdir(to, { mode: info.mode & 0o7777 });
+/**
+ * Copies a tree: files with their mode, symlinks as they are (not followed, not rewritten); answers the
+ * bytes copied. Synchronous: a checkout is a few dozen small files, which the thread pool's round trips
+ * would make several times slower (the step waits for the copy either way; entries are bounded in size).
+ */
+function copyTree(from: string, to: string, budget: { left: number }): number {
+  mkdirSync(to, { mode: lstatSync(from).mode & 0o7777 });
   let bytes = 0;
-  const entries = await readdir(from, { withFileTypes: true });
-  const sizes = await Promise.all(
-    entries.map(async (entry) => {
-      const [source, target] = [join(from, entry.name), join(to, entry.name)];
-      if (entry.isDirectory()) return copyTree(source, target, budget);
-      if (entry.isSymbolicLink()) return symlink(await readlink(source), target).then(() => 0);
-      if (!entry.isFile()) return 0; // git and terraform make no sockets or devices; nothing to keep
-      await copyFile(source, target); // a real copy: libuv keeps the mode
-      return (await stat(target)).size;
-    }),
-  );
-  for (const size of sizes) bytes += size;
-  if (bytes > budget) throw new TooBig();
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const [source, target] = [join(from, entry.name), join(to, entry.name)];
+    if (entry.isDirectory()) bytes += copyTree(source, target, budget);
+    else if (entry.isSymbolicLink()) symlinkSync(readlinkSync(source), target);
+    else if (entry.isFile()) {
+      copyFileSync(source, target); // a real copy, with the source's mode
+      const size = Number.isFinite(budget.left) ? lstatSync(target).size : 0;
+      bytes += size;
+      budget.left -= size;
+      if (budget.left < 0) throw new TooBig();
+    } // git and terraform make no sockets or devices: nothing to keep
+  }
   return bytes;
 }
 
@@ -77,7 +80,7 @@ export function treeCache(root: string, limits: TreeCacheLimits): TreeCache {
       const dir = entryDir(key);
       if (!(await lstat(join(dir, TREE)).then(() => true, () => false))) return false;
       try {
-        await copyTree(join(dir, TREE), target, Infinity);
+        copyTree(join(dir, TREE), target, { left: Infinity });
       } catch {
         await rm(target, { recursive: true, force: true });
         return false;
@@ -91,7 +94,7 @@ export function treeCache(root: string, limits: TreeCacheLimits): TreeCache {
       try {
         await mkdir(root, { recursive: true, mode: 0o700 });
         await mkdir(temp, { mode: 0o700 });
-        const bytes = await copyTree(source, join(temp, TREE), limits.bytes);
+        const bytes = copyTree(source, join(temp, TREE), { left: limits.bytes });
         await writeFile(join(temp, SIZE_FILE), String(bytes), { mode: 0o600 });
         // Another process that stored the same key first keeps its entry (the rename then fails): both are the same tree.
         await rename(temp, entryDir(key));
