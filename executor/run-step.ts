@@ -217,6 +217,8 @@ class StepRun {
   private view?: { folder: string; planFile: string | undefined; phase: 'plan' | 'apply' };
   /** A user script ran: the next step prepares the directory again, so the view cannot wait for later. */
   private scriptsRan = false;
+  /** The workspace's backend state, read ahead (none when the chained step before it left it in `carried`). */
+  private backendState?: Promise<Buffer>;
   /** What this step leaves for a chained step after it. */
   readonly carried: Carried = {};
 
@@ -258,6 +260,9 @@ class StepRun {
     let result: ExecutorResult;
     try {
       if (ctx.stepType === 'approval') throw new StepFailure('approval steps do not run in the executor');
+      // Read while the step prepares its directory and checkout, which it does not depend on.
+      if (ctx.stepType !== 'customScripts' && !this.io.carried?.state) this.backendState = this.io.artifacts.read(ctx.backend.get).then((held) => held ?? Buffer.alloc(0));
+      this.backendState?.catch(() => undefined); // its failure surfaces where it is awaited
       const root = this.io.jobDir ?? (await mkdtemp(join(this.io.workRoot, 'terrakube-step-')));
       this.dir = await openJobWorkDir(root, ctx, this.io.jobDir !== undefined);
       this.workDir = this.dir.scratch;
@@ -453,7 +458,7 @@ class StepRun {
         )
       : undefined;
     const backendRef = ctx.backend;
-    const seeded = await seedState(this.io.artifacts, ctx.stateIn, backendRef, this.io.carried?.state);
+    const seeded = await seedState(this.io.artifacts, ctx.stateIn, backendRef, this.io.carried?.state ?? (await this.backendState));
     if (seeded.reason) this.write(`The workspace's state was changed outside a run (${seeded.reason}); starting from its current state version.\n`);
     const restored = shared && before ? await this.timed('init', () => restoreInit(shared, before, folder, seeded.backend)) : false;
     // Under the job's directory, not the step's: init links the providers it installs from there.
