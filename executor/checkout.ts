@@ -7,6 +7,7 @@
  * falls through to the clone), and a branch that moved resolves to its new commit (a miss).
  */
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ExecutorContext } from '../shared/runs/executor-contract';
@@ -93,18 +94,40 @@ export async function checkout(ctx: Pick<ExecutorContext, 'source' | 'branch' | 
   if (cache && how && (await cache.store(entryKey(source, how, head), repo))) io.write(`Checkout: kept commit ${head} in the executor's checkout cache for later jobs.\n`);
   return { commitId: head, fromCache: false };
 
-  /** The tree of the commit the job's own `git ls-remote` resolves, when an earlier job left it. */
+  /**
+   * The tree of the commit the job's own `git ls-remote` resolves, when an earlier job left it. The
+   * commit this process last resolved the branch to (or the pinned one) is copied while git asks the
+   * source, and thrown away unless the answer names it: no step code runs before the answer is in.
+   */
   async function fromCache(store: TreeCache, kind: string): Promise<CheckedOut | undefined> {
     const pattern = commitId ? [] : [`refs/heads/${name}`];
     io.write(`$ git ls-remote -- ${shownSource}${pattern.map((p) => ` ${p}`).join('')}\n`);
-    const listed = await io.capture([...GIT, 'ls-remote', '--', source, ...pattern], root);
+    const asking = io.capture([...GIT, 'ls-remote', '--', source, ...pattern], root);
+    asking.catch(() => undefined); // awaited after the copy
+    const resolvedBefore = entryKey(source, kind, '');
+    const guess = commitId?.toLowerCase() ?? lastResolved.get(resolvedBefore);
+    const copied = guess !== undefined && (await store.restore(entryKey(source, kind, guess), repo));
+    const listed = await asking.catch(async (error: unknown) => {
+      if (copied) await rm(repo, { recursive: true, force: true });
+      throw error;
+    });
     // Unreachable, unknown branch, commit not at a tip: the checkout goes on as without a cache (and fails as it would).
-    if (listed.code !== 0) return undefined;
-    const commit = commitId ? (isTip(listed.stdout, commitId) ? commitId.toLowerCase() : undefined) : branchTip(listed.stdout, name);
-    if (!commit || !(await store.restore(entryKey(source, kind, commit), repo))) return undefined;
+    const commit = listed.code !== 0 ? undefined : commitId ? (isTip(listed.stdout, commitId) ? commitId.toLowerCase() : undefined) : branchTip(listed.stdout, name);
+    if (copied && commit !== guess) await rm(repo, { recursive: true, force: true });
+    if (!commit) return undefined;
+    if (!commitId) remember(resolvedBefore, commit);
+    if (!(copied && commit === guess) && !(await store.restore(entryKey(source, kind, commit), repo))) return undefined;
     io.write(`Checkout: commit ${commit} copied from the executor's checkout cache (the source answered for it just now).\n`);
     return { commitId: commit, fromCache: true };
   }
+}
+
+/** Per source and branch, the commit this process last resolved it to: the likely answer of the next ls-remote. */
+const lastResolved = new Map<string, string>();
+function remember(key: string, commit: string): void {
+  lastResolved.delete(key);
+  lastResolved.set(key, commit);
+  for (const oldest of lastResolved.keys()) if (lastResolved.size > 64) lastResolved.delete(oldest);
 }
 
 async function revParse(repo: string, io: CheckoutIO): Promise<string> {
