@@ -72,6 +72,8 @@ export async function checkout(ctx: Pick<ExecutorContext, 'source' | 'branch' | 
   const name = branch.replace(BRANCH_PREFIX, '');
   // Only a full commit id can be matched against the tips; an abbreviated one is fetched as always.
   const how = commitId ? (FULL_COMMIT_ID.test(commitId) ? 'commit' : undefined) : `branch ${name}`;
+  /** What the source answered the cache's ls-remote with: only that commit's checkout is kept (a tag's clone, say, would never be served). */
+  let answered: string | undefined;
   const cached = cache && how ? await fromCache(cache, how) : undefined;
   if (cached) return cached;
   if (commitId) {
@@ -91,7 +93,7 @@ export async function checkout(ctx: Pick<ExecutorContext, 'source' | 'branch' | 
   }
   const head = (await headOfFreshClone(repo)) ?? (await revParse(repo, io));
   // Kept before anything else touches the checkout (init, scripts); a cache that cannot take it costs nothing.
-  if (cache && how && (await cache.store(entryKey(source, how, head), repo))) io.write(`Checkout: kept commit ${head} in the executor's checkout cache for later jobs.\n`);
+  if (cache && how && answered === head && (await cache.store(entryKey(source, how, head), repo))) io.write(`Checkout: kept commit ${head} in the executor's checkout cache for later jobs.\n`);
   return { commitId: head, fromCache: false };
 
   /**
@@ -115,6 +117,7 @@ export async function checkout(ctx: Pick<ExecutorContext, 'source' | 'branch' | 
     const commit = listed.code !== 0 ? undefined : commitId ? (isTip(listed.stdout, commitId) ? commitId.toLowerCase() : undefined) : branchTip(listed.stdout, name);
     if (copied && commit !== guess) await rm(repo, { recursive: true, force: true });
     if (!commit) return undefined;
+    answered = commit;
     if (!commitId) remember(resolvedBefore, commit);
     if (!(copied && commit === guess) && !(await store.restore(entryKey(source, kind, commit), repo))) return undefined;
     io.write(`Checkout: commit ${commit} copied from the executor's checkout cache (the source answered for it just now).\n`);

@@ -109,6 +109,15 @@ describe('the checkout cache across jobs', () => {
     expect(older.log).toContain('version=first');
   });
 
+  it('keeps no checkout of a tag (the branch lookup never serves one): each such job clones', async () => {
+    for (let i = 0; i < 2; i++) {
+      const tag = await job({ branch: 'refs/tags/v1' });
+      expect(tag.result, tag.log).toMatchObject({ status: 'completed', commitId: repo.first });
+      expect(tag.log).toContain('$ git clone -q --depth 1 --branch v1');
+      expect(tag.log).not.toContain('checkout cache');
+    }
+  });
+
   it('is not used without a job directory (CodeBuild, or the engine without reuse): every step clones', async () => {
     for (let i = 0; i < 2; i++) {
       const step = await job({}, { jobDir: false });
