@@ -65,7 +65,6 @@ export interface Carried {
   planFile?: string;
 }
 
-
 /** The step was cancelled or timed out; the reason is read from the ChildProcesses. */
 class StepStopped extends Error {}
 
@@ -193,7 +192,6 @@ function stepEnv(ctx: ExecutorContext, own: NodeJS.ProcessEnv): NodeJS.ProcessEn
   if (env.TF_CLI_CONFIG_FILE && !existsSync(env.TF_CLI_CONFIG_FILE)) delete env.TF_CLI_CONFIG_FILE;
   return env;
 }
-
 
 /** One step's run: the state shared by its phases. */
 class StepRun {
