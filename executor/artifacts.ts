@@ -9,9 +9,9 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactRef } from '../shared/runs/executor-contract';
+import { httpRequest, type Reply } from './http-request';
 
 export interface Artifacts {
   /** Copies an artifact to a local file; false when the artifact does not exist. */
@@ -82,7 +82,7 @@ const objectName = (url: string) => {
   }
 };
 
-async function failure(method: string, url: string, response: Response): Promise<ArtifactRequestFailed> {
+async function failure(method: string, url: string, response: Reply): Promise<ArtifactRequestFailed> {
   const text = await response.text().catch(() => '');
   const code = /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? text.trim().split('\n')[0]?.slice(0, 80);
   return new ArtifactRequestFailed(`${method} ${objectName(url)} failed: ${response.status}${code ? ` (${code})` : ''}`);
@@ -95,22 +95,18 @@ const transient = (status: number) => status >= 500 || status === 429;
  * One request, tried again on a network error or a 5xx/429 (S3 asks callers to): the bodies are
  * buffers, so a retry resends the same bytes. A network error's own message names no URL.
  */
-async function request(method: 'GET' | 'PUT' | 'DELETE', url: string, init: { body?: Buffer; contentType?: string } = {}): Promise<Response> {
+async function request(method: 'GET' | 'PUT' | 'DELETE', url: string, init: { body?: Buffer; contentType?: string } = {}): Promise<Reply> {
   for (let attempt = 1; ; attempt++) {
-    let response: Response;
+    let response: Reply;
     try {
-      response = await fetch(url, {
-        method,
-        ...(init.body !== undefined ? { body: init.body } : {}),
-        ...(init.contentType ? { headers: { 'content-type': init.contentType } } : {}),
-      });
+      response = await httpRequest(method, url, init.body, init.contentType);
     } catch (error) {
-      if (attempt >= ATTEMPTS) throw new ArtifactRequestFailed(`${method} ${objectName(url)} failed: ${(error as Error).cause ?? (error as Error).message}`);
+      if (attempt >= ATTEMPTS) throw new ArtifactRequestFailed(`${method} ${objectName(url)} failed: ${(error as Error).message}`);
       await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
       continue;
     }
     if (!transient(response.status) || attempt >= ATTEMPTS) return response;
-    await response.body?.cancel();
+    response.discard();
     await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
   }
 }
@@ -119,7 +115,7 @@ export function urlArtifacts(): Artifacts {
   const get = async (url: string) => {
     const response = await request('GET', url);
     if (response.status === 404) {
-      await response.body?.cancel();
+      response.discard();
       return undefined;
     }
     if (!response.ok) throw await failure('GET', url, response);
@@ -128,27 +124,24 @@ export function urlArtifacts(): Artifacts {
   const put = async (url: string, body: Buffer, contentType?: string) => {
     const response = await request('PUT', url, { body, contentType });
     if (!response.ok) throw await failure('PUT', url, response);
-    await response.body?.cancel();
+    response.discard();
   };
   return {
     async download(ref, localPath) {
       const response = await get(ref);
-      if (!response?.body) return false;
-      await writePrivateFile(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), localPath);
+      if (!response) return false;
+      await writePrivateFile(response.body, localPath);
       return true;
     },
     // Read whole: state, plans and caches are small enough, and a stream body would need a known length.
     upload: async (localPath, ref) => put(ref, await readFile(localPath)),
-    read: async (ref) => {
-      const response = await get(ref);
-      return response ? Buffer.from(await response.arrayBuffer()) : undefined;
-    },
+    read: async (ref) => (await get(ref))?.bytes(),
     write: (ref, body, contentType) => put(ref, Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'), contentType),
     readText: async (ref) => (await get(ref))?.text(),
     async remove(ref) {
       const response = await request('DELETE', ref);
       if (!response.ok && response.status !== 404) throw await failure('DELETE', ref, response);
-      await response.body?.cancel();
+      response.discard();
     },
   };
 }

@@ -9,9 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { pathToFileURL } from 'node:url';
 import type { Command } from '../shared/domain/flow';
 import type { ResourceCounts } from '../shared/domain/records';
 import type { Artifacts } from './artifacts';
@@ -22,9 +21,11 @@ import { BACKEND_OVERRIDE_FILE, backendOverride, LOCK_TIMEOUT, lockingNote, pars
 import { startStateProxy } from './state-proxy';
 import { workloadIdentityEnv } from './workload-identity';
 import { openProviderCache, type ProviderCache } from './provider-cache';
+import { beforeInit, initCache, keepInit, restoreInit } from './init-cache';
 import { resourceCounts, runVariablesFile, seedState, saveState, stateOutputs } from './terraform-state';
 import { openJobWorkDir, type JobWorkDir } from './work-dir';
-import { headOfFreshClone } from './git-head';
+import { checkout, checkoutCache } from './checkout';
+import { StepFailure } from './step-failure';
 import { cachedVersionOutput } from './version-cache';
 import { outputs, planChanges, type StepView } from './structured-view';
 import { cachedShowJson } from './show-cache';
@@ -62,13 +63,6 @@ export interface StepIO {
 export interface Carried {
   state?: Buffer;
   planFile?: string;
-}
-
-/** Ends the step as failed with this (secret-free) message. */
-class StepFailure extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-  }
 }
 
 /** The step was cancelled or timed out; the reason is read from the ChildProcesses. */
@@ -199,16 +193,13 @@ function stepEnv(ctx: ExecutorContext, own: NodeJS.ProcessEnv): NodeJS.ProcessEn
   return env;
 }
 
-/** user:password@ in a URL never reaches the log. */
-const redactUrl = (url: string) => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
-const BRANCH_PREFIX = /^refs\/(heads|tags)\//;
-const COMMIT_ID = /^[0-9a-f]{4,64}$/i;
-
 /** One step's run: the state shared by its phases. */
 class StepRun {
   private readonly log: LogSink;
   private readonly children: ChildProcesses;
   private env: NodeJS.ProcessEnv;
+  /** The environment the step gives terraform before anything minted for this job or step (identity, plugin cache, state proxy). */
+  private readonly terraformEnv: NodeJS.ProcessEnv;
   private readonly bin: string;
   private held: string[] | undefined = [];
   private dir?: JobWorkDir;
@@ -224,13 +215,16 @@ class StepRun {
   private view?: { folder: string; planFile: string | undefined; phase: 'plan' | 'apply' };
   /** A user script ran: the next step prepares the directory again, so the view cannot wait for later. */
   private scriptsRan = false;
+  /** The workspace's backend state, read ahead (none when the chained step before it left it in `carried`). */
+  private backendState?: Promise<Buffer>;
   /** What this step leaves for a chained step after it. */
   readonly carried: Carried = {};
 
   constructor(private readonly ctx: ExecutorContext, private readonly io: StepIO) {
     this.log = maskingSink(io.log, ctx.secrets);
     this.children = new ChildProcesses(io.signal, ctx.timeoutSeconds, io.killGraceMs ?? 10_000);
-    this.env = stepEnv(ctx, io.environment);
+    this.terraformEnv = stepEnv(ctx, io.environment);
+    this.env = this.terraformEnv;
     this.bin = ctx.iacType === 'tofu' ? 'tofu' : 'terraform';
   }
 
@@ -264,6 +258,9 @@ class StepRun {
     let result: ExecutorResult;
     try {
       if (ctx.stepType === 'approval') throw new StepFailure('approval steps do not run in the executor');
+      // Read while the step prepares its directory and checkout, which it does not depend on.
+      if (ctx.stepType !== 'customScripts' && !this.io.carried?.state) this.backendState = this.io.artifacts.read(ctx.backend.get).then((held) => held ?? Buffer.alloc(0));
+      this.backendState?.catch(() => undefined); // its failure surfaces where it is awaited
       const root = this.io.jobDir ?? (await mkdtemp(join(this.io.workRoot, 'terrakube-step-')));
       this.dir = await openJobWorkDir(root, ctx, this.io.jobDir !== undefined);
       this.workDir = this.dir.scratch;
@@ -368,52 +365,18 @@ class StepRun {
   }
 
   private async checkout(): Promise<string> {
-    const { branch, commitId } = this.ctx;
-    const workDir = this.dir!.root;
-    const repo = this.dir!.repo;
     const env = inheritedEnv(this.io.environment);
-    const tryGit = (args: string[], cwd: string, label = args.join(' ')) =>
-      this.exec(['git', '-c', 'advice.detachedHead=false', ...args], cwd, env, `git ${label}`);
-    const git = async (args: string[], cwd: string, label?: string) => {
-      const code = await tryGit(args, cwd, label);
-      if (code !== 0) throw new StepFailure(`checkout failed (git ${args[0]} exited with ${code})`, code);
-    };
-    if (!this.ctx.source) throw new StepFailure('the workspace has no source to check out (it is driven by the terraform CLI)');
-    if (this.ctx.source.startsWith('-')) throw new StepFailure('checkout failed (invalid source)');
-    // As a file:// URL git honours --depth for a local repository (and does not warn that it won't).
-    const source = isAbsolute(this.ctx.source) ? pathToFileURL(this.ctx.source).href : this.ctx.source;
-    const shownSource = redactUrl(source);
-    if (commitId) {
-      if (!COMMIT_ID.test(commitId)) throw new StepFailure('checkout failed (invalid commit id)');
-      await git(['init', '-q', repo], workDir, 'init -q repo');
-      const fetchArgs = ['fetch', '-q', '--depth', '1', '--', source, commitId];
-      if ((await tryGit(fetchArgs, repo, `fetch -q --depth 1 -- ${shownSource} ${commitId}`)) === 0) {
-        await git(['checkout', '-q', 'FETCH_HEAD'], repo);
-      } else {
-        // Not every server serves a commit by id; fetch everything and pick the commit locally.
-        this.write('The commit could not be fetched alone; fetching the whole repository.\n');
-        const refspecs = ['+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'];
-        await git(['fetch', '-q', '--', source, ...refspecs], repo, `fetch -q -- ${shownSource} ${refspecs.join(' ')}`);
-        await git(['checkout', '-q', '--detach', commitId], repo);
-      }
-    } else {
-      const name = branch.replace(BRANCH_PREFIX, '');
-      await git(['clone', '-q', '--depth', '1', '--branch', name, '--', source, repo], workDir, `clone -q --depth 1 --branch ${name} -- ${shownSource} repo`);
-    }
-    this.commitId = (await headOfFreshClone(repo)) ?? (await this.revParse(repo, env));
-    return repo;
-  }
-
-  private async revParse(repo: string, env: NodeJS.ProcessEnv): Promise<string> {
-    let head = '';
-    const code = await this.children.run('git', ['rev-parse', 'HEAD'], {
-      cwd: repo,
-      env,
-      stdout: (text) => (head += text),
-      stderr: (text) => this.write(text),
-    });
-    if (code !== 0) throw new StepFailure(`checkout failed (git rev-parse exited with ${code})`, code);
-    return head.trim();
+    const { commitId } = await checkout(this.ctx, this.dir!, {
+      exec: (args, cwd, label) => this.exec(args, cwd, env, label),
+      capture: async (args, cwd) => {
+        let stdout = '';
+        const code = await this.children.run(args[0]!, args.slice(1), { cwd, env, stdout: (text) => (stdout += text), stderr: (text) => this.write(text) });
+        return { code, stdout };
+      },
+      write: (text) => this.write(text),
+    }, this.io.jobDir ? checkoutCache(this.io.workRoot) : undefined);
+    this.commitId = commitId;
+    return this.dir!.repo;
   }
 
   /** The step's folder inside the checkout; never outside it, also not through a symlink. */
@@ -479,22 +442,32 @@ class StepRun {
     const versionText = reused?.version ?? (await this.timed('init', () => this.iacVersionText(folder)));
     const version: IacVersion | undefined = parseIacVersion(versionText);
     this.write(`${lockingNote(version)}\n`);
-    await writeFile(join(folder, BACKEND_OVERRIDE_FILE), backendOverride());
-    // Under the job's directory, not the step's: init links the providers it installs from there.
-    const cache =
-      ctx.providerCache && !reused ? await openProviderCache(this.io.artifacts, ctx.providerCache, this.dir!.root, (line) => this.write(`${line}\n`)) : undefined;
-    if (cache) this.env = { ...this.env, ...cache.env };
+    // A reused directory has it already (a script that could have removed it makes the step prepare again).
+    if (!reused) await writeFile(join(folder, BACKEND_OVERRIDE_FILE), backendOverride());
     const tfvars = runVariablesFile(ctx.runVariables ?? []);
     const tfvarsFile = join(folder, 'zz_terrakube_run.auto.tfvars');
     if (tfvars) await writeFile(tfvarsFile, tfvars);
     else await rm(tfvarsFile, { force: true });
+    const shared = !reused && this.io.jobDir && this.commitId && !ctx.archive ? initCache(this.io.workRoot) : undefined;
+    const before = shared
+      ? await beforeInit(
+          { source: ctx.source, commitId: this.commitId!, folder: ctx.folder, bin, versionText, written: { [BACKEND_OVERRIDE_FILE]: backendOverride(), tfvars }, env: this.terraformEnv },
+          folder,
+        )
+      : undefined;
     const backendRef = ctx.backend;
-    const seeded = await seedState(this.io.artifacts, ctx.stateIn, backendRef, this.io.carried?.state);
+    const seeded = await seedState(this.io.artifacts, ctx.stateIn, backendRef, this.io.carried?.state ?? (await this.backendState));
     if (seeded.reason) this.write(`The workspace's state was changed outside a run (${seeded.reason}); starting from its current state version.\n`);
+    const restored = shared && before ? await this.timed('init', () => restoreInit(shared, before, folder, seeded.backend)) : false;
+    // Under the job's directory, not the step's: init links the providers it installs from there.
+    const cache =
+      ctx.providerCache && !reused && !restored ? await openProviderCache(this.io.artifacts, ctx.providerCache, this.dir!.root, (line) => this.write(`${line}\n`)) : undefined;
+    if (cache) this.env = { ...this.env, ...cache.env };
     const proxy = await startStateProxy(this.io.artifacts, ctx.backend, seeded.backend);
     this.env = { ...this.env, ...proxy.env };
     try {
-      return await this.terraformCommands(folder, tf, () => summary, cache, versionText);
+      const init = { restored, keep: shared && before ? () => keepInit(shared, before, folder) : undefined };
+      return await this.terraformCommands(folder, tf, () => summary, cache, versionText, init);
     } finally {
       await proxy.close();
       // A chained step starts from it unless a write's outcome is unknown (then it reads the store).
@@ -519,14 +492,20 @@ class StepRun {
     summary: () => string,
     cache: ProviderCache | undefined,
     versionText: string,
+    init: { restored: boolean; keep: (() => Promise<string | undefined>) | undefined },
   ): Promise<ExecutorResult> {
     const { ctx } = this;
     if (!this.dir!.reusable) {
-      await this.timed('init', async () => {
-        await tf(['init', '-input=false', '-no-color']);
-        const saved = await cache?.save();
-        if (saved) this.write(`${saved}\n`);
-      });
+      if (init.restored) this.write(`Init: .terraform copied from the executor's init cache (an earlier job's init of commit ${this.commitId} in the same folder, with the same ${this.bin} version and environment).\n`);
+      else
+        await this.timed('init', async () => {
+          await tf(['init', '-input=false', '-no-color']);
+          const saved = await cache?.save();
+          if (saved) this.write(`${saved}\n`);
+          // Before any script of the step can change it.
+          const kept = await init.keep?.();
+          if (kept) this.write(`${kept}\n`);
+        });
       await this.dir!.prepared({ commitId: this.commitId, version: versionText, folder: ctx.folder });
     }
     await this.runCommands(ctx.commands.filter((c) => c.before), folder, 'before');

@@ -72,7 +72,7 @@ export interface Seeded {
  * lineage stays: it is what a cancelled apply left, which this step then saves as a version.
  */
 export async function seedState(artifacts: Artifacts, stateIn: ExecutorContext['stateIn'], backend: ObjectGrant, known?: Buffer): Promise<Seeded> {
-  // `known`: the backend's state as the chained step before this one left it (nothing else writes it meanwhile).
+  // `known`: the backend's state as the chained step before this one left it (nothing else writes it meanwhile), or as read ahead.
   const held = known ?? (await artifacts.read(backend.get)) ?? Buffer.alloc(0);
   const current = parseState(held);
   if (!stateIn || current?.md5 === stateIn.md5) return { backend: held };
