@@ -160,6 +160,12 @@ export interface AdvanceHooks {
   startsAtOnce?: () => boolean;
 }
 
+/** Deletes a context no executor will read, through the URL minted to delete it (best effort: it expires with its grant). */
+async function deleteUnread(url: string | undefined): Promise<void> {
+  if (!url) return;
+  await fetch(url, { method: 'DELETE' }).then((r) => r.body?.cancel(), () => undefined);
+}
+
 /** Writes a step's context and mints the two URLs the build reaches it by (it has no storage rights of its own). */
 async function dispatchContext(job: JobRecord, stepId: string, flow: Flow, workspace: Parameters<typeof executorContext>[3]) {
   const context = await executorContext(job, stepId, flow, workspace);
@@ -241,19 +247,25 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
       const status = hooks.startsAtOnce?.() ? 'running' : 'queue';
       const written = status === 'running' ? { ...persisted, steps: persisted.steps.map((s) => (s.id === step.id ? { ...s, status: 'running' as const, startedDate: now } : s)) } : persisted;
       const dispatched = { ...job, ...written, status } as JobRecord;
-      // The workspace (variables, state head) is read beside the write, not after it: neither needs the other.
-      // A run's first dispatch holds the workspace or writes nothing (its job may not have been read with it).
-      const [, workspaceRead] = await Promise.all([
-        commit([planUpdateJobIfStatus(job, { ...written, status }), planLastJob(job.workspaceId, { status, at: now }, job.steps.length === 0 ? job.id : undefined)]),
-        workspace ?? readWorkspaceWithVariables(job.workspaceId),
-      ]);
-      if (status === 'running' && !job.steps.some((s) => s.startedDate)) jobMetrics.started(job); // the job's first step: the job started
       const chainable = hooks.chain ? chainableAfter(decision.steps, flow.flows, step.id) : undefined;
-      const [{ context, read, dispose }, chained] = await Promise.all([
-        dispatchContext(dispatched, step.id, stepFlow, workspaceRead),
-        // The apply's context as it will be once the plan found changes (the only case it runs in).
-        chainable ? chainedContext(dispatched, step.id, chainable, workspaceRead) : undefined,
-      ]);
+      // The workspace (variables, state head) is read and the step's contexts are written while the dispatch
+      // commits: none of them needs the others. A dispatch that does not commit deletes the contexts (they hold secrets).
+      const contexts = Promise.resolve(workspace ?? readWorkspaceWithVariables(job.workspaceId)).then((workspaceRead) =>
+        Promise.all([
+          dispatchContext(dispatched, step.id, stepFlow, workspaceRead),
+          // The apply's context as it will be once the plan found changes (the only case it runs in).
+          chainable ? chainedContext(dispatched, step.id, chainable, workspaceRead) : undefined,
+        ]),
+      );
+      try {
+        // A run's first dispatch holds the workspace or writes nothing (its job may not have been read with it).
+        await commit([planUpdateJobIfStatus(job, { ...written, status }), planLastJob(job.workspaceId, { status, at: now }, job.steps.length === 0 ? job.id : undefined)]);
+      } catch (error) {
+        void contexts.then(([own, next]) => Promise.all([own.dispose, next?.dispose].map(deleteUnread)), () => undefined);
+        throw error;
+      }
+      if (status === 'running' && !job.steps.some((s) => s.startedDate)) jobMetrics.started(job); // the job's first step: the job started
+      const [{ context, read, dispose }, chained] = await contexts;
       hooks.onDispatch?.(dispatched, chained);
       return {
         organizationId: job.organizationId,

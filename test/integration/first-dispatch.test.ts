@@ -3,10 +3,13 @@
  * dispatches without reading first, and its writes hold only for exactly the job created, still waiting
  * and holding its workspace. A step an executor takes at once is written running by the dispatch itself.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startObjectServer, type ObjectServer } from '../../local/executor-objects';
 import { advance } from '../../shared/run-tasks/advance';
 import { stepStarted } from '../../shared/run-tasks/step-started';
-import { useRunControl } from '../../shared/wiring';
+import { useExecutorObjectsUrl, useRunControl } from '../../shared/wiring';
 import { roundTrips } from '../../shared/store/client';
 import { readJob as readJobRecord } from '../../shared/store/repositories/jobs';
 import { adminToken, call, useTable } from '../helpers/api';
@@ -20,10 +23,22 @@ afterAll(() => useRunControl(noRuns));
 
 let admin: string;
 let org: string;
+// The URLs a dispatch mints for its contexts (read, delete) are served here, as the local engine serves them.
+let objects: ObjectServer;
+const filesDir = process.env.TERRAKUBE_FILES_DIR as string;
 beforeAll(async () => {
   admin = await adminToken();
   org = await createOrganization(admin);
+  objects = await startObjectServer(filesDir, process.env.TERRAKUBE_PAT_SECRET as string);
+  useExecutorObjectsUrl(objects.url);
 });
+afterAll(() => objects.close());
+
+/** The step contexts written for a job and not deleted (they hold the workspace's secrets). */
+const contexts = (jobId: number) => {
+  const dir = join(filesDir, 'runs', org, String(jobId));
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+};
 
 const FLOW = b64('flow:\n  - type: terraformPlan\n    step: 100\n  - type: terraformApply\n    step: 200\n');
 
@@ -44,6 +59,7 @@ describe("a run's first dispatch, handed the job by its creator", () => {
     expect(next).toMatchObject({ action: 'execute', step: { type: 'terraformPlan' } });
     expect(roundTrips.byCommand).toEqual({ TransactWriteItemsCommand: 1, QueryCommand: 1 });
     expect((await readJobRecord(org, jobId))?.status).toBe('queue');
+    expect(contexts(jobId)).toHaveLength(1); // the dispatched step's, for its executor to read
   });
 
   it('writes nothing for a job cancelled after its creation: the run ends and the job stays cancelled', async () => {
@@ -51,9 +67,11 @@ describe("a run's first dispatch, handed the job by its creator", () => {
     const { jobId, run, handed } = await created(ws);
     const cancel = await call('PATCH', `/api/v1/organization/${org}/job/${jobId}`, { token: admin, body: { data: { type: 'job', id: String(jobId), attributes: { status: 'cancelled' } } } });
     expect(cancel.status).toBe(204);
-    const next = await advance(run!, { created: handed, startsAtOnce: () => true });
+    const next = await advance(run!, { created: handed, startsAtOnce: () => true, chain: true });
     expect(next.action).toBe('end');
     expect(await readJobRecord(org, jobId)).toMatchObject({ status: 'cancelled', steps: [] });
+    // Its plan's and its apply's contexts were written beside the write that failed, and deleted after it.
+    await expect.poll(() => contexts(jobId)).toEqual([]);
   });
 
   it('writes nothing for a job that does not hold its workspace, however it was handed', async () => {
