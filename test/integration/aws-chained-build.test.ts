@@ -125,7 +125,8 @@ describe('a plan and its apply in one CodeBuild build', () => {
   }, 60_000);
 
   it('stops the build when the job is cancelled during the chained apply, and the workspace moves on', async () => {
-    const { ws, id } = await planAndApply(gitRepo({ 'main.tf': failingApply('echo applying; sleep 37') }).path);
+    // A sleep no other test runs: test files run in parallel, and their steps show in the same process table.
+    const { ws, id } = await planAndApply(gitRepo({ 'main.tf': failingApply('echo applying; sleep 43') }).path);
     const next = await postJob(operator, org, ws, { command: 'plan' });
     // The apply's start is recorded when the build ends: its log shows it running.
     const applyId = (await readJob(admin, org, id)).steps[1]?.id as string;
@@ -136,7 +137,7 @@ describe('a plan and its apply in one CodeBuild build', () => {
     const after = await waitForJob(admin, org, next.body.data.id as string, ended, 60_000);
     expect(after.job.attributes.status, after.job.attributes.output).toBe('completed');
     expect(await buildsOf(id)).toBe(1);
-    const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => /^sleep 37$/.test(l.trim()));
+    const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => /^sleep 43$/.test(l.trim()));
     expect(left).toEqual([]);
   }, 90_000);
 });
