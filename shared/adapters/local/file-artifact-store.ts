@@ -130,7 +130,9 @@ export function fileArtifactStore(root: string, secret: string): ArtifactStore {
       return signObjectUrl(secret, baseUrl, { method: 'DELETE', path: pathOf(ref), expires: expiry(expiresInSeconds) });
     },
     async removeJob(org, job) {
-      await Promise.all(JOB_ARTIFACT_KINDS.map((kind) => rm(join(root, artifactPaths.job(kind, org, job)), { recursive: true, force: true })));
+      // A step's structured view may land in its folder while it is removed (ENOTEMPTY): tried again, as S3 would simply delete.
+      const removal = { recursive: true, force: true, maxRetries: 5, retryDelay: 20 };
+      await Promise.all(JOB_ARTIFACT_KINDS.map((kind) => rm(join(root, artifactPaths.job(kind, org, job)), removal)));
     },
   };
 }
