@@ -34,7 +34,7 @@ const CAUSES: Record<string, (r: Results) => string> = {
   'jobStartMs.p50': (r) =>
     `POST answered → first step running is what is left of the first Advance task once the POST is answered (shared/run-tasks/advance.ts \`advance\`: read the job; the workspace with its variables beside the template; write steps + status queue; write the step context — p50 ${r.planApplyE2eMs.advanceTaskP50} ms per Advance here), two state transitions and handing the step to a warm executor process (local/executor-process.ts); the start is recorded at the handover (local/engine.ts).`,
   'clientPostToRunningMs.p50': (r) =>
-    `The POST (${r.planApplyPhasesMs.api} ms in the plan+apply runs), the job start above, the step-started write landing, and the client's next read (every 5 ms).`,
+    `POST sent → step handed over is ${r.jobStartMs.fromPostSentP50} ms (the POST's two requests, then the dispatch transaction that writes the job running, started as the POST is answered); the rest is the client's polling: a read every 5 ms, each one a BatchGetItem, so the read that sees \`running\` lands a few ms after that write.`,
   'planApplyToBareTerraformRatio': (r) =>
     `The service's plan+apply p50 ${r.planApplyE2eMs.p50} ms against ${r.bareTerraformMs.p50} ms for bare terraform in the same run; per phase: ${Object.entries(r.planApplyPhasesMs).map(([k, v]) => `${k} ${v}`).join(', ')} ms (see [Speed to the floor](#speed-to-the-floor-where-a-planapply-jobs-time-goes)).`,
   'createJobsToRawCreateRequestsRatio': (r) =>
