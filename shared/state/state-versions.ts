@@ -55,17 +55,19 @@ async function addVersion(
   throw new Conflict('the workspace state changed too often while a version was being added; retry');
 }
 
+/** The identity of the version that follows `head` in the workspace's sequence. */
+function nextVersionOf(workspace: { id: string; organizationId: string }, head: StateHeadRecord | undefined) {
+  const sequence = (head?.lastSequence ?? 0) + 1;
+  return { id: stateVersionId(workspace.id, sequence), sequence, organizationId: workspace.organizationId, workspaceId: workspace.id };
+}
+
 /** The version a run's step adds (undefined when that step's state is already the current version). */
 function runStateVersion(job: JobRecord, stepId: string, written: StateWritten, head: StateHeadRecord | undefined): StateVersionRecord | undefined {
   const paths = runStatePaths(job, stepId);
   const now = new Date().toISOString();
   if (head?.current?.state === paths.state) return undefined; // already recorded by an earlier attempt
-  const sequence = (head?.lastSequence ?? 0) + 1;
   return {
-    id: stateVersionId(job.workspaceId, sequence),
-    sequence,
-    organizationId: job.organizationId,
-    workspaceId: job.workspaceId,
+    ...nextVersionOf({ id: job.workspaceId, organizationId: job.organizationId }, head),
     serial: written.serial,
     lineage: written.lineage,
     md5: written.md5,
@@ -133,12 +135,8 @@ export async function createUploadedStateVersion(workspace: { id: string; organi
     workspace.id,
     (head) => {
       checkStateSuccession(head?.current, upload);
-      const sequence = (head?.lastSequence ?? 0) + 1;
       return {
-        id: stateVersionId(workspace.id, sequence),
-        sequence,
-        organizationId: workspace.organizationId,
-        workspaceId: workspace.id,
+        ...nextVersionOf(workspace, head),
         serial: upload.serial,
         lineage: upload.lineage,
         md5: upload.md5,
