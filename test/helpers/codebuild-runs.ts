@@ -8,7 +8,8 @@
  * build the AWS way too: a stop request in the artifact store, which the executor watches.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { awaitBuild, buildFailed, exportedVariables } from './build-process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -141,16 +142,11 @@ export class CodeBuildRuns implements RunControl {
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true,
     });
-    execution.builds.add(child);
-    let stderr = '';
-    child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    const code = await new Promise<number | null>((ok) => child.once('close', ok));
-    execution.builds.delete(child);
+    const { code, stderr } = await awaitBuild(child, execution.builds);
     this.builds.push({ step: variables.TK_STEP ?? '', exitCode: code });
     try {
-      if (code !== 0) throw Object.assign(new Error(`build failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`), { name: 'States.TaskFailed' });
-      const pairs = readFileSync(join(dir, '.exported'), 'utf8').split('\0').filter(Boolean);
-      return { Build: { BuildStatus: 'SUCCEEDED', ExportedEnvironmentVariables: pairs.map((p) => ({ Name: p.slice(0, p.indexOf('=')), Value: p.slice(p.indexOf('=') + 1) })) } };
+      if (code !== 0) throw buildFailed('build', code, stderr);
+      return { Build: { BuildStatus: 'SUCCEEDED', ExportedEnvironmentVariables: exportedVariables(dir) } };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

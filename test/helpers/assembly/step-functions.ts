@@ -11,7 +11,8 @@
  */
 import '../../../local/polyfills';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { awaitBuild, buildFailed, exportedVariables } from '../build-process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -235,18 +236,12 @@ export class StepFunctions {
       // Its own process group: stopping the build stops the executor and what it runs, as CodeBuild does.
       detached: true,
     });
-    execution.builds.add(child);
-    let stderr = '';
-    child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    const code = await new Promise<number | null>((ok) => child.once('close', ok));
-    execution.builds.delete(child);
+    const { code, stderr } = await awaitBuild(child, execution.builds);
     const step = variables.find((v) => v.Name === 'TK_STEP')?.Value ?? '';
     this.builds.push({ project: project.logicalId, step, exitCode: code });
     try {
-      if (code !== 0) throw Object.assign(new Error(`build ${buildId} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`), { name: 'States.TaskFailed' });
-      const pairs = readFileSync(join(sourceDir, '.exported'), 'utf8').split('\0').filter(Boolean);
-      const ExportedEnvironmentVariables = pairs.map((pair) => ({ Name: pair.slice(0, pair.indexOf('=')), Value: pair.slice(pair.indexOf('=') + 1) }));
-      return { Build: { Id: buildId, BuildStatus: 'SUCCEEDED', ExportedEnvironmentVariables } };
+      if (code !== 0) throw buildFailed(`build ${buildId}`, code, stderr);
+      return { Build: { Id: buildId, BuildStatus: 'SUCCEEDED', ExportedEnvironmentVariables: exportedVariables(sourceDir) } };
     } finally {
       rmSync(sourceDir, { recursive: true, force: true });
     }
