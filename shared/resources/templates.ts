@@ -9,6 +9,7 @@ import { readScope } from '../store/repositories/scope';
 import { planCreateTemplate, planDeleteTemplate, planUpdateTemplate, templateCollection, templateIdByNameRef, templateRef } from '../store/repositories/templates';
 import { AUDIT_ATTRIBUTES, auditAttributes, newId, organizationLinkage, selfLink } from './common';
 import { resource } from './crud';
+import { loadTcl } from '../domain/load-tcl';
 
 const tcl = v.pipe(v.string('must be a base64-encoded YAML flow'), v.maxLength(200_000, 'is too large'));
 export const Create = v.object({
@@ -25,7 +26,7 @@ export const Update = v.partial(Create);
  * first use: most routes that share this module (every job read) never parse YAML.
  */
 export async function validateTcl(value: string, at = '/data/attributes/tcl'): Promise<void> {
-  const { TclError, parseTcl } = await import('../domain/tcl');
+  const { TclError, parseTcl } = await loadTcl();
   try {
     parseTcl(value);
   } catch (e) {

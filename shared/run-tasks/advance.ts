@@ -19,6 +19,7 @@ import type { StateHeadRecord } from '../domain/versions';
 import type { StateWritten } from '../runs/executor-contract';
 import { getStateHead } from '../store/repositories/state-versions';
 import { commit, ConditionFailed } from '../store/repositories/batch';
+import { loadTcl } from '../domain/load-tcl';
 import { artifactStore, executorObjectsUrl } from '../wiring';
 import { decide, initialSteps, type Recorded } from './decide';
 import { executorContext } from './executor-context';
@@ -43,7 +44,7 @@ async function flowOf(job: JobRecord, read?: TemplateRead): Promise<{ tcl: strin
   if (!tcl) return { error: 'the job has no flow to run' };
   try {
     // Loaded here, not at module scope: the task functions that share this module never parse YAML.
-    const { parseTcl } = await import('../domain/tcl');
+    const { parseTcl } = await loadTcl();
     return { tcl, flows: parseTcl(tcl) };
   } catch (error) {
     return { error: `the job's flow is not valid: ${(error as Error).message}` };

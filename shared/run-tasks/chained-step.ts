@@ -18,6 +18,7 @@ import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
 import { planLastJob } from '../store/repositories/workspace-queue';
 import { chainWithinSeconds } from '../wiring';
 import { decide, isPlan } from './decide';
+import { loadTcl } from '../domain/load-tcl';
 
 /** The apply that directly follows plan step `planStepId` (an approval between them is a wait, not a chain). */
 function applyAfterPlan(steps: JobRecord['steps'], planStepId: string): StepRecord | undefined {
@@ -70,7 +71,7 @@ export async function recordChainedStart(
   chained: { stepId: string },
   at: Date,
 ): Promise<ChainOutcome> {
-  const { parseTcl } = await import('../domain/tcl');
+  const { parseTcl } = await loadTcl();
   for (let attempt = 1; attempt <= 10; attempt++) {
     const job = await readJob(run.organizationId, run.jobId);
     if (!job || isTerminal(job.status)) return 'ended';
