@@ -72,7 +72,7 @@ export function runToStart({ job, start }: CreatedJob): RunRef | undefined {
 /** The created job handed to its own run, when the creation made it active (ports/run-control.ts CreatedRun). */
 export function createdRun({ job, start, template }: CreatedJob): CreatedRun | undefined {
   if (start !== job.id) return undefined;
-  return template?.id === job.templateReference ? { job, template } : { job };
+  return template?.id === job.templateReference ? { job, template, holdsWorkspace: true } : { job, holdsWorkspace: true };
 }
 
 /** The creator is authorized against the organization before anything is written. */

@@ -19,13 +19,19 @@ export interface RunRef {
 
 /**
  * The job its creator just committed and the template it read for it, handed to the run in the same
- * process (the local engine): the run's first task then writes without reading first, its writes
- * conditional on exactly this job still waiting and holding its workspace. Never sent to Step
- * Functions (an execution's input is kept in its history and is limited in size).
+ * process (the local engine): the run's first task then writes without reading first, conditional on
+ * exactly this job still waiting. Never sent to Step Functions (an execution's input is kept in its
+ * history and is limited in size).
  */
 export interface CreatedRun {
   job: JobRecord;
   template?: TemplateRecord;
+  /**
+   * The creator's word that the job claimed its workspace in the transaction that created it: a job
+   * that still waits keeps the workspace it was given (only its end moves the queue on), so the first
+   * dispatch needs no read of the workspace to know it. Without it the run reads first.
+   */
+  holdsWorkspace?: true;
 }
 
 export interface RunControl {

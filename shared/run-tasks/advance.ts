@@ -11,7 +11,7 @@ import { logger } from '../logger';
 import { RUNNER_IDENTITY, type RunState } from '../runs/run-state';
 import { stepLogPath } from '../runs/step-log';
 import { planUpdateJobIfStatus, readJob } from '../store/repositories/jobs';
-import { planHoldsWorkspace, planLastJob } from '../store/repositories/workspace-queue';
+import { planLastJob, planLastJobSince, type LastJob } from '../store/repositories/workspace-queue';
 import { getTemplate } from '../store/repositories/templates';
 import { readWorkspaceWithVariables } from '../store/repositories/workspaces';
 import { planRunStateVersion, recordRunState, StateHeadMoved } from '../state/state-versions';
@@ -102,12 +102,12 @@ async function finish(job: JobRecord, status: 'completed' | 'failed', output: st
  * next step reads it. The first attempt below goes on with these reads (its writes are conditional, so
  * a change meanwhile only costs a retry).
  *
- * A run started by the creator of its job in this process (`created`) reads nothing first: the job is
- * as its creator committed it, and the dispatch is conditional on it still waiting and holding its
- * workspace (the workspace and its variables are read beside that write).
+ * A run started by the creator of its job in this process (`created`, the job having claimed its
+ * workspace) reads nothing first: the job is as its creator committed it, and the dispatch is
+ * conditional on it still waiting (the workspace and its variables are read beside that write).
  */
 async function firstReads(state: RunState, recorded: Recorded | undefined, created: CreatedRun | undefined) {
-  if (created && !state.step && !recorded && created.job.id === state.jobId && created.job.organizationId === state.organizationId && created.job.steps.length === 0) {
+  if (created?.holdsWorkspace && !state.step && !recorded && created.job.id === state.jobId && created.job.organizationId === state.organizationId && created.job.steps.length === 0) {
     return { job: created.job, fromCreator: true, recorded, pending: undefined, workspace: undefined, template: created.template ? { template: created.template } : undefined };
   }
   const written = recorded && 'executed' in recorded ? recorded.executed.state : undefined;
@@ -159,6 +159,19 @@ export interface AdvanceHooks {
    * not queued first and started by a second write.
    */
   startsAtOnce?: () => boolean;
+}
+
+const lastJobOf = (workspace: { lastJobStatus?: string | null; lastJobDate?: string | null } | undefined) =>
+  workspace ? { status: workspace.lastJobStatus ?? null, at: workspace.lastJobDate ?? null } : undefined;
+
+/** The workspace's last job becomes this job's dispatch; skipped when a newer change is there (best effort: a display). */
+async function showOnWorkspace(job: JobRecord, last: LastJob, since: { status: string | null; at: string | null }): Promise<void> {
+  try {
+    await commit([planLastJobSince(job.workspaceId, last, job.id, since)]);
+  } catch (error) {
+    if (error instanceof ConditionFailed) return;
+    logger.warn('could not show the job on its workspace', { organizationId: job.organizationId, jobId: job.id, error });
+  }
 }
 
 /** Deletes a context no executor will read, through the URL minted to delete it (best effort: it expires with its grant). */
@@ -241,7 +254,7 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
       const { step, flow: stepFlow } = decision.next;
       const stepRef = { id: step.id, type: step.type, name: step.name, number: step.stepNumber };
       if (decision.next.kind === 'approve') {
-        await commit([planUpdateJobIfStatus(job, persisted), ...(fromCreator ? [planHoldsWorkspace(job.workspaceId, job.id)] : [])]);
+        await commit([planUpdateJobIfStatus(job, persisted)]);
         return { organizationId: job.organizationId, jobId: job.id, workspaceId: job.workspaceId, action: 'approve', step: stepRef, approval: { team: stepFlow.team ?? '' } };
       }
       // Handed straight to a waiting executor: the step runs from this write on (no queued state in between).
@@ -258,15 +271,20 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
           chainable ? chainedContext(dispatched, step.id, chainable, workspaceRead) : undefined,
         ]),
       );
+      // A run's first dispatch knows the workspace's last job change (as the creator wrote it, or as read
+      // with the job): the job's write alone starts it, and the workspace shows it right after, unless a
+      // newer change came first. A job that still waits holds the workspace it was given (only its end
+      // moves the queue on), so its own condition is the proof. Later dispatches write both in one transaction.
+      const since = job.steps.length > 0 ? undefined : fromCreator ? { status: job.status, at: job.createdDate } : lastJobOf(workspace?.workspace);
+      const last = { status, at: now };
       try {
-        // A run's first dispatch holds the workspace or writes nothing (its job may not have been read with it).
-        await commit([planUpdateJobIfStatus(job, { ...written, status }), planLastJob(job.workspaceId, { status, at: now }, job.steps.length === 0 ? job.id : undefined)]);
+        await commit([planUpdateJobIfStatus(job, { ...written, status }), ...(since ? [] : [planLastJob(job.workspaceId, last)])]);
       } catch (error) {
         void contexts.then(([own, next]) => Promise.all([own.dispose, next?.dispose].map(deleteUnread)), () => undefined);
         throw error;
       }
       if (status === 'running' && !job.steps.some((s) => s.startedDate)) jobMetrics.started(job); // the job's first step: the job started
-      const [{ context, read, dispose }, chained] = await contexts;
+      const [[{ context, read, dispose }, chained]] = await Promise.all([contexts, since ? showOnWorkspace(job, last, since) : undefined]);
       hooks.onDispatch?.(dispatched, chained);
       return {
         organizationId: job.organizationId,

@@ -1,7 +1,8 @@
 /**
  * A run started by the creator of its job, in the same process (the local engine): its first Advance
- * dispatches without reading first, and its writes hold only for exactly the job created, still waiting
- * and holding its workspace. A step an executor takes at once is written running by the dispatch itself.
+ * dispatches without reading first with one write of the job (only while it still waits), then shows it
+ * on the workspace unless a newer change is there. A step an executor takes at once is written running by
+ * the dispatch itself.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,15 +51,17 @@ async function created(workspaceId: string) {
 }
 
 describe("a run's first dispatch, handed the job by its creator", () => {
-  it('reads nothing before it writes: one transaction and, beside it, the workspace with its variables', async () => {
+  it('reads nothing before it writes: the job alone, then the workspace shows it; beside them, the workspace with its variables', async () => {
     const ws = await createWorkspace(admin, org, { source: '/tmp/not-used' });
     const { jobId, run, handed } = await created(ws);
     expect(handed?.job).toMatchObject({ id: jobId, status: 'pending', steps: [] });
     roundTrips.reset();
     const next = await advance(run!, { created: handed });
     expect(next).toMatchObject({ action: 'execute', step: { type: 'terraformPlan' } });
-    expect(roundTrips.byCommand).toEqual({ TransactWriteItemsCommand: 1, QueryCommand: 1 });
+    expect(roundTrips.byCommand).toEqual({ UpdateItemCommand: 2, QueryCommand: 1 });
     expect((await readJobRecord(org, jobId))?.status).toBe('queue');
+    const workspace = await call('GET', `/api/v1/organization/${org}/workspace/${ws}`, { token: admin });
+    expect(workspace.body.data.attributes).toMatchObject({ lastJobStatus: 'queue' });
     expect(contexts(jobId)).toHaveLength(1); // the dispatched step's, for its executor to read
   });
 
@@ -74,7 +77,7 @@ describe("a run's first dispatch, handed the job by its creator", () => {
     await expect.poll(() => contexts(jobId)).toEqual([]);
   });
 
-  it('writes nothing for a job that does not hold its workspace, however it was handed', async () => {
+  it('reads first when handed a job its creator did not vouch holds the workspace, and writes nothing for one that does not', async () => {
     const ws = await createWorkspace(admin, org, { source: '/tmp/not-used' });
     const first = await created(ws);
     const second = await postJob(admin, org, ws, { tcl: FLOW });
@@ -99,5 +102,17 @@ describe("a run's first dispatch, handed the job by its creator", () => {
     expect((await readJobRecord(org, jobId))?.steps.find((s) => s.id === step!.id)?.startedDate).toBe(step!.startedDate);
     const workspace = await call('GET', `/api/v1/organization/${org}/workspace/${ws}`, { token: admin });
     expect(workspace.body.data.attributes).toMatchObject({ lastJobStatus: 'running' });
+  });
+
+  it("leaves a newer change on the workspace as it is: a job created behind it stays the workspace's last change", async () => {
+    const ws = await createWorkspace(admin, org, { source: '/tmp/not-used' });
+    const { jobId, run, handed } = await created(ws);
+    const behind = await postJob(admin, org, ws, { tcl: FLOW });
+    expect(behind.status).toBe(201);
+    const next = await advance(run!, { created: handed, startsAtOnce: () => true });
+    expect(next.action).toBe('execute');
+    expect((await readJobRecord(org, jobId))?.status).toBe('running');
+    const workspace = await call('GET', `/api/v1/organization/${org}/workspace/${ws}`, { token: admin });
+    expect(workspace.body.data.attributes).toMatchObject({ lastJobStatus: 'pending', lastJobDate: behind.body.data.attributes.createdDate });
   });
 });

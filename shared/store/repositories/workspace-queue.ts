@@ -7,7 +7,7 @@ import { applyQueueChange, queueStateOf, type JoinMode, type QueueChange, type Q
 import type { WorkspaceRecord } from '../../domain/records';
 import { keys } from '../keys';
 import { getItem } from '../table';
-import { check, ConditionFailed, update, write, type Condition, type TxItem } from '../writes';
+import { ConditionFailed, update, write, type Condition, type TxItem } from '../writes';
 
 /** The job change a queue write records on the workspace: its lastJobStatus and lastJobDate. */
 export interface LastJob {
@@ -16,20 +16,31 @@ export interface LastJob {
 }
 const lastJobFields = (last: LastJob | undefined) => (last ? { lastJobStatus: last.status, lastJobDate: last.at } : {});
 
-/**
- * A job changed status without moving the queue: the workspace records it (written in the job's own
- * transaction). With `holder`, only while that job holds the workspace (a run's first dispatch, which
- * may not have read the workspace first).
- */
-export function planLastJob(workspaceId: string, last: LastJob, holder?: number): TxItem {
-  const condition: Condition =
-    holder === undefined ? { expression: 'attribute_exists(pk)' } : { expression: 'attribute_exists(pk) AND activeJob = :holder', values: { ':holder': holder } };
-  return update(keys.workspace(workspaceId), lastJobFields(last), { condition });
+/** A job changed status without moving the queue: the workspace records it (written in the job's own transaction). */
+export function planLastJob(workspaceId: string, last: LastJob): TxItem {
+  return update(keys.workspace(workspaceId), lastJobFields(last), { condition: { expression: 'attribute_exists(pk)' } });
 }
 
-/** Holds only while `jobId` holds the workspace (in a transaction that does not otherwise write the workspace). */
-export function planHoldsWorkspace(workspaceId: string, jobId: number): TxItem {
-  return check(keys.workspace(workspaceId), { expression: 'activeJob = :holder', values: { ':holder': jobId } }, () => new ConditionFailed(0));
+/**
+ * A run's first dispatch shown on the workspace after the job's own write (not in its transaction):
+ * only while the job holds the workspace and the workspace's last job change is still `since` (as the
+ * job's creator wrote it, or as read with the job). A change that landed meanwhile (a cancel, another
+ * job's creation) is newer than this one and stays; the write then fails with ConditionFailed.
+ */
+export function planLastJobSince(workspaceId: string, last: LastJob, holder: number, since: { status?: string | null; at?: string | null }): TxItem {
+  const values: Record<string, unknown> = { ':holder': holder };
+  const parts = ['activeJob = :holder'];
+  for (const [attribute, value, name] of [['lastJobStatus', since.status, ':sinceStatus'], ['lastJobDate', since.at, ':sinceAt']] as const) {
+    if (value === undefined || value === null) {
+      // Never written, or written empty (a new workspace's lastJobDate is null).
+      parts.push(`(attribute_not_exists(${attribute}) OR attribute_type(${attribute}, :nullType))`);
+      values[':nullType'] = 'NULL';
+    } else {
+      parts.push(`${attribute} = ${name}`);
+      values[name] = value;
+    }
+  }
+  return update(keys.workspace(workspaceId), lastJobFields(last), { condition: { expression: parts.join(' AND '), values } }, () => new ConditionFailed(0));
 }
 
 export interface QueueWrite {
