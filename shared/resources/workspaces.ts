@@ -3,7 +3,8 @@
  * CLI drives), managed with manageWorkspace. Locking
  * holds jobs back (with a lockDescription); PATCH `deleted: true` soft-deletes (Terrakube's delete: gone
  * from lists and paths, its name free again, its jobs kept and readable by id). lastJobStatus and
- * lastJobDate are the server's, written by every job change in the transaction that makes it.
+ * lastJobDate are the server's, written by every job change in the transaction that makes it (a run's
+ * first dispatch: right after the job's write, unless a newer change is there).
  */
 import * as v from 'valibot';
 import { Invalid, NotFound, pointer } from '../domain/errors';
