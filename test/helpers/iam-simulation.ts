@@ -6,7 +6,7 @@
  */
 import { CloudAssembly, type Resource } from './assembly/cloud-assembly';
 import { IamCheck, roleKey } from './assembly/iam-check';
-import type { Synthesized } from './cdk';
+import type { SharedSynth } from './shared-synth';
 
 type Json = Record<string, any>;
 
@@ -19,7 +19,7 @@ export interface Simulator {
   resolve(resource: Resource, value: unknown): unknown;
 }
 
-export function simulator(synth: Synthesized): Simulator {
+export function simulator(synth: Pick<SharedSynth, 'stack' | 'outdir'>): Simulator {
   const { account, region } = synth.stack;
   const runtimeAttributes = new Map<string, string>();
   const assembly = new CloudAssembly(synth.outdir, synth.stack.artifactId, { account, region, prefix: 'sim', runtimeAttributes });

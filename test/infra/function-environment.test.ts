@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ServiceFunction } from '../../infra/constructs/service-function';
 import { ApiEnv, AuthorizerEnv, FanOutEnv, LiveEnv, NoEnv, ProcessorEnv, RunnerEnv, SchedulerEnv, StreamEnv, type EnvSchema } from '../../shared/env';
 import { ROUTES, WEBSOCKET_ROUTES } from '../../shared/routes';
-import { synthesize } from '../helpers/cdk';
+import { sharedSynth } from '../helpers/shared-synth';
 
 type Fn = { Properties: { Handler: string; Description: string; Environment?: { Variables: Record<string, unknown> } } };
 
@@ -25,8 +25,8 @@ describe('function environments', () => {
     );
   });
 
-  it('gives every function of the stack what its role parses', () => {
-    const { template } = synthesize();
+  it('gives every function of the stack what its role parses', async () => {
+    const { template } = await sharedSynth('default');
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Fn[];
     const streams = ROUTES.filter((r) => r.transport === 'stream');
     const roleOf = (fn: Fn): EnvSchema => {

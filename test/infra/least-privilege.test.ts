@@ -6,15 +6,15 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type Access } from '../../shared/routes';
-import { synthesize, type Synthesized } from '../helpers/cdk';
+import { sharedSynth, type SharedSynth } from '../helpers/shared-synth';
 
 type Json = Record<string, any>;
-let synth: Synthesized;
+let synth: SharedSynth;
 let statementsOf: (description: string) => { actions: string[]; resources: unknown[] }[];
 let descriptions: string[];
 
-beforeAll(() => {
-  synth = synthesize();
+beforeAll(async () => {
+  synth = await sharedSynth('default');
   const t = synth.template.toJSON() as Json;
   const resources = Object.values(t.Resources) as Json[];
   const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function');

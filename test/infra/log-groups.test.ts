@@ -8,15 +8,15 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Resource } from '../helpers/assembly/cloud-assembly';
-import { synthesize } from '../helpers/cdk';
+import { sharedSynth } from '../helpers/shared-synth';
 import { simulator, type Simulator } from '../helpers/iam-simulation';
 
 type Json = Record<string, any>;
 let sim: Simulator;
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
-beforeAll(() => {
-  sim = simulator(synthesize({ tableDeletionProtection: false }));
+beforeAll(async () => {
+  sim = simulator(await sharedSynth('throwaway'));
 });
 
 const groups = () => new Map(sim.assembly.resources('AWS::Logs::LogGroup').map((g) => [sim.assembly.physicalOf(g), g] as const));

@@ -7,12 +7,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ROUTES } from '../../shared/routes';
-import { actionsOf, synthesize, type Synthesized } from '../helpers/cdk';
+import { sharedSynth, type SharedSynth } from '../helpers/shared-synth';
+import { actionsOf } from '../helpers/template';
 
 type Json = Record<string, any>;
-let synth: Synthesized;
-beforeAll(() => {
-  synth = synthesize();
+let synth: SharedSynth;
+beforeAll(async () => {
+  synth = await sharedSynth('default');
 });
 
 const FIRE = 'Creates the job of a workspace schedule at its fire time (exactly once per fire time) and starts its run';

@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ROUTES, WEBSOCKET_ROUTES } from '../../shared/routes';
-import { actionsOf, synthesize, type Synthesized } from '../helpers/cdk';
+import { sharedSynth, type SharedSynth } from '../helpers/shared-synth';
+import { actionsOf } from '../helpers/template';
 
-let synth: Synthesized;
-beforeAll(() => {
-  synth = synthesize();
+let synth: SharedSynth;
+beforeAll(async () => {
+  synth = await sharedSynth('default');
 });
 
 describe('the CDK stack', () => {
@@ -29,8 +30,8 @@ describe('the CDK stack', () => {
     synth.template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
   });
 
-  it('lets deletion protection be switched off for throwaway stacks', () => {
-    const { template } = synthesize({ tableDeletionProtection: false });
+  it('lets deletion protection be switched off for throwaway stacks', async () => {
+    const { template } = await sharedSynth('throwaway');
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })] });
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
   });

@@ -2,11 +2,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ROUTES } from '../../shared/routes';
-import { actionsOf, synthesize, type Synthesized } from '../helpers/cdk';
+import { sharedSynth, type SharedSynth } from '../helpers/shared-synth';
+import { actionsOf } from '../helpers/template';
 
-let synth: Synthesized;
-beforeAll(() => {
-  synth = synthesize();
+let synth: SharedSynth;
+beforeAll(async () => {
+  synth = await sharedSynth('default');
 });
 
 const PROCESSOR = 'Creates the job of an accepted VCS webhook delivery and starts its run';

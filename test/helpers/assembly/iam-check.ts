@@ -33,6 +33,12 @@ export const roleKey = (role: Resource) => `${role.stack.name}/${role.logicalId}
 
 export class IamCheck {
   private readonly roles = new Map<string, Resource>();
+  // The template does not change once read: each role's policies, each resource's policy and the
+  // Lambda permissions are resolved once, not for every call checked (the check took 20 s, nearly all
+  // of it resolving every permission of the template and looking up its function, call after call).
+  private readonly identityCache = new Map<string, { name: string; policy: Json }[]>();
+  private readonly resourceCache = new Map<string, Json | undefined>();
+  private readonly memo = new Map<string, unknown>();
 
   constructor(private readonly assembly: CloudAssembly) {
     for (const role of assembly.resources('AWS::IAM::Role')) this.roles.set(roleKey(role), role);
@@ -40,6 +46,13 @@ export class IamCheck {
 
   /** The identity policies the template attaches to `role`. */
   identityPolicies(role: Resource): { name: string; policy: Json }[] {
+    const key = roleKey(role);
+    let policies = this.identityCache.get(key);
+    if (!policies) this.identityCache.set(key, (policies = this.resolveIdentityPolicies(role)));
+    return policies;
+  }
+
+  private resolveIdentityPolicies(role: Resource): { name: string; policy: Json }[] {
     const name = this.assembly.physicalOf(role);
     const inline = ((role.properties.Policies ?? []) as Json[]).map((p) => ({ name: String(p.PolicyName), policy: this.assembly.resolve(p.PolicyDocument, role.stack) as Json }));
     if ((role.properties.ManagedPolicyArns ?? []).length) throw new Error(`${role.logicalId} has managed policies, whose statements the template does not hold`);
@@ -51,6 +64,12 @@ export class IamCheck {
   }
 
   resourcePolicy(call: Pick<RecordedCall, 'service' | 'resource'>): Json | undefined {
+    const key = `${call.service}|${call.resource}`;
+    if (!this.resourceCache.has(key)) this.resourceCache.set(key, this.resolveResourcePolicy(call));
+    return this.resourceCache.get(key);
+  }
+
+  private resolveResourcePolicy(call: Pick<RecordedCall, 'service' | 'resource'>): Json | undefined {
     const a = this.assembly;
     if (call.service === 'kms') {
       const key = a.resources('AWS::KMS::Key').find((k) => a.physicalOf(k, 'Arn') === call.resource);
@@ -62,19 +81,20 @@ export class IamCheck {
       return policy ? (a.resolve(policy.properties.PolicyDocument, policy.stack) as Json) : undefined;
     }
     if (call.service === 'logs') {
-      // Account-level CloudWatch Logs resource policies (what lets log delivery write a log group).
-      const statements = a.resources('AWS::Logs::ResourcePolicy').flatMap((p) => (JSON.parse(String(a.resolve(p.properties.PolicyDocument, p.stack))) as Json).Statement as Json[]);
-      return statements.length ? { Version: '2012-10-17', Statement: statements } : undefined;
+      // Account-level CloudWatch Logs resource policies (what lets log delivery write a log group): the same for every log group.
+      return this.once('logs', () => {
+        const statements = a.resources('AWS::Logs::ResourcePolicy').flatMap((p) => (JSON.parse(String(a.resolve(p.properties.PolicyDocument, p.stack))) as Json).Statement as Json[]);
+        return statements.length ? { Version: '2012-10-17', Statement: statements } : undefined;
+      });
     }
     if (call.service === 'sns') {
       const policy = a.resources('AWS::SNS::TopicPolicy').find((p) => (a.resolve(p.properties.Topics, p.stack) as string[]).includes(call.resource));
       return policy ? (a.resolve(policy.properties.PolicyDocument, policy.stack) as Json) : undefined;
     }
     if (call.service === 'lambda') {
-      const statements = a
-        .resources('AWS::Lambda::Permission')
-        .map((p) => a.resolve(p.properties, p.stack) as Json)
-        .filter((p) => p.FunctionName === call.resource || a.findByPhysical('AWS::Lambda::Function', p.FunctionName)?.logicalId === a.findByPhysical('AWS::Lambda::Function', call.resource)?.logicalId)
+      const target = this.functionOf(call.resource);
+      const statements = this.permissions()
+        .filter((p) => p.FunctionName === call.resource || this.functionOf(p.FunctionName) === target)
         .map((p) => ({
           Effect: 'Allow',
           // "*": anyone, as a public function URL's permissions say (with the conditions that make them a URL's).
@@ -86,6 +106,21 @@ export class IamCheck {
       return statements.length ? { Version: '2012-10-17', Statement: statements } : undefined;
     }
     return undefined;
+  }
+
+  /** Every Lambda permission of the template, resolved. */
+  private permissions(): Json[] {
+    return this.once('lambda permissions', () => this.assembly.resources('AWS::Lambda::Permission').map((p) => this.assembly.resolve(p.properties, p.stack) as Json));
+  }
+
+  /** The logical id of the function a name or ARN denotes (undefined: none of the template). */
+  private functionOf(nameOrArn: string): string | undefined {
+    return this.once(`function ${nameOrArn}`, () => this.assembly.findByPhysical('AWS::Lambda::Function', nameOrArn)?.logicalId);
+  }
+
+  private once<T>(key: string, make: () => T): T {
+    if (!this.memo.has(key)) this.memo.set(key, make());
+    return this.memo.get(key) as T;
   }
 
   /**
