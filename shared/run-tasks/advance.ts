@@ -272,19 +272,22 @@ export async function advance(state: RunState, hooks: AdvanceHooks = {}): Promis
         ]),
       );
       // A run's first dispatch knows the workspace's last job change (as the creator wrote it, or as read
-      // with the job): the job's write alone starts it, and the workspace shows it right after, unless a
-      // newer change came first. A job that still waits holds the workspace it was given (only its end
-      // moves the queue on), so its own condition is the proof. Later dispatches write both in one transaction.
+      // with the job): the job's write alone starts it, and the workspace shows it beside that write, unless
+      // another change came first (a cancel that fails the job's write also changes the workspace, before
+      // or after). A job that still waits holds the workspace it was given (only its end moves the queue
+      // on), so its own condition is the proof. Later dispatches write both in one transaction.
       const since = job.steps.length > 0 ? undefined : fromCreator ? { status: job.status, at: job.createdDate } : lastJobOf(workspace?.workspace);
       const last = { status, at: now };
+      const shown = since ? showOnWorkspace(job, last, since) : undefined;
       try {
         await commit([planUpdateJobIfStatus(job, { ...written, status }), ...(since ? [] : [planLastJob(job.workspaceId, last)])]);
       } catch (error) {
         void contexts.then(([own, next]) => Promise.all([own.dispose, next?.dispose].map(deleteUnread)), () => undefined);
+        await shown;
         throw error;
       }
       if (status === 'running' && !job.steps.some((s) => s.startedDate)) jobMetrics.started(job); // the job's first step: the job started
-      const [[{ context, read, dispose }, chained]] = await Promise.all([contexts, since ? showOnWorkspace(job, last, since) : undefined]);
+      const [[{ context, read, dispose }, chained]] = await Promise.all([contexts, shown]);
       hooks.onDispatch?.(dispatched, chained);
       return {
         organizationId: job.organizationId,

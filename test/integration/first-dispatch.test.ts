@@ -73,6 +73,9 @@ describe("a run's first dispatch, handed the job by its creator", () => {
     const next = await advance(run!, { created: handed, startsAtOnce: () => true, chain: true });
     expect(next.action).toBe('end');
     expect(await readJobRecord(org, jobId)).toMatchObject({ status: 'cancelled', steps: [] });
+    // The workspace's display, written beside the job's write, left the cancel's change as it was.
+    const workspace = await call('GET', `/api/v1/organization/${org}/workspace/${ws}`, { token: admin });
+    expect(workspace.body.data.attributes).toMatchObject({ lastJobStatus: 'cancelled' });
     // Its plan's and its apply's contexts were written beside the write that failed, and deleted after it.
     await expect.poll(() => contexts(jobId)).toEqual([]);
   });

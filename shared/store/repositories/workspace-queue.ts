@@ -22,7 +22,7 @@ export function planLastJob(workspaceId: string, last: LastJob): TxItem {
 }
 
 /**
- * A run's first dispatch shown on the workspace after the job's own write (not in its transaction):
+ * A run's first dispatch shown on the workspace beside the job's own write (not in its transaction):
  * only while the job holds the workspace and the workspace's last job change is still `since` (as the
  * job's creator wrote it, or as read with the job). A change that landed meanwhile (a cancel, another
  * job's creation) is newer than this one and stays; the write then fails with ConditionFailed.
