@@ -125,7 +125,7 @@ async function jobRuns(filesDir: string, world: Awaited<ReturnType<typeof create
   const clientStart = await measureClientStart(engine, world, repo, settings.clientStarts, log);
   const planApply = await measurePlanApply(engine, world, repo, settings.planApplies, log);
   const dispatchFloor = await measureDispatchFloor(world.org, Number(planApply.jobIds.at(-1)));
-  log(`  DynamoDB floor of a job start: job write ${dispatchFloor.jobWriteMs} ms, with the workspace's ${dispatchFloor.writesMs} ms, beside the read ${dispatchFloor.readMs} ms: ${dispatchFloor.totalMs} ms (p50)`);
+  log(`  DynamoDB floor of a job start: job write ${dispatchFloor.jobWriteMs} ms, both writes ${dispatchFloor.writesMs} ms, beside the read ${dispatchFloor.readMs} ms: ${dispatchFloor.totalMs} ms (p50)`);
   installCapacityMeter();
   const capacity = await measureJobCapacity(engine, world, repo);
   removeCapacityMeter();
